@@ -1,0 +1,87 @@
+# recpipe - one build: build/librec.a, then every program in cmd/.
+# make            build everything
+# make check      unit tests, then the bats tests (through prove)
+# make asan       the same under AddressSanitizer and UBSan
+# make demo       get ml-latest-small and run the pipeline on it
+# make bench      print speed figures (never fails on timing)
+# make install PREFIX=... DESTDIR=...
+
+VERSION   = 0.1.0
+PREFIX    = /usr/local
+MANPREFIX = $(PREFIX)/share/man
+BUILD     = build
+CFLAGS   ?= -O2 -g
+# Not in CFLAGS, so that "make CFLAGS=-O0" cannot drop them.
+WARN      = -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2 -Wstrict-prototypes
+REC_CPPFLAGS = -Iinclude -Icmd -D_POSIX_C_SOURCE=200809L -DREC_VERSION='"$(VERSION)"'
+ALLCFLAGS = -std=c11 $(WARN) $(CFLAGS)
+LDLIBS    = -ljansson -lcsv -lopenblas -lm
+
+LIB_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/*.c))
+CLI_OBJ  = $(BUILD)/cmd/cli.o
+BINS     = $(patsubst cmd/%.c,$(BUILD)/bin/%,$(wildcard cmd/rec-*.c))
+UNIT_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/*.c))
+BENCH    = $(BUILD)/bench/synth
+
+all: $(BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(REC_CPPFLAGS) $(CPPFLAGS) $(ALLCFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/librec.a: $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/bin/%: $(BUILD)/cmd/%.o $(CLI_OBJ) $(BUILD)/librec.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit: $(UNIT_OBJ) $(BUILD)/librec.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/librec.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	@scripts/deps
+
+data:
+	scripts/get-movielens
+
+check: deps all $(BUILD)/unit data
+	OPENBLAS_NUM_THREADS=1 $(BUILD)/unit
+	REC_BIN="$(CURDIR)/$(BUILD)/bin" prove -e bats --ext .bats tests/cli
+
+SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+asan:
+	$(MAKE) BUILD=build-asan CFLAGS='-O1 -g $(SAN)' LDFLAGS='$(SAN)' check \
+		REC_SANITIZED=1
+
+demo: deps all data
+	@scripts/demo $(BUILD)/bin
+
+bench: all $(BENCH)
+	@bench/run $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 \
+		$(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(MANPREFIX)/man7
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin
+	install -m 644 man/man1/*.1 $(DESTDIR)$(MANPREFIX)/man1
+	install -m 644 man/man5/*.5 $(DESTDIR)$(MANPREFIX)/man5
+	install -m 644 man/man7/*.7 $(DESTDIR)$(MANPREFIX)/man7
+
+uninstall:
+	rm -f $(patsubst $(BUILD)/bin/%,$(DESTDIR)$(PREFIX)/bin/%,$(BINS))
+	rm -f $(patsubst man/%,$(DESTDIR)$(MANPREFIX)/%,$(wildcard man/man*/*.[157]))
+
+clean:
+	rm -rf build build-asan
+
+export REC_SANITIZED
+.PHONY: all deps data check asan demo bench install uninstall clean
+.DELETE_ON_ERROR:
+.SECONDARY:
+-include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(CLI_OBJ:.o=.d) \
+	$(patsubst $(BUILD)/bin/%,$(BUILD)/cmd/%.d,$(BINS))

@@ -1,0 +1,309 @@
+/*
+ * cli.c - shared program plumbing (see cli.h).
+ *
+ * Atomic outputs follow git's lockfile contract: readers see the old file
+ * or the new one, never a part.  A temporary file ".NAME.XXXXXX" is made
+ * beside the target (same file system, so rename is atomic), given the
+ * mode a plain creat() would give, written, fsynced and renamed.  A
+ * failure, SIGINT or SIGTERM unlinks it; SIGKILL may leave it behind, but
+ * never at the target path.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#ifndef REC_VERSION
+#define REC_VERSION "0.0.0"
+#endif
+
+static const char *prog = "rec";
+static const char *usage_text = "";
+static int fd_was_closed[3];
+static char *volatile tmp_path;   /* the temporary output file, for cleanup */
+
+const char *
+rec_cli_prog(void)
+{
+	return prog;
+}
+
+static void
+on_signal(int sig)
+{
+	char *p = tmp_path;
+
+	if (p)
+		unlink(p);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void
+rec_cli_init(const char *name, const char *usage)
+{
+	sigset_t set;
+
+	prog = name;
+	usage_text = usage;
+	/* A closed pipe downstream is a quiet end (141), even when the
+	 * parent ignored or blocked SIGPIPE. */
+	signal(SIGPIPE, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	/* Keep fds 0-2 taken, so that no file we open becomes one of them. */
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		fd_was_closed[fd] = 1;
+		if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			_exit(1);
+	}
+}
+
+static void
+need_stdout(void)
+{
+	if (fd_was_closed[1])
+		rec_cli_die("standard output is closed");
+}
+
+_Noreturn void
+rec_cli_help(const char *help)
+{
+	need_stdout();
+	fputs(usage_text, stdout);
+	fputs("\n", stdout);
+	fputs(help, stdout);
+	exit(rec_cli_exit(0));
+}
+
+_Noreturn void
+rec_cli_version(void)
+{
+	need_stdout();
+	printf("%s (recpipe) %s\n", prog, REC_VERSION);
+	exit(rec_cli_exit(0));
+}
+
+_Noreturn void
+rec_cli_usage(void)
+{
+	fputs(usage_text, stderr);
+	fprintf(stderr, "Try '%s --help' for more information.\n", prog);
+	exit(2);
+}
+
+_Noreturn void
+rec_cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	rec_cli_usage();
+}
+
+long
+rec_cli_count(const char *s, const char *opt, long min, long max)
+{
+	uint64_t v;
+
+	if (rec_parse_u64(s, strlen(s), (uint64_t)max, &v) != 0 || (long)v < min)
+		rec_cli_usage_error("%s '%s' is not an integer in [%ld, %ld]",
+		                    opt, s, min, max);
+	return (long)v;
+}
+
+double
+rec_cli_real(const char *s, const char *opt, double min, double max)
+{
+	double v;
+
+	if (rec_parse_real(s, &v) != 0 || v < min || v > max)
+		rec_cli_usage_error("%s '%s' is not a number in [%g, %g]",
+		                    opt, s, min, max);
+	return v;
+}
+
+static void
+remove_tmp(void)
+{
+	char *p = tmp_path;
+
+	if (p) {
+		tmp_path = NULL;
+		unlink(p);
+	}
+}
+
+_Noreturn void
+rec_cli_fail(const struct rec_err *e)
+{
+	remove_tmp();
+	if (e->file[0] && e->line > 0)
+		fprintf(stderr, "%s: %s:%ld: %s\n", prog, e->file, e->line, e->msg);
+	else if (e->file[0])
+		fprintf(stderr, "%s: %s: %s\n", prog, e->file, e->msg);
+	else
+		fprintf(stderr, "%s: %s\n", prog, e->msg);
+	exit(1);
+}
+
+_Noreturn void
+rec_cli_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	remove_tmp();
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+void
+rec_cli_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+struct rec_input
+rec_cli_input(const char *path)
+{
+	struct rec_input in;
+	struct stat st;
+
+	if (!path || strcmp(path, "-") == 0) {
+		if (fd_was_closed[0])
+			rec_cli_die("standard input is closed");
+		in.fp = stdin;
+		in.name = "<stdin>";
+		return in;
+	}
+	in.name = path;
+	in.fp = fopen(path, "r");
+	if (!in.fp)
+		rec_cli_die("%s: %s", path, strerror(errno));
+	if (fstat(fileno(in.fp), &st) == 0 && S_ISDIR(st.st_mode))
+		rec_cli_die("%s: %s", path, strerror(EISDIR));
+	return in;
+}
+
+void
+rec_cli_close_input(struct rec_input *in)
+{
+	if (in->fp && in->fp != stdin)
+		fclose(in->fp);
+	in->fp = NULL;
+}
+
+static mode_t
+creat_mode(void)
+{
+	mode_t mask = umask(0);
+
+	umask(mask);
+	return 0666 & ~mask;
+}
+
+struct rec_output
+rec_cli_output(const char *path, int binary)
+{
+	struct rec_output out = { 0 };
+	const char *slash, *base;
+	size_t dirlen, size;
+	char *tmp;
+	int fd;
+
+	if (!path || strcmp(path, "-") == 0) {
+		need_stdout();
+		if (binary && isatty(STDOUT_FILENO)) {
+			fprintf(stderr, "%s: refusing to write binary data to a "
+			        "terminal; use -o FILE\n", prog);
+			exit(2);
+		}
+		out.fp = stdout;
+		out.name = "<stdout>";
+		return out;
+	}
+	slash = strrchr(path, '/');
+	base = slash ? slash + 1 : path;
+	dirlen = (size_t)(base - path);
+	size = strlen(path) + 16;
+	tmp = malloc(size);
+	if (!tmp)
+		rec_cli_die("out of memory");
+	snprintf(tmp, size, "%.*s.%s.XXXXXX", (int)dirlen, path, base);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		rec_cli_die("%s: %s", path, strerror(errno));
+	tmp_path = tmp;
+	if (fchmod(fd, creat_mode()) != 0 || !(out.fp = fdopen(fd, "w")))
+		rec_cli_die("%s: %s", path, strerror(errno));
+	out.name = path;
+	out.tmp = tmp;
+	return out;
+}
+
+_Noreturn void
+rec_cli_fail_output(const struct rec_output *out)
+{
+	int sys = errno ? errno : EIO;
+
+	rec_cli_die("%s: %s", out->name, strerror(sys));
+}
+
+void
+rec_cli_commit(struct rec_output *out)
+{
+	errno = 0;
+	if (fflush(out->fp) != 0 || ferror(out->fp))
+		rec_cli_fail_output(out);
+	if (!out->tmp)
+		return;
+	if (fsync(fileno(out->fp)) != 0)
+		rec_cli_fail_output(out);
+	if (fclose(out->fp) != 0) {
+		out->fp = NULL;
+		rec_cli_fail_output(out);
+	}
+	out->fp = NULL;
+	if (rename(out->tmp, out->name) != 0)
+		rec_cli_fail_output(out);
+	tmp_path = NULL;
+	free(out->tmp);
+	out->tmp = NULL;
+}
+
+int
+rec_cli_exit(int status)
+{
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: <stdout>: %s\n", prog,
+		        strerror(errno ? errno : EIO));
+		return 1;
+	}
+	return status;
+}

@@ -1,0 +1,272 @@
+/*
+ * util.c - errors, the one allocator of lib/, strict number parsing.
+ *
+ * The allocation countdown is the one mutable global of the library (a
+ * test hook, SQLite's fault-injection loop in our size).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rec/util.h"
+
+static long fail_countdown = -1;
+static int fail_persistent;
+
+static void
+set_file(struct rec_err *e, const char *file, long line)
+{
+	snprintf(e->file, sizeof e->file, "%s", file ? file : "");
+	e->line = line;
+	e->sys = 0;
+}
+
+int
+rec_errf(struct rec_err *e, const char *file, long line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e)
+		return -1;
+	set_file(e, file, line);
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+rec_errsys(struct rec_err *e, const char *file)
+{
+	int sys = errno;
+
+	if (!e)
+		return -1;
+	set_file(e, file, 0);
+	e->sys = sys;
+	snprintf(e->msg, sizeof e->msg, "%s", strerror(sys));
+	return -1;
+}
+
+int
+rec_erroom(struct rec_err *e, const char *file)
+{
+	return rec_errf(e, file, 0, "out of memory");
+}
+
+void
+rec_alloc_fail_after(long n, int persistent)
+{
+	fail_countdown = n;
+	fail_persistent = persistent;
+}
+
+/* 1 when this allocation must fail. */
+static int
+injected_failure(void)
+{
+	if (fail_countdown < 0)
+		return 0;
+	if (fail_countdown > 0) {
+		fail_countdown--;
+		return 0;
+	}
+	if (!fail_persistent)
+		fail_countdown = -1;
+	return 1;
+}
+
+void *
+rec_malloc(size_t size)
+{
+	if (injected_failure())
+		return NULL;
+	return malloc(size ? size : 1);
+}
+
+void *
+rec_calloc(size_t n, size_t size)
+{
+	if (injected_failure())
+		return NULL;
+	return calloc(n ? n : 1, size ? size : 1);
+}
+
+void *
+rec_realloc(void *p, size_t size)
+{
+	if (injected_failure())
+		return NULL;
+	return realloc(p, size ? size : 1);
+}
+
+void
+rec_free(void *p)
+{
+	free(p);
+}
+
+int
+rec_mul_ok(size_t a, size_t b, size_t *out)
+{
+	return !__builtin_mul_overflow(a, b, out);
+}
+
+void *
+rec_malloc_array(size_t n, size_t size)
+{
+	size_t bytes;
+
+	if (!rec_mul_ok(n, size, &bytes))
+		return NULL;
+	return rec_malloc(bytes);
+}
+
+void *
+rec_realloc_array(void *p, size_t n, size_t size)
+{
+	size_t bytes;
+
+	if (!rec_mul_ok(n, size, &bytes))
+		return NULL;
+	return rec_realloc(p, bytes);
+}
+
+/* ---- numbers ---- */
+
+static int
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+int
+rec_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (len == 0 || len > 20)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (!is_digit(s[i]))
+			return -1;
+		if (__builtin_mul_overflow(v, 10, &v) ||
+		    __builtin_add_overflow(v, (uint64_t)(s[i] - '0'), &v))
+			return -1;
+	}
+	if (v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Powers of ten that doubles hold exactly. */
+static const double pow10_exact[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+int
+rec_parse_dec(const char *s, size_t len, double *out)
+{
+	size_t dot = len;
+	uint64_t mant = 0;
+	int digits = 0;
+
+	if (len == 0 || !is_digit(s[0]) || !is_digit(s[len - 1]))
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '.' && dot == len) {
+			dot = i;
+			continue;
+		}
+		if (!is_digit(s[i]))
+			return -1;
+		if (mant == 0 && s[i] == '0')
+			continue;	/* leading zeros carry no digits */
+		if (++digits <= 15)
+			mant = mant * 10 + (uint64_t)(s[i] - '0');
+	}
+	int frac = dot == len ? 0 : (int)(len - dot - 1);
+	if (digits <= 15 && frac < (int)(sizeof pow10_exact / sizeof pow10_exact[0])) {
+		/* mant and 10^frac are exact doubles: one correctly rounded
+		 * division. */
+		*out = (double)mant / pow10_exact[frac];
+		return 0;
+	}
+	/* Long input: let strtod round it. */
+	char buf[512], *end;
+	if (len >= sizeof buf)
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	errno = 0;
+	double v = strtod(buf, &end);
+	if (*end != '\0' || errno == ERANGE || !isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+rec_parse_real(const char *s, double *out)
+{
+	const char *p = s;
+	char *end;
+	int mant = 0;
+	double v;
+
+	if (*p == '-')
+		p++;
+	while (is_digit(*p))
+		p++, mant++;
+	if (*p == '.')
+		for (p++; is_digit(*p); p++)
+			mant++;
+	if (mant == 0)
+		return -1;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!is_digit(*p))
+			return -1;
+		while (is_digit(*p))
+			p++;
+	}
+	if (*p != '\0')
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end != '\0' || errno == ERANGE || !isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+const char *
+rec_quote(char *buf, size_t cap, const char *s, size_t len)
+{
+	size_t n = 0, keep = len;
+
+	if (cap < 8) {
+		if (cap)
+			buf[0] = '\0';
+		return buf;
+	}
+	if (keep > cap - 1)
+		keep = cap - 4;
+	for (; n < keep; n++) {
+		unsigned char c = (unsigned char)s[n];
+		buf[n] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	if (keep < len) {
+		memcpy(buf + n, "...", 3);
+		n += 3;
+	}
+	buf[n] = '\0';
+	return buf;
+}

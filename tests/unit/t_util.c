@@ -1,0 +1,108 @@
+/* t_util.c - strict numbers, checked sizes, the allocation countdown. */
+#include <stdint.h>
+#include <string.h>
+
+#include "check.h"
+#include "rec/util.h"
+
+static int
+dec(const char *s, double *v)
+{
+	return rec_parse_dec(s, strlen(s), v);
+}
+
+TEST(util_parse_dec_good)
+{
+	double v;
+
+	CHECK(dec("3.5", &v) == 0 && v == 3.5);
+	CHECK(dec("4", &v) == 0 && v == 4.0);
+	CHECK(dec("0.05", &v) == 0 && v == 0.05);
+	CHECK(dec("007.250", &v) == 0 && v == 7.25);
+	CHECK(dec("3.05", &v) == 0 && v == 3.05);
+	CHECK(dec("12345678901234567890.5", &v) == 0 && v == 12345678901234567890.5);
+}
+
+TEST(util_parse_dec_bad)
+{
+	const char *bad[] = { "", "abc", "nan", "inf", "-inf", "1e999", "0x1p2",
+		" 3.5", "3.5 ", "+3", "-1", "3,5", "3.", ".5", "3..5", "3.5.1", "1e5" };
+	double v;
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(dec(bad[i], &v) == -1);
+}
+
+TEST(util_parse_u64)
+{
+	uint64_t v;
+
+	CHECK(rec_parse_u64("0", 1, UINT64_MAX, &v) == 0 && v == 0);
+	CHECK(rec_parse_u64("18446744073709551615", 20, UINT64_MAX, &v) == 0 &&
+	      v == UINT64_MAX);
+	CHECK(rec_parse_u64("18446744073709551616", 20, UINT64_MAX, &v) == -1);
+	CHECK(rec_parse_u64("99999999999999999999", 20, UINT64_MAX, &v) == -1);
+	CHECK(rec_parse_u64("12x", 3, UINT64_MAX, &v) == -1);
+	CHECK(rec_parse_u64("-3", 2, UINT64_MAX, &v) == -1);
+	CHECK(rec_parse_u64("1e9", 3, UINT64_MAX, &v) == -1);
+	CHECK(rec_parse_u64("", 0, UINT64_MAX, &v) == -1);
+	CHECK(rec_parse_u64("11", 2, 10, &v) == -1);
+}
+
+TEST(util_parse_real)
+{
+	double v;
+
+	CHECK(rec_parse_real("1e-3", &v) == 0 && v == 1e-3);
+	CHECK(rec_parse_real("-0.5", &v) == 0 && v == -0.5);
+	CHECK(rec_parse_real("2.", &v) == 0 && v == 2.0);
+	CHECK(rec_parse_real("nan", &v) == -1);
+	CHECK(rec_parse_real("inf", &v) == -1);
+	CHECK(rec_parse_real("1e999", &v) == -1);
+	CHECK(rec_parse_real("0x10", &v) == -1);
+	CHECK(rec_parse_real("10x", &v) == -1);
+	CHECK(rec_parse_real("", &v) == -1);
+	CHECK(rec_parse_real(" 1", &v) == -1);
+	CHECK(rec_parse_real("1e", &v) == -1);
+}
+
+TEST(util_mul_ok)
+{
+	size_t r;
+
+	CHECK(rec_mul_ok(3, 4, &r) && r == 12);
+	CHECK(!rec_mul_ok(SIZE_MAX / 2 + 1, 2, &r));
+	CHECK(rec_malloc_array(SIZE_MAX / 4, 8) == NULL);
+}
+
+TEST(util_alloc_countdown)
+{
+	void *a, *b, *c;
+
+	rec_alloc_fail_after(1, 0);
+	a = rec_malloc(8);
+	b = rec_malloc(8);
+	c = rec_malloc(8);
+	rec_alloc_fail_after(-1, 0);
+	CHECK(a && !b && c);
+	rec_free(a);
+	rec_free(c);
+	rec_alloc_fail_after(0, 1);
+	a = rec_malloc(8);
+	b = rec_calloc(1, 8);
+	rec_alloc_fail_after(-1, 0);
+	CHECK(!a && !b);
+}
+
+TEST(util_errf_and_quote)
+{
+	struct rec_err e;
+	char buf[16];
+
+	CHECK(rec_errf(&e, "r.csv", 4, "expected %d fields, got %d", 4, 3) == -1);
+	CHECK(strcmp(e.file, "r.csv") == 0 && e.line == 4);
+	CHECK(strcmp(e.msg, "expected 4 fields, got 3") == 0);
+	CHECK(strcmp(rec_quote(buf, sizeof buf, "a\tb", 3), "a?b") == 0);
+	CHECK(strcmp(rec_quote(buf, sizeof buf, "0123456789abcdefghij", 20),
+	             "0123456789ab...") == 0);
+}
