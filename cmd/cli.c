@@ -26,7 +26,8 @@
 static const char *prog = "rec";
 static const char *usage_text = "";
 static int fd_was_closed[3];
-static char *volatile tmp_path;   /* the temporary output file, for cleanup */
+#define MAX_OUTPUTS 4
+static char *volatile tmp_paths[MAX_OUTPUTS];   /* temporary outputs, for cleanup */
 
 const char *
 rec_cli_prog(void)
@@ -37,10 +38,11 @@ rec_cli_prog(void)
 static void
 on_signal(int sig)
 {
-	char *p = tmp_path;
-
-	if (p)
-		unlink(p);
+	for (int i = 0; i < MAX_OUTPUTS; i++) {
+		char *p = tmp_paths[i];
+		if (p)
+			unlink(p);
+	}
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -141,12 +143,26 @@ rec_cli_real(const char *s, const char *opt, double min, double max)
 static void
 remove_tmp(void)
 {
-	char *p = tmp_path;
-
-	if (p) {
-		tmp_path = NULL;
-		unlink(p);
+	for (int i = 0; i < MAX_OUTPUTS; i++) {
+		char *p = tmp_paths[i];
+		if (p) {
+			tmp_paths[i] = NULL;
+			unlink(p);
+		}
 	}
+}
+
+/* Remember (or, with p == NULL, forget) a temporary output file. */
+static void
+track_tmp(char *old, char *p)
+{
+	for (int i = 0; i < MAX_OUTPUTS; i++) {
+		if (tmp_paths[i] == old) {
+			tmp_paths[i] = p;
+			return;
+		}
+	}
+	rec_cli_die("too many output files");
 }
 
 _Noreturn void
@@ -258,7 +274,7 @@ rec_cli_output(const char *path, int binary)
 	fd = mkstemp(tmp);
 	if (fd < 0)
 		rec_cli_die("%s: %s", path, strerror(errno));
-	tmp_path = tmp;
+	track_tmp(NULL, tmp);
 	if (fchmod(fd, creat_mode()) != 0 || !(out.fp = fdopen(fd, "w")))
 		rec_cli_die("%s: %s", path, strerror(errno));
 	out.name = path;
@@ -291,7 +307,7 @@ rec_cli_commit(struct rec_output *out)
 	out->fp = NULL;
 	if (rename(out->tmp, out->name) != 0)
 		rec_cli_fail_output(out);
-	tmp_path = NULL;
+	track_tmp(out->tmp, NULL);
 	free(out->tmp);
 	out->tmp = NULL;
 }

@@ -1,0 +1,26 @@
+/*
+ * rng.h - the one random number generator of recpipe: xoshiro256**,
+ * seeded through splitmix64.  A value the caller owns and passes in; the
+ * same seed gives the same stream on every machine.
+ */
+#ifndef REC_RNG_H
+#define REC_RNG_H
+
+#include <stdint.h>
+
+struct rec_rng {
+	uint64_t s[4];
+};
+
+void rec_rng_seed(struct rec_rng *r, uint64_t seed);
+uint64_t rec_rng_next(struct rec_rng *r);
+/* Uniform in [0, n), without modulo bias; n > 0. */
+uint64_t rec_rng_below(struct rec_rng *r, uint64_t n);
+/* Uniform float in [0, 1), 24 random bits. */
+float rec_rng_uniform(struct rec_rng *r);
+/* Standard normal (Box-Muller, one value per call). */
+float rec_rng_normal(struct rec_rng *r);
+/* splitmix64 step: a well-mixed hash of x, for deriving seeds. */
+uint64_t rec_rng_mix(uint64_t x);
+
+#endif

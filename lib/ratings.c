@@ -1,0 +1,562 @@
+/*
+ * ratings.c - the ratings table: validation, TSV and dat reading, TSV
+ * writing, grouping, deduplication and the min-count filters.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include "rec/csv.h"
+#include "rec/ratings.h"
+
+#define MAX_ROWS UINT32_MAX
+
+struct rec_ratings *
+rec_ratings_new(void)
+{
+	return rec_calloc(1, sizeof(struct rec_ratings));
+}
+
+void
+rec_ratings_free(struct rec_ratings *r)
+{
+	if (!r)
+		return;
+	rec_free(r->user);
+	rec_free(r->item);
+	rec_free(r->rating);
+	rec_free(r->ts);
+	rec_free(r->line);
+	rec_idmap_clear(&r->users);
+	rec_idmap_clear(&r->items);
+	rec_free(r);
+}
+
+long
+rec_ratings_line(const struct rec_ratings *r, size_t i)
+{
+	return r->line ? (long)r->line[i] : (long)i + 1;
+}
+
+static int
+grow(struct rec_ratings *r)
+{
+	size_t cap = r->cap ? r->cap + r->cap / 2 : 4096;
+	void *p;
+
+	if (cap > MAX_ROWS)
+		cap = MAX_ROWS;
+	/* Each array is taken over as soon as it is reallocated, so a
+	 * failure half-way leaves a consistent (larger) table. */
+	if (!(p = rec_realloc_array(r->user, cap, sizeof *r->user)))
+		return -1;
+	r->user = p;
+	if (!(p = rec_realloc_array(r->item, cap, sizeof *r->item)))
+		return -1;
+	r->item = p;
+	if (!(p = rec_realloc_array(r->rating, cap, sizeof *r->rating)))
+		return -1;
+	r->rating = p;
+	if (!(p = rec_realloc_array(r->ts, cap, sizeof *r->ts)))
+		return -1;
+	r->ts = p;
+	if (r->line) {
+		if (!(p = rec_realloc_array(r->line, cap, sizeof *r->line)))
+			return -1;
+		r->line = p;
+	}
+	r->cap = cap;
+	return 0;
+}
+
+int
+rec_ratings_push(struct rec_ratings *r, int64_t user, int64_t item,
+                 float rating, int64_t ts, long line, struct rec_err *err)
+{
+	size_t i = r->n;
+
+	if (i == MAX_ROWS)
+		return rec_errf(err, NULL, line, "more than %" PRIu32 " ratings",
+		                (uint32_t)MAX_ROWS);
+	if (i == r->cap && grow(r) != 0)
+		return rec_erroom(err, NULL);
+	if (!r->line && line != (long)i + 1) {
+		/* Rows no longer follow lines one to one: remember lines. */
+		r->line = rec_malloc_array(r->cap, sizeof *r->line);
+		if (!r->line)
+			return rec_erroom(err, NULL);
+		for (size_t j = 0; j < i; j++)
+			r->line[j] = (uint32_t)j + 1;
+	}
+	if (rec_idmap_add(&r->users, user, &r->user[i]) != 0 ||
+	    rec_idmap_add(&r->items, item, &r->item[i]) != 0)
+		return rec_erroom(err, NULL);
+	r->rating[i] = rating;
+	r->ts[i] = ts;
+	if (r->line)
+		r->line[i] = line > (long)UINT32_MAX ? UINT32_MAX : (uint32_t)line;
+	r->n = i + 1;
+	return 0;
+}
+
+/* ---- parsing ---- */
+
+static int
+parse_id(int64_t *out, const char *s, size_t len, const char *what,
+         const char *file, long line, struct rec_err *err)
+{
+	char q[64];
+	uint64_t v;
+	size_t i;
+
+	if (rec_parse_u64(s, len, INT64_MAX, &v) == 0) {
+		*out = (int64_t)v;
+		return 0;
+	}
+	if (len == 0)
+		return rec_errf(err, file, line, "empty %s", what);
+	for (i = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+		;
+	if (i == len)
+		return rec_errf(err, file, line, "%s '%s' out of range", what,
+		                rec_quote(q, sizeof q, s, len));
+	return rec_errf(err, file, line, "%s '%s' is not a non-negative integer",
+	                what, rec_quote(q, sizeof q, s, len));
+}
+
+int
+rec_ratings_add_fields(struct rec_ratings *r, char *const f[4],
+                       const size_t len[4], const char *const names[2],
+                       const struct rec_read_opts *o, const char *file,
+                       long line, struct rec_err *err)
+{
+	int64_t user = 0, item = 0;
+	uint64_t ts;
+	double v;
+	char q[64];
+
+	if (parse_id(&user, f[0], len[0], names[0], file, line, err) != 0 ||
+	    parse_id(&item, f[1], len[1], names[1], file, line, err) != 0)
+		return -1;
+	if (len[2] == 0)
+		return rec_errf(err, file, line, "empty rating");
+	if (rec_parse_dec(f[2], len[2], &v) != 0)
+		return rec_errf(err, file, line, "rating '%s' is not a number",
+		                rec_quote(q, sizeof q, f[2], len[2]));
+	if (v < o->lo || v > o->hi)
+		return rec_errf(err, file, line, "rating %s out of range [%g, %g]",
+		                rec_quote(q, sizeof q, f[2], len[2]), o->lo, o->hi);
+	if (rec_parse_u64(f[3], len[3], INT64_MAX, &ts) != 0)
+		return rec_errf(err, file, line, "bad timestamp '%s'",
+		                rec_quote(q, sizeof q, f[3], len[3]));
+	if (rec_ratings_push(r, user, item, (float)v, (int64_t)ts, line, err) != 0) {
+		if (err) {
+			snprintf(err->file, sizeof err->file, "%s", file);
+			err->line = 0;
+		}
+		return -1;
+	}
+	return 0;
+}
+
+/* The first sep (1 or 2 bytes) in [p, end), or NULL. */
+static char *
+find_sep(char *p, char *end, const char *sep, size_t seplen)
+{
+	while ((p = memchr(p, sep[0], (size_t)(end - p))) != NULL) {
+		if (seplen == 1 || (end - p >= 2 && p[1] == sep[1]))
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
+/* Split s at sep (a one- or two-byte separator) into at most 4 fields;
+ * returns the number of fields found (5 means "more than 4"). */
+static int
+split_fields(char *s, size_t n, const char *sep, size_t seplen, char *f[4],
+             size_t len[4])
+{
+	char *end = s + n, *p = s;
+	int k = 0;
+
+	for (;;) {
+		char *q = find_sep(p, end, sep, seplen);
+		if (k == 4)
+			return 5;
+		f[k] = p;
+		len[k] = (size_t)((q ? q : end) - p);
+		k++;
+		if (!q)
+			return k;
+		p = q + seplen;
+	}
+}
+
+int
+rec_ratings_skip_bad(const struct rec_read_opts *o, struct rec_read_stats *st,
+                     const struct rec_err *err)
+{
+	if (!o->skip_bad || (err && strcmp(err->msg, "out of memory") == 0))
+		return -1;
+	if (st && st->bad++ == 0 && err)
+		st->first_bad = *err;
+	return 0;
+}
+
+static int
+read_delimited(struct rec_ratings *r, struct rec_lines *l, int dat,
+               const struct rec_read_opts *o, struct rec_read_stats *st,
+               struct rec_err *err)
+{
+	static const char *const names[2] = { "user", "item" };
+	char *s, *f[4];
+	size_t n, len[4];
+	int k, rc;
+
+	while ((rc = rec_lines_next(l, &s, &n, err)) == 1) {
+		if (n == 0) {
+			rec_errf(err, l->name, l->lineno, "empty line");
+		} else if ((k = split_fields(s, n, dat ? "::" : "\t", dat ? 2 : 1,
+		                              f, len)) != 4) {
+			if (k > 4)
+				rec_errf(err, l->name, l->lineno, "expected 4 %s fields, got more",
+				         dat ? "'::'-separated" : "TAB-separated");
+			else
+				rec_errf(err, l->name, l->lineno, "expected 4 %s fields, got %d",
+				         dat ? "'::'-separated" : "TAB-separated", k);
+		} else if (!dat && (len[0] == 0 || len[1] == 0 || len[2] == 0 ||
+		                    len[3] == 0)) {
+			rec_errf(err, l->name, l->lineno, "empty field %d",
+			         len[0] == 0 ? 1 : len[1] == 0 ? 2 : len[2] == 0 ? 3 : 4);
+		} else if (rec_ratings_add_fields(r, f, len, names, o, l->name,
+		                                  l->lineno, err) == 0) {
+			continue;
+		}
+		if (rec_ratings_skip_bad(o, st, err) != 0)
+			return -1;
+	}
+	return rc;
+}
+
+static int
+looks_csv(const char *line, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncmp(line, "userId,", 7) == 0 ||
+	       (n >= 4 && strcmp(name + n - 4, ".csv") == 0);
+}
+
+int
+rec_ratings_read(struct rec_ratings *r, FILE *fp, const char *name,
+                 const struct rec_read_opts *o, struct rec_read_stats *st,
+                 struct rec_err *err)
+{
+	struct rec_lines l;
+	enum rec_format fmt = o->format;
+	size_t n0 = r->n;
+	char *s;
+	size_t n;
+	int rc;
+
+	if (st)
+		memset(st, 0, sizeof *st);
+	rec_lines_init(&l, fp, name);
+	rc = rec_lines_next(&l, &s, &n, err);
+	if (rc < 0)
+		goto out;
+	if (rc == 1) {
+		if (fmt == REC_FMT_AUTO)
+			fmt = looks_csv(s, name) ? REC_FMT_CSV :
+			      find_sep(s, s + n, "::", 2) ? REC_FMT_DAT : REC_FMT_TSV;
+		rec_lines_unread(&l);
+	}
+	if (fmt == REC_FMT_CSV || (rc == 0 && looks_csv("", name)))
+		rc = rec_csv_read_ratings(r, &l, o, st, err);
+	else
+		rc = read_delimited(r, &l, fmt == REC_FMT_DAT, o, st, err);
+	if (rc == 0 && r->n == n0) {
+		if (l.lineno == 0)
+			rc = rec_errf(err, name, 0, "empty input");
+		else
+			rc = rec_errf(err, name, 0, "no ratings");
+	}
+out:
+	rec_lines_free(&l);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+rec_ratings_read_tsv(struct rec_ratings *r, FILE *fp, const char *name,
+                     struct rec_err *err)
+{
+	struct rec_read_opts o = REC_READ_DEFAULTS;
+
+	o.format = REC_FMT_TSV;
+	return rec_ratings_read(r, fp, name, &o, NULL, err);
+}
+
+/* ---- writing ---- */
+
+static char *
+put_u64(char *p, uint64_t v)
+{
+	char tmp[24];
+	int n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* The shortest of %g's forms; half stars without printf. */
+static char *
+put_rating(char *p, float v)
+{
+	float twice = v * 2.0f;
+
+	if (v >= 0 && v < 1e6f && twice == (float)(uint32_t)twice) {
+		uint32_t t = (uint32_t)twice;
+		p = put_u64(p, t / 2);
+		if (t & 1) {
+			*p++ = '.';
+			*p++ = '5';
+		}
+		return p;
+	}
+	return p + snprintf(p, 32, "%g", (double)v);
+}
+
+int
+rec_ratings_write_tsv(const struct rec_ratings *r, FILE *fp, const char *file,
+                      const uint8_t *sel, int want, const char *const *tags,
+                      struct rec_err *err)
+{
+	enum { BUF = 1 << 16, ROW = 160 };
+	char buf[BUF], *p = buf;
+
+	for (size_t i = 0; i < r->n; i++) {
+		if (sel && !tags && sel[i] != want)
+			continue;
+		if (tags) {
+			const char *t = tags[sel[i]];
+			size_t tl = strlen(t);
+			memcpy(p, t, tl);
+			p += tl;
+			*p++ = '\t';
+		}
+		p = put_u64(p, (uint64_t)r->users.ids[r->user[i]]);
+		*p++ = '\t';
+		p = put_u64(p, (uint64_t)r->items.ids[r->item[i]]);
+		*p++ = '\t';
+		p = put_rating(p, r->rating[i]);
+		*p++ = '\t';
+		p = put_u64(p, (uint64_t)r->ts[i]);
+		*p++ = '\n';
+		if (p - buf > BUF - ROW) {
+			if (fwrite(buf, 1, (size_t)(p - buf), fp) != (size_t)(p - buf))
+				return rec_errsys(err, file);
+			p = buf;
+		}
+	}
+	if (fwrite(buf, 1, (size_t)(p - buf), fp) != (size_t)(p - buf))
+		return rec_errsys(err, file);
+	return 0;
+}
+
+/* ---- grouping, deduplication, filters ---- */
+
+int
+rec_ratings_by_user(const struct rec_ratings *r, size_t **startp, uint32_t **ixp,
+                    struct rec_err *err)
+{
+	size_t nu = r->users.n;
+	size_t *start = rec_calloc(nu + 2, sizeof *start);
+	uint32_t *ix = rec_malloc_array(r->n, sizeof *ix);
+
+	if (!start || !ix) {
+		rec_free(start);
+		rec_free(ix);
+		return rec_erroom(err, NULL);
+	}
+	/* Counting sort, stable: start[u + 2] counts, then prefix sums. */
+	for (size_t i = 0; i < r->n; i++)
+		start[r->user[i] + 2]++;
+	for (size_t u = 2; u < nu + 2; u++)
+		start[u] += start[u - 1];
+	for (size_t i = 0; i < r->n; i++)
+		ix[start[r->user[i] + 1]++] = (uint32_t)i;
+	*startp = start;
+	*ixp = ix;
+	return 0;
+}
+
+void
+rec_ratings_compact(struct rec_ratings *r, const uint8_t *keep)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		if (!keep[i])
+			continue;
+		r->user[j] = r->user[i];
+		r->item[j] = r->item[i];
+		r->rating[j] = r->rating[i];
+		r->ts[j] = r->ts[i];
+		if (r->line)
+			r->line[j] = r->line[i];
+		j++;
+	}
+	r->n = j;
+}
+
+int
+rec_ratings_dedupe(struct rec_ratings *r, enum rec_dedup how, const char *file,
+                   size_t *dropped, struct rec_err *err)
+{
+	size_t *start = NULL, ni = r->items.n, nd = 0, bad = SIZE_MAX, badfirst = 0;
+	uint32_t *ix = NULL, *kept = NULL;
+	int32_t *owner = NULL;
+	uint8_t *keep = NULL;
+	int rc = -1;
+
+	*dropped = 0;
+	if (rec_ratings_by_user(r, &start, &ix, err) != 0)
+		return -1;
+	owner = rec_malloc_array(ni, sizeof *owner);
+	kept = rec_malloc_array(ni, sizeof *kept);
+	keep = rec_malloc_array(r->n, 1);
+	if (!owner || !kept || !keep) {
+		rec_erroom(err, file);
+		goto out;
+	}
+	memset(keep, 1, r->n);
+	for (size_t j = 0; j < ni; j++)
+		owner[j] = -1;
+	/* Per user, remember which row holds each item so far. */
+	for (size_t u = 0; u < r->users.n; u++) {
+		for (size_t k = start[u]; k < start[u + 1]; k++) {
+			uint32_t i = ix[k], old;
+			int32_t it = r->item[i];
+			if (owner[it] != (int32_t)u) {
+				owner[it] = (int32_t)u;
+				kept[it] = i;
+				continue;
+			}
+			old = kept[it];   /* old < i: rows are in line order */
+			nd++;
+			if (how == REC_DEDUP_ERROR) {
+				if (i < bad)
+					bad = i, badfirst = old;
+				continue;
+			}
+			if (how == REC_DEDUP_LAST ? r->ts[i] >= r->ts[old] :
+			                            r->ts[i] < r->ts[old]) {
+				keep[old] = 0;
+				kept[it] = i;
+			} else {
+				keep[i] = 0;
+			}
+		}
+	}
+	if (bad != SIZE_MAX) {
+		rec_errf(err, file, rec_ratings_line(r, bad),
+		         "duplicate rating for user %" PRId64 ", item %" PRId64
+		         " (first on line %ld)", r->users.ids[r->user[bad]],
+		         r->items.ids[r->item[bad]], rec_ratings_line(r, badfirst));
+		goto out;
+	}
+	if (nd)
+		rec_ratings_compact(r, keep);
+	*dropped = nd;
+	rc = 0;
+out:
+	rec_free(start);
+	rec_free(ix);
+	rec_free(owner);
+	rec_free(kept);
+	rec_free(keep);
+	return rc;
+}
+
+/* cnt[x] = rows per dense index over idx[0..n). */
+static void
+count_rows(size_t *cnt, size_t m, const int32_t *idx, size_t n)
+{
+	memset(cnt, 0, m * sizeof *cnt);
+	for (size_t i = 0; i < n; i++)
+		cnt[idx[i]]++;
+}
+
+/* Drop rows whose idx has fewer than min rows; returns rows dropped. */
+static size_t
+drop_sparse(struct rec_ratings *r, const int32_t *idx, size_t m, long min,
+            size_t *cnt, uint8_t *keep)
+{
+	size_t dropped = 0;
+
+	if (min <= 1)
+		return 0;
+	count_rows(cnt, m, idx, r->n);
+	for (size_t i = 0; i < r->n; i++) {
+		keep[i] = cnt[idx[i]] >= (size_t)min;
+		dropped += !keep[i];
+	}
+	if (dropped)
+		rec_ratings_compact(r, keep);
+	return dropped;
+}
+
+int
+rec_ratings_count(const struct rec_ratings *r, size_t *users, size_t *items,
+                  struct rec_err *err)
+{
+	size_t m = r->users.n > r->items.n ? r->users.n : r->items.n;
+	uint8_t *seen = rec_malloc(m ? m : 1);
+
+	if (!seen)
+		return rec_erroom(err, NULL);
+	*users = *items = 0;
+	memset(seen, 0, m);
+	for (size_t i = 0; i < r->n; i++)
+		if (!seen[r->user[i]])
+			seen[r->user[i]] = 1, ++*users;
+	memset(seen, 0, m);
+	for (size_t i = 0; i < r->n; i++)
+		if (!seen[r->item[i]])
+			seen[r->item[i]] = 1, ++*items;
+	rec_free(seen);
+	return 0;
+}
+
+int
+rec_ratings_filter(struct rec_ratings *r, const struct rec_filter_opts *o,
+                   struct rec_filter_stats *st, struct rec_err *err)
+{
+	size_t m = r->users.n > r->items.n ? r->users.n : r->items.n;
+	size_t *cnt = rec_malloc_array(m, sizeof *cnt);
+	uint8_t *keep = rec_malloc(r->n);
+	size_t dropped;
+
+	memset(st, 0, sizeof *st);
+	st->rows_in = r->n;
+	if (!cnt || !keep) {
+		rec_free(cnt);
+		rec_free(keep);
+		return rec_erroom(err, NULL);
+	}
+	do {
+		st->rounds++;
+		dropped = drop_sparse(r, r->item, r->items.n, o->min_item, cnt, keep);
+		dropped += drop_sparse(r, r->user, r->users.n, o->min_user, cnt, keep);
+	} while (o->k_core && dropped);
+	rec_free(cnt);
+	rec_free(keep);
+	st->rows = r->n;
+	return rec_ratings_count(r, &st->users, &st->items, err);
+}
