@@ -62,17 +62,18 @@ global_cut(const struct rec_ratings *r, double share, int64_t *cut,
 	return 0;
 }
 
-/* Train rows of one user, rows[0..n) in order: how many stay train. */
+/* How many of a user's n rows, in order, go to train: at least one, and
+ * with n >= 2 at least one to test. */
 static size_t
 train_count(const struct rec_split_opts *o, size_t n)
 {
 	size_t ntrain;
 
 	if (o->leave_last > 0)
-		ntrain = n > (size_t)o->leave_last ? n - (size_t)o->leave_last : 0;
+		ntrain = n > (size_t)o->leave_last ? n - (size_t)o->leave_last : 1;
 	else
 		ntrain = rec_split_count(o->ratio, n);
-	if (n >= 2 && ntrain == 0)
+	if (n >= 1 && ntrain == 0)
 		ntrain = 1;
 	if (n >= 2 && ntrain == n)
 		ntrain = n - 1;
