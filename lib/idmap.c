@@ -51,24 +51,17 @@ rec_idmap_find(const struct rec_idmap *m, int64_t id)
 int
 rec_idmap_add(struct rec_idmap *m, int64_t id, int32_t *idx)
 {
+	int32_t found = rec_idmap_find(m, id);
 	size_t h;
 
-	if (m->nslot) {
-		for (h = home(id, m->nslot); m->slot[h]; h = (h + 1) & (m->nslot - 1)) {
-			if (m->ids[m->slot[h] - 1] == id) {
-				*idx = m->slot[h] - 1;
-				return 0;
-			}
-		}
+	if (found >= 0) {
+		*idx = found;
+		return 0;
 	}
 	if (m->n >= INT32_MAX - 1)
 		return -1;
-	if (2 * (m->n + 1) > m->nslot) {
-		if (grow(m) != 0)
-			return -1;
-		for (h = home(id, m->nslot); m->slot[h]; h = (h + 1) & (m->nslot - 1))
-			;
-	}
+	if (2 * (m->n + 1) > m->nslot && grow(m) != 0)
+		return -1;
 	if (m->n == m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 256;
 		int64_t *ids = rec_realloc_array(m->ids, cap, sizeof *ids);
@@ -77,6 +70,8 @@ rec_idmap_add(struct rec_idmap *m, int64_t id, int32_t *idx)
 		m->ids = ids;
 		m->cap = cap;
 	}
+	for (h = home(id, m->nslot); m->slot[h]; h = (h + 1) & (m->nslot - 1))
+		;
 	m->ids[m->n] = id;
 	m->slot[h] = (int32_t)m->n + 1;
 	*idx = (int32_t)m->n++;

@@ -1,0 +1,280 @@
+/* t_ratings.c - the line reader, the id map, the ratings readers, dedupe,
+ * the filters, the splits and the RNG, on in-memory streams. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "rec/lineio.h"
+#include "rec/ratings.h"
+#include "rec/rng.h"
+#include "rec/split.h"
+
+/* Read text as ratings with options o; returns the table or NULL (err). */
+static struct rec_ratings *
+read_text(const char *text, const char *name, const struct rec_read_opts *o,
+          struct rec_err *err)
+{
+	FILE *fp = fmemopen((void *)text, strlen(text), "r");
+	struct rec_ratings *r = rec_ratings_new();
+	struct rec_read_opts def = REC_READ_DEFAULTS;
+
+	if (!r) {
+		rec_erroom(err, name);
+	} else if (rec_ratings_read(r, fp, name, o ? o : &def, NULL, err) != 0) {
+		rec_ratings_free(r);
+		r = NULL;
+	}
+	fclose(fp);
+	return r;
+}
+
+TEST(lineio_crlf_bom_lastline)
+{
+	const char text[] = "\xEF\xBB\xBF" "a\r\nbb\n\nccc";
+	FILE *fp = fmemopen((void *)text, sizeof text - 1, "r");
+	struct rec_lines l;
+	struct rec_err err;
+	char *s;
+	size_t n;
+
+	rec_lines_init(&l, fp, "t");
+	CHECK(rec_lines_next(&l, &s, &n, &err) == 1 && n == 1 && strcmp(s, "a") == 0);
+	rec_lines_unread(&l);
+	CHECK(rec_lines_next(&l, &s, &n, &err) == 1 && strcmp(s, "a") == 0 && l.lineno == 1);
+	CHECK(rec_lines_next(&l, &s, &n, &err) == 1 && strcmp(s, "bb") == 0);
+	CHECK(rec_lines_next(&l, &s, &n, &err) == 1 && n == 0);
+	CHECK(rec_lines_next(&l, &s, &n, &err) == 1 && strcmp(s, "ccc") == 0 && l.lineno == 4);
+	CHECK(rec_lines_next(&l, &s, &n, &err) == 0);
+	rec_lines_free(&l);
+	fclose(fp);
+}
+
+TEST(lineio_long_lines)
+{
+	size_t big = 3u << 20;   /* longer than one read chunk */
+	char *text = malloc(big + 8);
+	FILE *fp;
+	struct rec_lines l;
+	struct rec_err err;
+	char *s;
+	size_t n;
+
+	memset(text, 'x', big);
+	memcpy(text + big, "\nab\n", 4);
+	fp = fmemopen(text, big + 4, "r");
+	rec_lines_init(&l, fp, "t");
+	CHECK(rec_lines_next(&l, &s, &n, &err) == 1 && n == big);
+	CHECK(rec_lines_next(&l, &s, &n, &err) == 1 && strcmp(s, "ab") == 0);
+	rec_lines_free(&l);
+	fclose(fp);
+	free(text);
+}
+
+TEST(idmap_dense_in_order)
+{
+	struct rec_idmap m = { 0 };
+	int32_t ix;
+	int ok = 1;
+
+	for (int64_t i = 0; i < 5000; i++)
+		ok &= rec_idmap_add(&m, i * 7919 + 3, &ix) == 0 && ix == (int32_t)i;
+	CHECK(ok);
+	CHECK(rec_idmap_add(&m, 3, &ix) == 0 && ix == 0 && m.n == 5000);
+	CHECK(rec_idmap_find(&m, 7919 * 4999 + 3) == 4999);
+	CHECK(rec_idmap_find(&m, 4) == -1);
+	rec_idmap_clear(&m);
+	CHECK(rec_idmap_find(&m, 3) == -1);
+}
+
+TEST(ratings_formats_agree)
+{
+	const char *csv = "userId,movieId,rating,timestamp\n5,7,3.5,10\n6,7,4.0,20\n";
+	const char *tsv = "5\t7\t3.5\t10\n6\t7\t4\t20\n";
+	const char *dat = "5::7::3.5::10\n6::7::4::20\n";
+	const char *texts[] = { csv, tsv, dat };
+	struct rec_err err;
+
+	for (int k = 0; k < 3; k++) {
+		struct rec_ratings *r = read_text(texts[k], "x", NULL, &err);
+		CHECK(r && r->n == 2);
+		if (!r)
+			continue;
+		CHECK(r->users.ids[r->user[1]] == 6 && r->items.ids[r->item[1]] == 7);
+		CHECK(r->rating[0] == 3.5f && r->ts[1] == 20);
+		CHECK(r->items.n == 1 && r->users.n == 2);
+		CHECK(rec_ratings_line(r, 1) == (k == 0 ? 3 : 2));
+		rec_ratings_free(r);
+	}
+}
+
+TEST(ratings_errors_name_line)
+{
+	struct rec_err err;
+
+	CHECK(read_text("1\t2\t3\t4\n1\t2\n", "r.tsv", NULL, &err) == NULL);
+	CHECK(err.line == 2 && strcmp(err.msg, "expected 4 TAB-separated fields, got 2") == 0);
+	CHECK(read_text("userId,movieId,rating,timestamp\n\n1,2,9,4\n", "r.csv", NULL, &err) == NULL);
+	CHECK(err.line == 3 && strcmp(err.msg, "rating 9 out of range [0.5, 5]") == 0);
+	CHECK(strcmp(err.file, "r.csv") == 0);
+}
+
+TEST(ratings_skip_bad_keeps_lines)
+{
+	struct rec_read_opts o = REC_READ_DEFAULTS;
+	struct rec_read_stats st;
+	struct rec_err err;
+	const char *text = "1\t2\t3\t4\nbad\n1\t3\t3\t4\n";
+	FILE *fp = fmemopen((void *)text, strlen(text), "r");
+	struct rec_ratings *r = rec_ratings_new();
+
+	o.skip_bad = 1;
+	CHECK(rec_ratings_read(r, fp, "s", &o, &st, &err) == 0);
+	CHECK(r->n == 2 && st.bad == 1 && st.first_bad.line == 2);
+	CHECK(rec_ratings_line(r, 0) == 1 && rec_ratings_line(r, 1) == 3);
+	rec_ratings_free(r);
+	fclose(fp);
+}
+
+TEST(ratings_write_tsv_round_trip)
+{
+	const char *tsv = "5\t7\t3.5\t10\n6\t7\t4\t20\n9\t8\t0.1\t0\n";
+	struct rec_read_opts o = REC_READ_DEFAULTS;
+	struct rec_err err;
+	struct rec_ratings *r;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	o.lo = 0;
+	r = read_text(tsv, "x", &o, &err);
+	CHECK(r != NULL);
+	if (!r)
+		return;
+	out = open_memstream(&buf, &len);
+	CHECK(rec_ratings_write_tsv(r, out, "o", NULL, 0, NULL, &err) == 0);
+	fclose(out);
+	CHECK(strcmp(buf, tsv) == 0);
+	free(buf);
+	rec_ratings_free(r);
+}
+
+TEST(ratings_dedupe_policies)
+{
+	/* (1,10) three times: t=100 line 1, t=200 line 2, t=200 line 4 */
+	const char *tsv = "1\t10\t1\t100\n1\t10\t2\t200\n2\t10\t3\t5\n1\t10\t4\t200\n";
+	struct rec_err err;
+	size_t d;
+	struct rec_ratings *r = read_text(tsv, "d", NULL, &err);
+
+	CHECK(rec_ratings_dedupe(r, REC_DEDUP_LAST, "d", &d, &err) == 0);
+	CHECK(d == 2 && r->n == 2 && r->rating[0] == 3.0f && r->rating[1] == 4.0f);
+	rec_ratings_free(r);
+	r = read_text(tsv, "d", NULL, &err);
+	CHECK(rec_ratings_dedupe(r, REC_DEDUP_FIRST, "d", &d, &err) == 0);
+	CHECK(d == 2 && r->n == 2 && r->rating[0] == 1.0f);
+	rec_ratings_free(r);
+	r = read_text(tsv, "d", NULL, &err);
+	CHECK(rec_ratings_dedupe(r, REC_DEDUP_ERROR, "d", &d, &err) == -1);
+	CHECK(err.line == 2 && strcmp(err.msg, "duplicate rating for user 1, item 10 (first on line 1)") == 0);
+	rec_ratings_free(r);
+}
+
+TEST(ratings_filter_k_core)
+{
+	/* a chain: the 2-core is empty only after several rounds */
+	const char *tsv = "1\t1\t3\t0\n1\t2\t3\t0\n2\t2\t3\t0\n2\t3\t3\t0\n3\t3\t3\t0\n";
+	struct rec_filter_opts fo = { 2, 2, 1 };
+	struct rec_filter_stats st;
+	struct rec_err err;
+	struct rec_ratings *r = read_text(tsv, "k", NULL, &err);
+
+	CHECK(rec_ratings_filter(r, &fo, &st, &err) == 0);
+	CHECK(st.rows == 0 && st.rounds >= 2 && st.rows_in == 5);
+	rec_ratings_free(r);
+	r = read_text(tsv, "k", NULL, &err);
+	fo.k_core = 0;
+	CHECK(rec_ratings_filter(r, &fo, &st, &err) == 0);
+	CHECK(st.rounds == 1 && st.rows == 2 && st.users == 1 && st.items == 2);
+	rec_ratings_free(r);
+}
+
+TEST(split_counts)
+{
+	CHECK(rec_split_count(0.8, 5) == 4);
+	CHECK(rec_split_count(0.5, 5) == 3);
+	CHECK(rec_split_count(0.7, 5) == 4);    /* 3.5 up, despite 3.4999... */
+	CHECK(rec_split_count(0.8, 1) == 1);
+	CHECK(rec_split_count(0.0, 9) == 0);
+	CHECK(rec_split_count(1.0, 9) == 9);
+}
+
+TEST(split_time_and_valid)
+{
+	const char *tsv = "1\t1\t3\t50\n1\t2\t3\t10\n1\t3\t3\t40\n1\t4\t3\t20\n1\t5\t3\t30\n";
+	struct rec_split_opts o = REC_SPLIT_DEFAULTS;
+	struct rec_split_stats st;
+	struct rec_err err;
+	struct rec_ratings *r = read_text(tsv, "s", NULL, &err);
+	uint8_t part[5];
+
+	o.valid_ratio = 0.25;
+	CHECK(rec_split(r, &o, part, &st, &err) == 0);
+	/* time order: t10 t20 t30 t40 | t50; valid = the last of the train 4 */
+	CHECK(part[0] == REC_PART_TEST && part[2] == REC_PART_VALID);
+	CHECK(part[1] == REC_PART_TRAIN && part[3] == REC_PART_TRAIN && part[4] == REC_PART_TRAIN);
+	CHECK(st.n[0] == 3 && st.n[1] == 1 && st.n[2] == 1 && st.leaked == 0);
+	rec_ratings_free(r);
+}
+
+TEST(rng_reproducible)
+{
+	struct rec_rng a, b;
+	double sum = 0;
+	int same = 1;
+
+	rec_rng_seed(&a, 42);
+	rec_rng_seed(&b, 42);
+	for (int i = 0; i < 1000; i++)
+		same &= rec_rng_next(&a) == rec_rng_next(&b);
+	CHECK(same);
+	rec_rng_seed(&a, 1);
+	for (int i = 0; i < 100000; i++) {
+		float u = rec_rng_uniform(&a);
+		CHECK(u >= 0.0f && u < 1.0f);
+		sum += u;
+	}
+	CHECK_NEAR(sum / 100000, 0.5, 0.01);
+	for (int i = 0; i < 1000; i++)
+		CHECK(rec_rng_below(&a, 7) < 7);
+}
+
+/* Every reader ends in success or "out of memory" and leaks nothing
+ * (LeakSanitizer checks the leaks under make asan). */
+TEST(ratings_oom_loop)
+{
+	const char *texts[] = {
+		"userId,movieId,rating,timestamp\n1,2,3.5,4\n\"1\",3,4.0,5\n2,2,1,0\n",
+		"1\t2\t3.5\t4\n1\t3\t4\t5\n2\t2\t1\t0\n",
+	};
+
+	for (int k = 0; k < 2; k++) {
+		for (long n = 0;; n++) {
+			struct rec_err err = { 0 };
+			struct rec_ratings *r;
+			size_t d;
+			int rc;
+
+			rec_alloc_fail_after(n, 1);
+			r = read_text(texts[k], "o", NULL, &err);
+			rc = r ? rec_ratings_dedupe(r, REC_DEDUP_LAST, "o", &d, &err) : -1;
+			rec_alloc_fail_after(-1, 0);
+			rec_ratings_free(r);
+			if (rc == 0)
+				break;
+			CHECK(strcmp(err.msg, "out of memory") == 0);
+			if (strcmp(err.msg, "out of memory") != 0 || n > 1000)
+				break;
+		}
+	}
+}
