@@ -205,6 +205,53 @@ rec_ratings_skip_bad(const struct rec_read_opts *o, struct rec_read_stats *st,
 	return 0;
 }
 
+/* Digits up to the byte stop, at most 18 of them (so no overflow). */
+static const char *
+fast_u64(const char *p, const char *end, char stop, uint64_t *v)
+{
+	const char *s = p;
+	uint64_t x = 0;
+
+	while (p < end && *p >= '0' && *p <= '9')
+		x = x * 10 + (uint64_t)(*p++ - '0');
+	if (p == s || p - s > 18 || (stop ? p == end || *p != stop : p != end))
+		return NULL;
+	*v = x;
+	return p + 1;
+}
+
+/* The common case of a TSV row, in one pass: "id TAB id TAB d[.d] TAB ts"
+ * with short numbers.  Returns 0 and the values, or -1 to leave the row
+ * to the checked path (which gives the message, or takes long numbers).
+ * The rating equals rec_parse_dec's: mantissa / 10^fraction digits. */
+static int
+fast_tsv_row(const char *s, size_t n, uint64_t *user, uint64_t *item,
+             double *rating, uint64_t *ts)
+{
+	static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8 };
+	const char *p = s, *end = s + n, *q;
+	uint64_t mant = 0;
+	int frac = 0;
+
+	if (!(p = fast_u64(p, end, '\t', user)) || !(p = fast_u64(p, end, '\t', item)))
+		return -1;
+	for (q = p; q < end && *q >= '0' && *q <= '9'; q++)
+		mant = mant * 10 + (uint64_t)(*q - '0');
+	if (q == p || q - p > 6)
+		return -1;
+	if (q < end && *q == '.') {
+		for (p = ++q; q < end && *q >= '0' && *q <= '9'; q++)
+			mant = mant * 10 + (uint64_t)(*q - '0');
+		frac = (int)(q - p);
+		if (frac == 0 || frac > 8)
+			return -1;
+	}
+	if (q == end || *q != '\t' || !fast_u64(q + 1, end, 0, ts))
+		return -1;
+	*rating = (double)mant / pow10[frac];
+	return 0;
+}
+
 static int
 read_delimited(struct rec_ratings *r, struct rec_lines *l, int dat,
                const struct rec_read_opts *o, struct rec_read_stats *st,
@@ -216,6 +263,16 @@ read_delimited(struct rec_ratings *r, struct rec_lines *l, int dat,
 	int k, rc;
 
 	while ((rc = rec_lines_next(l, &s, &n, err)) == 1) {
+		uint64_t user, item, ts;
+		double v;
+
+		if (!dat && fast_tsv_row(s, n, &user, &item, &v, &ts) == 0 &&
+		    v >= o->lo && v <= o->hi) {
+			if (rec_ratings_push(r, (int64_t)user, (int64_t)item, (float)v,
+			                     (int64_t)ts, l->lineno, err) != 0)
+				return -1;
+			continue;
+		}
 		if (n == 0) {
 			rec_errf(err, l->name, l->lineno, "empty line");
 		} else if ((k = split_fields(s, n, dat ? "::" : "\t", dat ? 2 : 1,

@@ -1,6 +1,11 @@
 /*
  * idmap.h - data-set ids (non-negative int64) <-> dense indices 0..n-1,
- * in order of first appearance.  Open addressing with linear probing.
+ * in order of first appearance.
+ *
+ * While the ids are small next to their count (as in MovieLens, whose ids
+ * count up), the map is a direct array indexed by id: one memory access a
+ * look-up.  The first id too large for that turns it into a hash table
+ * with linear probing, for good.
  */
 #ifndef REC_IDMAP_H
 #define REC_IDMAP_H
@@ -11,8 +16,9 @@
 struct rec_idmap {
 	int64_t *ids;     /* dense index -> id, n entries */
 	size_t n, cap;
-	int32_t *slot;    /* hash slots: dense index + 1, 0 = empty */
-	size_t nslot;     /* a power of two, or 0 before the first add */
+	int32_t *slot;    /* direct: slot[id]; hashed: slot[hash]; holds index + 1, 0 = empty */
+	size_t nslot;
+	int hashed;       /* 0: direct array, 1: hash table (nslot a power of two) */
 };
 
 /* A zeroed struct rec_idmap is an empty map. */
