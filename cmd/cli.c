@@ -247,6 +247,7 @@ struct rec_output
 rec_cli_output(const char *path, int binary)
 {
 	struct rec_output out = { 0 };
+	struct stat st;
 	const char *slash, *base;
 	size_t dirlen, size;
 	char *tmp;
@@ -261,6 +262,15 @@ rec_cli_output(const char *path, int binary)
 		}
 		out.fp = stdout;
 		out.name = "<stdout>";
+		return out;
+	}
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* A device, a FIFO or a symbolic link (-o /dev/null, -o
+		 * /dev/stdout): write to it in place; renaming over it would
+		 * replace it. */
+		if (!(out.fp = fopen(path, "w")))
+			rec_cli_die("%s: %s", path, strerror(errno));
+		out.name = path;
 		return out;
 	}
 	slash = strrchr(path, '/');
@@ -296,8 +306,14 @@ rec_cli_commit(struct rec_output *out)
 	errno = 0;
 	if (fflush(out->fp) != 0 || ferror(out->fp))
 		rec_cli_fail_output(out);
-	if (!out->tmp)
+	if (!out->tmp) {
+		if (out->fp != stdout && fclose(out->fp) != 0) {
+			out->fp = NULL;
+			rec_cli_fail_output(out);
+		}
+		out->fp = NULL;
 		return;
+	}
 	if (fsync(fileno(out->fp)) != 0)
 		rec_cli_fail_output(out);
 	if (fclose(out->fp) != 0) {

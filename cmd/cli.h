@@ -53,9 +53,10 @@ struct rec_output {
 	char *tmp;          /* the temporary file beside the target, or NULL */
 };
 
-/* Open the output: standard output when path is NULL or "-", else a
- * temporary file in path's folder that rec_cli_commit renames over path
- * (and that a failure or SIGINT/SIGTERM removes).  binary != 0 refuses a
+/* Open the output: standard output when path is NULL or "-"; path itself
+ * when it is a device, a FIFO or a symbolic link; else a temporary file in path's folder
+ * that rec_cli_commit renames over path (and that a failure or SIGINT/
+ * SIGTERM removes).  binary != 0 refuses a
  * terminal (exit 2).  Exits 1 when it cannot. */
 struct rec_output rec_cli_output(const char *path, int binary);
 

@@ -148,7 +148,7 @@ rec_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
 
-	if (len == 0 || len > 20)
+	if (len == 0)
 		return -1;
 	for (size_t i = 0; i < len; i++) {
 		if (!is_digit(s[i]))

@@ -123,6 +123,32 @@ fails_with() {
 	done
 }
 
+@test "bad values in a TSV stream" {
+	for bad in abc nan inf 1e999 0x1p2 ' 3.5' '3.5 ' +3 -1 3. .5 3,5; do
+		printf '1\t2\t%s\t100\n' "$bad" > r.tsv
+		run -1 --separate-stderr rec-filter r.tsv
+		assert_equal "$stderr" "rec-filter: r.tsv:1: rating '$bad' is not a number"
+	done
+	for bad in 9 0.25 5.5; do
+		printf '1\t2\t%s\t100\n' "$bad" > r.tsv
+		run -1 --separate-stderr rec-filter r.tsv
+		assert_equal "$stderr" "rec-filter: r.tsv:1: rating $bad out of range [0.5, 5]"
+	done
+	printf '1\t99999999999999999999\t3\t100\n' > r.tsv
+	run -1 --separate-stderr rec-filter r.tsv
+	assert_equal "$stderr" "rec-filter: r.tsv:1: item '99999999999999999999' out of range"
+	printf '12x\t2\t3\t100\n' > r.tsv
+	run -1 --separate-stderr rec-filter r.tsv
+	assert_equal "$stderr" "rec-filter: r.tsv:1: user '12x' is not a non-negative integer"
+	printf '1\t2\t3\t-5\n' > r.tsv
+	run -1 --separate-stderr rec-filter r.tsv
+	assert_equal "$stderr" "rec-filter: r.tsv:1: bad timestamp '-5'"
+	# long but valid numbers take the checked path and are accepted
+	printf '9223372036854775807\t0000000000000000000002\t3.50000000000000000000\t9223372036854775807\n' > r.tsv
+	run -0 rec-filter r.tsv
+	assert_output "$(printf '9223372036854775807\t2\t3.5\t9223372036854775807')"
+}
+
 @test "--rating-range" {
 	csv 1,2,7.0,100
 	run -0 rec-filter --rating-range 1,10 r.csv
@@ -222,6 +248,21 @@ fails_with() {
 	assert_equal "$(cat out.tsv)" old
 	run ls -A
 	refute_output --partial '.out.tsv.'
+}
+
+@test "-o to a device, a FIFO or a symbolic link writes in place" {
+	run -0 rec-filter -o /dev/null "$fixtures/ratings/small.tsv"
+	[ -c /dev/null ]
+	ln -s target.tsv link.tsv
+	run -0 rec-filter -o link.tsv "$fixtures/ratings/small.tsv"
+	[ -L link.tsv ]
+	cmp target.tsv "$fixtures/ratings/small.tsv"
+	mkfifo fifo
+	cat fifo > from-fifo.tsv &
+	run -0 rec-filter -o fifo "$fixtures/ratings/small.tsv"
+	wait
+	cmp from-fifo.tsv "$fixtures/ratings/small.tsv"
+	[ -p fifo ]
 }
 
 @test "-o into a missing folder" {
