@@ -10,15 +10,15 @@ VERSION   = 0.1.0
 PREFIX    = /usr/local
 MANPREFIX = $(PREFIX)/share/man
 BUILD     = build
-CFLAGS   ?= -O2 -g
+CFLAGS   ?= -O3 -g
 # Not in CFLAGS, so that "make CFLAGS=-O0" cannot drop them.
 WARN      = -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2 -Wstrict-prototypes
 REC_CPPFLAGS = -Iinclude -Icmd -D_POSIX_C_SOURCE=200809L -DREC_VERSION='"$(VERSION)"'
-ALLCFLAGS = -std=c11 $(WARN) $(CFLAGS)
+ALLCFLAGS = -std=c11 -fno-math-errno $(WARN) $(CFLAGS)
 LDLIBS    = -ljansson -lcsv -lopenblas -lm
 
 LIB_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/*.c))
-CLI_OBJ  = $(BUILD)/cmd/cli.o
+CLI_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(filter-out cmd/rec-%.c,$(wildcard cmd/*.c)))
 BINS     = $(patsubst cmd/%.c,$(BUILD)/bin/%,$(wildcard cmd/rec-*.c))
 UNIT_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/*.c))
 BENCH    = $(BUILD)/bench/synth

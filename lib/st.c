@@ -682,8 +682,8 @@ rec_st_tensor(const struct rec_tensor **out, const struct rec_st *st,
 }
 
 int
-rec_st_meta_count(long *out, const struct rec_st *st, const char *key, long max,
-                  struct rec_err *err)
+rec_st_meta_count(long *out, const struct rec_st *st, const char *key, long min,
+                  long max, struct rec_err *err)
 {
 	const char *s = rec_st_meta(st, key);
 	uint64_t v;
@@ -691,11 +691,11 @@ rec_st_meta_count(long *out, const struct rec_st *st, const char *key, long max,
 
 	if (!s)
 		return rec_errf(err, st->name, 0, "missing metadata '%s'", key);
-	if (max < 1 || rec_parse_u64(s, strlen(s), (uint64_t)max, &v) != 0 ||
-	    v < 1)
+	if (min < 0 || max < min ||
+	    rec_parse_u64(s, strlen(s), (uint64_t)max, &v) != 0 || v < (uint64_t)min)
 		return rec_errf(err, st->name, 0, "metadata '%s' = '%s' is not "
-		                "a positive integer <= %ld", key,
-		                q(qs, sizeof qs, s), max);
+		                "an integer in [%ld, %ld]", key,
+		                q(qs, sizeof qs, s), min, max);
 	*out = (long)v;
 	return 0;
 }

@@ -146,13 +146,13 @@ int rec_st_tensor(const struct rec_tensor **out, const struct rec_st *st,
                   const int64_t *shape, struct rec_err *err);
 
 /*
- * *out = metadata key as an integer in [1, max], parsed with the strict
- * grammar [0-9]+ (rec_parse_u64).  Messages: "missing metadata 'k'",
- * "metadata 'k' = 'abc' is not a positive integer <= 4096".  Returns 0
+ * *out = metadata key as an integer in [min, max] (0 <= min), parsed with
+ * the strict grammar [0-9]+ (rec_parse_u64).  Messages: "missing metadata
+ * 'k'", "metadata 'k' = 'abc' is not an integer in [1, 4096]".  Returns 0
  * or -1.
  */
 int rec_st_meta_count(long *out, const struct rec_st *st, const char *key,
-                      long max, struct rec_err *err);
+                      long min, long max, struct rec_err *err);
 
 /* CRC-32/IEEE (as zlib's crc32) of buf[0..len), continuing from crc:
  * start with crc = 0. */

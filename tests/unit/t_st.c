@@ -643,18 +643,18 @@ TEST(st_meta_count)
 	long v = 0;
 
 	st = model("rec-model/1", "mf", "4096");
-	CHECK(st && rec_st_meta_count(&v, st, "k", 4096, &err) == 0 && v == 4096);
-	CHECK(st && rec_st_meta_count(&v, st, "dim", 4096, &err) == -1);
+	CHECK(st && rec_st_meta_count(&v, st, "k", 1, 4096, &err) == 0 && v == 4096);
+	CHECK(st && rec_st_meta_count(&v, st, "dim", 1, 4096, &err) == -1);
 	CHECK(err_is(&err, "missing metadata 'dim'"));
 	rec_st_free(st);
 	st = model("rec-model/1", "mf", "007");
-	CHECK(st && rec_st_meta_count(&v, st, "k", 4096, &err) == 0 && v == 7);
+	CHECK(st && rec_st_meta_count(&v, st, "k", 1, 4096, &err) == 0 && v == 7);
 	rec_st_free(st);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		st = model("rec-model/1", "mf", bad[i]);
-		CHECK(st && rec_st_meta_count(&v, st, "k", 4096, &err) == -1);
-		snprintf(msg, sizeof msg, "metadata 'k' = '%s' is not a positive integer "
-		         "<= 4096", bad[i]);
+		CHECK(st && rec_st_meta_count(&v, st, "k", 1, 4096, &err) == -1);
+		snprintf(msg, sizeof msg, "metadata 'k' = '%s' is not an integer "
+		         "in [1, 4096]", bad[i]);
 		CHECK(err_is(&err, msg));
 		rec_st_free(st);
 	}

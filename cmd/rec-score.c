@@ -1,0 +1,327 @@
+/* rec-score - apply any model file: predict ratings, or write top-K lists */
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include "cli.h"
+#include "rec/model.h"
+#include "rec/topk.h"
+
+static const char usage_text[] =
+"usage: rec-score -m MODEL [-o FILE] [FILE]\n"
+"       rec-score -m MODEL --top K [--exclude FILE] [-o FILE] [FILE]\n";
+
+static const char help_text[] =
+"Without --top: read lines whose first two TAB-separated fields are a user\n"
+"and an item (a ratings stream, or bare pairs) and write each line\n"
+"unchanged plus a last field, the predicted rating.\n"
+"With --top K: write top-K lists (user rank item score) for the users\n"
+"in the first field of FILE's lines (in order of first appearance), or\n"
+"for every user of the model when no FILE is named, ranking every item\n"
+"of the model except those the user has in --exclude.\n"
+"Unknown users or items get the model's fallback; they are counted on\n"
+"standard error.\n"
+"\n"
+"  -m, --model FILE     the model file (any rec-train-* output)\n"
+"      --top K          write top-K lists instead of predictions\n"
+"      --exclude FILE   with --top: a ratings stream of (user, item) pairs\n"
+"                       never to recommend, normally the training set\n"
+"  -o, --output FILE    write FILE (atomically), not standard output\n"
+"  -h, --help           show this help and exit\n"
+"  -V, --version        show the version and exit\n";
+
+enum { BATCH = 4096 };
+
+/* The id in s[0..len) or die naming file:line. */
+static int64_t
+parse_id(const char *s, size_t len, const char *what, const char *file, long line)
+{
+	uint64_t v;
+	char q[64];
+
+	if (rec_parse_u64(s, len, INT64_MAX, &v) != 0) {
+		struct rec_err err;
+		rec_errf(&err, file, line, "%s '%s' is not a non-negative integer",
+		         what, rec_quote(q, sizeof q, s, len));
+		rec_cli_fail(&err);
+	}
+	return (int64_t)v;
+}
+
+/* Split off the first two fields of a line: user and item ids. */
+static void
+parse_pair(const char *s, size_t n, const char *file, long line,
+           int64_t *user, int64_t *item)
+{
+	const char *t1 = memchr(s, '\t', n), *t2;
+	struct rec_err err;
+
+	if (!t1) {
+		rec_errf(&err, file, line, "expected at least 2 TAB-separated fields, got 1");
+		rec_cli_fail(&err);
+	}
+	t2 = memchr(t1 + 1, '\t', (size_t)(s + n - t1 - 1));
+	*user = parse_id(s, (size_t)(t1 - s), "user", file, line);
+	*item = parse_id(t1 + 1, (size_t)((t2 ? t2 : s + n) - t1 - 1), "item", file, line);
+}
+
+static void
+note_unknown(const struct rec_unknown *unk)
+{
+	if (unk->users || unk->items)
+		rec_cli_note("%zu unknown user%s, %zu unknown item%s (fallback used)",
+		             unk->users, unk->users == 1 ? "" : "s",
+		             unk->items, unk->items == 1 ? "" : "s");
+}
+
+struct batch {
+	int64_t user[BATCH], item[BATCH];
+	float pred[BATCH];
+	size_t off[BATCH + 1];   /* line j is text[off[j] .. off[j + 1]) */
+	size_t n;
+	char *text;
+	size_t cap;
+};
+
+/* Predict the lines of b and write them, each with its prediction. */
+static void
+flush(struct batch *b, const struct rec_model *m, struct rec_output *out,
+      struct rec_unknown *unk)
+{
+	rec_model_predict_ids(m, b->user, b->item, b->n, b->pred, unk);
+	for (size_t j = 0; j < b->n; j++)
+		fprintf(out->fp, "%.*s\t%.6g\n", (int)(b->off[j + 1] - b->off[j]),
+		        b->text + b->off[j], (double)b->pred[j]);
+	if (ferror(out->fp))
+		rec_cli_fail_output(out);
+	b->n = 0;
+}
+
+/* Predict every line of in, BATCH lines at a time. */
+static void
+score_lines(const struct rec_model *m, struct rec_input *in, struct rec_output *out)
+{
+	static struct batch b;
+	struct rec_unknown unk = { 0 };
+	struct rec_lines l;
+	struct rec_err err = { 0 };
+	char *s;
+	size_t len;
+	int rc;
+
+	rec_lines_init(&l, in->fp, in->name);
+	while ((rc = rec_lines_next(&l, &s, &len, &err)) == 1) {
+		size_t used = b.off[b.n];
+		parse_pair(s, len, in->name, l.lineno, &b.user[b.n], &b.item[b.n]);
+		if (used + len > b.cap) {
+			b.cap = (used + len) * 2;
+			if (!(b.text = rec_realloc(b.text, b.cap)))
+				rec_cli_die("out of memory");
+		}
+		memcpy(b.text + used, s, len);
+		b.off[++b.n] = used + len;
+		if (b.n == BATCH)
+			flush(&b, m, out, &unk);
+	}
+	if (rc < 0)
+		rec_cli_fail(&err);
+	flush(&b, m, out, &unk);
+	rec_lines_free(&l);
+	rec_free(b.text);
+	note_unknown(&unk);
+}
+
+/* The users to list: the first field of each line of path, in order of
+ * first appearance (ids.ids), or every user of the model. */
+static void
+read_users(struct rec_idmap *ids, const char *path, const struct rec_model *m)
+{
+	struct rec_input in;
+	struct rec_lines l;
+	struct rec_err err = { 0 };
+	char *s, *tab;
+	size_t len;
+	int32_t ix;
+	int rc;
+
+	if (!path) {
+		for (size_t u = 0; u < m->users.n; u++)
+			if (rec_idmap_add(ids, m->users.ids[u], &ix) != 0)
+				rec_cli_die("out of memory");
+		return;
+	}
+	in = rec_cli_input(path);
+	rec_lines_init(&l, in.fp, in.name);
+	while ((rc = rec_lines_next(&l, &s, &len, &err)) == 1) {
+		tab = memchr(s, '\t', len);
+		int64_t id = parse_id(s, tab ? (size_t)(tab - s) : len, "user", in.name, l.lineno);
+		if (rec_idmap_add(ids, id, &ix) != 0)
+			rec_cli_die("out of memory");
+	}
+	if (rc < 0)
+		rec_cli_fail(&err);
+	rec_lines_free(&l);
+	rec_cli_close_input(&in);
+}
+
+/* The exclusions of each listed user, as model item indices: user j's
+ * are item[start[j] .. start[j + 1]). */
+static void
+read_exclusions(const char *path, const struct rec_idmap *users,
+                const struct rec_model *m, size_t **startp, int32_t **itemp)
+{
+	struct rec_input in = rec_cli_input(path);
+	struct rec_ratings *r = rec_ratings_new();
+	struct rec_err err = { 0 };
+	size_t *start;
+	int32_t *item;
+
+	if (!r)
+		rec_cli_die("out of memory");
+	if (rec_ratings_read_tsv(r, in.fp, in.name, &err) != 0)
+		rec_cli_fail(&err);
+	rec_cli_close_input(&in);
+	start = rec_calloc(users->n + 2, sizeof *start);
+	item = rec_malloc_array(r->n, sizeof *item);
+	if (!start || !item)
+		rec_cli_die("out of memory");
+	/* Counting sort of the rows by listed user (two passes). */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < r->n; i++) {
+			int32_t j = rec_idmap_find(users, r->users.ids[r->user[i]]);
+			int32_t it = rec_idmap_find(&m->items, r->items.ids[r->item[i]]);
+			if (j < 0 || it < 0)
+				continue;
+			if (pass == 0)
+				start[j + 2]++;
+			else
+				item[start[j + 1]++] = it;
+		}
+		if (pass == 0)
+			for (size_t j = 2; j < users->n + 2; j++)
+				start[j] += start[j - 1];
+	}
+	rec_ratings_free(r);
+	*startp = start;
+	*itemp = item;
+}
+
+/* Top-k lists for the listed users, scored in blocks of users so that
+ * memory stays bounded by the block, never users x items. */
+static void
+top_lists(const struct rec_model *m, size_t k, const char *users_path,
+          const char *exclude_path, struct rec_output *out)
+{
+	struct rec_idmap users = { 0 };
+	struct rec_unknown unk = { 0 };
+	struct rec_err err = { 0 };
+	size_t *ex_start = NULL, ni = m->items.n, block;
+	int32_t *ex_item = NULL, *uidx;
+	uint32_t *best;
+	float *scores, *pred;
+
+	read_users(&users, users_path, m);
+	if (exclude_path)
+		read_exclusions(exclude_path, &users, m, &ex_start, &ex_item);
+	/* Blocks of up to 256 users and 64 MiB of scores. */
+	block = ni ? (16u << 20) / ni : 256;
+	block = block < 1 ? 1 : block > 256 ? 256 : block;
+	scores = rec_malloc_array(block * (ni ? ni : 1), sizeof *scores);
+	uidx = rec_malloc_array(block, sizeof *uidx);
+	best = rec_malloc_array(k < ni ? k : ni ? ni : 1, sizeof *best);
+	pred = rec_malloc_array(k < ni ? k : ni ? ni : 1, sizeof *pred);
+	if (!scores || !uidx || !best || !pred)
+		rec_cli_die("out of memory");
+	for (size_t beg = 0; beg < users.n; beg += block) {
+		size_t nb = users.n - beg < block ? users.n - beg : block;
+		for (size_t j = 0; j < nb; j++) {
+			uidx[j] = rec_idmap_find(&m->users, users.ids[beg + j]);
+			unk.users += uidx[j] < 0;
+		}
+		if (m->ops->rank_scores(m, uidx, nb, scores, &err) != 0)
+			rec_cli_fail(&err);
+		for (size_t j = 0; j < nb; j++) {
+			float *row = scores + j * ni;
+			size_t jj = beg + j;
+			if (ex_start)
+				for (size_t e = ex_start[jj]; e < ex_start[jj + 1]; e++)
+					row[ex_item[e]] = -INFINITY;
+			size_t r = rec_topk(row, m->items.ids, ni, k, best);
+			int32_t u[1] = { uidx[j] };
+			for (size_t t = 0; t < r; t++) {
+				int32_t it = (int32_t)best[t];
+				m->ops->predict(m, u, &it, 1, &pred[t]);
+			}
+			for (size_t t = 0; t < r; t++)
+				fprintf(out->fp, "%" PRId64 "\t%zu\t%" PRId64 "\t%.6g\n",
+				        users.ids[jj], t + 1, m->items.ids[best[t]],
+				        (double)pred[t]);
+		}
+		if (ferror(out->fp))
+			rec_cli_fail_output(out);
+	}
+	note_unknown(&unk);
+	rec_idmap_clear(&users);
+	rec_free(ex_start);
+	rec_free(ex_item);
+	rec_free(scores);
+	rec_free(uidx);
+	rec_free(best);
+	rec_free(pred);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "model",   required_argument, NULL, 'm' },
+		{ "top",     required_argument, NULL, 't' },
+		{ "exclude", required_argument, NULL, 'x' },
+		{ "output",  required_argument, NULL, 'o' },
+		{ "help",    no_argument,       NULL, 'h' },
+		{ "version", no_argument,       NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *model_path = NULL, *out_path = NULL, *exclude_path = NULL;
+	struct rec_model *m;
+	struct rec_err err = { 0 };
+	long top = 0;
+	int c;
+
+	rec_cli_init("rec-score", usage_text);
+	while ((c = getopt_long(argc, argv, "m:o:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': model_path = optarg; break;
+		case 't': top = rec_cli_count(optarg, "--top", 1, 1000000); break;
+		case 'x': exclude_path = optarg; break;
+		case 'o': out_path = optarg; break;
+		case 'h': rec_cli_help(help_text);
+		case 'V': rec_cli_version();
+		default:  rec_cli_usage();
+		}
+	}
+	if (argc - optind > 1)
+		rec_cli_usage_error("more than one input file");
+	if (!model_path)
+		rec_cli_usage_error("a model is needed: -m FILE");
+	if (exclude_path && !top)
+		rec_cli_usage_error("--exclude goes with --top");
+
+	struct rec_input min = rec_cli_input(model_path);
+	if (rec_model_load(&m, min.fp, min.name, &err) != 0)
+		rec_cli_fail(&err);
+	rec_cli_close_input(&min);
+
+	struct rec_output out = rec_cli_output(out_path, 0);
+	if (top) {
+		top_lists(m, (size_t)top, argv[optind], exclude_path, &out);
+	} else {
+		struct rec_input in = rec_cli_input(argv[optind]);
+		score_lines(m, &in, &out);
+		rec_cli_close_input(&in);
+	}
+	rec_cli_commit(&out);
+	rec_model_free(m);
+	return rec_cli_exit(0);
+}

@@ -1,0 +1,39 @@
+/*
+ * mf.h - matrix factorisation, the study's MF (DESIGN.md section 5):
+ *
+ *   y(u, i) = sigmoid(mu + b_u + b_i + p_u . q_i)   on the scale [0, 1]
+ *
+ * trained on (r - 0.5) / 4.5 with the squared error plus an L2 penalty on
+ * the embeddings and biases of each rating in the batch (so frequent
+ * users and items are held back more, as in Koren's MF), dropout on both
+ * embedding vectors, Adam or SGD on minibatches.  Fallbacks: an unknown
+ * user drops b_u and p_u; an unknown item drops b_i and q_i; both: mu.
+ */
+#ifndef REC_MF_H
+#define REC_MF_H
+
+#include "rec/model.h"
+
+enum rec_optimizer { REC_OPT_ADAM, REC_OPT_SGD };
+
+struct rec_mf_hparams {
+	int k;              /* embedding dimension; 0 = biases only */
+	float lr;           /* learning rate */
+	float reg;          /* L2 weight on each batch row's p_u, q_i, b_u, b_i */
+	float dropout;      /* drop probability for p_u and q_i entries */
+	float init_sd;      /* embeddings start as N(0, init_sd^2) */
+	int batch;          /* ratings a step */
+	enum rec_optimizer opt;
+};
+#define REC_MF_DEFAULTS { 64, 1e-3f, 3e-3f, 0.5f, 0.05f, 256, REC_OPT_ADAM }
+
+/* A new MF model for the users and items of r (rec_model_make_fn). */
+struct rec_model *rec_mf_make(const void *hp, const struct rec_ratings *r,
+                              uint64_t seed, struct rec_err *err);
+
+/* Load an MF model from a checked safetensors file (format and model
+ * name already checked by rec_model_load). */
+int rec_mf_load(struct rec_model **out, const struct rec_st *st,
+                struct rec_err *err);
+
+#endif

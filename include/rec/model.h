@@ -1,0 +1,141 @@
+/*
+ * model.h - the one face of every rating model (MF now; NCF, LSTM and
+ * AttnGraphRec later), and the training driver they share.
+ *
+ * A model knows the users and items it was trained on (two id maps) and
+ * predicts ratings on the star scale.  Unknown users or items get the
+ * model's documented fallback, never an error.  Files are safetensors
+ * with metadata format = "rec-model/1" and model = the model's name.
+ */
+#ifndef REC_MODEL_H
+#define REC_MODEL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "rec/idmap.h"
+#include "rec/ratings.h"
+#include "rec/rng.h"
+#include "rec/st.h"
+#include "rec/util.h"
+
+#define REC_MODEL_FORMAT "rec-model/1"
+
+struct rec_model;
+
+struct rec_model_ops {
+	const char *name;     /* "mf" */
+	/* One pass over the rows of train (whose dense indices are the
+	 * model's); *loss = the mean training objective. */
+	int (*epoch)(struct rec_model *m, const struct rec_ratings *train,
+	             struct rec_rng *rng, double *loss, struct rec_err *err);
+	/* out[j] = predicted rating of (user[j], item[j]) on the star scale;
+	 * indices are the model's dense ones, -1 for unknown. */
+	void (*predict)(const struct rec_model *m, const int32_t *user,
+	                const int32_t *item, size_t n, float *out);
+	/* out (n, items.n) = scores that rank the items for each of the n
+	 * users (-1: unknown) as predict would, possibly cheaper (MF: no
+	 * sigmoid, one sgemm).  Used by top-K lists. */
+	int (*rank_scores)(const struct rec_model *m, const int32_t *user,
+	                   size_t n, float *out, struct rec_err *err);
+	/* Copy the weights of src (same shape) into dst. */
+	void (*copy_weights)(struct rec_model *dst, const struct rec_model *src);
+	/* Write the model as a safetensors file, with the model's own
+	 * metadata and then the n extra pairs key[j] = val[j]. */
+	int (*save)(const struct rec_model *m, FILE *fp, const char *file,
+	            const char *const *key, const char *const *val, size_t n,
+	            struct rec_err *err);
+	void (*free)(struct rec_model *m);
+};
+
+struct rec_model {
+	const struct rec_model_ops *ops;
+	struct rec_idmap users, items;   /* owned copies */
+};
+
+/* Builds a fresh model for the rows of r (hp: the model's own
+ * hyperparameters; the model's dense indices are r's). */
+typedef struct rec_model *rec_model_make_fn(const void *hp,
+                                             const struct rec_ratings *r,
+                                             uint64_t seed, struct rec_err *err);
+
+/* ---- using a model ---- */
+
+/* Load any model file (dispatching on its metadata).  Caller frees. */
+int rec_model_load(struct rec_model **out, FILE *fp, const char *file,
+                   struct rec_err *err);
+void rec_model_free(struct rec_model *m);   /* NULL-safe */
+/* Save with extra metadata (provenance: seed, epochs, ...). */
+int rec_model_save(const struct rec_model *m, FILE *fp, const char *file,
+                   const char *const *key, const char *const *val, size_t n,
+                   struct rec_err *err);
+
+struct rec_unknown {
+	size_t users, items;   /* pairs with an unknown user, an unknown item */
+};
+
+/* Predict n pairs given by data-set ids; counts unknowns into unk. */
+void rec_model_predict_ids(const struct rec_model *m, const int64_t *user,
+                           const int64_t *item, size_t n, float *out,
+                           struct rec_unknown *unk);
+
+/* ---- training ---- */
+
+struct rec_epoch {
+	int epoch;            /* 1-based, within the phase */
+	int refit;            /* 0 while fitting, 1 while refitting */
+	double loss;          /* mean training objective */
+	double valid_rmse;    /* star scale; NAN without a validation set */
+	double seconds;       /* wall time of the epoch */
+};
+
+struct rec_train_opts {
+	int epochs;           /* at most this many */
+	int patience;         /* with valid: stop after this many epochs
+	                       * without a better validation RMSE */
+	int refit;            /* with valid: train afresh on train + valid for
+	                       * the best number of epochs */
+	uint64_t seed;
+	/* Called after each epoch (progress, logs); may be NULL. */
+	void (*on_epoch)(void *ctx, const struct rec_epoch *e);
+	void *ctx;
+};
+
+struct rec_train_result {
+	int epochs_run;       /* in the first phase */
+	int best_epoch;       /* the epoch kept (or refitted to) */
+	double best_rmse;     /* its validation RMSE; NAN without valid */
+};
+
+/* Train a model made by make(hp, ...) on train.  With valid (may be
+ * NULL): early stopping on validation RMSE, the best epoch's weights
+ * kept, or (refit) a fresh model trained on train + valid for the best
+ * number of epochs.  Same seed, same result. */
+int rec_train(struct rec_model **out, rec_model_make_fn *make, const void *hp,
+              const struct rec_ratings *train, const struct rec_ratings *valid,
+              const struct rec_train_opts *o, struct rec_train_result *res,
+              struct rec_err *err);
+
+/* RMSE (star scale, predictions clipped to [0.5, 5]) of m on r. */
+int rec_model_rmse(const struct rec_model *m, const struct rec_ratings *r,
+                   double *rmse, struct rec_err *err);
+
+/* ---- for model implementations ---- */
+
+/* Copy r's id maps into m. */
+int rec_model_init_maps(struct rec_model *m, const struct rec_ratings *r,
+                        struct rec_err *err);
+
+/* Build an id map from an I64 tensor (the ids must be distinct and
+ * non-negative). */
+int rec_model_load_map(struct rec_idmap *map, const struct rec_st *st,
+                       const char *name, int64_t n, struct rec_err *err);
+
+/* Describe the id maps of m as the tensors user_ids and item_ids. */
+void rec_model_map_tensors(const struct rec_model *m, struct rec_tensor t[2]);
+
+/* The star scale and the [0, 1] training scale. */
+static inline float rec_to_unit(float r) { return (r - 0.5f) / 4.5f; }
+static inline float rec_to_stars(float y) { return 0.5f + 4.5f * y; }
+
+#endif

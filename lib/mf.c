@@ -1,0 +1,414 @@
+/*
+ * mf.c - the study's matrix factorisation (see mf.h).
+ *
+ * Parameters live in one slab (params.h): P (users, k), Q (items, k),
+ * user_bias (users), item_bias (items), global_bias (scalar).  Each step
+ * updates only the rows its batch touched (lazy Adam, as PyTorch's
+ * SparseAdam): the cost of a step follows the batch, not the catalogue.
+ * Dropout masks come from 16 random bits an entry, so the survival
+ * probability is rounded to a multiple of 1/65536.
+ */
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "rec/mf.h"
+#include "rec/params.h"
+
+struct mf {
+	struct rec_model base;      /* first: a struct mf is a struct rec_model */
+	struct rec_mf_hparams h;
+	struct rec_params p;
+	size_t oP, oQ, obu, obi, omu;   /* offsets in the slabs */
+	int nu, ni;
+	struct rec_adam adam;
+	uint32_t *order;            /* (norder) visiting order of an epoch */
+	size_t norder;
+	float *mask;                /* (k) both dropout masks of one row, multiplied */
+	int32_t *ustamp, *istamp;   /* (nu), (ni): last batch that touched a row */
+	int32_t *urows, *irows;     /* (batch) the rows touched by this batch */
+};
+
+static const struct rec_model_ops mf_ops;
+
+static void
+mf_free(struct rec_model *base)
+{
+	struct mf *m = (struct mf *)base;
+
+	rec_params_free(&m->p);
+	rec_idmap_clear(&m->base.users);
+	rec_idmap_clear(&m->base.items);
+	rec_free(m->order);
+	rec_free(m->mask);
+	rec_free(m->ustamp);
+	rec_free(m->istamp);
+	rec_free(m->urows);
+	rec_free(m->irows);
+	rec_free(m);
+}
+
+/* A model of nu users, ni items, zero weights. */
+static struct mf *
+mf_alloc(const struct rec_mf_hparams *h, int nu, int ni, struct rec_err *err)
+{
+	struct mf *m = rec_calloc(1, sizeof *m);
+
+	if (!m) {
+		rec_erroom(err, NULL);
+		return NULL;
+	}
+	m->base.ops = &mf_ops;
+	m->h = *h;
+	m->nu = nu;
+	m->ni = ni;
+	m->adam = (struct rec_adam)REC_ADAM_DEFAULTS;
+	m->adam.lr = h->lr;
+	if (rec_params_add(&m->p, "P", 2, nu, h->k, &m->oP, err) != 0 ||
+	    rec_params_add(&m->p, "Q", 2, ni, h->k, &m->oQ, err) != 0 ||
+	    rec_params_add(&m->p, "user_bias", 1, nu, 1, &m->obu, err) != 0 ||
+	    rec_params_add(&m->p, "item_bias", 1, ni, 1, &m->obi, err) != 0 ||
+	    rec_params_add(&m->p, "global_bias", 0, 1, 1, &m->omu, err) != 0 ||
+	    rec_params_alloc(&m->p, err) != 0 ||
+	    !(m->mask = rec_malloc_array((size_t)h->k + 1, sizeof *m->mask)) ||
+	    !(m->ustamp = rec_malloc_array((size_t)nu + 1, sizeof *m->ustamp)) ||
+	    !(m->istamp = rec_malloc_array((size_t)ni + 1, sizeof *m->istamp)) ||
+	    !(m->urows = rec_malloc_array((size_t)h->batch, sizeof *m->urows)) ||
+	    !(m->irows = rec_malloc_array((size_t)h->batch, sizeof *m->irows))) {
+		if (err && !err->msg[0])
+			rec_erroom(err, NULL);
+		mf_free(&m->base);
+		return NULL;
+	}
+	return m;
+}
+
+struct rec_model *
+rec_mf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
+            struct rec_err *err)
+{
+	const struct rec_mf_hparams *h = hp;
+	struct rec_rng rng;
+	double mean = 0;
+	struct mf *m;
+
+	if (err)
+		err->msg[0] = '\0';
+	if (r->n == 0) {
+		rec_errf(err, NULL, 0, "no ratings to train on");
+		return NULL;
+	}
+	if (!(m = mf_alloc(h, (int)r->users.n, (int)r->items.n, err)))
+		return NULL;
+	if (rec_model_init_maps(&m->base, r, err) != 0) {
+		mf_free(&m->base);
+		return NULL;
+	}
+	rec_rng_seed(&rng, seed);
+	for (size_t j = 0; j < m->p.n; j++)
+		m->p.w[j] = 0;
+	for (size_t j = 0; j < (size_t)m->nu * h->k; j++)
+		m->p.w[m->oP + j] = h->init_sd * rec_rng_normal(&rng);
+	for (size_t j = 0; j < (size_t)m->ni * h->k; j++)
+		m->p.w[m->oQ + j] = h->init_sd * rec_rng_normal(&rng);
+	/* Start the global bias at the logit of the mean training rating. */
+	for (size_t j = 0; j < r->n; j++)
+		mean += rec_to_unit(r->rating[j]);
+	mean /= (double)r->n;
+	mean = mean < 0.01 ? 0.01 : mean > 0.99 ? 0.99 : mean;
+	m->p.w[m->omu] = (float)log(mean / (1 - mean));
+	return &m->base;
+}
+
+static float
+sigmoid(float z)
+{
+	return 1.0f / (1.0f + expf(-z));
+}
+
+/* sum of a[d] b[d] c[d] (c NULL: 1), in 8 lanes (the same sum whatever
+ * the vector width, and one the compiler can vectorise). */
+static float
+dot3(const float *a, const float *b, const float *c, int k)
+{
+	float acc[8] = { 0 }, sum = 0;
+	int d = 0;
+
+	for (; d + 8 <= k; d += 8)
+		for (int l = 0; l < 8; l++)
+			acc[l] += a[d + l] * b[d + l] * (c ? c[d + l] : 1.0f);
+	for (; d < k; d++)
+		sum += a[d] * b[d] * (c ? c[d] : 1.0f);
+	return sum + (((acc[0] + acc[1]) + (acc[2] + acc[3])) +
+	              ((acc[4] + acc[5]) + (acc[6] + acc[7])));
+}
+
+/* mask[d] = keep^2 when both p_u[d] and q_i[d] survive dropout, else 0.
+ * Only the product of the two masks enters the model, so one draw with
+ * survival probability (1 - drop)^2 does for both; 16 random bits a draw. */
+static void
+draw_masks(float *mask, int k, float drop, struct rec_rng *rng)
+{
+	const float keep = 1.0f / (1.0f - drop), value[2] = { keep * keep, 0 };
+	const int32_t cut = (int32_t)lrintf((1.0f - (1.0f - drop) * (1.0f - drop)) * 65536.0f);
+	uint64_t bits = 0;
+
+	for (int d = 0; d < k; d++) {
+		if ((d & 3) == 0)
+			bits = rec_rng_next(rng);
+		/* the sign bit of x - cut: 1 when dropped; no branch to mispredict */
+		mask[d] = value[(uint32_t)((int32_t)(bits & 0xffff) - cut) >> 31];
+		bits >>= 16;
+	}
+}
+
+static void
+shuffle(uint32_t *order, size_t n, struct rec_rng *rng)
+{
+	for (size_t j = 0; j < n; j++)
+		order[j] = (uint32_t)j;
+	for (size_t j = n; j > 1; j--) {
+		size_t s = (size_t)rec_rng_below(rng, j);
+		uint32_t t = order[j - 1];
+		order[j - 1] = order[s];
+		order[s] = t;
+	}
+}
+
+/* Update, then zero the gradients of, the rows rows[0..n) of the tensors
+ * at emb (rows of k) and bias (rows of 1). */
+static void
+step_rows(struct mf *m, size_t emb, size_t bias, const int32_t *rows, size_t n)
+{
+	const size_t k = (size_t)m->h.k;
+
+	for (size_t j = 0; j < n; j++) {
+		size_t e = emb + (size_t)rows[j] * k, b = bias + (size_t)rows[j];
+		if (m->h.opt == REC_OPT_ADAM) {
+			rec_adam_update(&m->p, &m->adam, e, k);
+			rec_adam_update(&m->p, &m->adam, b, 1);
+		} else {
+			rec_sgd_update(&m->p, m->h.lr, e, k);
+			rec_sgd_update(&m->p, m->h.lr, b, 1);
+		}
+		memset(m->p.g + e, 0, k * sizeof(float));
+		m->p.g[b] = 0;
+	}
+}
+
+static int
+mf_epoch(struct rec_model *base, const struct rec_ratings *r,
+         struct rec_rng *rng, double *loss, struct rec_err *err)
+{
+	struct mf *m = (struct mf *)base;
+	const int k = m->h.k, batch = m->h.batch;
+	const float drop = m->h.dropout, reg = m->h.reg;
+	float *w = m->p.w, *g = m->p.g, *mask = drop > 0 ? m->mask : NULL;
+	double total = 0;
+	int32_t nbatch = 0;
+
+	if (m->norder != r->n) {
+		uint32_t *o = rec_realloc_array(m->order, r->n, sizeof *o);
+		if (!o)
+			return rec_erroom(err, NULL);
+		m->order = o;
+		m->norder = r->n;
+	}
+	shuffle(m->order, r->n, rng);
+	for (int u = 0; u < m->nu; u++)
+		m->ustamp[u] = -1;
+	for (int i = 0; i < m->ni; i++)
+		m->istamp[i] = -1;
+	for (size_t beg = 0; beg < r->n; beg += (size_t)batch, nbatch++) {
+		size_t len = r->n - beg < (size_t)batch ? r->n - beg : (size_t)batch;
+		size_t nu = 0, ni = 0;
+		const float scale = 1.0f / (float)len, rs = 2.0f * reg * scale;
+
+		for (size_t j = beg; j < beg + len; j++) {
+			uint32_t row = m->order[j];
+			int u = r->user[row], i = r->item[row];
+			float *pu = w + m->oP + (size_t)u * k, *qi = w + m->oQ + (size_t)i * k;
+			float *gp = g + m->oP + (size_t)u * k, *gq = g + m->oQ + (size_t)i * k;
+			float bu = w[m->obu + u], bi = w[m->obi + i];
+
+			if (m->ustamp[u] != nbatch)
+				m->ustamp[u] = nbatch, m->urows[nu++] = u;
+			if (m->istamp[i] != nbatch)
+				m->istamp[i] = nbatch, m->irows[ni++] = i;
+			if (mask)
+				draw_masks(mask, k, drop, rng);
+			float s = sigmoid(w[m->omu] + bu + bi + dot3(pu, qi, mask, k));
+			float e = s - rec_to_unit(r->rating[row]);
+			float dz = 2.0f * e * s * (1.0f - s) * scale;
+			float norm = bu * bu + bi * bi + dot3(pu, pu, NULL, k) +
+			             dot3(qi, qi, NULL, k);
+			total += (double)e * e + (double)reg * norm;
+			for (int d = 0; d < k; d++) {
+				float both = mask ? mask[d] : 1.0f;
+				gp[d] += dz * qi[d] * both + rs * pu[d];
+				gq[d] += dz * pu[d] * both + rs * qi[d];
+			}
+			g[m->obu + u] += dz + rs * bu;
+			g[m->obi + i] += dz + rs * bi;
+			g[m->omu] += dz;
+		}
+		if (m->h.opt == REC_OPT_ADAM)
+			rec_adam_begin(&m->adam);
+		step_rows(m, m->oP, m->obu, m->urows, nu);
+		step_rows(m, m->oQ, m->obi, m->irows, ni);
+		if (m->h.opt == REC_OPT_ADAM)
+			rec_adam_update(&m->p, &m->adam, m->omu, 1);
+		else
+			rec_sgd_update(&m->p, m->h.lr, m->omu, 1);
+		g[m->omu] = 0;
+	}
+	*loss = total / (double)r->n;
+	return 0;
+}
+
+static void
+mf_predict(const struct rec_model *base, const int32_t *user,
+           const int32_t *item, size_t n, float *out)
+{
+	const struct mf *m = (const struct mf *)base;
+	const float *w = m->p.w;
+	const int k = m->h.k;
+
+	for (size_t j = 0; j < n; j++) {
+		int u = user[j], i = item[j];
+		float z = w[m->omu];
+		if (u >= 0)
+			z += w[m->obu + u];
+		if (i >= 0)
+			z += w[m->obi + i];
+		if (u >= 0 && i >= 0) {
+			const float *pu = w + m->oP + (size_t)u * k;
+			const float *qi = w + m->oQ + (size_t)i * k;
+			for (int d = 0; d < k; d++)
+				z += pu[d] * qi[d];
+		}
+		out[j] = rec_to_stars(sigmoid(z));
+	}
+}
+
+/* out (n, ni) = b_i + p_u . q_i: predict's order without mu, b_u, sigmoid. */
+static int
+mf_rank_scores(const struct rec_model *base, const int32_t *user, size_t n,
+               float *out, struct rec_err *err)
+{
+	const struct mf *m = (const struct mf *)base;
+	const float *w = m->p.w;
+	const int k = m->h.k, ni = m->ni;
+	float *pu;
+
+	if (k > 0) {
+		if (!(pu = rec_malloc_array(n * (size_t)k, sizeof *pu)))
+			return rec_erroom(err, NULL);
+		for (size_t j = 0; j < n; j++) {
+			if (user[j] >= 0)
+				memcpy(pu + j * k, w + m->oP + (size_t)user[j] * k,
+				       (size_t)k * sizeof *pu);
+			else
+				memset(pu + j * k, 0, (size_t)k * sizeof *pu);
+		}
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, ni, k,
+		            1.0f, pu, k, w + m->oQ, k, 0.0f, out, ni);
+		rec_free(pu);
+	} else {
+		memset(out, 0, n * (size_t)ni * sizeof *out);
+	}
+	for (size_t j = 0; j < n; j++)
+		for (int i = 0; i < ni; i++)
+			out[j * ni + i] += w[m->obi + i];
+	return 0;
+}
+
+static void
+mf_copy_weights(struct rec_model *dst, const struct rec_model *src)
+{
+	rec_params_copy_weights(&((struct mf *)dst)->p, &((const struct mf *)src)->p);
+}
+
+static int
+mf_save(const struct rec_model *base, FILE *fp, const char *file,
+        const char *const *xkey, const char *const *xval, size_t nx,
+        struct rec_err *err)
+{
+	const struct mf *m = (const struct mf *)base;
+	struct rec_tensor t[2 + REC_MAX_PARAMS];
+	enum { NMETA = 9, MAXX = 16 };
+	const char *key[NMETA + MAXX] = { "format", "model", "k", "lr", "reg",
+		"dropout", "init_sd", "batch", "optimizer" };
+	const char *val[NMETA + MAXX];
+	char num[6][32];
+
+	if (nx > MAXX)
+		return rec_errf(err, file, 0, "too much metadata");
+	snprintf(num[0], sizeof num[0], "%d", m->h.k);
+	snprintf(num[1], sizeof num[1], "%g", (double)m->h.lr);
+	snprintf(num[2], sizeof num[2], "%g", (double)m->h.reg);
+	snprintf(num[3], sizeof num[3], "%g", (double)m->h.dropout);
+	snprintf(num[4], sizeof num[4], "%g", (double)m->h.init_sd);
+	snprintf(num[5], sizeof num[5], "%d", m->h.batch);
+	val[0] = REC_MODEL_FORMAT;
+	val[1] = "mf";
+	for (int j = 0; j < 6; j++)
+		val[2 + j] = num[j];
+	val[8] = m->h.opt == REC_OPT_ADAM ? "adam" : "sgd";
+	for (size_t j = 0; j < nx; j++) {
+		key[NMETA + j] = xkey[j];
+		val[NMETA + j] = xval[j];
+	}
+	rec_model_map_tensors(base, t);
+	rec_params_tensors(&m->p, t + 2);
+	return rec_st_write(fp, file, t, 2 + (size_t)m->p.nt, key, val, NMETA + nx, err);
+}
+
+int
+rec_mf_load(struct rec_model **out, const struct rec_st *st, struct rec_err *err)
+{
+	struct rec_mf_hparams h = REC_MF_DEFAULTS;
+	const struct rec_tensor *uids, *iids;
+	struct mf *m;
+	long k;
+
+	*out = NULL;
+	if (rec_st_meta_count(&k, st, "k", 0, 4096, err) != 0 ||
+	    rec_st_tensor(&uids, st, "user_ids", REC_I64, 1, NULL, err) != 0 ||
+	    rec_st_tensor(&iids, st, "item_ids", REC_I64, 1, NULL, err) != 0)
+		return -1;
+	if (uids->shape[0] > INT32_MAX || iids->shape[0] > INT32_MAX)
+		return rec_errf(err, st->name, 0, "too many users or items");
+	h.k = (int)k;
+	if (err)
+		err->msg[0] = '\0';
+	if (!(m = mf_alloc(&h, (int)uids->shape[0], (int)iids->shape[0], err))) {
+		if (err)
+			snprintf(err->file, sizeof err->file, "%s", st->name);
+		return -1;
+	}
+	if (st->nt != 2 + (size_t)m->p.nt) {
+		rec_errf(err, st->name, 0, "an MF model has %d tensors, this file %zu",
+		         2 + m->p.nt, st->nt);
+		goto fail;
+	}
+	if (rec_model_load_map(&m->base.users, st, "user_ids", m->nu, err) != 0 ||
+	    rec_model_load_map(&m->base.items, st, "item_ids", m->ni, err) != 0 ||
+	    rec_params_load(&m->p, st, err) != 0)
+		goto fail;
+	*out = &m->base;
+	return 0;
+fail:
+	mf_free(&m->base);
+	return -1;
+}
+
+static const struct rec_model_ops mf_ops = {
+	.name = "mf",
+	.epoch = mf_epoch,
+	.predict = mf_predict,
+	.rank_scores = mf_rank_scores,
+	.copy_weights = mf_copy_weights,
+	.save = mf_save,
+	.free = mf_free,
+};

@@ -1,0 +1,174 @@
+/*
+ * model.c - loading any model file, predicting by data-set ids, and the
+ * id-map helpers every model uses (see model.h).
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include "rec/mf.h"
+#include "rec/model.h"
+
+/* Every model type, by the name in its files' metadata. */
+static const struct {
+	const char *name;
+	int (*load)(struct rec_model **out, const struct rec_st *st,
+	            struct rec_err *err);
+} loaders[] = {
+	{ "mf", rec_mf_load },
+};
+
+int
+rec_model_load(struct rec_model **out, FILE *fp, const char *file,
+               struct rec_err *err)
+{
+	struct rec_st *st = NULL;
+	const char *name;
+	int rc = -1;
+
+	*out = NULL;
+	if (rec_st_load_fp(&st, fp, file, err) != 0)
+		return -1;
+	if (rec_st_expect(st, REC_MODEL_FORMAT, NULL, err) != 0)
+		goto out;
+	name = rec_st_meta(st, "model");
+	if (!name) {
+		rec_errf(err, file, 0, "metadata 'model' is missing");
+		goto out;
+	}
+	for (size_t k = 0; k < sizeof loaders / sizeof loaders[0]; k++)
+		if (strcmp(name, loaders[k].name) == 0) {
+			rc = loaders[k].load(out, st, err);
+			goto out;
+		}
+	rec_errf(err, file, 0, "unknown model '%s'", name);
+out:
+	rec_st_free(st);
+	return rc;
+}
+
+void
+rec_model_free(struct rec_model *m)
+{
+	if (m)
+		m->ops->free(m);
+}
+
+int
+rec_model_save(const struct rec_model *m, FILE *fp, const char *file,
+               const char *const *key, const char *const *val, size_t n,
+               struct rec_err *err)
+{
+	return m->ops->save(m, fp, file, key, val, n, err);
+}
+
+void
+rec_model_predict_ids(const struct rec_model *m, const int64_t *user,
+                      const int64_t *item, size_t n, float *out,
+                      struct rec_unknown *unk)
+{
+	enum { BLOCK = 1024 };
+	int32_t u[BLOCK], i[BLOCK];
+
+	for (size_t beg = 0; beg < n; beg += BLOCK) {
+		size_t len = n - beg < BLOCK ? n - beg : BLOCK;
+		for (size_t j = 0; j < len; j++) {
+			u[j] = rec_idmap_find(&m->users, user[beg + j]);
+			i[j] = rec_idmap_find(&m->items, item[beg + j]);
+			unk->users += u[j] < 0;
+			unk->items += i[j] < 0;
+		}
+		m->ops->predict(m, u, i, len, out + beg);
+	}
+}
+
+int
+rec_model_rmse(const struct rec_model *m, const struct rec_ratings *r,
+               double *rmse, struct rec_err *err)
+{
+	enum { BLOCK = 1024 };
+	int32_t u[BLOCK], i[BLOCK];
+	float pred[BLOCK];
+	double sum = 0;
+
+	if (r->n == 0)
+		return rec_errf(err, NULL, 0, "no ratings to evaluate");
+	for (size_t beg = 0; beg < r->n; beg += BLOCK) {
+		size_t len = r->n - beg < BLOCK ? r->n - beg : BLOCK;
+		for (size_t j = 0; j < len; j++) {
+			u[j] = rec_idmap_find(&m->users, r->users.ids[r->user[beg + j]]);
+			i[j] = rec_idmap_find(&m->items, r->items.ids[r->item[beg + j]]);
+		}
+		m->ops->predict(m, u, i, len, pred);
+		for (size_t j = 0; j < len; j++) {
+			double p = pred[j] < 0.5f ? 0.5 : pred[j] > 5.0f ? 5.0 : pred[j];
+			double d = p - r->rating[beg + j];
+			sum += d * d;
+		}
+	}
+	*rmse = sqrt(sum / (double)r->n);
+	return 0;
+}
+
+/* Copy the entries of src into dst (an empty map). */
+static int
+copy_map(struct rec_idmap *dst, const struct rec_idmap *src)
+{
+	int32_t ix;
+
+	for (size_t k = 0; k < src->n; k++)
+		if (rec_idmap_add(dst, src->ids[k], &ix) != 0)
+			return -1;
+	return 0;
+}
+
+int
+rec_model_init_maps(struct rec_model *m, const struct rec_ratings *r,
+                    struct rec_err *err)
+{
+	if (copy_map(&m->users, &r->users) != 0 || copy_map(&m->items, &r->items) != 0)
+		return rec_erroom(err, NULL);
+	return 0;
+}
+
+int
+rec_model_load_map(struct rec_idmap *map, const struct rec_st *st,
+                   const char *name, int64_t n, struct rec_err *err)
+{
+	const struct rec_tensor *t;
+	const int64_t *ids;
+	int64_t shape[1] = { n };
+	int32_t ix;
+
+	if (rec_st_tensor(&t, st, name, REC_I64, 1, shape, err) != 0)
+		return -1;
+	ids = t->data;
+	for (int64_t k = 0; k < n; k++) {
+		if (ids[k] < 0)
+			return rec_errf(err, st->name, 0, "tensor '%s': negative id %" PRId64,
+			                name, ids[k]);
+		if (rec_idmap_add(map, ids[k], &ix) != 0)
+			return rec_erroom(err, st->name);
+		if (ix != (int32_t)k)
+			return rec_errf(err, st->name, 0, "tensor '%s': duplicate id %" PRId64,
+			                name, ids[k]);
+	}
+	return 0;
+}
+
+void
+rec_model_map_tensors(const struct rec_model *m, struct rec_tensor t[2])
+{
+	const struct rec_idmap *maps[2] = { &m->users, &m->items };
+	static const char *const names[2] = { "user_ids", "item_ids" };
+
+	for (int k = 0; k < 2; k++) {
+		memset(&t[k], 0, sizeof t[k]);
+		snprintf(t[k].name, sizeof t[k].name, "%s", names[k]);
+		t[k].dtype = REC_I64;
+		t[k].ndim = 1;
+		t[k].shape[0] = (int64_t)maps[k]->n;
+		t[k].data = maps[k]->ids;
+		t[k].nbytes = maps[k]->n * sizeof(int64_t);
+	}
+}

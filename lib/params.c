@@ -1,0 +1,143 @@
+/*
+ * params.c - the parameter slab, Adam and SGD (see params.h).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "rec/params.h"
+
+int
+rec_params_add(struct rec_params *p, const char *name, int ndim, int rows,
+               int cols, size_t *off, struct rec_err *err)
+{
+	struct rec_param *t;
+	size_t n;
+
+	if (p->nt == REC_MAX_PARAMS || strlen(name) >= sizeof t->name)
+		return rec_errf(err, NULL, 0, "too many parameters");
+	if (ndim == 0)
+		rows = cols = 1;
+	else if (ndim == 1)
+		cols = 1;
+	if (rows < 0 || cols < 0 || !rec_mul_ok((size_t)rows, (size_t)cols, &n) ||
+	    p->n + n < p->n)
+		return rec_errf(err, NULL, 0, "parameter '%s' is too large", name);
+	t = &p->t[p->nt++];
+	snprintf(t->name, sizeof t->name, "%s", name);
+	t->ndim = ndim;
+	t->rows = rows;
+	t->cols = cols;
+	t->off = p->n;
+	t->n = n;
+	p->n += n;
+	*off = t->off;
+	return 0;
+}
+
+int
+rec_params_alloc(struct rec_params *p, struct rec_err *err)
+{
+	p->w = rec_calloc(p->n, sizeof *p->w);
+	p->g = rec_calloc(p->n, sizeof *p->g);
+	p->m = rec_calloc(p->n, sizeof *p->m);
+	p->v = rec_calloc(p->n, sizeof *p->v);
+	if (!p->w || !p->g || !p->m || !p->v) {
+		rec_params_free(p);
+		return rec_erroom(err, NULL);
+	}
+	return 0;
+}
+
+void
+rec_params_free(struct rec_params *p)
+{
+	rec_free(p->w);
+	rec_free(p->g);
+	rec_free(p->m);
+	rec_free(p->v);
+	p->w = p->g = p->m = p->v = NULL;
+}
+
+void
+rec_params_copy_weights(struct rec_params *dst, const struct rec_params *src)
+{
+	memcpy(dst->w, src->w, src->n * sizeof *src->w);
+}
+
+void
+rec_params_tensors(const struct rec_params *p, struct rec_tensor *t)
+{
+	for (int k = 0; k < p->nt; k++) {
+		const struct rec_param *q = &p->t[k];
+		memset(&t[k], 0, sizeof t[k]);
+		snprintf(t[k].name, sizeof t[k].name, "%s", q->name);
+		t[k].dtype = REC_F32;
+		t[k].ndim = q->ndim;
+		t[k].shape[0] = q->rows;
+		t[k].shape[1] = q->cols;
+		t[k].data = p->w + q->off;
+		t[k].nbytes = q->n * sizeof(float);
+	}
+}
+
+int
+rec_params_load(struct rec_params *p, const struct rec_st *st,
+                struct rec_err *err)
+{
+	for (int k = 0; k < p->nt; k++) {
+		const struct rec_param *q = &p->t[k];
+		const struct rec_tensor *t;
+		int64_t shape[2] = { q->rows, q->cols };
+
+		if (rec_st_tensor(&t, st, q->name, REC_F32, q->ndim, shape, err) != 0)
+			return -1;
+		memcpy(p->w + q->off, t->data, q->n * sizeof(float));
+	}
+	return 0;
+}
+
+void
+rec_adam_begin(struct rec_adam *a)
+{
+	float c1, c2;
+
+	a->t++;
+	c1 = 1.0f - powf(a->beta1, (float)a->t);
+	c2 = 1.0f - powf(a->beta2, (float)a->t);
+	/* lr (m / c1) / (sqrt(v / c2) + eps) = step m / (sqrt(v) + eps_t) */
+	a->step = a->lr * sqrtf(c2) / c1;
+	a->eps_t = a->eps * sqrtf(c2);
+}
+
+void
+rec_adam_update(struct rec_params *p, const struct rec_adam *a, size_t off,
+                size_t n)
+{
+	const float b1 = a->beta1, b2 = a->beta2, step = a->step, eps = a->eps_t;
+	float *restrict w = p->w + off, *restrict m = p->m + off;
+	float *restrict v = p->v + off;
+	const float *restrict g = p->g + off;
+
+	for (size_t i = 0; i < n; i++) {
+		m[i] = b1 * m[i] + (1.0f - b1) * g[i];
+		v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
+		w[i] -= step * m[i] / (sqrtf(v[i]) + eps);
+	}
+}
+
+void
+rec_adam_step(struct rec_params *p, struct rec_adam *a)
+{
+	rec_adam_begin(a);
+	rec_adam_update(p, a, 0, p->n);
+}
+
+void
+rec_sgd_update(struct rec_params *p, float lr, size_t off, size_t n)
+{
+	float *restrict w = p->w + off;
+	const float *restrict g = p->g + off;
+
+	for (size_t i = 0; i < n; i++)
+		w[i] -= lr * g[i];
+}
