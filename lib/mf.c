@@ -387,14 +387,10 @@ rec_mf_load(struct rec_model **out, const struct rec_st *st, struct rec_err *err
 			snprintf(err->file, sizeof err->file, "%s", st->name);
 		return -1;
 	}
-	if (st->nt != 2 + (size_t)m->p.nt) {
-		rec_errf(err, st->name, 0, "an MF model has %d tensors, this file %zu",
-		         2 + m->p.nt, st->nt);
-		goto fail;
-	}
 	if (rec_model_load_map(&m->base.users, st, "user_ids", m->nu, err) != 0 ||
 	    rec_model_load_map(&m->base.items, st, "item_ids", m->ni, err) != 0 ||
-	    rec_params_load(&m->p, st, err) != 0)
+	    rec_params_load(&m->p, st, err) != 0 ||
+	    rec_model_no_extra(st, &m->p, err) != 0)
 		goto fail;
 	*out = &m->base;
 	return 0;

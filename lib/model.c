@@ -8,6 +8,7 @@
 
 #include "rec/mf.h"
 #include "rec/model.h"
+#include "rec/params.h"
 
 /* Every model type, by the name in its files' metadata. */
 static const struct {
@@ -152,6 +153,21 @@ rec_model_load_map(struct rec_idmap *map, const struct rec_st *st,
 		if (ix != (int32_t)k)
 			return rec_errf(err, st->name, 0, "tensor '%s': duplicate id %" PRId64,
 			                name, ids[k]);
+	}
+	return 0;
+}
+
+int
+rec_model_no_extra(const struct rec_st *st, const struct rec_params *p,
+                   struct rec_err *err)
+{
+	for (size_t j = 0; j < st->nt; j++) {
+		const char *name = st->t[j].name;
+		int known = strcmp(name, "user_ids") == 0 || strcmp(name, "item_ids") == 0;
+		for (int k = 0; !known && k < p->nt; k++)
+			known = strcmp(name, p->t[k].name) == 0;
+		if (!known)
+			return rec_errf(err, st->name, 0, "unexpected tensor '%s'", name);
 	}
 	return 0;
 }

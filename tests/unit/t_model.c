@@ -212,6 +212,35 @@ TEST(mf_load_rejects_bad_files)
 		CHECK(rec_model_load(&back, fp, "m.st", &err) == -1);
 		CHECK(strcmp(err.msg, "tensor 'P' has shape [12, 3], expected [12, 4]") == 0);
 		fclose(fp);
+		k[5] = '3';
+	}
+	/* an extra tensor: rewrite the file with one more */
+	struct rec_st *st;
+	CHECK(rec_st_load_mem(&st, buf, len, "m.st", &err) == 0);
+	if (st) {
+		struct rec_tensor t[16];
+		float one = 1;
+		char *buf2 = NULL;
+		size_t len2 = 0, nmeta = 0;
+		const char *key[32], *val[32];
+		memcpy(t, st->t, st->nt * sizeof t[0]);
+		memset(&t[st->nt], 0, sizeof t[0]);
+		strcpy(t[st->nt].name, "extra");
+		t[st->nt].dtype = REC_F32;
+		t[st->nt].data = &one;
+		t[st->nt].nbytes = 4;
+		for (size_t j = 0; j < st->nmeta; j++)
+			if (strcmp(st->meta_key[j], "crc32") != 0)
+				key[nmeta] = st->meta_key[j], val[nmeta++] = st->meta_val[j];
+		FILE *fp = open_memstream(&buf2, &len2);
+		CHECK(rec_st_write(fp, "x.st", t, st->nt + 1, key, val, nmeta, &err) == 0);
+		fclose(fp);
+		fp = fmemopen(buf2, len2, "r");
+		CHECK(rec_model_load(&back, fp, "x.st", &err) == -1);
+		CHECK(strcmp(err.msg, "unexpected tensor 'extra'") == 0);
+		fclose(fp);
+		free(buf2);
+		rec_st_free(st);
 	}
 	free(buf);
 	rec_model_free(m);

@@ -1,0 +1,116 @@
+#!/usr/bin/env bats
+# rec-score: predictions, top-K lists, fallbacks, errors.
+bats_require_minimum_version 1.5.0
+load helpers
+
+mf="$BATS_TEST_DIRNAME/../fixtures/mf"
+
+setup() {
+	rec-train-mf -q --dim 4 --epochs 20 --lr 0.02 -o m.st "$mf/train.tsv"
+}
+
+@test "--help and --version" {
+	run -0 rec-score --help
+	assert_line --index 0 --partial 'usage: rec-score'
+	assert_output --partial '--exclude FILE'
+	run -0 rec-score --version
+	assert_output 'rec-score (recpipe) 0.1.0'
+}
+
+@test "bad usage exits 2" {
+	run -2 rec-score "$mf/test.tsv"
+	run -2 rec-score -m m.st --top 0
+	run -2 rec-score -m m.st --top x
+	run -2 rec-score -m m.st --exclude "$mf/train.tsv" "$mf/test.tsv"
+	run -2 rec-score -m m.st a b
+}
+
+@test "predictions: each line unchanged plus a rating in [0.5, 5]" {
+	run -0 rec-score -m m.st "$mf/test.tsv"
+	assert_equal "${#lines[@]}" 90
+	assert_equal "$(cut -f1-4 <<< "$output")" "$(cat "$mf/test.tsv")"
+	run -0 awk -F'\t' 'NF != 5 || $5 < 0.5 || $5 > 5 { bad++ } END { print bad + 0 }' <<< "$output"
+	assert_output 0
+	# bare pairs, and extra columns, work too
+	printf '1\t101\n2\t102\tx\ty\n' > pairs.tsv
+	run -0 rec-score -m m.st pairs.tsv
+	assert_regex "${lines[0]}" $'^1\t101\t[0-9.]+$'
+	assert_regex "${lines[1]}" $'^2\t102\tx\ty\t[0-9.]+$'
+}
+
+@test "the model predicts better than the global mean on held-out ratings" {
+	rec-score -m m.st "$mf/test.tsv" > p.tsv
+	run -0 awk -F'\t' 'NR == FNR { s += $3; n++; next }
+		{ m = s / n; e0 += ($3 - m) ^ 2; e1 += ($3 - $5) ^ 2 }
+		END { print (e1 < e0) ? "better" : "worse" }' "$mf/train.tsv" p.tsv
+	assert_output better
+}
+
+@test "same model, same output; the same numbers after a save and load" {
+	rec-score -m m.st "$mf/test.tsv" > a.tsv
+	rec-score -m m.st < "$mf/test.tsv" > b.tsv
+	cmp a.tsv b.tsv
+	rec-train-mf -q --dim 4 --epochs 20 --lr 0.02 -o m2.st "$mf/train.tsv"
+	rec-score -m m2.st "$mf/test.tsv" > c.tsv
+	cmp a.tsv c.tsv
+}
+
+@test "unknown users and items: fallback and a count" {
+	printf '1\t101\n999\t101\n1\t999\n998\t997\n' > u.tsv
+	run -0 --separate-stderr rec-score -m m.st u.tsv
+	assert_equal "${#lines[@]}" 4
+	assert_equal "$stderr" "rec-score: 2 unknown users, 2 unknown items (fallback used)"
+}
+
+@test "--top K: every user, ranks 1..K, no training item, best first" {
+	run -0 rec-score -m m.st --top 3 --exclude "$mf/train.tsv"
+	assert_equal "${#lines[@]}" 90
+	# ranks 1..3 per user, scores non-increasing
+	run -0 awk -F'\t' '$2 != (prev == $1 ? r + 1 : 1) { bad++ }
+		prev == $1 && $4 > s + 1e-6 { bad++ }
+		{ prev = $1; r = $2; s = $4 } END { print bad + 0 }' <<< "$output"
+	assert_output 0
+	rec-score -m m.st --top 3 --exclude "$mf/train.tsv" > top.tsv
+	run -0 bash -c "cut -f1,3 top.tsv | sort > a; cut -f1,2 '$mf/train.tsv' | sort > b; comm -12 a b | wc -l"
+	assert_output 0
+	# without exclusions the lists can hold training items
+	rec-score -m m.st --top 20 > all.tsv
+	assert_equal "$(wc -l < all.tsv)" 600
+	# the listed score is the rating rec-score predicts for the pair
+	head -1 top.tsv | awk -F'\t' '{ print $1 "\t" $3 }' > pair.tsv
+	assert_equal "$(rec-score -m m.st pair.tsv | cut -f3)" "$(head -1 top.tsv | cut -f4)"
+}
+
+@test "--top K for listed users, in their order, unknown ones too" {
+	printf '5\tx\n2\n5\n999\n' > users.tsv
+	run -0 --separate-stderr rec-score -m m.st --top 2 users.tsv
+	assert_equal "$(cut -f1,2 <<< "$output" | tr '\t\n' ': ')" "5:1 5:2 2:1 2:2 999:1 999:2 "
+	assert_equal "$stderr" "rec-score: 1 unknown user, 0 unknown items (fallback used)"
+}
+
+@test "bad model files are rejected with the tensor named" {
+	head -c 100 m.st > cut.st
+	run -1 --separate-stderr rec-score -m cut.st "$mf/test.tsv"
+	assert_regex "$stderr" '^rec-score: cut.st: '
+	assert_equal "$output" ""
+	run -1 --separate-stderr rec-score -m "$mf/train.tsv" "$mf/test.tsv"
+	assert_regex "$stderr" "^rec-score: $mf/train.tsv: "
+	run -1 --separate-stderr rec-score -m "$fixtures/st/good.st" "$mf/test.tsv"
+	assert_equal "$stderr" "rec-score: $fixtures/st/good.st: missing tensor 'user_bias'"
+}
+
+@test "bad input lines" {
+	printf '1\t101\n1\n' > bad.tsv
+	run -1 --separate-stderr rec-score -m m.st bad.tsv
+	assert_equal "$stderr" "rec-score: bad.tsv:2: expected at least 2 TAB-separated fields, got 1"
+	printf '1\tx\n' > bad.tsv
+	run -1 --separate-stderr rec-score -m m.st bad.tsv
+	assert_equal "$stderr" "rec-score: bad.tsv:1: item 'x' is not a non-negative integer"
+}
+
+@test "output faults" {
+	run -1 --separate-stderr bash -c "rec-score -m m.st '$mf/test.tsv' > /dev/full"
+	assert_equal "$stderr" "rec-score: <stdout>: No space left on device"
+	run -1 --separate-stderr bash -c "rec-score -m m.st --top 5 > /dev/full"
+	assert_equal "$stderr" "rec-score: <stdout>: No space left on device"
+}

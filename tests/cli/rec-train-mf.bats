@@ -1,0 +1,124 @@
+#!/usr/bin/env bats
+# rec-train-mf: training, options, reproducibility, logs, errors.
+bats_require_minimum_version 1.5.0
+load helpers
+
+mf="$BATS_TEST_DIRNAME/../fixtures/mf"
+
+@test "--help and --version" {
+	run -0 rec-train-mf --help
+	assert_line --index 0 --partial 'usage: rec-train-mf'
+	assert_output --partial '--refit'
+	run -0 rec-train-mf --version
+	assert_output 'rec-train-mf (recpipe) 0.1.0'
+}
+
+@test "bad usage exits 2" {
+	for bad in '--epochs 0' '--epochs x' '--lr nan' '--lr -1' '--dim 1e9' \
+	           '--dropout 1' '--optimizer lbfgs' '--refit' '--nope'; do
+		run -2 rec-train-mf $bad -o m.st "$mf/train.tsv"
+		assert [ ! -e m.st ]
+	done
+	run -2 --separate-stderr rec-train-mf --epochs 0 -o m.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-mf: --epochs '0' is not an integer in [1, 100000]"
+	assert_equal "${stderr_lines[-1]}" "Try 'rec-train-mf --help' for more information."
+}
+
+@test "trains a model file that rec-info and a plain Python reader read" {
+	run -0 --separate-stderr rec-train-mf --dim 8 --epochs 3 -o m.st "$mf/train.tsv"
+	assert_equal "${#stderr_lines[@]}" 3
+	assert_regex "${stderr_lines[2]}" '^rec-train-mf: fit epoch 3/3 loss [0-9.]+ \([0-9.]+ s\)$'
+	run -0 rec-info m.st
+	assert_line "$(printf 'meta\tmodel\tmf')"
+	assert_line "$(printf 'meta\tk\t8')"
+	assert_line "$(printf 'meta\tepochs\t3')"
+	assert_line "$(printf 'tensor\tuser_ids\tI64\t30\t240')"
+	assert_line "$(printf 'tensor\tP\tF32\t30x8\t960')"
+	assert_line "$(printf 'tensor\tQ\tF32\t20x8\t640')"
+	assert_line "$(printf 'tensor\tglobal_bias\tF32\tscalar\t4')"
+	run -0 python3 "$fixtures/st/make-fixtures.py" --read m.st
+	assert_line "$(printf 'tensor\tP\tF32\t30x8\t960')"
+}
+
+@test "same seed, same bytes; another seed, another model" {
+	rec-train-mf -q --epochs 4 --seed 5 -o a.st "$mf/train.tsv"
+	rec-train-mf -q --epochs 4 --seed 5 -o b.st < "$mf/train.tsv"
+	cmp a.st b.st
+	rec-train-mf -q --epochs 4 --seed 6 -o c.st "$mf/train.tsv"
+	! cmp -s a.st c.st
+}
+
+@test "--valid, --patience, --log and --refit" {
+	run -0 --separate-stderr rec-train-mf --lr 0.05 --epochs 300 --patience 3 \
+		--valid "$mf/valid.tsv" --log log.tsv -o m.st "$mf/train.tsv"
+	assert_equal "$(head -1 log.tsv)" "$(printf 'phase\tepoch\tloss\tvalid_rmse\tseconds')"
+	ran=$(($(wc -l < log.tsv) - 1))
+	[ "$ran" -lt 300 ]
+	best=$(rec-info m.st | awk '$2 == "epochs" { print $3 }')
+	assert_equal "$best" "$((ran - 3))"
+	# the kept epoch has the lowest validation RMSE of the log
+	assert_equal "$(awk 'NR > 1 { print $2, $4 }' log.tsv | sort -k2,2g -k1,1n | head -1 | cut -d' ' -f1)" "$best"
+	assert_equal "${stderr_lines[-1]%,*}" "rec-train-mf: best epoch $best"
+	run -0 rec-train-mf -q --lr 0.05 --epochs 300 --patience 3 --refit \
+		--valid "$mf/valid.tsv" --log log2.tsv -o r.st "$mf/train.tsv"
+	assert_equal "$(grep -c '^refit' log2.tsv)" "$best"
+	assert_equal "$(rec-info r.st | awk '$2 == "refit" { print $3 }')" 1
+	# the refitted model knows the validation set's users and items too
+	assert_equal "$(rec-info r.st | awk '$2 == "user_ids" { print $4 }')" 30
+}
+
+@test "--dim 0 is a bias-only model" {
+	rec-train-mf -q --dim 0 --epochs 2 -o m.st "$mf/train.tsv"
+	run -0 rec-info m.st
+	assert_line "$(printf 'tensor\tP\tF32\t30x0\t0')"
+	run -0 rec-score -m m.st "$mf/test.tsv"
+}
+
+@test "progress: one line an epoch, nothing with --quiet" {
+	run -0 --separate-stderr rec-train-mf --epochs 2 -o m.st "$mf/train.tsv"
+	assert_equal "${#stderr_lines[@]}" 2
+	run -0 --separate-stderr rec-train-mf --quiet --epochs 2 -o m.st "$mf/train.tsv"
+	assert_equal "$stderr" ""
+}
+
+@test "refuses to write a model to a terminal" {
+	command -v script > /dev/null || skip "no script(1)"
+	run script -qec "rec-train-mf --epochs 1 $mf/train.tsv" /dev/null
+	assert_equal "$status" 2
+	assert_output --partial "refusing to write binary data to a terminal; use -o FILE"
+}
+
+@test "bad input: empty, duplicates, CSV, missing file; nothing written" {
+	run -1 --separate-stderr bash -c 'rec-train-mf -o m.st < /dev/null'
+	assert_equal "$stderr" "rec-train-mf: <stdin>: empty input"
+	printf '1\t2\t3\t4\n1\t2\t4\t5\n' > d.tsv
+	run -1 --separate-stderr rec-train-mf -o m.st d.tsv
+	assert_equal "$stderr" "rec-train-mf: d.tsv:2: duplicate rating for user 1, item 2 (first on line 1)"
+	run -1 --separate-stderr rec-train-mf -o m.st "$fixtures/ratings/small.csv"
+	assert_equal "$stderr" "rec-train-mf: $fixtures/ratings/small.csv:1: expected 4 TAB-separated fields, got 1"
+	run -1 --separate-stderr rec-train-mf --valid nope.tsv -o m.st "$mf/train.tsv"
+	assert_equal "$stderr" "rec-train-mf: nope.tsv: No such file or directory"
+	assert [ ! -e m.st ]
+	run ls -A
+	refute_output --partial '.m.st.'
+}
+
+@test "output faults: full disk, file size limit, SIGTERM keep the old file" {
+	run -1 --separate-stderr bash -c "rec-train-mf -q --epochs 1 '$mf/train.tsv' > /dev/full"
+	assert_equal "$stderr" "rec-train-mf: <stdout>: No space left on device"
+	echo old > m.st
+	run -1 --separate-stderr bash -c "ulimit -f 1; trap '' XFSZ; rec-train-mf -q --epochs 1 -o m.st '$mf/train.tsv'"
+	assert_equal "$stderr" "rec-train-mf: m.st: File too large"
+	assert_equal "$(cat m.st)" old
+	# a long run, stopped: the old file stays, the temporary one goes
+	rec-train-mf -q --epochs 100000 --patience 100000 -o m.st "$mf/train.tsv" &
+	pid=$!
+	sleep 0.5
+	kill -TERM $pid
+	rc=0
+	wait $pid || rc=$?
+	assert_equal "$rc" 143
+	assert_equal "$(cat m.st)" old
+	run ls -A
+	refute_output --partial '.m.st.'
+}
