@@ -62,8 +62,8 @@ parse_range(const char *s, struct rec_read_opts *o)
 		rec_cli_usage_error("--rating-range '%s' is not LO,HI", s);
 	memcpy(lo, s, (size_t)(comma - s));
 	lo[comma - s] = '\0';
-	o->lo = rec_cli_real(lo, "--rating-range LO", 0, 1e9);
-	o->hi = rec_cli_real(comma + 1, "--rating-range HI", 0, 1e9);
+	o->lo = rec_cli_real(lo, "--rating-range LO", 0, 1e6);
+	o->hi = rec_cli_real(comma + 1, "--rating-range HI", 0, 1e6);
 	if (o->lo > o->hi)
 		rec_cli_usage_error("--rating-range '%s': LO is above HI", s);
 }
@@ -123,8 +123,9 @@ main(int argc, char *argv[])
 		rec_cli_fail(&err);
 	rec_cli_close_input(&in);
 	if (rs.bad)
-		rec_cli_note("%s: %zu bad rows dropped (first: line %ld: %s)", in.name,
-		             rs.bad, rs.first_bad.line, rs.first_bad.msg);
+		rec_cli_note("%s: %zu bad row%s dropped (first: line %ld: %s)", in.name,
+		             rs.bad, rs.bad == 1 ? "" : "s", rs.first_bad.line,
+		             rs.first_bad.msg);
 	if (rec_ratings_dedupe(r, dedup, in.name, &dups, &err) != 0)
 		rec_cli_fail(&err);
 	if (dups)

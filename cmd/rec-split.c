@@ -65,7 +65,7 @@ main(int argc, char *argv[])
 	struct rec_ratings *r;
 	struct rec_err err = { 0 };
 	const char *path[3] = { NULL, NULL, NULL }, *out_path = NULL;
-	int c, tag = 0, verbose = 0, cuts = 0;
+	int c, tag = 0, verbose = 0, cuts = 0, seeded = 0;
 	uint8_t *part;
 	size_t dups;
 
@@ -84,7 +84,7 @@ main(int argc, char *argv[])
 			else
 				rec_cli_usage_error("--by '%s' is not time or random", optarg);
 			break;
-		case 's': so.seed = (uint64_t)rec_cli_count(optarg, "--seed", 0, INT64_MAX); break;
+		case 's': so.seed = (uint64_t)rec_cli_count(optarg, "--seed", 0, INT64_MAX); seeded = 1; break;
 		case 'r': so.ratio = rec_cli_real(optarg, "--ratio", 0, 1); cuts++; break;
 		case 'l': so.leave_last = rec_cli_count(optarg, "--leave-last", 1, INT32_MAX); cuts++; break;
 		case 'g': so.global = 1; so.global_time = rec_cli_count(optarg, "--global-time", 0, INT64_MAX); cuts++; break;
@@ -102,6 +102,8 @@ main(int argc, char *argv[])
 	if (cuts > 1)
 		rec_cli_usage_error("--ratio, --leave-last, --global-time and "
 		                    "--global-ratio exclude each other");
+	if (seeded && so.by != REC_SPLIT_RANDOM)
+		rec_cli_usage_error("--seed goes with --by random");
 	if (so.global && so.by == REC_SPLIT_RANDOM)
 		rec_cli_usage_error("a global cut in time is not random");
 	if (tag && (path[0] || path[1] || path[2]))
@@ -116,7 +118,9 @@ main(int argc, char *argv[])
 	struct rec_input in = rec_cli_input(argv[optind]);
 	if (!(r = rec_ratings_new()))
 		rec_cli_die("out of memory");
-	if (rec_ratings_read_tsv(r, in.fp, in.name, &err) != 0 ||
+	/* Any rating goes: a split does not care about the scale. */
+	struct rec_read_opts ro = { REC_FMT_TSV, 0, 1e6, 0 };
+	if (rec_ratings_read(r, in.fp, in.name, &ro, NULL, &err) != 0 ||
 	    rec_ratings_dedupe(r, REC_DEDUP_ERROR, in.name, &dups, &err) != 0)
 		rec_cli_fail(&err);
 	rec_cli_close_input(&in);

@@ -83,13 +83,14 @@ joined(const struct record *rec, char *out, size_t cap)
 static int
 check_header(const struct record *rec, const char *file, struct rec_err *err)
 {
-	char got[256];
+	char got[256], q[64];
 
 	joined(rec, got, sizeof got);
 	if (rec->nf == 4 && strcmp(got, ratings_header) == 0)
 		return 0;
 	return rec_errf(err, file, rec->start, "header is '%s%s', expected '%s'",
-	                got, rec->nf > 4 ? ",..." : "", ratings_header);
+	                rec_quote(q, sizeof q, got, strlen(got)),
+	                rec->nf > 4 ? ",..." : "", ratings_header);
 }
 
 struct ratings_ctx {

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rec/csv.h"
@@ -89,6 +90,9 @@ rec_ratings_push(struct rec_ratings *r, int64_t user, int64_t item,
 		for (size_t j = 0; j < i; j++)
 			r->line[j] = (uint32_t)j + 1;
 	}
+	if (r->users.n >= INT32_MAX - 1 || r->items.n >= INT32_MAX - 1)
+		return rec_errf(err, NULL, line, "more than %d users or items",
+		                INT32_MAX - 2);
 	if (rec_idmap_add(&r->users, user, &r->user[i]) != 0 ||
 	    rec_idmap_add(&r->items, item, &r->item[i]) != 0)
 		return rec_erroom(err, NULL);
@@ -302,7 +306,7 @@ looks_csv(const char *line, const char *name)
 {
 	size_t n = strlen(name);
 
-	return strncmp(line, "userId,", 7) == 0 ||
+	return strncmp(line, "userId,", 7) == 0 || strncmp(line, "\"userId\",", 9) == 0 ||
 	       (n >= 4 && strcmp(name + n - 4, ".csv") == 0);
 }
 
@@ -371,7 +375,8 @@ put_u64(char *p, uint64_t v)
 	return p;
 }
 
-/* The shortest of %g's forms; half stars without printf. */
+/* The shortest decimal that reads back as v, never with an exponent (so
+ * that our own grammar reads it); half stars without printf. */
 static char *
 put_rating(char *p, float v)
 {
@@ -386,7 +391,11 @@ put_rating(char *p, float v)
 		}
 		return p;
 	}
-	return p + snprintf(p, 32, "%g", (double)v);
+	for (int d = 1;; d++) {
+		int n = snprintf(p, 64, "%.*f", d, (double)v);
+		if (d == 9 || strtof(p, NULL) == v)
+			return p + n;
+	}
 }
 
 int

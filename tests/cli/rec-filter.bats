@@ -149,10 +149,20 @@ fails_with() {
 	assert_output "$(printf '9223372036854775807\t2\t3.5\t9223372036854775807')"
 }
 
-@test "--rating-range" {
+@test "--rating-range, and ratings written back exactly, without exponents" {
 	csv 1,2,7.0,100
 	run -0 rec-filter --rating-range 1,10 r.csv
 	assert_output "$(printf '1\t2\t7\t100')"
+	csv 1,2,3.25,1 1,3,3.7,1 1,4,123456.5,1 1,5,0.00001,1 1,6,4.50,1
+	run -0 rec-filter --rating-range 0,1000000 r.csv
+	assert_equal "$(cut -f3 <<< "$output" | tr '\n' ' ')" "3.25 3.7 123456.5 0.00001 4.5 "
+	run -2 rec-filter --rating-range 0,1e7 r.csv
+}
+
+@test "a quoted CSV header on standard input is recognised" {
+	printf '"userId","movieId","rating","timestamp"\n1,2,3.5,4\n' > q.txt
+	run -0 bash -c 'rec-filter < q.txt'
+	assert_output "$(printf '1\t2\t3.5\t4')"
 }
 
 @test "bad ids" {

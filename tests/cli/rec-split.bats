@@ -29,6 +29,8 @@ setup() {
 	run -2 rec-split --train a --test b --by sometimes r.tsv
 	run -2 rec-split --tag --train a r.tsv
 	run -2 rec-split --train a --test b --by random --global-time 5 r.tsv
+	run -2 --separate-stderr rec-split --train a --test b --seed 3 r.tsv
+	assert_equal "${stderr_lines[0]}" "rec-split: --seed goes with --by random"
 	run -2 --separate-stderr rec-split --train a --test b --seed -1 r.tsv
 	assert_equal "${stderr_lines[0]}" "rec-split: --seed '-1' is not an integer in [0, 9223372036854775807]"
 }
@@ -95,6 +97,12 @@ setup() {
 	assert_equal "${stderr_lines[1]}" "rec-split: r.tsv: cut at timestamp 200"
 	assert_equal "$(wc -l < a.tsv)" 4
 	assert_equal "${stderr_lines[2]}" "rec-split: r.tsv: 0.00% of test ratings are older than the newest train rating"
+}
+
+@test "any rating scale splits" {
+	printf '1\t2\t70\t1\n1\t3\t0\t2\n' > s.tsv
+	run -0 rec-split --tag s.tsv
+	assert_output "$(printf 'train\t1\t2\t70\t1\ntest\t1\t3\t0\t2')"
 }
 
 @test "--verbose reports the leakage of a per-user split" {
