@@ -20,7 +20,8 @@ static const char help_text[] =
 "ratings scaled to [0, 1], on a ratings stream; write the model file.\n"
 "\n"
 "      --dim K          embedding dimension, 0 for biases only (64)\n"
-"      --epochs N       epochs at most (40)\n"
+"      --epochs N       epochs at most (40; with --valid 200, as early\n"
+"                       stopping decides)\n"
 "      --lr R           learning rate (0.001)\n"
 "      --reg R          L2 weight on each rating's embeddings and biases (0.003)\n"
 "      --dropout P      dropout on the embedding vectors in training (0.5)\n"
@@ -81,7 +82,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct rec_mf_hparams hp = REC_MF_DEFAULTS;
-	struct rec_train_opts to = { .epochs = 40, .patience = 5, .seed = 1 };
+	struct rec_train_opts to = { .epochs = 0, .patience = 5, .seed = 1 };
 	struct rec_train_result res;
 	struct rec_progress pr = { 0 };
 	struct rec_ratings *train, *valid = NULL;
@@ -124,6 +125,8 @@ main(int argc, char *argv[])
 		rec_cli_usage_error("more than one input file");
 	if (to.refit && !valid_path)
 		rec_cli_usage_error("--refit needs --valid FILE");
+	if (!to.epochs)
+		to.epochs = valid_path ? 200 : 40;
 
 	/* Refuse a terminal before the work, not after. */
 	struct rec_output out = rec_cli_output(out_path, 1);
