@@ -10,7 +10,8 @@
 
 static const char usage_text[] =
 "usage: rec-score -m MODEL [-o FILE] [FILE]\n"
-"       rec-score -m MODEL --top K [--exclude FILE] [-o FILE] [FILE]\n";
+"       rec-score -m MODEL --top K [--exclude FILE] [--users FILE] [-o FILE]\n"
+"                 [FILE]\n";
 
 static const char help_text[] =
 "Without --top: read lines whose first two TAB-separated fields are a user\n"
@@ -27,6 +28,7 @@ static const char help_text[] =
 "      --top K          write top-K lists instead of predictions\n"
 "      --exclude FILE   with --top: a ratings stream of (user, item) pairs\n"
 "                       never to recommend, normally the training set\n"
+"      --users FILE     with --top: the users to list (as FILE above)\n"
 "  -o, --output FILE    write FILE (atomically), not standard output\n"
 "  -h, --help           show this help and exit\n"
 "  -V, --version        show the version and exit\n";
@@ -278,12 +280,14 @@ main(int argc, char *argv[])
 		{ "model",   required_argument, NULL, 'm' },
 		{ "top",     required_argument, NULL, 't' },
 		{ "exclude", required_argument, NULL, 'x' },
+		{ "users",   required_argument, NULL, 'u' },
 		{ "output",  required_argument, NULL, 'o' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ "version", no_argument,       NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *model_path = NULL, *out_path = NULL, *exclude_path = NULL;
+	const char *users_path = NULL;
 	struct rec_model *m;
 	struct rec_err err = { 0 };
 	long top = 0;
@@ -295,6 +299,7 @@ main(int argc, char *argv[])
 		case 'm': model_path = optarg; break;
 		case 't': top = rec_cli_count(optarg, "--top", 1, 1000000); break;
 		case 'x': exclude_path = optarg; break;
+		case 'u': users_path = optarg; break;
 		case 'o': out_path = optarg; break;
 		case 'h': rec_cli_help(help_text);
 		case 'V': rec_cli_version();
@@ -305,8 +310,12 @@ main(int argc, char *argv[])
 		rec_cli_usage_error("more than one input file");
 	if (!model_path)
 		rec_cli_usage_error("a model is needed: -m FILE");
-	if (exclude_path && !top)
-		rec_cli_usage_error("--exclude goes with --top");
+	if ((exclude_path || users_path) && !top)
+		rec_cli_usage_error("--exclude and --users go with --top");
+	if (users_path && argc > optind)
+		rec_cli_usage_error("--users FILE and a FILE operand exclude each other");
+	if (!users_path)
+		users_path = argv[optind];
 
 	struct rec_input min = rec_cli_input(model_path);
 	if (rec_model_load(&m, min.fp, min.name, &err) != 0)
@@ -315,7 +324,7 @@ main(int argc, char *argv[])
 
 	struct rec_output out = rec_cli_output(out_path, 0);
 	if (top) {
-		top_lists(m, (size_t)top, argv[optind], exclude_path, &out);
+		top_lists(m, (size_t)top, users_path, exclude_path, &out);
 	} else {
 		struct rec_input in = rec_cli_input(argv[optind]);
 		score_lines(m, &in, &out);

@@ -86,6 +86,12 @@ setup() {
 	run -0 --separate-stderr rec-score -m m.st --top 2 users.tsv
 	assert_equal "$(cut -f1,2 <<< "$output" | tr '\t\n' ': ')" "5:1 5:2 2:1 2:2 999:1 999:2 "
 	assert_equal "$stderr" "rec-score: 1 unknown user, 0 unknown items (fallback used)"
+	run -0 --separate-stderr rec-score -m m.st --top 2 --users users.tsv
+	assert_equal "$(cut -f1,2 <<< "$output" | tr '\t\n' ': ')" "5:1 5:2 2:1 2:2 999:1 999:2 "
+	run -0 --separate-stderr bash -c 'cut -f1 users.tsv | rec-score -m m.st --top 1 -'
+	assert_equal "$(cut -f1 <<< "$output" | tr '\n' ' ')" "5 2 999 "
+	run -2 rec-score -m m.st --top 2 --users users.tsv users.tsv
+	run -2 rec-score -m m.st --users users.tsv
 }
 
 @test "bad model files are rejected with the tensor named" {
