@@ -1,32 +1,16 @@
 /*
  * movies.c - MovieLens movies.csv through libcsv (see movies.h).
  *
- * As in csv.c: one physical line at a time is fed to libcsv (so that each
- * record's first line is known), libcsv's trimming of spaces is off, and
- * its allocations go through rec_realloc and rec_free.
+ * The records come from the CSV driver of csv.h (so errors name the line
+ * where a record starts); this file makes movies of them.
  */
-#include <csv.h>
 #include <inttypes.h>
 #include <string.h>
 
-#include "rec/lineio.h"
+#include "rec/csv.h"
 #include "rec/movies.h"
 
-#define CSV_OPTS (CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL)
 #define NF 3
-
-static const char movies_header[] = "movieId,title,genres";
-
-/* One record being collected: its first NF fields, back to back in buf. */
-struct record {
-	char *buf;
-	size_t len, cap;
-	size_t off[NF], flen[NF];
-	int nf;              /* fields seen (may exceed NF) */
-	long start;          /* line where the record starts; 0 = none yet */
-	int done;            /* a whole record is ready */
-	int oom;
-};
 
 struct rec_movies *
 rec_movies_new(void)
@@ -76,52 +60,6 @@ rec_movies_genre_index(const struct rec_movies *m, const char *name)
 {
 	return find_genre(m, name, strlen(name));
 }
-
-/* ---- libcsv callbacks ---- */
-
-static int
-no_space(unsigned char c)
-{
-	(void)c;
-	return 0;
-}
-
-static void
-on_field(void *s, size_t len, void *data)
-{
-	struct record *rec = data;
-
-	if (rec->nf < NF && !rec->oom) {
-		if (rec->len + len + 1 > rec->cap) {
-			size_t cap = (rec->len + len + 1) * 2;
-			char *p = rec_realloc(rec->buf, cap);
-			if (!p) {
-				rec->oom = 1;
-				return;
-			}
-			rec->buf = p;
-			rec->cap = cap;
-		}
-		memcpy(rec->buf + rec->len, s, len);
-		rec->buf[rec->len + len] = '\0';
-		rec->off[rec->nf] = rec->len;
-		rec->flen[rec->nf] = len;
-		rec->len += len + 1;
-	}
-	rec->nf++;
-}
-
-static void
-on_row(int c, void *data)
-{
-	struct record *rec = data;
-
-	(void)c;
-	rec->done = 1;
-}
-
-/* ---- records ---- */
-
 
 /* TAB, CR and LF become spaces, so that the text is one TSV field. */
 static void
@@ -219,13 +157,19 @@ parse_genres(struct rec_movies *m, char *s, size_t len, uint64_t *mask,
 	}
 }
 
+struct movies_ctx {
+	struct rec_movies *m;
+	const char *file;
+};
+
 static int
-add_movie(struct rec_movies *m, struct record *rec, const char *file,
-          struct rec_err *err)
+add_movie(void *ctx, struct rec_csv_record *rec, struct rec_err *err)
 {
-	char *id_s = rec->buf + rec->off[0], q[64];
-	size_t id_n = rec->flen[0];
-	long line = rec->start;
+	struct rec_movies *m = ((struct movies_ctx *)ctx)->m;
+	const char *file = ((struct movies_ctx *)ctx)->file;
+	char *id_s = rec->field[0], q[64];
+	size_t id_n = rec->len[0];
+	long line = rec->line;
 	uint64_t id;
 	int32_t idx;
 	uint64_t mask;
@@ -241,13 +185,12 @@ add_movie(struct rec_movies *m, struct record *rec, const char *file,
 	if ((idx = rec_idmap_find(&m->ids, (int64_t)id)) >= 0)
 		return rec_errf(err, file, line, "duplicate movieId %" PRIu64 " (first "
 		                "on line %lu)", id, (unsigned long)m->line[idx]);
-	if (parse_genres(m, rec->buf + rec->off[2], rec->flen[2], &mask, file,
-	                 line, err) != 0)
+	if (parse_genres(m, rec->field[2], rec->len[2], &mask, file, line, err) != 0)
 		return -1;
 	if (m->n == m->cap && grow(m) != 0)
 		return rec_erroom(err, file);
-	one_field(rec->buf + rec->off[1], rec->flen[1]);
-	if (add_title(m, rec->buf + rec->off[1], rec->flen[1]) != 0 ||
+	one_field(rec->field[1], rec->len[1]);
+	if (add_title(m, rec->field[1], rec->len[1]) != 0 ||
 	    rec_idmap_add(&m->ids, (int64_t)id, &idx) != 0)
 		return rec_erroom(err, file);
 	m->genres[m->n] = mask;
@@ -256,89 +199,18 @@ add_movie(struct rec_movies *m, struct record *rec, const char *file,
 	return 0;
 }
 
-static int
-check_header(const struct record *rec, const char *file, struct rec_err *err)
-{
-	char got[256], q[64];
-	size_t n = 0;
-
-	got[0] = '\0';
-	for (int k = 0; k < rec->nf && k < NF; k++)
-		n += (size_t)snprintf(got + n, n < sizeof got ? sizeof got - n : 0,
-		                      "%s%s", k ? "," : "", rec->buf + rec->off[k]);
-	if (rec->nf == NF && strcmp(got, movies_header) == 0)
-		return 0;
-	return rec_errf(err, file, rec->start, "header is '%s%s', expected '%s'",
-	                rec_quote(q, sizeof q, got, strlen(got)),
-	                rec->nf > NF ? ",..." : "", movies_header);
-}
-
-/* Use the complete record: the header, or a movie. */
-static int
-take_record(struct rec_movies *m, struct record *rec, int *header_seen,
-            const char *file, struct rec_err *err)
-{
-	int rc;
-
-	if (rec->oom)
-		return rec_erroom(err, file);
-	if (!*header_seen) {
-		*header_seen = 1;
-		rc = check_header(rec, file, err);
-	} else {
-		rc = add_movie(m, rec, file, err);
-	}
-	rec->len = 0;
-	rec->nf = 0;
-	rec->start = 0;
-	rec->done = 0;
-	return rc;
-}
-
 int
 rec_movies_read(struct rec_movies *m, FILE *fp, const char *name,
                 struct rec_err *err)
 {
-	struct record rec = { 0 };
-	struct csv_parser p;
+	struct movies_ctx c = { m, name };
 	struct rec_lines l;
-	int rc, header_seen = 0;
-	char *s;
-	size_t n;
+	int rc;
 
-	if (csv_init(&p, CSV_OPTS) != 0)
-		return rec_erroom(err, name);
-	csv_set_realloc_func(&p, rec_realloc);
-	csv_set_free_func(&p, rec_free);
-	csv_set_space_func(&p, no_space);
 	rec_lines_init(&l, fp, name);
-	while ((rc = rec_lines_next(&l, &s, &n, err)) == 1) {
-		if (!rec.start && n > 0)
-			rec.start = l.lineno;
-		if (csv_parse(&p, s, n, on_field, on_row, &rec) != n ||
-		    csv_parse(&p, "\n", 1, on_field, on_row, &rec) != 1) {
-			rc = csv_error(&p) == CSV_ENOMEM ? rec_erroom(err, name) :
-			     rec_errf(err, name, l.lineno, "malformed quoting");
-			break;
-		}
-		if (rec.done && take_record(m, &rec, &header_seen, name, err) != 0) {
-			rc = -1;
-			break;
-		}
-	}
-	if (rc == 0) {
-		if (csv_fini(&p, on_field, on_row, &rec) != 0)
-			rc = rec_errf(err, name, rec.start, "unterminated quoted field");
-		else if (rec.done)
-			rc = take_record(m, &rec, &header_seen, name, err);
-		if (rc == 0 && !header_seen)
-			rc = rec_errf(err, name, 1, "missing header, expected '%s'",
-			              movies_header);
-		else if (rc == 0 && m->n == 0)
-			rc = rec_errf(err, name, 0, "no movies");
-	}
-	csv_free(&p);
+	rc = rec_csv_read(&l, "movieId,title,genres", add_movie, &c, err);
+	if (rc == 0 && m->n == 0)
+		rc = rec_errf(err, name, 0, "no movies");
 	rec_lines_free(&l);
-	rec_free(rec.buf);
-	return rc < 0 ? -1 : 0;
+	return rc;
 }
