@@ -95,7 +95,7 @@ TEST(mf_trains_saves_loads)
 	struct rec_ratings *r = toy();
 	struct rec_model *m, *m2, *back;
 	struct rec_err err = { 0 };
-	double before, after;
+	double before = 0, after = 0;
 	size_t len, len2;
 	char *a, *b;
 
