@@ -1,0 +1,261 @@
+/*
+ * layer.c - the neural layer kernels (see layer.h for the conventions).
+ *
+ * Row offsets are computed in size_t, so n * cols may exceed INT_MAX.
+ * The linear layer is two or three cblas_sgemm calls with beta = 1 in the
+ * backward, which is what makes it accumulate; every other kernel is one
+ * flat loop the compiler can vectorise.
+ */
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "rec/layer.h"
+
+/* ---- embedding ---- */
+
+void
+rec_embedding_forward(float *y, const int32_t *idx, const float *table,
+                      int n, int k)
+{
+	for (int r = 0; r < n; r++)
+		memcpy(y + (size_t)r * k, table + (size_t)idx[r] * k,
+		       (size_t)k * sizeof *y);
+}
+
+void
+rec_embedding_backward(float *d_table, const float *d_y, const int32_t *idx,
+                       int n, int k)
+{
+	for (int r = 0; r < n; r++) {
+		float *d = d_table + (size_t)idx[r] * k;
+		const float *s = d_y + (size_t)r * k;
+		for (int j = 0; j < k; j++)
+			d[j] += s[j];
+	}
+}
+
+/* ---- linear ---- */
+
+void
+rec_linear_forward(float *y, const float *x, const float *w, const float *b,
+                   int n, int in, int out)
+{
+	float beta = 0.0f;
+
+	if (n <= 0 || out <= 0)
+		return;
+	if (b) {
+		/* start every row at b, then let sgemm add x w^T onto it */
+		for (int r = 0; r < n; r++)
+			memcpy(y + (size_t)r * out, b, (size_t)out * sizeof *y);
+		beta = 1.0f;
+	} else if (in <= 0) {
+		memset(y, 0, (size_t)n * out * sizeof *y);
+	}
+	/* sgemm rejects k = 0 (lda must be >= 1) and would print about it */
+	if (in > 0)
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, out, in,
+		            1.0f, x, in, w, in, beta, y, out);
+}
+
+void
+rec_linear_forward_naive(float *y, const float *x, const float *w,
+                         const float *b, int n, int in, int out)
+{
+	for (int r = 0; r < n; r++)
+		for (int o = 0; o < out; o++) {
+			const float *xr = x + (size_t)r * in, *wo = w + (size_t)o * in;
+			double sum = b ? b[o] : 0.0;
+			for (int j = 0; j < in; j++)
+				sum += (double)xr[j] * wo[j];
+			y[(size_t)r * out + o] = (float)sum;
+		}
+}
+
+void
+rec_linear_backward(float *d_x, float *d_w, float *d_b, const float *d_y,
+                    const float *x, const float *w, int n, int in, int out)
+{
+	if (n <= 0 || out <= 0)
+		return;
+	if (in > 0) {
+		if (d_x)        /* beta = 1: accumulate, as every backward does */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, in,
+			            out, 1.0f, d_y, out, w, in, 1.0f, d_x, in);
+		if (d_w)
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in,
+			            n, 1.0f, d_y, out, x, in, 1.0f, d_w, in);
+	}
+	if (d_b)
+		for (int r = 0; r < n; r++) {
+			const float *dy = d_y + (size_t)r * out;
+			for (int o = 0; o < out; o++)
+				d_b[o] += dy[o];
+		}
+}
+
+/* ---- activations ---- */
+
+void
+rec_relu_forward(float *y, const float *x, int n, int in)
+{
+	size_t len = (size_t)n * in;
+
+	for (size_t j = 0; j < len; j++)
+		y[j] = x[j] > 0.0f ? x[j] : 0.0f;
+}
+
+void
+rec_relu_backward(float *d_x, const float *d_y, const float *y, int n, int in)
+{
+	size_t len = (size_t)n * in;
+
+	for (size_t j = 0; j < len; j++)
+		d_x[j] += y[j] > 0.0f ? d_y[j] : 0.0f;
+}
+
+void
+rec_sigmoid_forward(float *y, const float *x, int n, int in)
+{
+	size_t len = (size_t)n * in;
+
+	/* exp of a non-positive number only: no overflow, and y keeps its
+	 * digits for large negative x; a select, not a branch on the sign */
+	for (size_t j = 0; j < len; j++) {
+		float e = expf(-fabsf(x[j]));
+		y[j] = (x[j] >= 0.0f ? 1.0f : e) / (1.0f + e);
+	}
+}
+
+void
+rec_sigmoid_backward(float *d_x, const float *d_y, const float *y, int n,
+                     int in)
+{
+	size_t len = (size_t)n * in;
+
+	for (size_t j = 0; j < len; j++)
+		d_x[j] += d_y[j] * y[j] * (1.0f - y[j]);
+}
+
+/* ---- dropout ---- */
+
+void
+rec_dropout_mask(float *mask, struct rec_rng *rng, float p, int n, int in)
+{
+	size_t len = (size_t)n * in;
+	uint32_t cut;
+	float value[2];
+	uint64_t bits = 0;
+
+	if (!(p > 0.0f))        /* also NaN */
+		cut = 0;
+	else if (p >= 1.0f)
+		cut = 65536;
+	else
+		cut = (uint32_t)lrintf(p * 65536.0f);
+	/* scale by the survival rate actually drawn, so E[mask] = 1 exactly */
+	value[0] = cut < 65536 ? 65536.0f / (float)(65536 - cut) : 0.0f;
+	value[1] = 0.0f;
+	for (size_t j = 0; j < len; j++) {
+		if ((j & 3) == 0)
+			bits = rec_rng_next(rng);
+		/* index 1 (dropped) when the 16 bits fall below cut; no branch */
+		mask[j] = value[(uint32_t)(bits & 0xffff) < cut];
+		bits >>= 16;
+	}
+}
+
+void
+rec_dropout_forward(float *y, const float *x, const float *mask, int n,
+                    int in)
+{
+	size_t len = (size_t)n * in;
+
+	for (size_t j = 0; j < len; j++)
+		y[j] = x[j] * mask[j];
+}
+
+void
+rec_dropout_backward(float *d_x, const float *d_y, const float *mask, int n,
+                     int in)
+{
+	size_t len = (size_t)n * in;
+
+	for (size_t j = 0; j < len; j++)
+		d_x[j] += d_y[j] * mask[j];
+}
+
+/* ---- concat ---- */
+
+void
+rec_concat_forward(float *y, const float *a, const float *b, int n, int ia,
+                   int ib)
+{
+	size_t w = (size_t)ia + ib;
+
+	for (int r = 0; r < n; r++) {
+		memcpy(y + r * w, a + (size_t)r * ia, (size_t)ia * sizeof *y);
+		memcpy(y + r * w + ia, b + (size_t)r * ib, (size_t)ib * sizeof *y);
+	}
+}
+
+void
+rec_concat_backward(float *d_a, float *d_b, const float *d_y, int n, int ia,
+                    int ib)
+{
+	size_t w = (size_t)ia + ib;
+
+	for (int r = 0; r < n; r++) {
+		const float *dy = d_y + r * w;
+		if (d_a)
+			for (int j = 0; j < ia; j++)
+				d_a[(size_t)r * ia + j] += dy[j];
+		if (d_b)
+			for (int j = 0; j < ib; j++)
+				d_b[(size_t)r * ib + j] += dy[ia + j];
+	}
+}
+
+/* ---- element-wise product ---- */
+
+void
+rec_mul_forward(float *y, const float *a, const float *b, int n, int in)
+{
+	size_t len = (size_t)n * in;
+
+	for (size_t j = 0; j < len; j++)
+		y[j] = a[j] * b[j];
+}
+
+void
+rec_mul_backward(float *d_a, float *d_b, const float *d_y, const float *a,
+                 const float *b, int n, int in)
+{
+	size_t len = (size_t)n * in;
+
+	if (d_a)
+		for (size_t j = 0; j < len; j++)
+			d_a[j] += d_y[j] * b[j];
+	if (d_b)
+		for (size_t j = 0; j < len; j++)
+			d_b[j] += d_y[j] * a[j];
+}
+
+/* ---- loss ---- */
+
+double
+rec_mse_forward(float *d_pred, const float *pred, const float *target, int n)
+{
+	double sum = 0.0;
+
+	if (n <= 0)
+		return 0.0;
+	for (int r = 0; r < n; r++) {
+		double e = (double)pred[r] - target[r];
+		sum += e * e;
+		if (d_pred)
+			d_pred[r] = (float)(2.0 * e / n);
+	}
+	return sum / n;
+}
