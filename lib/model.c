@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "rec/metrics.h"
 #include "rec/mf.h"
 #include "rec/model.h"
 #include "rec/params.h"
@@ -83,32 +84,102 @@ rec_model_predict_ids(const struct rec_model *m, const int64_t *user,
 	}
 }
 
-int
-rec_model_rmse(const struct rec_model *m, const struct rec_ratings *r,
-               double *rmse, struct rec_err *err)
+/* pred[j] = m's prediction of row j of r. */
+static void
+predict_rows(const struct rec_model *m, const struct rec_ratings *r, float *pred)
 {
 	enum { BLOCK = 1024 };
 	int32_t u[BLOCK], i[BLOCK];
-	float pred[BLOCK];
-	double sum = 0;
 
-	if (r->n == 0)
-		return rec_errf(err, NULL, 0, "no ratings to evaluate");
 	for (size_t beg = 0; beg < r->n; beg += BLOCK) {
 		size_t len = r->n - beg < BLOCK ? r->n - beg : BLOCK;
 		for (size_t j = 0; j < len; j++) {
 			u[j] = rec_idmap_find(&m->users, r->users.ids[r->user[beg + j]]);
 			i[j] = rec_idmap_find(&m->items, r->items.ids[r->item[beg + j]]);
 		}
-		m->ops->predict(m, u, i, len, pred);
-		for (size_t j = 0; j < len; j++) {
-			double p = pred[j] < 0.5f ? 0.5 : pred[j] > 5.0f ? 5.0 : pred[j];
-			double d = p - r->rating[beg + j];
-			sum += d * d;
-		}
+		m->ops->predict(m, u, i, len, pred + beg);
 	}
-	*rmse = sqrt(sum / (double)r->n);
+}
+
+/* rmse of pred against r's ratings, predictions clipped to the stars. */
+static double
+rmse_of(const struct rec_ratings *r, const float *pred)
+{
+	double sum = 0;
+
+	for (size_t j = 0; j < r->n; j++) {
+		double p = pred[j] < REC_STAR_MIN ? REC_STAR_MIN :
+		           pred[j] > REC_STAR_MAX ? REC_STAR_MAX : pred[j];
+		double d = p - r->rating[j];
+		sum += d * d;
+	}
+	return sqrt(sum / (double)r->n);
+}
+
+int
+rec_model_rmse(const struct rec_model *m, const struct rec_ratings *r,
+               double *rmse, struct rec_err *err)
+{
+	float *pred;
+
+	if (r->n == 0)
+		return rec_errf(err, NULL, 0, "no ratings to evaluate");
+	if (!(pred = rec_malloc_array(r->n, sizeof *pred)))
+		return rec_erroom(err, NULL);
+	predict_rows(m, r, pred);
+	*rmse = rmse_of(r, pred);
+	rec_free(pred);
 	return 0;
+}
+
+int
+rec_model_validate(const struct rec_model *m, const struct rec_ratings *r,
+                   struct rec_valid *v, struct rec_err *err)
+{
+	struct rec_scored *buf = NULL;
+	size_t *start = NULL, users = 0;
+	uint32_t *ix = NULL;
+	float *pred = NULL;
+	double sp = 0, sr = 0;
+	int rc = -1;
+
+	if (r->n == 0)
+		return rec_errf(err, NULL, 0, "no ratings to evaluate");
+	if (!(pred = rec_malloc_array(r->n, sizeof *pred)) ||
+	    !(buf = rec_malloc_array(r->n, sizeof *buf))) {
+		rec_erroom(err, NULL);
+		goto out;
+	}
+	if (rec_ratings_by_user(r, &start, &ix, err) != 0)
+		goto out;
+	predict_rows(m, r, pred);
+	v->rmse = rmse_of(r, pred);
+	for (size_t u = 0; u < r->users.n; u++) {
+		size_t n = start[u + 1] - start[u];
+		struct rec_rated one;
+		if (n == 0)
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			uint32_t row = ix[start[u] + j];
+			buf[j].item = r->items.ids[r->item[row]];
+			buf[j].score = pred[row];
+			buf[j].truth = r->rating[row];
+		}
+		rec_metrics_rated(buf, n, 10, 3.5, &one);
+		sp += one.precision;
+		sr += one.recall;
+		users++;
+	}
+	v->precision = sp / (double)users;
+	v->recall = sr / (double)users;
+	v->f1 = rec_metrics_f1(v->precision, v->recall);
+	rc = 0;
+out:
+	rec_free(pred);
+	rec_free(buf);
+	rec_free(start);
+	rec_free(ix);
+	return rc;
 }
 
 /* Copy the entries of src into dst (an empty map). */

@@ -38,8 +38,8 @@ run(struct rec_model *m, struct rec_model *best, const struct rec_ratings *train
 		e.refit = refit;
 		if (m->ops->epoch(m, train, &rng, &e.loss, err) != 0)
 			return -1;
-		e.valid_rmse = NAN;
-		if (valid && rec_model_rmse(m, valid, &e.valid_rmse, err) != 0)
+		e.valid = (struct rec_valid){ NAN, NAN, NAN, NAN };
+		if (valid && rec_model_validate(m, valid, &e.valid, err) != 0)
 			return -1;
 		e.seconds = now() - t0;
 		if (!isfinite(e.loss))
@@ -52,8 +52,8 @@ run(struct rec_model *m, struct rec_model *best, const struct rec_ratings *train
 			res->best_epoch = e.epoch;
 			continue;
 		}
-		if (!(e.valid_rmse >= res->best_rmse)) {   /* also when best is NAN */
-			res->best_rmse = e.valid_rmse;
+		if (!(e.valid.rmse >= res->best_rmse)) {   /* also when best is NAN */
+			res->best_rmse = e.valid.rmse;
 			res->best_epoch = e.epoch;
 			m->ops->copy_weights(best, m);
 		} else if (e.epoch - res->best_epoch >= o->patience) {

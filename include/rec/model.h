@@ -81,11 +81,18 @@ void rec_model_predict_ids(const struct rec_model *m, const int64_t *user,
 
 /* ---- training ---- */
 
+/* A model's quality on a validation set: RMSE on the star scale, and the
+ * rated-items precision, recall and F1 at 10 (threshold 3.5) of
+ * rec-eval(1), so that learning curves show what the study plots. */
+struct rec_valid {
+	double rmse, precision, recall, f1;
+};
+
 struct rec_epoch {
 	int epoch;            /* 1-based, within the phase */
 	int refit;            /* 0 while fitting, 1 while refitting */
 	double loss;          /* mean training objective */
-	double valid_rmse;    /* star scale; NAN without a validation set */
+	struct rec_valid valid;   /* all NAN without a validation set */
 	double seconds;       /* wall time of the epoch */
 };
 
@@ -119,6 +126,10 @@ int rec_train(struct rec_model **out, rec_model_make_fn *make, const void *hp,
 /* RMSE (star scale, predictions clipped to [0.5, 5]) of m on r. */
 int rec_model_rmse(const struct rec_model *m, const struct rec_ratings *r,
                    double *rmse, struct rec_err *err);
+
+/* RMSE and the rated-items P, R, F1 at 10 of m on r (struct rec_valid). */
+int rec_model_validate(const struct rec_model *m, const struct rec_ratings *r,
+                       struct rec_valid *v, struct rec_err *err);
 
 /* ---- for model implementations ---- */
 
