@@ -14,7 +14,7 @@ CFLAGS   ?= -O3 -g
 # Not in CFLAGS, so that "make CFLAGS=-O0" cannot drop them.
 WARN      = -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2 -Wstrict-prototypes
 REC_CPPFLAGS = -Iinclude -Icmd -D_POSIX_C_SOURCE=200809L -DREC_VERSION='"$(VERSION)"'
-ALLCFLAGS = -std=c11 -fno-math-errno $(WARN) $(CFLAGS)
+ALLCFLAGS = -std=c11 -fno-math-errno -fno-trapping-math $(WARN) $(CFLAGS)
 LDLIBS    = -ljansson -lcsv -lopenblas -lm
 
 LIB_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/*.c))

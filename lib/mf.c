@@ -373,6 +373,17 @@ rec_mf_load(struct rec_model **out, const struct rec_st *st, struct rec_err *err
 	long k;
 
 	*out = NULL;
+	long batch;
+	const char *opt = rec_st_meta(st, "optimizer");
+
+	if (rec_model_meta_real(&h.lr, st, "lr", 0, 100, err) != 0 ||
+	    rec_model_meta_real(&h.reg, st, "reg", 0, 100, err) != 0 ||
+	    rec_model_meta_real(&h.dropout, st, "dropout", 0, 0.99, err) != 0 ||
+	    rec_model_meta_real(&h.init_sd, st, "init_sd", 0, 10, err) != 0 ||
+	    rec_st_meta_count(&batch, st, "batch", 1, 1 << 20, err) != 0)
+		return -1;
+	h.batch = (int)batch;
+	h.opt = opt && strcmp(opt, "sgd") == 0 ? REC_OPT_SGD : REC_OPT_ADAM;
 	if (rec_st_meta_count(&k, st, "k", 0, 4096, err) != 0 ||
 	    rec_st_tensor(&uids, st, "user_ids", REC_I64, 1, NULL, err) != 0 ||
 	    rec_st_tensor(&iids, st, "item_ids", REC_I64, 1, NULL, err) != 0)
@@ -390,7 +401,7 @@ rec_mf_load(struct rec_model **out, const struct rec_st *st, struct rec_err *err
 	if (rec_model_load_map(&m->base.users, st, "user_ids", m->nu, err) != 0 ||
 	    rec_model_load_map(&m->base.items, st, "item_ids", m->ni, err) != 0 ||
 	    rec_params_load(&m->p, st, err) != 0 ||
-	    rec_model_no_extra(st, &m->p, err) != 0)
+	    rec_model_no_extra(st, &m->p, NULL, err) != 0)
 		goto fail;
 	*out = &m->base;
 	return 0;

@@ -9,6 +9,7 @@
 #include "rec/metrics.h"
 #include "rec/mf.h"
 #include "rec/model.h"
+#include "rec/ncf.h"
 #include "rec/params.h"
 
 /* Every model type, by the name in its files' metadata. */
@@ -18,6 +19,7 @@ static const struct {
 	            struct rec_err *err);
 } loaders[] = {
 	{ "mf", rec_mf_load },
+	{ "ncf", rec_ncf_load },
 };
 
 int
@@ -204,6 +206,22 @@ rec_model_init_maps(struct rec_model *m, const struct rec_ratings *r,
 }
 
 int
+rec_model_meta_real(float *out, const struct rec_st *st, const char *key,
+                    double lo, double hi, struct rec_err *err)
+{
+	const char *s = rec_st_meta(st, key);
+	double v;
+
+	if (!s)
+		return rec_errf(err, st->name, 0, "missing metadata '%s'", key);
+	if (rec_parse_real(s, &v) != 0 || v < lo || v > hi)
+		return rec_errf(err, st->name, 0, "metadata '%s' = '%.40s' is not a "
+		                "number in [%g, %g]", key, s, lo, hi);
+	*out = (float)v;
+	return 0;
+}
+
+int
 rec_model_load_map(struct rec_idmap *map, const struct rec_st *st,
                    const char *name, int64_t n, struct rec_err *err)
 {
@@ -230,13 +248,15 @@ rec_model_load_map(struct rec_idmap *map, const struct rec_st *st,
 
 int
 rec_model_no_extra(const struct rec_st *st, const struct rec_params *p,
-                   struct rec_err *err)
+                   const char *const *also, struct rec_err *err)
 {
 	for (size_t j = 0; j < st->nt; j++) {
 		const char *name = st->t[j].name;
 		int known = strcmp(name, "user_ids") == 0 || strcmp(name, "item_ids") == 0;
 		for (int k = 0; !known && k < p->nt; k++)
 			known = strcmp(name, p->t[k].name) == 0;
+		for (int k = 0; !known && also && also[k]; k++)
+			known = strcmp(name, also[k]) == 0;
 		if (!known)
 			return rec_errf(err, st->name, 0, "unexpected tensor '%s'", name);
 	}

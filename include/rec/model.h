@@ -137,16 +137,21 @@ int rec_model_validate(const struct rec_model *m, const struct rec_ratings *r,
 int rec_model_init_maps(struct rec_model *m, const struct rec_ratings *r,
                         struct rec_err *err);
 
+/* *out = metadata key as a number in [lo, hi] (strict grammar,
+ * rec_parse_real): "metadata 'lr' = 'x' is not a number in [0, 100]". */
+int rec_model_meta_real(float *out, const struct rec_st *st, const char *key,
+                        double lo, double hi, struct rec_err *err);
+
 /* Build an id map from an I64 tensor (the ids must be distinct and
  * non-negative). */
 int rec_model_load_map(struct rec_idmap *map, const struct rec_st *st,
                        const char *name, int64_t n, struct rec_err *err);
 
-/* Fail on a tensor of st that is neither an id map nor one of p's:
- * "unexpected tensor 'X'". */
+/* Fail on a tensor of st that is neither an id map, nor one of p's, nor
+ * named in also (NULL-terminated; may be NULL): "unexpected tensor 'X'". */
 struct rec_params;
 int rec_model_no_extra(const struct rec_st *st, const struct rec_params *p,
-                       struct rec_err *err);
+                       const char *const *also, struct rec_err *err);
 
 /* Describe the id maps of m as the tensors user_ids and item_ids. */
 void rec_model_map_tensors(const struct rec_model *m, struct rec_tensor t[2]);

@@ -102,7 +102,7 @@ setup() {
 	run -1 --separate-stderr rec-score -m "$mf/train.tsv" "$mf/test.tsv"
 	assert_regex "$stderr" "^rec-score: $mf/train.tsv: "
 	run -1 --separate-stderr rec-score -m "$fixtures/st/good.st" "$mf/test.tsv"
-	assert_equal "$stderr" "rec-score: $fixtures/st/good.st: missing tensor 'user_bias'"
+	assert_equal "$stderr" "rec-score: $fixtures/st/good.st: missing metadata 'lr'"
 }
 
 @test "bad input lines" {

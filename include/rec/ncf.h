@@ -1,0 +1,58 @@
+/*
+ * ncf.h - neural collaborative filtering, NeuMF (He et al., 2017) with
+ * item side features, as DESIGN.md section 5 describes it:
+ *
+ *   gmf  = dropout(pg_u) * dropout(qg_i)                      (k)
+ *   x    = [dropout(pm_u), dropout(qm_i), S^T side_i]         (2k + d)
+ *   h    = MLP(x): linear, ReLU, dropout for each hidden layer (128-64-32)
+ *   y    = sigmoid(w . [gmf, h] + b_u + b_i + mu)            on [0, 1]
+ *
+ * side_i is the item's binary side vector (genres, tags: side.h) and S a
+ * bias-free projection of it to d dimensions.  Trained like MF on
+ * (r - 0.5) / 4.5 with the squared error plus an L2 penalty on each batch
+ * row's embeddings and biases; embeddings update lazily (rows a batch
+ * touched), the rest densely, with Adam.  Unknown users or items have
+ * zero embeddings, zero bias and no side features.
+ */
+#ifndef REC_NCF_H
+#define REC_NCF_H
+
+#include "rec/model.h"
+#include "rec/movies.h"
+#include "rec/side.h"
+
+#define REC_NCF_MAX_LAYERS 4
+
+struct rec_ncf_hparams {
+	int k;                        /* each of the four embeddings (64) */
+	int nlayers;                  /* hidden layers of the MLP (3) */
+	int layers[REC_NCF_MAX_LAYERS];   /* their widths (128, 64, 32) */
+	int side_dim;                 /* the projection of the side vector (64) */
+	float lr, reg, dropout, init_sd;
+	int batch;
+	/* Where side features come from (borrowed, NULL for none); they are
+	 * built for the items of the training data and kept in the model. */
+	const struct rec_movies *movies;
+	const struct rec_tags *tags;
+	int tag_vocab;                /* tags in the vocabulary (200) */
+};
+#define REC_NCF_DEFAULTS { 64, 3, { 128, 64, 32 }, 64, 1e-3f, 1e-3f, 0.5f, \
+	0.05f, 256, NULL, NULL, 200 }
+
+/* A new NCF model for the users and items of r (rec_model_make_fn). */
+struct rec_model *rec_ncf_make(const void *hp, const struct rec_ratings *r,
+                               uint64_t seed, struct rec_err *err);
+
+/* Load an NCF model from a checked safetensors file. */
+int rec_ncf_load(struct rec_model **out, const struct rec_st *st,
+                 struct rec_err *err);
+
+/* For the gradient check: the model's parameter slab, and the objective
+ * of one batch, the rows of r (mean squared error on [0, 1] plus the L2
+ * term, dropout off), whose gradient it leaves in the slab's g.  r must
+ * fit in one batch and hold only users and items m knows (else -1). */
+struct rec_params *rec_ncf_params(struct rec_model *m);
+int rec_ncf_objective(struct rec_model *m, const struct rec_ratings *r,
+                      double *loss);
+
+#endif

@@ -1,0 +1,818 @@
+/*
+ * ncf.c - NeuMF with side features (see ncf.h).
+ *
+ * The parameters are one slab (params.h).  The four embedding tables and
+ * the two bias vectors come first and are updated row by row (the rows a
+ * batch touched, lazy Adam, as in mf.c); everything from dense_off on
+ * (side projection, MLP, output weights, global bias) is small and is
+ * updated whole every step.  Activations live in buffers sized for one
+ * batch, made once: nothing is allocated in the training loop.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "rec/layer.h"
+#include "rec/ncf.h"
+#include "rec/params.h"
+
+#define L REC_NCF_MAX_LAYERS
+
+/* The activations of one batch of up to cap rows, and their gradients. */
+struct work {
+	int cap;
+	int32_t *u, *i;                /* (n) model indices; -1 unknown */
+	int32_t *uz, *iz;              /* (n) the same, unknown -> row 0 */
+	float *gu, *gi, *mu, *mi;      /* (n, k) embeddings, after dropout */
+	float *mgu, *mgi, *mmu, *mmi;  /* (n, k) their dropout masks */
+	float *gmf;                    /* (n, k) */
+	float *side;                   /* (n, d) projected side vectors */
+	float *emb2;                   /* (n, 2k) [mu, mi] */
+	float *x[L + 1];               /* x[0] (n, in0) MLP input; x[l + 1] layer l's output after dropout */
+	float *a[L];                   /* (n, width l) after ReLU, before dropout */
+	float *mask[L];                /* (n, width l) dropout masks */
+	float *zin;                    /* (n, k + last) */
+	float *z, *y, *target;         /* (n) */
+	int dropped;                   /* forward drew dropout masks */
+	/* gradients */
+	float *d_zin, *d_gmf, *d_emb2, *d_side, *d_z, *d_y;
+	float *d_x[L + 1], *d_a[L];
+	float *d_gu, *d_gi, *d_mu, *d_mi;
+};
+
+struct ncf {
+	struct rec_model base;         /* first: a struct ncf is a struct rec_model */
+	struct rec_ncf_hparams h;      /* movies and tags are NULL after make */
+	struct rec_side *side;         /* owned; NULL: no side features */
+	struct rec_params p;
+	size_t oPg, oQg, oPm, oQm, obu, obi;   /* row-wise part */
+	size_t dense_off;
+	size_t oS, oW[L], oB[L], oOut, omu;    /* dense part */
+	int nu, ni, in0, width[L + 1];         /* width[0] = in0 */
+	struct rec_adam adam;
+	struct work w;
+	uint32_t *order;
+	size_t norder;
+	int32_t *ustamp, *istamp, *urows, *irows;
+};
+
+static const struct rec_model_ops ncf_ops;
+
+/* ---- memory ---- */
+
+static void
+work_free(struct work *w)
+{
+	void **all[] = {
+		(void **)&w->u, (void **)&w->i, (void **)&w->uz, (void **)&w->iz,
+		(void **)&w->gu, (void **)&w->gi, (void **)&w->mu, (void **)&w->mi,
+		(void **)&w->mgu, (void **)&w->mgi, (void **)&w->mmu, (void **)&w->mmi,
+		(void **)&w->gmf, (void **)&w->side, (void **)&w->emb2, (void **)&w->zin,
+		(void **)&w->z, (void **)&w->y, (void **)&w->target,
+		(void **)&w->d_zin, (void **)&w->d_gmf, (void **)&w->d_emb2,
+		(void **)&w->d_side, (void **)&w->d_z, (void **)&w->d_y,
+		(void **)&w->d_gu, (void **)&w->d_gi, (void **)&w->d_mu, (void **)&w->d_mi,
+	};
+	for (size_t j = 0; j < sizeof all / sizeof all[0]; j++) {
+		rec_free(*all[j]);
+		*all[j] = NULL;
+	}
+	for (int l = 0; l <= L; l++) {
+		rec_free(w->x[l]);
+		rec_free(w->d_x[l]);
+		w->x[l] = w->d_x[l] = NULL;
+	}
+	for (int l = 0; l < L; l++) {
+		rec_free(w->a[l]);
+		rec_free(w->mask[l]);
+		rec_free(w->d_a[l]);
+		w->a[l] = w->mask[l] = w->d_a[l] = NULL;
+	}
+}
+
+/* n floats (or ints), or NULL: one of the work buffers. */
+static void *
+buf(size_t rows, size_t cols, size_t size)
+{
+	size_t n;
+
+	if (!rec_mul_ok(rows, cols ? cols : 1, &n))
+		return NULL;
+	return rec_malloc_array(n, size);
+}
+
+static int
+work_alloc(struct ncf *m, int cap)
+{
+	struct work *w = &m->w;
+	const size_t n = (size_t)cap, k = (size_t)m->h.k, d = (size_t)m->h.side_dim;
+	const size_t last = (size_t)m->width[m->h.nlayers], f = sizeof(float);
+	int ok;
+
+	w->cap = cap;
+	ok = (w->u = buf(n, 1, 4)) && (w->i = buf(n, 1, 4)) &&
+	     (w->uz = buf(n, 1, 4)) && (w->iz = buf(n, 1, 4)) &&
+	     (w->gu = buf(n, k, f)) && (w->gi = buf(n, k, f)) &&
+	     (w->mu = buf(n, k, f)) && (w->mi = buf(n, k, f)) &&
+	     (w->mgu = buf(n, k, f)) && (w->mgi = buf(n, k, f)) &&
+	     (w->mmu = buf(n, k, f)) && (w->mmi = buf(n, k, f)) &&
+	     (w->gmf = buf(n, k, f)) && (w->side = buf(n, d, f)) &&
+	     (w->emb2 = buf(n, 2 * k, f)) && (w->zin = buf(n, k + last, f)) &&
+	     (w->z = buf(n, 1, f)) && (w->y = buf(n, 1, f)) &&
+	     (w->target = buf(n, 1, f)) &&
+	     (w->d_zin = buf(n, k + last, f)) && (w->d_gmf = buf(n, k, f)) &&
+	     (w->d_emb2 = buf(n, 2 * k, f)) && (w->d_side = buf(n, d, f)) &&
+	     (w->d_z = buf(n, 1, f)) && (w->d_y = buf(n, 1, f)) &&
+	     (w->d_gu = buf(n, k, f)) && (w->d_gi = buf(n, k, f)) &&
+	     (w->d_mu = buf(n, k, f)) && (w->d_mi = buf(n, k, f));
+	for (int l = 0; ok && l <= m->h.nlayers; l++)
+		ok = (w->x[l] = buf(n, (size_t)m->width[l], f)) &&
+		     (w->d_x[l] = buf(n, (size_t)m->width[l], f));
+	for (int l = 0; ok && l < m->h.nlayers; l++)
+		ok = (w->a[l] = buf(n, (size_t)m->width[l + 1], f)) &&
+		     (w->mask[l] = buf(n, (size_t)m->width[l + 1], f)) &&
+		     (w->d_a[l] = buf(n, (size_t)m->width[l + 1], f));
+	return ok ? 0 : -1;
+}
+
+static void
+ncf_free(struct rec_model *base)
+{
+	struct ncf *m = (struct ncf *)base;
+
+	rec_params_free(&m->p);
+	rec_idmap_clear(&m->base.users);
+	rec_idmap_clear(&m->base.items);
+	rec_side_free(m->side);
+	work_free(&m->w);
+	rec_free(m->order);
+	rec_free(m->ustamp);
+	rec_free(m->istamp);
+	rec_free(m->urows);
+	rec_free(m->irows);
+	rec_free(m);
+}
+
+/* A model of nu users and ni items with side (owned from now on, may be
+ * NULL), zero weights. */
+static struct ncf *
+ncf_alloc(const struct rec_ncf_hparams *h, int nu, int ni,
+          struct rec_side *side, struct rec_err *err)
+{
+	struct ncf *m = rec_calloc(1, sizeof *m);
+	struct rec_params *p;
+	char name[32];
+	int k = h->k, nf = side ? side->nfeat : 0;
+
+	if (!m) {
+		rec_side_free(side);
+		rec_erroom(err, NULL);
+		return NULL;
+	}
+	m->base.ops = &ncf_ops;
+	m->h = *h;
+	m->h.movies = NULL;
+	m->h.tags = NULL;
+	m->side = side;
+	if (!side)
+		m->h.side_dim = 0;
+	m->nu = nu;
+	m->ni = ni;
+	m->in0 = 2 * k + m->h.side_dim;
+	m->width[0] = m->in0;
+	for (int l = 0; l < h->nlayers; l++)
+		m->width[l + 1] = h->layers[l];
+	m->adam = (struct rec_adam)REC_ADAM_DEFAULTS;
+	m->adam.lr = h->lr;
+	p = &m->p;
+	if (rec_params_add(p, "gmf.user", 2, nu, k, &m->oPg, err) ||
+	    rec_params_add(p, "gmf.item", 2, ni, k, &m->oQg, err) ||
+	    rec_params_add(p, "mlp.user", 2, nu, k, &m->oPm, err) ||
+	    rec_params_add(p, "mlp.item", 2, ni, k, &m->oQm, err) ||
+	    rec_params_add(p, "user_bias", 1, nu, 1, &m->obu, err) ||
+	    rec_params_add(p, "item_bias", 1, ni, 1, &m->obi, err))
+		goto fail;
+	m->dense_off = p->n;
+	if (side && rec_params_add(p, "side.proj", 2, nf, m->h.side_dim, &m->oS, err))
+		goto fail;
+	for (int l = 0; l < h->nlayers; l++) {
+		snprintf(name, sizeof name, "mlp.%d.w", l);
+		if (rec_params_add(p, name, 2, m->width[l + 1], m->width[l], &m->oW[l], err))
+			goto fail;
+		snprintf(name, sizeof name, "mlp.%d.b", l);
+		if (rec_params_add(p, name, 1, m->width[l + 1], 1, &m->oB[l], err))
+			goto fail;
+	}
+	if (rec_params_add(p, "out.w", 2, 1, k + m->width[h->nlayers], &m->oOut, err) ||
+	    rec_params_add(p, "global_bias", 0, 1, 1, &m->omu, err) ||
+	    rec_params_alloc(p, err) ||
+	    work_alloc(m, h->batch) != 0)
+		goto fail;
+	return m;
+fail:
+	if (err && !err->msg[0])
+		rec_erroom(err, NULL);
+	ncf_free(&m->base);
+	return NULL;
+}
+
+/* ---- the network ---- */
+
+/* Gather the embeddings of the n rows in w->u, w->i (unknown: zeros). */
+static void
+gather(const struct ncf *m, struct work *w, int n)
+{
+	const float *P = m->p.w;
+	const int k = m->h.k;
+
+	for (int j = 0; j < n; j++) {
+		w->uz[j] = w->u[j] < 0 ? 0 : w->u[j];
+		w->iz[j] = w->i[j] < 0 ? 0 : w->i[j];
+	}
+	rec_embedding_forward(w->gu, w->uz, P + m->oPg, n, k);
+	rec_embedding_forward(w->gi, w->iz, P + m->oQg, n, k);
+	rec_embedding_forward(w->mu, w->uz, P + m->oPm, n, k);
+	rec_embedding_forward(w->mi, w->iz, P + m->oQm, n, k);
+	for (int j = 0; j < n; j++) {
+		if (w->u[j] < 0) {
+			memset(w->gu + (size_t)j * k, 0, (size_t)k * sizeof(float));
+			memset(w->mu + (size_t)j * k, 0, (size_t)k * sizeof(float));
+		}
+		if (w->i[j] < 0) {
+			memset(w->gi + (size_t)j * k, 0, (size_t)k * sizeof(float));
+			memset(w->mi + (size_t)j * k, 0, (size_t)k * sizeof(float));
+		}
+	}
+}
+
+/* side[j] = sum of the projection rows of item j's features. */
+static void
+side_forward(const struct ncf *m, struct work *w, int n)
+{
+	const int d = m->h.side_dim;
+	const float *S = m->p.w + m->oS;
+
+	memset(w->side, 0, (size_t)n * d * sizeof(float));
+	for (int j = 0; j < n; j++) {
+		if (w->i[j] < 0)
+			continue;
+		float *out = w->side + (size_t)j * d;
+		for (int64_t e = m->side->start[w->i[j]]; e < m->side->start[w->i[j] + 1]; e++) {
+			const float *row = S + (size_t)m->side->feat[e] * d;
+			for (int c = 0; c < d; c++)
+				out[c] += row[c];
+		}
+	}
+}
+
+/* y = the network's output on [0, 1] for the n rows of w; with rng,
+ * in training (dropout on). */
+static void
+forward(const struct ncf *m, struct work *w, int n, struct rec_rng *rng)
+{
+	const float *P = m->p.w;
+	const int k = m->h.k, nl = m->h.nlayers, last = m->width[nl];
+	const float drop = m->h.dropout;
+
+	gather(m, w, n);
+	w->dropped = rng && drop > 0;
+	if (w->dropped) {
+		rec_dropout_mask(w->mgu, rng, drop, n, k);
+		rec_dropout_mask(w->mgi, rng, drop, n, k);
+		rec_dropout_mask(w->mmu, rng, drop, n, k);
+		rec_dropout_mask(w->mmi, rng, drop, n, k);
+		rec_dropout_forward(w->gu, w->gu, w->mgu, n, k);
+		rec_dropout_forward(w->gi, w->gi, w->mgi, n, k);
+		rec_dropout_forward(w->mu, w->mu, w->mmu, n, k);
+		rec_dropout_forward(w->mi, w->mi, w->mmi, n, k);
+	}
+	rec_mul_forward(w->gmf, w->gu, w->gi, n, k);
+	rec_concat_forward(w->emb2, w->mu, w->mi, n, k, k);
+	if (m->side) {
+		side_forward(m, w, n);
+		rec_concat_forward(w->x[0], w->emb2, w->side, n, 2 * k, m->h.side_dim);
+	} else {
+		memcpy(w->x[0], w->emb2, (size_t)n * 2 * k * sizeof(float));
+	}
+	for (int l = 0; l < nl; l++) {
+		int in = m->width[l], out = m->width[l + 1];
+		rec_linear_forward(w->a[l], w->x[l], P + m->oW[l], P + m->oB[l], n, in, out);
+		rec_relu_forward(w->a[l], w->a[l], n, out);
+		if (w->dropped) {
+			rec_dropout_mask(w->mask[l], rng, drop, n, out);
+			rec_dropout_forward(w->x[l + 1], w->a[l], w->mask[l], n, out);
+		} else {
+			memcpy(w->x[l + 1], w->a[l], (size_t)n * out * sizeof(float));
+		}
+	}
+	rec_concat_forward(w->zin, w->gmf, w->x[nl], n, k, last);
+	rec_linear_forward(w->z, w->zin, P + m->oOut, NULL, n, k + last, 1);
+	for (int j = 0; j < n; j++) {
+		w->z[j] += P[m->omu];
+		if (w->u[j] >= 0)
+			w->z[j] += P[m->obu + w->u[j]];
+		if (w->i[j] >= 0)
+			w->z[j] += P[m->obi + w->i[j]];
+	}
+	rec_sigmoid_forward(w->y, w->z, n, 1);
+}
+
+/* Gradients of the batch's mean squared error (plus the L2 term) into
+ * m->p.g; returns the batch's summed objective. */
+static double
+backward(struct ncf *m, struct work *w, int n)
+{
+	const float *P = m->p.w;
+	float *G = m->p.g;
+	const int k = m->h.k, nl = m->h.nlayers, last = m->width[nl];
+	const float rs = 2.0f * m->h.reg / (float)n;
+	double total;
+
+	total = rec_mse_forward(w->d_y, w->y, w->target, n) * n;
+	memset(w->d_z, 0, (size_t)n * sizeof(float));
+	rec_sigmoid_backward(w->d_z, w->d_y, w->y, n, 1);
+	for (int j = 0; j < n; j++) {
+		G[m->omu] += w->d_z[j];
+		G[m->obu + w->u[j]] += w->d_z[j];
+		G[m->obi + w->i[j]] += w->d_z[j];
+	}
+	memset(w->d_zin, 0, (size_t)n * (k + last) * sizeof(float));
+	rec_linear_backward(w->d_zin, G + m->oOut, NULL, w->d_z, w->zin, P + m->oOut,
+	                    n, k + last, 1);
+	memset(w->d_gmf, 0, (size_t)n * k * sizeof(float));
+	memset(w->d_x[nl], 0, (size_t)n * last * sizeof(float));
+	rec_concat_backward(w->d_gmf, w->d_x[nl], w->d_zin, n, k, last);
+	for (int l = nl - 1; l >= 0; l--) {
+		int in = m->width[l], out = m->width[l + 1];
+		memset(w->d_a[l], 0, (size_t)n * out * sizeof(float));
+		if (w->dropped)   /* back through the dropout mask, in place */
+			rec_mul_forward(w->d_x[l + 1], w->d_x[l + 1], w->mask[l], n, out);
+		rec_relu_backward(w->d_a[l], w->d_x[l + 1], w->a[l], n, out);
+		memset(w->d_x[l], 0, (size_t)n * in * sizeof(float));
+		rec_linear_backward(w->d_x[l], G + m->oW[l], G + m->oB[l], w->d_a[l],
+		                    w->x[l], P + m->oW[l], n, in, out);
+	}
+	memset(w->d_emb2, 0, (size_t)n * 2 * k * sizeof(float));
+	if (m->side) {
+		const int d = m->h.side_dim;
+		memset(w->d_side, 0, (size_t)n * d * sizeof(float));
+		rec_concat_backward(w->d_emb2, w->d_side, w->d_x[0], n, 2 * k, d);
+		for (int j = 0; j < n; j++) {
+			const float *g = w->d_side + (size_t)j * d;
+			for (int64_t e = m->side->start[w->i[j]]; e < m->side->start[w->i[j] + 1]; e++) {
+				float *row = G + m->oS + (size_t)m->side->feat[e] * d;
+				for (int c = 0; c < d; c++)
+					row[c] += g[c];
+			}
+		}
+	} else {
+		memcpy(w->d_emb2, w->d_x[0], (size_t)n * 2 * k * sizeof(float));
+	}
+	memset(w->d_gu, 0, (size_t)n * k * sizeof(float));
+	memset(w->d_gi, 0, (size_t)n * k * sizeof(float));
+	memset(w->d_mu, 0, (size_t)n * k * sizeof(float));
+	memset(w->d_mi, 0, (size_t)n * k * sizeof(float));
+	rec_mul_backward(w->d_gu, w->d_gi, w->d_gmf, w->gu, w->gi, n, k);
+	rec_concat_backward(w->d_mu, w->d_mi, w->d_emb2, n, k, k);
+	if (w->dropped) {
+		/* through the dropout masks, in place: mask * d */
+		rec_mul_forward(w->d_gu, w->d_gu, w->mgu, n, k);
+		rec_mul_forward(w->d_gi, w->d_gi, w->mgi, n, k);
+		rec_mul_forward(w->d_mu, w->d_mu, w->mmu, n, k);
+		rec_mul_forward(w->d_mi, w->d_mi, w->mmi, n, k);
+	}
+	rec_embedding_backward(G + m->oPg, w->d_gu, w->u, n, k);
+	rec_embedding_backward(G + m->oQg, w->d_gi, w->i, n, k);
+	rec_embedding_backward(G + m->oPm, w->d_mu, w->u, n, k);
+	rec_embedding_backward(G + m->oQm, w->d_mi, w->i, n, k);
+	/* L2 on each row's embeddings and biases, as often as the row occurs */
+	for (int j = 0; j < n; j++) {
+		size_t u = (size_t)w->u[j], i = (size_t)w->i[j];
+		const size_t offs[4] = { m->oPg + u * k, m->oQg + i * k,
+		                         m->oPm + u * k, m->oQm + i * k };
+		double norm = 0;
+		for (int t = 0; t < 4; t++)
+			for (int c = 0; c < k; c++) {
+				float v = P[offs[t] + c];
+				G[offs[t] + c] += rs * v;
+				norm += (double)v * v;
+			}
+		G[m->obu + u] += rs * P[m->obu + u];
+		G[m->obi + i] += rs * P[m->obi + i];
+		norm += (double)P[m->obu + u] * P[m->obu + u] +
+		        (double)P[m->obi + i] * P[m->obi + i];
+		total += m->h.reg * norm;
+	}
+	return total;
+}
+
+/* ---- training ---- */
+
+/* Update, then zero the gradients of, the rows of two tables (rows of k)
+ * and one bias vector that this batch touched. */
+static void
+step_rows(struct ncf *m, size_t t1, size_t t2, size_t bias, const int32_t *rows,
+          size_t n)
+{
+	const size_t k = (size_t)m->h.k;
+	const size_t offs[3][2] = { { t1, k }, { t2, k }, { bias, 1 } };
+
+	for (size_t j = 0; j < n; j++) {
+		for (int t = 0; t < 3; t++) {
+			size_t off = offs[t][0] + (size_t)rows[j] * offs[t][1];
+			rec_adam_update(&m->p, &m->adam, off, offs[t][1]);
+			memset(m->p.g + off, 0, offs[t][1] * sizeof(float));
+		}
+	}
+}
+
+static int
+ncf_epoch(struct rec_model *base, const struct rec_ratings *r,
+          struct rec_rng *rng, double *loss, struct rec_err *err)
+{
+	struct ncf *m = (struct ncf *)base;
+	struct work *w = &m->w;
+	const int batch = m->h.batch;
+	double total = 0;
+	int32_t nbatch = 0;
+
+	if (m->norder != r->n) {
+		uint32_t *o = rec_realloc_array(m->order, r->n, sizeof *o);
+		if (!o)
+			return rec_erroom(err, NULL);
+		m->order = o;
+		m->norder = r->n;
+	}
+	for (size_t j = 0; j < r->n; j++)
+		m->order[j] = (uint32_t)j;
+	for (size_t j = r->n; j > 1; j--) {
+		size_t s = (size_t)rec_rng_below(rng, j);
+		uint32_t t = m->order[j - 1];
+		m->order[j - 1] = m->order[s];
+		m->order[s] = t;
+	}
+	for (int u = 0; u < m->nu; u++)
+		m->ustamp[u] = -1;
+	for (int i = 0; i < m->ni; i++)
+		m->istamp[i] = -1;
+	for (size_t beg = 0; beg < r->n; beg += (size_t)batch, nbatch++) {
+		int n = (int)(r->n - beg < (size_t)batch ? r->n - beg : (size_t)batch);
+		size_t nu = 0, ni = 0;
+
+		for (int j = 0; j < n; j++) {
+			uint32_t row = m->order[beg + (size_t)j];
+			int32_t u = r->user[row], i = r->item[row];
+			w->u[j] = u;
+			w->i[j] = i;
+			w->target[j] = rec_to_unit(r->rating[row]);
+			if (m->ustamp[u] != nbatch)
+				m->ustamp[u] = nbatch, m->urows[nu++] = u;
+			if (m->istamp[i] != nbatch)
+				m->istamp[i] = nbatch, m->irows[ni++] = i;
+		}
+		forward(m, w, n, rng);
+		total += backward(m, w, n);
+		rec_adam_begin(&m->adam);
+		step_rows(m, m->oPg, m->oPm, m->obu, m->urows, nu);
+		step_rows(m, m->oQg, m->oQm, m->obi, m->irows, ni);
+		rec_adam_update(&m->p, &m->adam, m->dense_off, m->p.n - m->dense_off);
+		memset(m->p.g + m->dense_off, 0, (m->p.n - m->dense_off) * sizeof(float));
+	}
+	*loss = total / (double)r->n;
+	return 0;
+}
+
+struct rec_params *
+rec_ncf_params(struct rec_model *base)
+{
+	return &((struct ncf *)base)->p;
+}
+
+int
+rec_ncf_objective(struct rec_model *base, const struct rec_ratings *r,
+                  double *loss)
+{
+	struct ncf *m = (struct ncf *)base;
+	struct work *w = &m->w;
+	double total;
+
+	if (r->n == 0 || r->n > (size_t)w->cap)
+		return -1;
+	memset(m->p.g, 0, m->p.n * sizeof(float));
+	for (size_t j = 0; j < r->n; j++) {
+		w->u[j] = rec_idmap_find(&m->base.users, r->users.ids[r->user[j]]);
+		w->i[j] = rec_idmap_find(&m->base.items, r->items.ids[r->item[j]]);
+		w->target[j] = rec_to_unit(r->rating[j]);
+		if (w->u[j] < 0 || w->i[j] < 0)
+			return -1;
+	}
+	forward(m, w, (int)r->n, NULL);
+	total = backward(m, w, (int)r->n);
+	*loss = total / (double)r->n;
+	return 0;
+}
+
+/* ---- using the model ---- */
+
+static void
+ncf_predict(const struct rec_model *base, const int32_t *user,
+            const int32_t *item, size_t n, float *out)
+{
+	/* The work buffers are scratch, not state: predicting changes
+	 * nothing a caller can see (and is not thread-safe). */
+	struct ncf *m = (struct ncf *)base;
+	struct work *w = &m->w;
+
+	for (size_t beg = 0; beg < n; beg += (size_t)w->cap) {
+		int len = (int)(n - beg < (size_t)w->cap ? n - beg : (size_t)w->cap);
+		memcpy(w->u, user + beg, (size_t)len * sizeof *w->u);
+		memcpy(w->i, item + beg, (size_t)len * sizeof *w->i);
+		forward(m, w, len, NULL);
+		for (int j = 0; j < len; j++)
+			out[beg + (size_t)j] = rec_to_stars(w->y[j]);
+	}
+}
+
+/* No shortcut here: the predicted rating of every item. */
+static int
+ncf_rank_scores(const struct rec_model *base, const int32_t *user, size_t n,
+                float *out, struct rec_err *err)
+{
+	const struct ncf *m = (const struct ncf *)base;
+	int32_t *us = rec_malloc_array((size_t)m->ni, sizeof *us);
+	int32_t *is = rec_malloc_array((size_t)m->ni, sizeof *is);
+
+	if (!us || !is) {
+		rec_free(us);
+		rec_free(is);
+		return rec_erroom(err, NULL);
+	}
+	for (int i = 0; i < m->ni; i++)
+		is[i] = i;
+	for (size_t j = 0; j < n; j++) {
+		for (int i = 0; i < m->ni; i++)
+			us[i] = user[j];
+		ncf_predict(base, us, is, (size_t)m->ni, out + j * (size_t)m->ni);
+	}
+	rec_free(us);
+	rec_free(is);
+	return 0;
+}
+
+static void
+ncf_copy_weights(struct rec_model *dst, const struct rec_model *src)
+{
+	rec_params_copy_weights(&((struct ncf *)dst)->p, &((const struct ncf *)src)->p);
+}
+
+/* ---- creating, saving, loading ---- */
+
+/* U(-1/sqrt(in), 1/sqrt(in)), PyTorch's default for linear layers. */
+static void
+init_uniform(float *v, size_t n, int in, struct rec_rng *rng)
+{
+	float a = 1.0f / sqrtf((float)(in > 0 ? in : 1));
+
+	for (size_t j = 0; j < n; j++)
+		v[j] = a * (2.0f * rec_rng_uniform(rng) - 1.0f);
+}
+
+/* The rest of a fresh model: stamps and rows for lazy updates. */
+static int
+alloc_training(struct ncf *m)
+{
+	return (m->ustamp = rec_malloc_array((size_t)m->nu + 1, sizeof *m->ustamp)) &&
+	       (m->istamp = rec_malloc_array((size_t)m->ni + 1, sizeof *m->istamp)) &&
+	       (m->urows = rec_malloc_array((size_t)m->h.batch, sizeof *m->urows)) &&
+	       (m->irows = rec_malloc_array((size_t)m->h.batch, sizeof *m->irows)) ? 0 : -1;
+}
+
+struct rec_model *
+rec_ncf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
+             struct rec_err *err)
+{
+	const struct rec_ncf_hparams *h = hp;
+	struct rec_side *side = NULL;
+	struct rec_rng rng;
+	double mean = 0;
+	struct ncf *m;
+	float *P;
+
+	if (err)
+		err->msg[0] = '\0';
+	if (r->n == 0) {
+		rec_errf(err, NULL, 0, "no ratings to train on");
+		return NULL;
+	}
+	if ((h->movies || h->tags) &&
+	    rec_side_build(&side, &r->items, h->movies, h->tags, h->tag_vocab, NULL,
+	                   err) != 0)
+		return NULL;
+	if (!(m = ncf_alloc(h, (int)r->users.n, (int)r->items.n, side, err)))
+		return NULL;
+	if (rec_model_init_maps(&m->base, r, err) != 0 || alloc_training(m) != 0) {
+		if (err && !err->msg[0])
+			rec_erroom(err, NULL);
+		ncf_free(&m->base);
+		return NULL;
+	}
+	P = m->p.w;
+	rec_rng_seed(&rng, seed);
+	for (size_t j = m->oPg; j < m->obu; j++)   /* the four embedding tables */
+		P[j] = h->init_sd * rec_rng_normal(&rng);
+	if (m->side)
+		init_uniform(P + m->oS, (size_t)m->side->nfeat * m->h.side_dim,
+		             m->side->nfeat, &rng);
+	for (int l = 0; l < h->nlayers; l++) {
+		init_uniform(P + m->oW[l], (size_t)m->width[l + 1] * m->width[l],
+		             m->width[l], &rng);
+		init_uniform(P + m->oB[l], (size_t)m->width[l + 1], m->width[l], &rng);
+	}
+	init_uniform(P + m->oOut, (size_t)(h->k + m->width[h->nlayers]),
+	             h->k + m->width[h->nlayers], &rng);
+	for (size_t j = 0; j < r->n; j++)
+		mean += rec_to_unit(r->rating[j]);
+	mean /= (double)r->n;
+	mean = mean < 0.01 ? 0.01 : mean > 0.99 ? 0.99 : mean;
+	P[m->omu] = (float)log(mean / (1 - mean));
+	return &m->base;
+}
+
+static int
+ncf_save(const struct rec_model *base, FILE *fp, const char *file,
+         const char *const *xkey, const char *const *xval, size_t nx,
+         struct rec_err *err)
+{
+	const struct ncf *m = (const struct ncf *)base;
+	struct rec_tensor t[4 + REC_MAX_PARAMS];
+	enum { NMETA = 13, MAXX = 16 };
+	const char *key[NMETA + MAXX] = { "format", "model", "k", "layers",
+		"side_dim", "genres", "tags", "side_names", "lr", "reg", "dropout",
+		"init_sd", "batch" };
+	const char *val[NMETA + MAXX];
+	char num[10][32], *names = NULL;
+	size_t nt = 2, len = 0;
+	int rc;
+
+	if (nx > MAXX)
+		return rec_errf(err, file, 0, "too much metadata");
+	if (m->side && !(names = rec_side_names_join(m->side, err)))
+		return -1;
+	snprintf(num[0], sizeof num[0], "%d", m->h.k);
+	num[1][0] = '\0';
+	for (int l = 0; l < m->h.nlayers; l++)
+		len += (size_t)snprintf(num[1] + len, sizeof num[1] - len, "%s%d",
+		                        l ? "," : "", m->h.layers[l]);
+	snprintf(num[2], sizeof num[2], "%d", m->h.side_dim);
+	snprintf(num[3], sizeof num[3], "%d", m->side ? m->side->ngenre : 0);
+	snprintf(num[4], sizeof num[4], "%d", m->side ? m->side->ntag : 0);
+	snprintf(num[5], sizeof num[5], "%g", (double)m->h.lr);
+	snprintf(num[6], sizeof num[6], "%g", (double)m->h.reg);
+	snprintf(num[7], sizeof num[7], "%g", (double)m->h.dropout);
+	snprintf(num[8], sizeof num[8], "%g", (double)m->h.init_sd);
+	snprintf(num[9], sizeof num[9], "%d", m->h.batch);
+	val[0] = REC_MODEL_FORMAT;
+	val[1] = "ncf";
+	val[2] = num[0];
+	val[3] = num[1];
+	val[4] = num[2];
+	val[5] = num[3];
+	val[6] = num[4];
+	val[7] = names ? names : "";
+	for (int j = 0; j < 5; j++)
+		val[8 + j] = num[5 + j];
+	for (size_t j = 0; j < nx; j++) {
+		key[NMETA + j] = xkey[j];
+		val[NMETA + j] = xval[j];
+	}
+	rec_model_map_tensors(base, t);
+	if (m->side) {
+		const struct rec_side *sd = m->side;
+		struct rec_tensor *a = &t[nt++], *b = &t[nt++];
+		memset(a, 0, 2 * sizeof *a);
+		snprintf(a->name, sizeof a->name, "side_start");
+		a->dtype = REC_I64;
+		a->ndim = 1;
+		a->shape[0] = (int64_t)sd->ni + 1;
+		a->data = sd->start;
+		a->nbytes = (sd->ni + 1) * sizeof(int64_t);
+		snprintf(b->name, sizeof b->name, "side_feat");
+		b->dtype = REC_I64;
+		b->ndim = 1;
+		b->shape[0] = (int64_t)sd->nnz;
+		b->data = sd->feat;
+		b->nbytes = sd->nnz * sizeof(int64_t);
+	}
+	rec_params_tensors(&m->p, t + nt);
+	rc = rec_st_write(fp, file, t, nt + (size_t)m->p.nt, key, val, NMETA + nx, err);
+	rec_free(names);
+	return rc;
+}
+
+/* "128,64,32" into h->layers. */
+static int
+parse_layers(struct rec_ncf_hparams *h, const char *s, const char *file,
+             struct rec_err *err)
+{
+	const char *p = s;
+	uint64_t v;
+
+	h->nlayers = 0;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		if (h->nlayers == REC_NCF_MAX_LAYERS ||
+		    rec_parse_u64(p, n, 4096, &v) != 0 || v == 0)
+			return rec_errf(err, file, 0, "metadata 'layers' = '%.40s' is not "
+			                "1 to %d widths in [1, 4096]", s, REC_NCF_MAX_LAYERS);
+		h->layers[h->nlayers++] = (int)v;
+		if (!comma)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+int
+rec_ncf_load(struct rec_model **out, const struct rec_st *st, struct rec_err *err)
+{
+	static const char *const side_tensors[] = { "side_start", "side_feat", NULL };
+	struct rec_ncf_hparams h = REC_NCF_DEFAULTS;
+	const struct rec_tensor *uids, *iids, *ss, *sf;
+	struct rec_side *side = NULL;
+	const char *layers, *joined;
+	char **names = NULL;
+	long k, d, ng, ntag;
+	struct ncf *m;
+	int rc;
+
+	long batch;
+
+	*out = NULL;
+	layers = rec_st_meta(st, "layers");
+	if (rec_model_meta_real(&h.lr, st, "lr", 0, 100, err) != 0 ||
+	    rec_model_meta_real(&h.reg, st, "reg", 0, 100, err) != 0 ||
+	    rec_model_meta_real(&h.dropout, st, "dropout", 0, 0.99, err) != 0 ||
+	    rec_model_meta_real(&h.init_sd, st, "init_sd", 0, 10, err) != 0 ||
+	    rec_st_meta_count(&batch, st, "batch", 1, 1 << 16, err) != 0)
+		return -1;
+	h.batch = (int)batch;
+	if (rec_st_meta_count(&k, st, "k", 1, 4096, err) != 0 ||
+	    rec_st_meta_count(&d, st, "side_dim", 0, 4096, err) != 0 ||
+	    rec_st_meta_count(&ng, st, "genres", 0, 64 + 1, err) != 0 ||
+	    rec_st_meta_count(&ntag, st, "tags", 0, 1000000, err) != 0)
+		return -1;
+	if (!layers)
+		return rec_errf(err, st->name, 0, "missing metadata 'layers'");
+	if (parse_layers(&h, layers, st->name, err) != 0 ||
+	    rec_st_tensor(&uids, st, "user_ids", REC_I64, 1, NULL, err) != 0 ||
+	    rec_st_tensor(&iids, st, "item_ids", REC_I64, 1, NULL, err) != 0)
+		return -1;
+	if (uids->shape[0] > INT32_MAX || iids->shape[0] > INT32_MAX)
+		return rec_errf(err, st->name, 0, "too many users or items");
+	h.k = (int)k;
+	h.side_dim = (int)d;
+	if (ng + ntag > 0) {
+		int64_t shape[1] = { iids->shape[0] + 1 };
+		if (!(joined = rec_st_meta(st, "side_names")))
+			return rec_errf(err, st->name, 0, "missing metadata 'side_names'");
+		if (rec_st_tensor(&ss, st, "side_start", REC_I64, 1, shape, err) != 0 ||
+		    rec_st_tensor(&sf, st, "side_feat", REC_I64, 1, NULL, err) != 0 ||
+		    rec_side_names_split(&names, joined, (int)(ng + ntag), st->name, err) != 0)
+			return -1;
+		rc = rec_side_from_csr(&side, (int)ng, (int)ntag, (const char *const *)names,
+		                       (size_t)iids->shape[0], ss->data, (size_t)sf->shape[0],
+		                       sf->data, st->name, err);
+		rec_free(names);
+		if (rc != 0)
+			return -1;
+		if (d < 1) {
+			rec_side_free(side);
+			return rec_errf(err, st->name, 0, "metadata 'side_dim' is 0 with side features");
+		}
+	}
+	if (err)
+		err->msg[0] = '\0';
+	if (!(m = ncf_alloc(&h, (int)uids->shape[0], (int)iids->shape[0], side, err))) {
+		if (err)
+			snprintf(err->file, sizeof err->file, "%s", st->name);
+		return -1;
+	}
+	if (rec_model_load_map(&m->base.users, st, "user_ids", m->nu, err) != 0 ||
+	    rec_model_load_map(&m->base.items, st, "item_ids", m->ni, err) != 0 ||
+	    rec_params_load(&m->p, st, err) != 0 ||
+	    rec_model_no_extra(st, &m->p, m->side ? side_tensors : NULL, err) != 0) {
+		ncf_free(&m->base);
+		return -1;
+	}
+	*out = &m->base;
+	return 0;
+}
+
+static const struct rec_model_ops ncf_ops = {
+	.name = "ncf",
+	.epoch = ncf_epoch,
+	.predict = ncf_predict,
+	.rank_scores = ncf_rank_scores,
+	.copy_weights = ncf_copy_weights,
+	.save = ncf_save,
+	.free = ncf_free,
+};

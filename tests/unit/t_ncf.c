@@ -1,0 +1,270 @@
+/* t_ncf.c - NeuMF: the whole network's gradient against finite
+ * differences (with and without side features), training lowers the
+ * loss, same seed same bytes, save -> load predicts the same numbers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "rec/ncf.h"
+#include "rec/params.h"
+
+/* 12 users x 9 items; the same toy as t_model.c. */
+static struct rec_ratings *
+toy(void)
+{
+	struct rec_ratings *r = rec_ratings_new();
+
+	for (int u = 0; u < 12; u++)
+		for (int i = 0; i < 9; i++)
+			if ((u + 2 * i) % 3 != 0)
+				rec_ratings_push(r, 100 + u, 200 + i,
+				                 (float)(1 + ((u * i) % 9) / 2), u * 10 + i,
+				                 (long)r->n + 1, NULL);
+	return r;
+}
+
+static FILE *
+text(const char *s)
+{
+	return fmemopen((void *)s, strlen(s), "r");
+}
+
+static struct rec_movies *
+movies(void)
+{
+	static const char csv[] = "movieId,title,genres\n"
+		"200,A,Comedy\n201,B,Drama|Comedy\n202,\"C, The\",Action\n"
+		"203,D,(no genres listed)\n204,E,Drama\n205,F,Action|Drama\n"
+		"206,G,Comedy\n207,H,Horror\n";   /* 208 is missing */
+	struct rec_movies *m = rec_movies_new();
+	FILE *fp = text(csv);
+
+	CHECK(rec_movies_read(m, fp, "movies.csv", NULL) == 0);
+	fclose(fp);
+	return m;
+}
+
+static struct rec_tags *
+tags(void)
+{
+	static const char csv[] = "userId,movieId,tag,timestamp\n"
+		"1,200,funny,1\n1,201,Funny,1\n2,202,dark,1\n2,203,dark,1\n"
+		"3,204,long,1\n3,205,funny,1\n";
+	struct rec_tags *t = NULL;
+	FILE *fp = text(csv);
+
+	CHECK(rec_tags_read(&t, fp, "tags.csv", NULL) == 0);
+	fclose(fp);
+	return t;
+}
+
+static struct rec_ncf_hparams
+small(void)
+{
+	struct rec_ncf_hparams h = REC_NCF_DEFAULTS;
+
+	h.k = 3;
+	h.nlayers = 2;
+	h.layers[0] = 5;
+	h.layers[1] = 4;
+	h.side_dim = 3;
+	h.batch = 128;
+	h.init_sd = 0.5f;   /* large enough that every path carries gradient */
+	h.reg = 0.01f;
+	return h;
+}
+
+/* The objective's central difference along coordinate j at step eps. */
+static double
+numeric(struct rec_model *m, const struct rec_ratings *r, size_t j, float eps)
+{
+	struct rec_params *p = rec_ncf_params(m);
+	float keep = p->w[j];
+	double up, down;
+
+	p->w[j] = keep + eps;
+	rec_ncf_objective(m, r, &up);
+	p->w[j] = keep - eps;
+	rec_ncf_objective(m, r, &down);
+	p->w[j] = keep;
+	return (up - down) / (2.0 * eps);
+}
+
+static int
+close_enough(double a, double b)
+{
+	double scale = fabs(a) + fabs(b);
+
+	return fabs(a - b) <= 1e-2 * (scale > 1e-5 ? scale : 1e-5);
+}
+
+/* Compare the analytic gradient of every parameter with central
+ * differences (with the analytic coordinate tamper off by 5%, when not
+ * negative).  A ReLU kink within eps of a coordinate makes the
+ * objective non-smooth there: such coordinates (the steps eps and eps/4
+ * disagree) are skipped, and counted in *kinks.  Returns the number of
+ * smooth coordinates that disagree. */
+static int
+gradcheck(struct rec_model *m, const struct rec_ratings *r, int *kinks,
+          long tamper)
+{
+	struct rec_params *p = rec_ncf_params(m);
+	float *analytic = malloc(p->n * sizeof *analytic);
+	double loss;
+	int bad = 0;
+
+	*kinks = 0;
+	CHECK(rec_ncf_objective(m, r, &loss) == 0);
+	memcpy(analytic, p->g, p->n * sizeof *analytic);
+	if (tamper >= 0)   /* a planted 5% error, to show the check can fail */
+		analytic[tamper] *= 1.05f;
+	for (size_t j = 0; j < p->n; j++) {
+		double n1 = numeric(m, r, j, 1e-2f), n2 = numeric(m, r, j, 2.5e-3f);
+		if (!close_enough(n1, n2))
+			++*kinks;
+		else if (!close_enough(analytic[j], n1))
+			bad++;
+	}
+	free(analytic);
+	return bad;
+}
+
+/* A few rows of r: few ReLU units sit near a kink. */
+static struct rec_ratings *
+some(const struct rec_ratings *r, size_t n)
+{
+	struct rec_ratings *s = rec_ratings_new();
+
+	for (size_t j = 0; j < n; j++)
+		rec_ratings_push(s, r->users.ids[r->user[j * 5]],
+		                 r->items.ids[r->item[j * 5]], r->rating[j * 5], 0,
+		                 (long)j + 1, NULL);
+	return s;
+}
+
+TEST(ncf_gradient_matches_finite_differences)
+{
+	struct rec_ncf_hparams h = small();
+	struct rec_ratings *r = toy(), *few = some(r, 8);
+	struct rec_movies *mv = movies();
+	struct rec_tags *tg = tags();
+	struct rec_err err = { 0 };
+	struct rec_model *m;
+
+	int kinks;
+
+	m = rec_ncf_make(&h, r, 3, &err);
+	CHECK(m != NULL);
+	if (m) {
+		CHECK(gradcheck(m, few, &kinks, -1) == 0);
+		CHECK(kinks * 10 < (int)rec_ncf_params(m)->n);
+	}
+	rec_model_free(m);
+	h.movies = mv;
+	h.tags = tg;
+	h.tag_vocab = 5;
+	m = rec_ncf_make(&h, r, 4, &err);
+	CHECK(m != NULL);
+	if (m) {
+		CHECK(gradcheck(m, few, &kinks, -1) == 0);
+		CHECK(kinks * 10 < (int)rec_ncf_params(m)->n);
+	}
+	rec_model_free(m);
+	rec_movies_free(mv);
+	rec_tags_free(tg);
+	rec_ratings_free(r);
+	rec_ratings_free(few);
+}
+
+TEST(ncf_gradcheck_can_fail)
+{
+	struct rec_ncf_hparams h = small();
+	struct rec_ratings *r = toy(), *few = some(r, 8);
+	struct rec_model *m = rec_ncf_make(&h, r, 3, NULL);
+	struct rec_params *p = rec_ncf_params(m);
+	int kinks;
+
+	/* one coordinate of the first MLP layer's weights, off by 5% */
+	CHECK(gradcheck(m, few, &kinks, (long)p->t[6].off + 2) == 1);
+	rec_model_free(m);
+	rec_ratings_free(r);
+	rec_ratings_free(few);
+}
+
+static char *
+save(const struct rec_model *m, size_t *len)
+{
+	char *buf = NULL;
+	FILE *fp = open_memstream(&buf, len);
+
+	CHECK(rec_model_save(m, fp, "n.st", NULL, NULL, 0, NULL) == 0);
+	fclose(fp);
+	return buf;
+}
+
+TEST(ncf_trains_saves_loads)
+{
+	struct rec_ncf_hparams h = small();
+	struct rec_train_opts o = { .epochs = 40, .patience = 5, .seed = 7 };
+	struct rec_train_result res;
+	struct rec_ratings *r = toy();
+	struct rec_movies *mv = movies();
+	struct rec_tags *tg = tags();
+	struct rec_model *m, *m2, *back = NULL;
+	struct rec_err err = { 0 };
+	double before = 0, after = 0;
+	size_t len, len2;
+	char *a, *b;
+
+	h.movies = mv;
+	h.tags = tg;
+	h.tag_vocab = 5;
+	h.batch = 16;
+	h.lr = 0.01f;
+	h.dropout = 0.1f;
+	h.init_sd = 0.05f;
+	m = rec_ncf_make(&h, r, 7, &err);
+	CHECK(m && rec_model_rmse(m, r, &before, &err) == 0);
+	rec_model_free(m);
+	CHECK(rec_train(&m, rec_ncf_make, &h, r, NULL, &o, &res, &err) == 0);
+	CHECK(rec_model_rmse(m, r, &after, &err) == 0);
+	CHECK(after < 0.8 * before);
+	CHECK(rec_train(&m2, rec_ncf_make, &h, r, NULL, &o, &res, &err) == 0);
+	a = save(m, &len);
+	b = save(m2, &len2);
+	CHECK(len == len2 && memcmp(a, b, len) == 0);
+	FILE *fp = fmemopen(a, len, "r");
+	CHECK(rec_model_load(&back, fp, "n.st", &err) == 0);
+	fclose(fp);
+	if (back) {
+		int64_t users[] = { 100, 105, 111, 999, 100 };
+		int64_t items[] = { 200, 208, 203, 200, 999 };
+		float p1[5], p2[5];
+		struct rec_unknown unk = { 0 };
+		rec_model_predict_ids(m, users, items, 5, p1, &unk);
+		rec_model_predict_ids(back, users, items, 5, p2, &unk);
+		CHECK(memcmp(p1, p2, sizeof p1) == 0);
+		CHECK(unk.users == 2 && unk.items == 2);
+		/* rank_scores are the predictions */
+		int32_t u = 4, us[9], is[9];
+		float rank[9], pred[9];
+		CHECK(back->ops->rank_scores(back, &u, 1, rank, &err) == 0);
+		for (int i = 0; i < 9; i++)
+			us[i] = 4, is[i] = i;
+		back->ops->predict(back, us, is, 9, pred);
+		CHECK(memcmp(rank, pred, sizeof rank) == 0);
+		/* the file written again from the loaded model is the same */
+		char *c = save(back, &len2);
+		CHECK(len == len2 && memcmp(a, c, len) == 0);
+		free(c);
+	}
+	free(a);
+	free(b);
+	rec_model_free(m);
+	rec_model_free(m2);
+	rec_model_free(back);
+	rec_movies_free(mv);
+	rec_tags_free(tg);
+	rec_ratings_free(r);
+}
