@@ -3,7 +3,7 @@
 # make check      unit tests, then the bats tests (through prove)
 # make asan       the same under AddressSanitizer and UBSan
 # make demo       get ml-latest-small and run the pipeline on it
-# make bench      print speed figures (never fails on timing)
+# make bench      print speed and accuracy figures (never fails on timing)
 # make install PREFIX=... DESTDIR=...
 
 VERSION   = 0.1.0
@@ -62,8 +62,9 @@ asan:
 demo: deps all data
 	@scripts/demo $(BUILD)/bin
 
-bench: all $(BENCH)
+bench: all $(BENCH) data
 	@bench/run $(BUILD)
+	@bench/models $(BUILD)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 \

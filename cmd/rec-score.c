@@ -39,16 +39,12 @@ enum { BATCH = 4096 };
 static int64_t
 parse_id(const char *s, size_t len, const char *what, const char *file, long line)
 {
-	uint64_t v;
-	char q[64];
+	struct rec_err err;
+	int64_t id;
 
-	if (rec_parse_u64(s, len, INT64_MAX, &v) != 0) {
-		struct rec_err err;
-		rec_errf(&err, file, line, "%s '%s' is not a non-negative integer",
-		         what, rec_quote(q, sizeof q, s, len));
+	if (rec_parse_id(&id, s, len, what, file, line, &err) != 0)
 		rec_cli_fail(&err);
-	}
-	return (int64_t)v;
+	return id;
 }
 
 /* Split off the first two fields of a line: user and item ids. */

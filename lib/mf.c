@@ -89,7 +89,6 @@ rec_mf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 {
 	const struct rec_mf_hparams *h = hp;
 	struct rec_rng rng;
-	double mean = 0;
 	struct mf *m;
 
 	if (err)
@@ -111,12 +110,7 @@ rec_mf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 		m->p.w[m->oP + j] = h->init_sd * rec_rng_normal(&rng);
 	for (size_t j = 0; j < (size_t)m->ni * h->k; j++)
 		m->p.w[m->oQ + j] = h->init_sd * rec_rng_normal(&rng);
-	/* Start the global bias at the logit of the mean training rating. */
-	for (size_t j = 0; j < r->n; j++)
-		mean += rec_to_unit(r->rating[j]);
-	mean /= (double)r->n;
-	mean = mean < 0.01 ? 0.01 : mean > 0.99 ? 0.99 : mean;
-	m->p.w[m->omu] = (float)log(mean / (1 - mean));
+	m->p.w[m->omu] = rec_model_mean_logit(r);
 	return &m->base;
 }
 
@@ -162,19 +156,6 @@ draw_masks(float *mask, int k, float drop, struct rec_rng *rng)
 	}
 }
 
-static void
-shuffle(uint32_t *order, size_t n, struct rec_rng *rng)
-{
-	for (size_t j = 0; j < n; j++)
-		order[j] = (uint32_t)j;
-	for (size_t j = n; j > 1; j--) {
-		size_t s = (size_t)rec_rng_below(rng, j);
-		uint32_t t = order[j - 1];
-		order[j - 1] = order[s];
-		order[s] = t;
-	}
-}
-
 /* Update, then zero the gradients of, the rows rows[0..n) of the tensors
  * at emb (rows of k) and bias (rows of 1). */
 static void
@@ -214,7 +195,7 @@ mf_epoch(struct rec_model *base, const struct rec_ratings *r,
 		m->order = o;
 		m->norder = r->n;
 	}
-	shuffle(m->order, r->n, rng);
+	rec_rng_permutation(rng, m->order, r->n);
 	for (int u = 0; u < m->nu; u++)
 		m->ustamp[u] = -1;
 	for (int i = 0; i < m->ni; i++)

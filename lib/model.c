@@ -205,6 +205,18 @@ rec_model_init_maps(struct rec_model *m, const struct rec_ratings *r,
 	return 0;
 }
 
+float
+rec_model_mean_logit(const struct rec_ratings *r)
+{
+	double mean = 0;
+
+	for (size_t j = 0; j < r->n; j++)
+		mean += rec_to_unit(r->rating[j]);
+	mean /= (double)r->n;
+	mean = mean < 0.01 ? 0.01 : mean > 0.99 ? 0.99 : mean;
+	return (float)log(mean / (1 - mean));
+}
+
 int
 rec_model_meta_real(float *out, const struct rec_st *st, const char *key,
                     double lo, double hi, struct rec_err *err)

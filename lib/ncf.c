@@ -442,14 +442,7 @@ ncf_epoch(struct rec_model *base, const struct rec_ratings *r,
 		m->order = o;
 		m->norder = r->n;
 	}
-	for (size_t j = 0; j < r->n; j++)
-		m->order[j] = (uint32_t)j;
-	for (size_t j = r->n; j > 1; j--) {
-		size_t s = (size_t)rec_rng_below(rng, j);
-		uint32_t t = m->order[j - 1];
-		m->order[j - 1] = m->order[s];
-		m->order[s] = t;
-	}
+	rec_rng_permutation(rng, m->order, r->n);
 	for (int u = 0; u < m->nu; u++)
 		m->ustamp[u] = -1;
 	for (int i = 0; i < m->ni; i++)
@@ -593,7 +586,6 @@ rec_ncf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	const struct rec_ncf_hparams *h = hp;
 	struct rec_side *side = NULL;
 	struct rec_rng rng;
-	double mean = 0;
 	struct ncf *m;
 	float *P;
 
@@ -629,11 +621,7 @@ rec_ncf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	}
 	init_uniform(P + m->oOut, (size_t)(h->k + m->width[h->nlayers]),
 	             h->k + m->width[h->nlayers], &rng);
-	for (size_t j = 0; j < r->n; j++)
-		mean += rec_to_unit(r->rating[j]);
-	mean /= (double)r->n;
-	mean = mean < 0.01 ? 0.01 : mean > 0.99 ? 0.99 : mean;
-	P[m->omu] = (float)log(mean / (1 - mean));
+	P[m->omu] = rec_model_mean_logit(r);
 	return &m->base;
 }
 

@@ -106,28 +106,6 @@ rec_ratings_push(struct rec_ratings *r, int64_t user, int64_t item,
 
 /* ---- parsing ---- */
 
-static int
-parse_id(int64_t *out, const char *s, size_t len, const char *what,
-         const char *file, long line, struct rec_err *err)
-{
-	char q[64];
-	uint64_t v;
-	size_t i;
-
-	if (rec_parse_u64(s, len, INT64_MAX, &v) == 0) {
-		*out = (int64_t)v;
-		return 0;
-	}
-	if (len == 0)
-		return rec_errf(err, file, line, "empty %s", what);
-	for (i = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
-		;
-	if (i == len)
-		return rec_errf(err, file, line, "%s '%s' out of range", what,
-		                rec_quote(q, sizeof q, s, len));
-	return rec_errf(err, file, line, "%s '%s' is not a non-negative integer",
-	                what, rec_quote(q, sizeof q, s, len));
-}
 
 int
 rec_ratings_add_fields(struct rec_ratings *r, char *const f[4],
@@ -140,8 +118,8 @@ rec_ratings_add_fields(struct rec_ratings *r, char *const f[4],
 	double v;
 	char q[64];
 
-	if (parse_id(&user, f[0], len[0], names[0], file, line, err) != 0 ||
-	    parse_id(&item, f[1], len[1], names[1], file, line, err) != 0)
+	if (rec_parse_id(&user, f[0], len[0], names[0], file, line, err) != 0 ||
+	    rec_parse_id(&item, f[1], len[1], names[1], file, line, err) != 0)
 		return -1;
 	if (len[2] == 0)
 		return rec_errf(err, file, line, "empty rating");

@@ -72,3 +72,16 @@ rec_rng_normal(struct rec_rng *r)
 
 	return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
 }
+
+void
+rec_rng_permutation(struct rec_rng *r, uint32_t *order, size_t n)
+{
+	for (size_t j = 0; j < n; j++)
+		order[j] = (uint32_t)j;
+	for (size_t j = n; j > 1; j--) {
+		size_t s = (size_t)rec_rng_below(r, j);
+		uint32_t t = order[j - 1];
+		order[j - 1] = order[s];
+		order[s] = t;
+	}
+}

@@ -156,28 +156,6 @@ normalise(char *s, size_t *n)
 	return s + b;
 }
 
-static int
-parse_id(int64_t *out, const char *s, size_t len, const char *what,
-         const char *file, long line, struct rec_err *err)
-{
-	char q[64];
-	uint64_t v;
-	size_t i;
-
-	if (rec_parse_u64(s, len, INT64_MAX, &v) == 0) {
-		*out = (int64_t)v;
-		return 0;
-	}
-	if (len == 0)
-		return rec_errf(err, file, line, "empty %s", what);
-	for (i = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
-		;
-	if (i == len)
-		return rec_errf(err, file, line, "%s '%s' out of range", what,
-		                rec_quote(q, sizeof q, s, len));
-	return rec_errf(err, file, line, "%s '%s' is not a non-negative integer",
-	                what, rec_quote(q, sizeof q, s, len));
-}
 
 struct tags_ctx {
 	struct rec_tags *t;
@@ -198,8 +176,8 @@ add_tag(void *ctx, struct rec_csv_record *rec, struct rec_err *err)
 
 	if (rec->nf != 4)
 		return rec_errf(err, file, line, "expected 4 fields, got %d", rec->nf);
-	if (parse_id(&user, rec->field[0], rec->len[0], "userId", file, line, err) != 0 ||
-	    parse_id(&movie, rec->field[1], rec->len[1], "movieId", file, line, err) != 0)
+	if (rec_parse_id(&user, rec->field[0], rec->len[0], "userId", file, line, err) != 0 ||
+	    rec_parse_id(&movie, rec->field[1], rec->len[1], "movieId", file, line, err) != 0)
 		return -1;
 	if (rec_parse_u64(rec->field[3], rec->len[3], INT64_MAX, &ts) != 0)
 		return rec_errf(err, file, line, "bad timestamp '%s'",

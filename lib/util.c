@@ -247,6 +247,29 @@ rec_parse_real(const char *s, double *out)
 	return 0;
 }
 
+int
+rec_parse_id(int64_t *out, const char *s, size_t len, const char *what,
+             const char *file, long line, struct rec_err *err)
+{
+	char q[64];
+	uint64_t v;
+	size_t i;
+
+	if (rec_parse_u64(s, len, INT64_MAX, &v) == 0) {
+		*out = (int64_t)v;
+		return 0;
+	}
+	if (len == 0)
+		return rec_errf(err, file, line, "empty %s", what);
+	for (i = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+		;
+	if (i == len)
+		return rec_errf(err, file, line, "%s '%s' out of range", what,
+		                rec_quote(q, sizeof q, s, len));
+	return rec_errf(err, file, line, "%s '%s' is not a non-negative integer",
+	                what, rec_quote(q, sizeof q, s, len));
+}
+
 const char *
 rec_quote(char *buf, size_t cap, const char *s, size_t len)
 {

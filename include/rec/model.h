@@ -156,6 +156,10 @@ int rec_model_no_extra(const struct rec_st *st, const struct rec_params *p,
 /* Describe the id maps of m as the tensors user_ids and item_ids. */
 void rec_model_map_tensors(const struct rec_model *m, struct rec_tensor t[2]);
 
+/* The logit of the mean training rating on [0, 1] (clamped to [0.01,
+ * 0.99]): where a model's global bias starts.  r must not be empty. */
+float rec_model_mean_logit(const struct rec_ratings *r);
+
 /* The star scale and the [0, 1] training scale. */
 static inline float rec_to_unit(float r) { return (r - 0.5f) / 4.5f; }
 static inline float rec_to_stars(float y) { return 0.5f + 4.5f * y; }

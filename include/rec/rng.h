@@ -6,6 +6,7 @@
 #ifndef REC_RNG_H
 #define REC_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct rec_rng {
@@ -20,6 +21,8 @@ uint64_t rec_rng_below(struct rec_rng *r, uint64_t n);
 float rec_rng_uniform(struct rec_rng *r);
 /* Standard normal (Box-Muller, one value per call). */
 float rec_rng_normal(struct rec_rng *r);
+/* order[0..n) = a uniformly random permutation of 0..n-1 (Fisher-Yates). */
+void rec_rng_permutation(struct rec_rng *r, uint32_t *order, size_t n);
 /* splitmix64 step: a well-mixed hash of x, for deriving seeds. */
 uint64_t rec_rng_mix(uint64_t x);
 

@@ -62,6 +62,12 @@ int rec_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out);
 int rec_parse_dec(const char *s, size_t len, double *out);
 int rec_parse_real(const char *s, double *out);
 
+/* A data-set id (rec_parse_u64 up to INT64_MAX) named what, for file:line
+ * messages: "empty user", "user '99999999999999999999' out of range",
+ * "user '12x' is not a non-negative integer".  Returns 0 or -1. */
+int rec_parse_id(int64_t *out, const char *s, size_t len, const char *what,
+                 const char *file, long line, struct rec_err *err);
+
 /* Copy at most cap-1 bytes of s[0..len) into buf for an error message,
  * shortened with "..." and with control bytes shown as '?'.  Returns buf. */
 const char *rec_quote(char *buf, size_t cap, const char *s, size_t len);
