@@ -9,7 +9,8 @@
 static const char usage_text[] =
 "usage: rec-train-ncf [--movies FILE] [--tags FILE] [--tag-vocab N]\n"
 "                     [--dim K] [--layers W,W,...] [--side-dim D] [--lr R]\n"
-"                     [--reg R] [--dropout P] [--batch N] [--threads N]\n"
+"                     [--reg R] [--dropout P] [--batch N] [--init-sd S]\n"
+"                     [--threads N]\n"
 "                     [--epochs N] [--seed S] [--valid FILE [--patience N]\n"
 "                     [--refit]] [--log FILE] [--quiet] [-o FILE] [FILE]\n";
 

@@ -599,6 +599,10 @@ rec_ncf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	    rec_side_build(&side, &r->items, h->movies, h->tags, h->tag_vocab, NULL,
 	                   err) != 0)
 		return NULL;
+	if (side && side->nfeat == 0) {   /* no tag qualified, no genres: none */
+		rec_side_free(side);
+		side = NULL;
+	}
 	if (!(m = ncf_alloc(h, (int)r->users.n, (int)r->items.n, side, err)))
 		return NULL;
 	if (rec_model_init_maps(&m->base, r, err) != 0 || alloc_training(m) != 0) {
