@@ -12,6 +12,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "rec/batch.h"
 #include "rec/mf.h"
 #include "rec/params.h"
 
@@ -22,11 +23,8 @@ struct mf {
 	size_t oP, oQ, obu, obi, omu;   /* offsets in the slabs */
 	int nu, ni;
 	struct rec_adam adam;
-	uint32_t *order;            /* (norder) visiting order of an epoch */
-	size_t norder;
+	struct rec_batches b;
 	float *mask;                /* (k) both dropout masks of one row, multiplied */
-	int32_t *ustamp, *istamp;   /* (nu), (ni): last batch that touched a row */
-	int32_t *urows, *irows;     /* (batch) the rows touched by this batch */
 };
 
 static const struct rec_model_ops mf_ops;
@@ -39,12 +37,8 @@ mf_free(struct rec_model *base)
 	rec_params_free(&m->p);
 	rec_idmap_clear(&m->base.users);
 	rec_idmap_clear(&m->base.items);
-	rec_free(m->order);
+	rec_batches_free(&m->b);
 	rec_free(m->mask);
-	rec_free(m->ustamp);
-	rec_free(m->istamp);
-	rec_free(m->urows);
-	rec_free(m->irows);
 	rec_free(m);
 }
 
@@ -71,10 +65,7 @@ mf_alloc(const struct rec_mf_hparams *h, int nu, int ni, struct rec_err *err)
 	    rec_params_add(&m->p, "global_bias", 0, 1, 1, &m->omu, err) != 0 ||
 	    rec_params_alloc(&m->p, err) != 0 ||
 	    !(m->mask = rec_malloc_array((size_t)h->k + 1, sizeof *m->mask)) ||
-	    !(m->ustamp = rec_malloc_array((size_t)nu + 1, sizeof *m->ustamp)) ||
-	    !(m->istamp = rec_malloc_array((size_t)ni + 1, sizeof *m->istamp)) ||
-	    !(m->urows = rec_malloc_array((size_t)h->batch, sizeof *m->urows)) ||
-	    !(m->irows = rec_malloc_array((size_t)h->batch, sizeof *m->irows))) {
+	    rec_batches_init(&m->b, nu, ni, h->batch, err) != 0) {
 		if (err && !err->msg[0])
 			rec_erroom(err, NULL);
 		mf_free(&m->base);
@@ -186,36 +177,22 @@ mf_epoch(struct rec_model *base, const struct rec_ratings *r,
 	const float drop = m->h.dropout, reg = m->h.reg;
 	float *w = m->p.w, *g = m->p.g, *mask = drop > 0 ? m->mask : NULL;
 	double total = 0;
-	int32_t nbatch = 0;
 
-	if (m->norder != r->n) {
-		uint32_t *o = rec_realloc_array(m->order, r->n, sizeof *o);
-		if (!o)
-			return rec_erroom(err, NULL);
-		m->order = o;
-		m->norder = r->n;
-	}
-	rec_rng_permutation(rng, m->order, r->n);
-	for (int u = 0; u < m->nu; u++)
-		m->ustamp[u] = -1;
-	for (int i = 0; i < m->ni; i++)
-		m->istamp[i] = -1;
-	for (size_t beg = 0; beg < r->n; beg += (size_t)batch, nbatch++) {
+	if (rec_batches_epoch(&m->b, r->n, rng, err) != 0)
+		return -1;
+	for (size_t beg = 0; beg < r->n; beg += (size_t)batch) {
 		size_t len = r->n - beg < (size_t)batch ? r->n - beg : (size_t)batch;
-		size_t nu = 0, ni = 0;
 		const float scale = 1.0f / (float)len, rs = 2.0f * reg * scale;
 
+		rec_batches_next(&m->b);
 		for (size_t j = beg; j < beg + len; j++) {
-			uint32_t row = m->order[j];
+			uint32_t row = m->b.order[j];
 			int u = r->user[row], i = r->item[row];
 			float *pu = w + m->oP + (size_t)u * k, *qi = w + m->oQ + (size_t)i * k;
 			float *gp = g + m->oP + (size_t)u * k, *gq = g + m->oQ + (size_t)i * k;
 			float bu = w[m->obu + u], bi = w[m->obi + i];
 
-			if (m->ustamp[u] != nbatch)
-				m->ustamp[u] = nbatch, m->urows[nu++] = u;
-			if (m->istamp[i] != nbatch)
-				m->istamp[i] = nbatch, m->irows[ni++] = i;
+			rec_batches_touch(&m->b, u, i);
 			if (mask)
 				draw_masks(mask, k, drop, rng);
 			float s = sigmoid(w[m->omu] + bu + bi + dot3(pu, qi, mask, k));
@@ -235,8 +212,8 @@ mf_epoch(struct rec_model *base, const struct rec_ratings *r,
 		}
 		if (m->h.opt == REC_OPT_ADAM)
 			rec_adam_begin(&m->adam);
-		step_rows(m, m->oP, m->obu, m->urows, nu);
-		step_rows(m, m->oQ, m->obi, m->irows, ni);
+		step_rows(m, m->oP, m->obu, m->b.urows, m->b.nu);
+		step_rows(m, m->oQ, m->obi, m->b.irows, m->b.ni);
 		if (m->h.opt == REC_OPT_ADAM)
 			rec_adam_update(&m->p, &m->adam, m->omu, 1);
 		else

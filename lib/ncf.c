@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "rec/batch.h"
 #include "rec/layer.h"
 #include "rec/ncf.h"
 #include "rec/params.h"
@@ -50,9 +51,7 @@ struct ncf {
 	int nu, ni, in0, width[L + 1];         /* width[0] = in0 */
 	struct rec_adam adam;
 	struct work w;
-	uint32_t *order;
-	size_t norder;
-	int32_t *ustamp, *istamp, *urows, *irows;
+	struct rec_batches b;
 };
 
 static const struct rec_model_ops ncf_ops;
@@ -144,11 +143,7 @@ ncf_free(struct rec_model *base)
 	rec_idmap_clear(&m->base.items);
 	rec_side_free(m->side);
 	work_free(&m->w);
-	rec_free(m->order);
-	rec_free(m->ustamp);
-	rec_free(m->istamp);
-	rec_free(m->urows);
-	rec_free(m->irows);
+	rec_batches_free(&m->b);
 	rec_free(m);
 }
 
@@ -433,40 +428,26 @@ ncf_epoch(struct rec_model *base, const struct rec_ratings *r,
 	struct work *w = &m->w;
 	const int batch = m->h.batch;
 	double total = 0;
-	int32_t nbatch = 0;
 
-	if (m->norder != r->n) {
-		uint32_t *o = rec_realloc_array(m->order, r->n, sizeof *o);
-		if (!o)
-			return rec_erroom(err, NULL);
-		m->order = o;
-		m->norder = r->n;
-	}
-	rec_rng_permutation(rng, m->order, r->n);
-	for (int u = 0; u < m->nu; u++)
-		m->ustamp[u] = -1;
-	for (int i = 0; i < m->ni; i++)
-		m->istamp[i] = -1;
-	for (size_t beg = 0; beg < r->n; beg += (size_t)batch, nbatch++) {
+	if (rec_batches_epoch(&m->b, r->n, rng, err) != 0)
+		return -1;
+	for (size_t beg = 0; beg < r->n; beg += (size_t)batch) {
 		int n = (int)(r->n - beg < (size_t)batch ? r->n - beg : (size_t)batch);
-		size_t nu = 0, ni = 0;
 
+		rec_batches_next(&m->b);
 		for (int j = 0; j < n; j++) {
-			uint32_t row = m->order[beg + (size_t)j];
+			uint32_t row = m->b.order[beg + (size_t)j];
 			int32_t u = r->user[row], i = r->item[row];
 			w->u[j] = u;
 			w->i[j] = i;
 			w->target[j] = rec_to_unit(r->rating[row]);
-			if (m->ustamp[u] != nbatch)
-				m->ustamp[u] = nbatch, m->urows[nu++] = u;
-			if (m->istamp[i] != nbatch)
-				m->istamp[i] = nbatch, m->irows[ni++] = i;
+			rec_batches_touch(&m->b, u, i);
 		}
 		forward(m, w, n, rng);
 		total += backward(m, w, n);
 		rec_adam_begin(&m->adam);
-		step_rows(m, m->oPg, m->oPm, m->obu, m->urows, nu);
-		step_rows(m, m->oQg, m->oQm, m->obi, m->irows, ni);
+		step_rows(m, m->oPg, m->oPm, m->obu, m->b.urows, m->b.nu);
+		step_rows(m, m->oQg, m->oQm, m->obi, m->b.irows, m->b.ni);
 		rec_adam_update(&m->p, &m->adam, m->dense_off, m->p.n - m->dense_off);
 		memset(m->p.g + m->dense_off, 0, (m->p.n - m->dense_off) * sizeof(float));
 	}
@@ -569,16 +550,6 @@ init_uniform(float *v, size_t n, int in, struct rec_rng *rng)
 		v[j] = a * (2.0f * rec_rng_uniform(rng) - 1.0f);
 }
 
-/* The rest of a fresh model: stamps and rows for lazy updates. */
-static int
-alloc_training(struct ncf *m)
-{
-	return (m->ustamp = rec_malloc_array((size_t)m->nu + 1, sizeof *m->ustamp)) &&
-	       (m->istamp = rec_malloc_array((size_t)m->ni + 1, sizeof *m->istamp)) &&
-	       (m->urows = rec_malloc_array((size_t)m->h.batch, sizeof *m->urows)) &&
-	       (m->irows = rec_malloc_array((size_t)m->h.batch, sizeof *m->irows)) ? 0 : -1;
-}
-
 struct rec_model *
 rec_ncf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
              struct rec_err *err)
@@ -605,7 +576,8 @@ rec_ncf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	}
 	if (!(m = ncf_alloc(h, (int)r->users.n, (int)r->items.n, side, err)))
 		return NULL;
-	if (rec_model_init_maps(&m->base, r, err) != 0 || alloc_training(m) != 0) {
+	if (rec_model_init_maps(&m->base, r, err) != 0 ||
+	    rec_batches_init(&m->b, m->nu, m->ni, h->batch, err) != 0) {
 		if (err && !err->msg[0])
 			rec_erroom(err, NULL);
 		ncf_free(&m->base);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "rec/batch.h"
 #include "rec/mf.h"
 #include "rec/params.h"
 #include "rec/topk.h"
@@ -276,4 +277,30 @@ TEST(mf_oom_loop)
 		CHECK(strcmp(err.msg, "out of memory") == 0);
 	}
 	rec_ratings_free(r);
+}
+
+TEST(batches_order_and_touched_rows)
+{
+	struct rec_batches b;
+	struct rec_rng rng;
+	int seen[10] = { 0 }, ok = 1;
+
+	CHECK(rec_batches_init(&b, 3, 4, 5, NULL) == 0);
+	rec_rng_seed(&rng, 1);
+	CHECK(rec_batches_epoch(&b, 10, &rng, NULL) == 0);
+	for (int j = 0; j < 10; j++)
+		seen[b.order[j]]++;
+	for (int j = 0; j < 10; j++)
+		ok &= seen[j] == 1;
+	CHECK(ok);   /* a permutation */
+	rec_batches_next(&b);
+	rec_batches_touch(&b, 2, 3);
+	rec_batches_touch(&b, 2, 0);
+	rec_batches_touch(&b, 1, 3);
+	CHECK(b.nu == 2 && b.urows[0] == 2 && b.urows[1] == 1);
+	CHECK(b.ni == 2 && b.irows[0] == 3 && b.irows[1] == 0);
+	rec_batches_next(&b);   /* a new batch forgets */
+	rec_batches_touch(&b, 2, 3);
+	CHECK(b.nu == 1 && b.ni == 1);
+	rec_batches_free(&b);
 }
