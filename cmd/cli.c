@@ -48,11 +48,12 @@ on_signal(int sig)
 }
 
 void
-rec_cli_init(const char *name, const char *usage)
+rec_cli_init(char **argv, const char *name, const char *usage)
 {
 	sigset_t set;
 
 	prog = name;
+	argv[0] = (char *)name;
 	usage_text = usage;
 	/* A closed pipe downstream is a quiet end (141), even when the
 	 * parent ignored or blocked SIGPIPE. */

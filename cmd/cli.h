@@ -12,10 +12,12 @@
 
 #include "rec/util.h"
 
-/* Remember the program name and its usage lines; reset SIGPIPE to its
- * default and unblock it; open /dev/null on a closed fd 0, 1 or 2 (and
- * remember, so that reading stdin or writing stdout then fails). */
-void rec_cli_init(const char *prog, const char *usage);
+/* Remember the program name and its usage lines, and make argv[0] the
+ * name (so getopt's own messages say "prog: ..." however the program was
+ * called); reset SIGPIPE to its default and unblock it; open /dev/null on
+ * a closed fd 0, 1 or 2 (and remember, so that reading stdin or writing
+ * stdout then fails). */
+void rec_cli_init(char **argv, const char *prog, const char *usage);
 
 const char *rec_cli_prog(void);
 

@@ -155,7 +155,7 @@ main(int argc, char *argv[])
 	struct rec_err err = { 0 };
 	int c, nstdin;
 
-	rec_cli_init("rec-eval", usage_text);
+	rec_cli_init(argv, "rec-eval", usage_text);
 	while ((c = getopt_long(argc, argv, "p:r:k:o:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': o.pred = optarg; break;

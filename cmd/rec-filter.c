@@ -96,7 +96,7 @@ main(int argc, char *argv[])
 	int c, verbose = 0;
 	size_t dups;
 
-	rec_cli_init("rec-filter", usage_text);
+	rec_cli_init(argv, "rec-filter", usage_text);
 	while ((c = getopt_long(argc, argv, "o:vhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out_path = optarg; break;

@@ -118,7 +118,7 @@ main(int argc, char *argv[])
 	const char *out_path = NULL;
 	int c, json = 0;
 
-	rec_cli_init("rec-info", usage_text);
+	rec_cli_init(argv, "rec-info", usage_text);
 	while ((c = getopt_long(argc, argv, "o:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;

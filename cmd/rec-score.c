@@ -289,7 +289,7 @@ main(int argc, char *argv[])
 	long top = 0;
 	int c;
 
-	rec_cli_init("rec-score", usage_text);
+	rec_cli_init(argv, "rec-score", usage_text);
 	while ((c = getopt_long(argc, argv, "m:o:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': model_path = optarg; break;

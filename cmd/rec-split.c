@@ -69,7 +69,7 @@ main(int argc, char *argv[])
 	uint8_t *part;
 	size_t dups;
 
-	rec_cli_init("rec-split", usage_text);
+	rec_cli_init(argv, "rec-split", usage_text);
 	while ((c = getopt_long(argc, argv, "o:vhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't': path[REC_PART_TRAIN] = optarg; break;

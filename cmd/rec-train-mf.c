@@ -42,7 +42,7 @@ main(int argc, char *argv[])
 	struct rec_trainer t;
 	int c;
 
-	rec_cli_init("rec-train-mf", usage_text);
+	rec_cli_init(argv, "rec-train-mf", usage_text);
 	rec_trainer_init(&t);
 	while ((c = getopt_long(argc, argv, "qo:hV", longopts, NULL)) != -1) {
 		if (rec_trainer_option(&t, c, optarg, help_text))

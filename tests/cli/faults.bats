@@ -29,7 +29,8 @@ programs() {
 
 @test "every program: an unknown option is a usage error (exit 2)" {
 	for p in $(programs); do
-		run -2 --separate-stderr "$p" --no-such-option
+		run -2 --separate-stderr "$REC_BIN/$p" --no-such-option
+		assert_equal "${stderr_lines[0]}" "$p: unrecognized option '--no-such-option'"
 		assert_equal "${stderr_lines[-1]}" "Try '$p --help' for more information."
 		assert_equal "$output" ""
 	done
