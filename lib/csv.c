@@ -75,9 +75,9 @@ check_header(const struct rec_csv_record *rec, const char *header,
 	for (const char *p = header; *p; p++)
 		want += *p == ',';
 	got[0] = '\0';
-	for (int k = 0; k < rec->nf && k < REC_CSV_FIELDS; k++)
-		n += (size_t)snprintf(got + n, n < sizeof got ? sizeof got - n : 0,
-		                      "%s%s", k ? "," : "", rec->field[k]);
+	for (int k = 0; k < rec->nf && k < REC_CSV_FIELDS && n < sizeof got; k++)
+		n += (size_t)snprintf(got + n, sizeof got - n, "%s%s", k ? "," : "",
+		                      rec->field[k]);
 	if (rec->nf == want && strcmp(got, header) == 0)
 		return 0;
 	return rec_errf(err, file, rec->line, "header is '%s%s', expected '%s'",

@@ -9,7 +9,7 @@
 
 #include "rec/lineio.h"
 
-#define CHUNK (1u << 20)
+#define CHUNK (64u << 10)   /* the first buffer; it doubles for long lines */
 
 void
 rec_lines_init(struct rec_lines *l, FILE *fp, const char *name)
@@ -85,11 +85,13 @@ rec_lines_next(struct rec_lines *l, char **line, size_t *len,
 		return 1;
 	}
 	for (;;) {
-		p = l->buf + l->beg;
 		n = l->end - l->beg;
-		nl = n ? memchr(p, '\n', n) : NULL;
-		if (nl)
+		/* (no arithmetic on the buffer before it exists) */
+		nl = n ? memchr(l->buf + l->beg, '\n', n) : NULL;
+		if (nl) {
+			p = l->buf + l->beg;
 			break;
+		}
 		errno = 0;
 		r = fill(l, err);
 		if (r < 0)
