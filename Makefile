@@ -2,6 +2,8 @@
 # make            build everything
 # make check      unit tests, then the bats tests (through prove)
 # make asan       the same under AddressSanitizer and UBSan
+# make fuzz       each libFuzzer target for FUZZ_SECONDS (needs clang)
+# make fuzz-smoke the same, 30 s each
 # make demo       get ml-latest-small and run the pipeline on it
 # make bench      print speed and accuracy figures (never fails on timing)
 # make install PREFIX=... DESTDIR=...
@@ -22,6 +24,9 @@ CLI_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(filter-out cmd/rec-%.c,$(wildcard cmd/*
 BINS     = $(patsubst cmd/%.c,$(BUILD)/bin/%,$(wildcard cmd/rec-*.c))
 UNIT_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/*.c))
 BENCH    = $(BUILD)/bench/synth
+FUZZ_TARGETS = ratings movies tags lists preds st model numbers
+FUZZ_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fuzz/*.c))
+REPLAYS  = $(patsubst %,$(BUILD)/fuzz/replay_%,$(FUZZ_TARGETS))
 
 all: $(BINS)
 
@@ -43,6 +48,15 @@ $(BUILD)/unit: $(UNIT_OBJ) $(BUILD)/librec.a
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/librec.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# A fuzz target without libFuzzer: replays files (make check).
+$(BUILD)/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o $(BUILD)/librec.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# A fuzz target with libFuzzer (make fuzz, with BUILD=build-fuzz CC=clang).
+$(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/librec.a
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
 deps:
 	@scripts/deps
 
@@ -50,14 +64,33 @@ deps:
 data:
 	@scripts/get-movielens || echo "make: no ml-latest-small; its tests will be skipped" >&2
 
-check: deps all $(BUILD)/unit data
+check: deps all $(BUILD)/unit $(REPLAYS) data
 	OPENBLAS_NUM_THREADS=1 $(BUILD)/unit
+	OPENBLAS_NUM_THREADS=1 scripts/fuzz replay $(BUILD) $(FUZZ_TARGETS)
 	REC_BIN="$(CURDIR)/$(BUILD)/bin" prove -e bats --ext .bats tests/cli
 
 SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS='-O1 -g $(SAN)' LDFLAGS='$(SAN)' check \
 		REC_SANITIZED=1
+
+# libFuzzer: the library and the targets built by clang into build-fuzz,
+# then each target run for FUZZ_SECONDS (STYLE B.5).
+FUZZ_SECONDS = 60
+FUZZ_CC      = clang
+FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+fuzz-build:
+	@scripts/deps --fuzz
+	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) \
+		CFLAGS='-g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link' \
+		LDFLAGS='$(FUZZ_SAN)' $(patsubst %,build-fuzz/fuzz_%,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	OPENBLAS_NUM_THREADS=1 scripts/fuzz run build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=30
 
 demo: deps all data
 	@scripts/demo $(BUILD)/bin
@@ -78,12 +111,14 @@ uninstall:
 	rm -f $(patsubst $(BUILD)/bin/%,$(DESTDIR)$(PREFIX)/bin/%,$(BINS))
 	rm -f $(patsubst man/%,$(DESTDIR)$(MANPREFIX)/%,$(wildcard man/man*/*.[157]))
 
+# Also removes the fuzz corpus in build-fuzz/corpus.
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 export REC_SANITIZED
-.PHONY: all deps data check asan demo bench install uninstall clean
+.PHONY: all deps data check asan fuzz fuzz-build fuzz-smoke demo bench install \
+	uninstall clean
 .DELETE_ON_ERROR:
 .SECONDARY:
--include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(CLI_OBJ:.o=.d) \
+-include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d) \
 	$(patsubst $(BUILD)/bin/%,$(BUILD)/cmd/%.d,$(BINS))
