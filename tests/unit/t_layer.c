@@ -10,11 +10,11 @@
 #include <string.h>
 
 #include "check.h"
+#include "gradcheck.h"
 #include "rec/layer.h"
 #include "rec/rng.h"
 
 #define CAP 64          /* floats in each tensor of a gradient check */
-#define TOL 1e-2        /* relative error allowed, STYLE A.8.8 */
 
 static void
 fill(float *a, size_t len, float lo, float hi, struct rec_rng *r)
@@ -69,38 +69,10 @@ kc_loss(struct kc *c)
 	return sum;
 }
 
-static double
-relerr(double a, double m)
-{
-	return fabs(a - m) / fmax(1e-6, fabs(a) + fabs(m));
-}
-
-/* How an analytic gradient compares with a numerical one. */
-struct cmp {
-	size_t bad;             /* coordinates with relerr > TOL */
-	size_t worst;           /* the coordinate with the largest relerr */
-	double rel, an, num;    /* ... its relerr and both values */
-};
-
-static struct cmp
-compare(const float *an, const double *num, size_t len)
-{
-	struct cmp c = { 0, 0, -1, 0, 0 };
-
-	for (size_t j = 0; j < len; j++) {
-		double e = relerr(an[j], num[j]);
-		if (e > TOL)
-			c.bad++;
-		if (e > c.rel)
-			c.worst = j, c.rel = e, c.an = an[j], c.num = num[j];
-	}
-	return c;
-}
-
 /* The verdict on one kernel. */
 struct verdict {
 	int var;                /* the first var whose gradient is off, or -1 */
-	struct cmp c;           /* ... and how */
+	struct grad_cmp c;      /* ... and how */
 	int not_doubled;        /* a second backward did not double the gradient */
 };
 
@@ -135,7 +107,7 @@ gradcheck(struct kc *c, const struct var *vars, int nv, float eps)
 			/* divide by the step float arithmetic really took */
 			num[j] = (lp - lm) / ((double)hi - lo);
 		}
-		struct cmp r = compare(once[t], num, vars[t].len);
+		struct grad_cmp r = grad_compare(once[t], num, vars[t].len);
 		if (r.bad && v.var < 0)
 			v.var = t, v.c = r;
 	}
@@ -726,12 +698,12 @@ TEST(layer_gradcheck_can_fail)
 		num[j] = (lp - lm) / 2e-2;
 		an[j] = c.d_w[j];
 	}
-	CHECK(compare(an, num, 20).bad == 0);
+	CHECK(grad_compare(an, num, 20).bad == 0);
 	an[13] *= 1.05f;
-	struct cmp r = compare(an, num, 20);
-	CHECK(r.bad == 1 && r.worst == 13 && r.rel > TOL);
+	struct grad_cmp r = grad_compare(an, num, 20);
+	CHECK(r.bad == 1 && r.worst == 13 && r.rel > GRAD_TOL);
 	an[13] = -an[13] / 1.05f;          /* a sign error */
-	r = compare(an, num, 20);
+	r = grad_compare(an, num, 20);
 	CHECK(r.bad == 1 && r.worst == 13);
 
 	/* a whole kernel with a missing gradient: d_b is found off */

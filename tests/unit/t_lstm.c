@@ -27,11 +27,11 @@
 #include <string.h>
 
 #include "check.h"
+#include "gradcheck.h"
 #include "rec/lstm.h"
 #include "rec/rng.h"
 
 #define CAP 2048        /* floats in each tensor of a gradient check */
-#define TOL 1e-2        /* relative error allowed, STYLE A.8.8 */
 
 static void
 fill(float *a, size_t len, float lo, float hi, struct rec_rng *r)
@@ -157,36 +157,9 @@ lc_loss(struct lc *c)
 	return sum;
 }
 
-static double
-relerr(double a, double m)
-{
-	return fabs(a - m) / fmax(1e-6, fabs(a) + fabs(m));
-}
-
-struct cmp {
-	size_t bad;             /* coordinates with relerr > TOL */
-	size_t worst;           /* the coordinate with the largest relerr */
-	double rel, an, num;    /* ... its relerr and both values */
-};
-
-static struct cmp
-compare(const float *an, const double *num, size_t len)
-{
-	struct cmp c = { 0, 0, -1, 0, 0 };
-
-	for (size_t j = 0; j < len; j++) {
-		double e = relerr(an[j], num[j]);
-		if (e > TOL)
-			c.bad++;
-		if (e > c.rel)
-			c.worst = j, c.rel = e, c.an = an[j], c.num = num[j];
-	}
-	return c;
-}
-
 struct verdict {
 	int var;                /* the first var whose gradient is off, or -1 */
-	struct cmp c;           /* ... and how */
+	struct grad_cmp c;      /* ... and how */
 	double rel;             /* the largest relerr over all vars */
 	int not_doubled;        /* a second backward did not double it */
 };
@@ -219,7 +192,7 @@ gradcheck(struct lc *c, const struct var *vars, int nv, float eps)
 			p[j] = save;
 			num[j] = (lp - lm) / ((double)hi - lo);
 		}
-		struct cmp r = compare(once[k], num, vars[k].len);
+		struct grad_cmp r = grad_compare(once[k], num, vars[k].len);
 		v.rel = fmax(v.rel, r.rel);
 		if (r.bad && v.var < 0)
 			v.var = k, v.c = r;
@@ -492,7 +465,7 @@ directional(int t, int n, int in, int h, uint64_t seed, int ndir,
 			}
 			double num = (l[0] - l[1]) / (2.0 * eps[e]);
 			double err = fabs(an - num) / fmax(1e-6, norm);
-			if (err > TOL && !truncate)
+			if (err > GRAD_TOL && !truncate)
 				fprintf(stderr, "lstm directional %dx%dx%dx%d eps %g: analytic "
 				        "%.6g numeric %.6g (error %.3g of |grad| %.6g)\n", t, n,
 				        in, h, eps[e], an, num, err, norm);
@@ -531,7 +504,7 @@ TEST(lstm_grad_directional)
 		double w = directional(shape[sh][0], shape[sh][1], shape[sh][2],
 		                       shape[sh][3], 200 + sh, sh < 4 ? 3 : 1, eps, 2,
 		                       0);
-		CHECK(w >= 0 && w <= TOL);
+		CHECK(w >= 0 && w <= GRAD_TOL);
 	}
 }
 
@@ -843,7 +816,7 @@ TEST(lstm_gradcheck_can_fail)
 	lc_setup(&c, vars, 0, 100);
 	v = gradcheck(&c, vars, 4, 1e-3f);
 	CHECK(v.var < 0 && !v.not_doubled);     /* the unspoilt baseline */
-	CHECK(v.rel < TOL / 4);                 /* so a 5% plant stands out */
+	CHECK(v.rel < GRAD_TOL / 4);                 /* so a 5% plant stands out */
 
 	/* in each tensor, at its first, a middle and its last coordinate;
 	 * for x a real step's (22: step 1 of sequence 1), as padding steps'
@@ -881,6 +854,6 @@ TEST(lstm_gradcheck_can_fail)
 	 * (measured over 300 seeds: error / |grad| 0.03 to 0.64 at B, 0.14 to
 	 * 0.33 at (9, 17, 33, 32)) */
 	static const float eps[] = { 1e-3f };
-	CHECK(directional(5, 7, 3, 9, 201, 3, eps, 1, 1) > 2 * TOL);
-	CHECK(directional(9, 17, 33, 32, 203, 3, eps, 1, 1) > 2 * TOL);
+	CHECK(directional(5, 7, 3, 9, 201, 3, eps, 1, 1) > 2 * GRAD_TOL);
+	CHECK(directional(9, 17, 33, 32, 203, 3, eps, 1, 1) > 2 * GRAD_TOL);
 }
