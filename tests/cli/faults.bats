@@ -1,12 +1,55 @@
 #!/usr/bin/env bats
 # The fault battery (STYLE.md B.4) over every program in the build: help
-# and version to a full disk or a closed stdout, bad usage, a missing or
-# directory input.  Each program's own file tests its data faults.
+# and version to a full disk or a closed stdout, bad usage, a missing,
+# directory or unreadable input, real output to a full disk, a closed
+# pipe, a file size limit, kill -9 during -o, -o equal to the input,
+# binary output to a terminal, and too little memory.  Each program's own
+# file tests its data faults.
 bats_require_minimum_version 1.5.0
 load helpers
 
+mf="$fixtures/mf"
+
 programs() {
 	for p in "$REC_BIN"/rec-*; do basename "$p"; done
+}
+
+setup() {
+	rec-train-mf -q --dim 2 --epochs 2 -o m.st "$mf/train.tsv"
+	rec-train-ncf -q --dim 2 --layers 4,3,2 --epochs 2 -o n.st \
+		--movies "$fixtures/ncf/movies.csv" --tags "$fixtures/ncf/tags.csv" "$mf/train.tsv"
+}
+
+# A run of program $1 that reads the file $2 (a ratings stream, or for
+# rec-info a model) and writes its usual output on standard output.
+# Every program must have one: a new program is added here.  Each output
+# is over 1 KiB (the test under ulimit -f 1).
+run_of() {
+	case $1 in
+	rec-filter)    echo "rec-filter $2" ;;
+	rec-split)     echo "rec-split --tag $2" ;;
+	rec-info)      echo "rec-info --json $2" ;;
+	rec-train-mf)  echo "rec-train-mf -q --dim 2 --epochs 2 $2" ;;
+	rec-train-ncf) echo "rec-train-ncf -q --dim 2 --layers 4 --epochs 2 $2" ;;
+	rec-score)     echo "rec-score -m m.st $2" ;;
+	rec-eval)      echo "rec-eval --per-user --test $mf/test.tsv --train $2 -r top.tsv" ;;
+	*)             echo "no run of $1 in faults.bats" >&2; return 1 ;;
+	esac
+}
+
+# The input run_of $1 needs.
+input_of() {
+	case $1 in
+	rec-info) echo n.st ;;
+	rec-eval) rec-score -m m.st --top 3 > top.tsv; echo "$mf/train.tsv" ;;
+	*)        echo "$mf/train.tsv" ;;
+	esac
+}
+
+# Programs whose output is binary (a model).
+binary() {
+	case $1 in rec-train-*) return 0 ;; esac
+	return 1
 }
 
 @test "every program: --help and --version on stdout, exit 0" {
@@ -51,6 +94,138 @@ programs() {
 	for p in rec-filter rec-info rec-train-mf; do
 		run -1 --separate-stderr bash -c "$p -o out.x <&-"
 		assert_equal "$stderr" "$p: standard input is closed"
+		[ ! -e out.x ]
+	done
+}
+
+@test "every program: its real output to a full disk or a closed stdout" {
+	for p in $(programs); do
+		cmd=$(run_of "$p" "$(input_of "$p")")
+		run -1 --separate-stderr bash -c "$cmd > /dev/full"
+		assert_equal "$stderr" "$p: <stdout>: No space left on device"
+		run -1 --separate-stderr bash -c "$cmd >&-"
+		assert_equal "$stderr" "$p: standard output is closed"
+	done
+}
+
+@test "every program: a reader that stops early (| head) ends it quietly" {
+	# A pipe closed before the output is done: 0 if it all fitted in the
+	# pipe, else killed by SIGPIPE (141); never a message.
+	for p in $(programs); do
+		binary "$p" && continue
+		cmd=$(run_of "$p" "$(input_of "$p")")
+		run --separate-stderr bash -c "set -o pipefail; $cmd | head -c 1 > /dev/null"
+		[[ $status = 0 || $status = 141 ]] || fail "$p: exit $status"
+		assert_equal "$stderr" ""
+	done
+	awk 'BEGIN { for (i = 0; i < 100000; i++) print i % 97 "\t" i "\t3\t" i }' > big.tsv
+	run -141 --separate-stderr bash -c "set -o pipefail; rec-filter big.tsv | head -n 1"
+	assert_equal "$stderr" ""
+}
+
+@test "every program: an input it cannot read is an error" {
+	# Reading /proc/self/mem at offset 0 fails with EIO, even for root.
+	[ -r /proc/self/mem ] || skip "no /proc/self/mem"
+	for p in $(programs); do
+		[ "$p" = rec-eval ] && continue   # reads named options only
+		cmd=$(run_of "$p" /proc/self/mem)
+		run -1 --separate-stderr $cmd
+		assert_equal "$stderr" "$p: /proc/self/mem: Input/output error"
+	done
+	if [ "$(id -u)" != 0 ]; then
+		cp "$mf/train.tsv" locked.tsv
+		chmod 000 locked.tsv
+		for p in $(programs); do
+			[ "$p" = rec-eval ] && continue
+			run -1 --separate-stderr $(run_of "$p" locked.tsv)
+			assert_equal "$stderr" "$p: locked.tsv: Permission denied"
+		done
+	fi
+}
+
+@test "every program: -o under a file size limit keeps the old file" {
+	for p in $(programs); do
+		cmd=$(run_of "$p" "$(input_of "$p")")
+		echo old > out.x
+		# 1 KiB: the message to stderr (a file here) still fits
+		run --separate-stderr bash -c "ulimit -f 1; trap '' XFSZ; $cmd -o out.x"
+		assert_equal "$p: $status" "$p: 1"
+		assert_equal "$stderr" "$p: out.x: File too large"
+		assert_equal "$(cat out.x)" old
+		run ls -A
+		refute_output --partial '.out.x.'
+	done
+}
+
+@test "every program: kill -9 during -o keeps the old file" {
+	# The input is a FIFO that stays open, so each program is caught in
+	# the middle of its run; the output may only replace out.x at the end.
+	for p in $(programs); do
+		[[ $p = rec-info || $p = rec-eval ]] && continue   # read all first: covered by the -o tests
+		cmd=$(run_of "$p" in.fifo)
+		rm -f in.fifo
+		mkfifo in.fifo
+		echo old > out.x
+		exec 7<> in.fifo   # bats owns 3
+		head -n 20 "$mf/train.tsv" >&7
+		$cmd -o out.x &
+		pid=$!
+		sleep 0.3
+		kill -9 $pid
+		rc=0
+		wait $pid || rc=$?
+		exec 7>&-
+		assert_equal "$rc" 137
+		assert_equal "$(cat out.x)" old
+	done
+}
+
+@test "every program: -o equal to the input replaces it with the output" {
+	for p in $(programs); do
+		[[ $p = rec-eval ]] && continue
+		in=$(input_of "$p")
+		cp "$in" same.x
+		$(run_of "$p" "$in") > want.x
+		run -0 --separate-stderr $(run_of "$p" same.x) -o same.x
+		cmp same.x want.x || fail "$p: -o equal to the input"
+	done
+}
+
+@test "every program with binary output: refuses a terminal" {
+	command -v script > /dev/null || skip "no script(1)"
+	for p in $(programs); do
+		binary "$p" || continue
+		run script -qec "$(run_of "$p" "$(input_of "$p")")" /dev/null
+		assert_equal "$status" 2
+		assert_output --partial "$p: refusing to write binary data to a terminal; use -o FILE"
+	done
+}
+
+@test "every program that holds its input: too little memory is a clear error" {
+	# Under ASan (which reserves terabytes of address space) ulimit -v
+	# cannot work.  One OpenBLAS thread: OpenBLAS spins forever when it
+	# cannot start its threads (seen under ulimit -v 60000).
+	export OPENBLAS_NUM_THREADS=1
+	if ldd "$REC_BIN/rec-filter" | grep -q libasan; then
+		skip "AddressSanitizer build"
+	fi
+	# One million distinct ratings (18 MB); the limit is what the program
+	# needs to start plus 16 MiB, so reading the input runs out.
+	awk 'BEGIN { for (i = 0; i < 1000000; i++) print int(i / 200) "\t" i % 200 * 7 "\t3\t" i }' > big.tsv
+	base=$(for kb in $(seq 20000 4096 400000); do
+		(ulimit -v $kb; rec-filter --version) > /dev/null 2>&1 && { echo $kb; break; }
+	done)
+	[ -n "$base" ] || fail "rec-filter --version does not start under 400 MB"
+	for p in $(programs); do
+		[[ $p = rec-info ]] && continue
+		cmd=$(run_of "$p" big.tsv)
+		[ "$p" = rec-score ] && cmd="rec-score -m m.st --top 3 --exclude big.tsv"
+		if [ "$p" = rec-eval ]; then
+			awk '{ print $0 "\t3.5" }' big.tsv > preds.tsv
+			cmd="rec-eval -p preds.tsv"
+		fi
+		run -1 --separate-stderr bash -c "ulimit -v $((base + 16384)); $cmd -o out.x"
+		assert_regex "$stderr" "^$p: ([^ ]*: )?out of memory\$"
 		[ ! -e out.x ]
 	done
 }

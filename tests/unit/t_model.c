@@ -304,3 +304,108 @@ TEST(batches_order_and_touched_rows)
 	CHECK(b.nu == 1 && b.ni == 1);
 	rec_batches_free(&b);
 }
+
+/* buf (a saved model) rewritten: metadata key "model" set to model (NULL:
+ * unchanged), and edit(t, ctx) applied to a copy of each tensor's data.
+ * Returns the load's result; err holds its message. */
+static int
+load_edited(const char *buf, size_t len, const char *model,
+            void (*edit)(struct rec_tensor *t), struct rec_err *err)
+{
+	struct rec_st *st;
+	struct rec_tensor t[32];
+	const char *key[32], *val[32];
+	void *data[32] = { 0 };
+	size_t nmeta = 0;
+	char *out = NULL;
+	size_t outlen = 0;
+	struct rec_model *back = NULL;
+	int rc;
+
+	CHECK(rec_st_load_mem(&st, buf, len, "m.st", err) == 0);
+	CHECK(st->nt <= 32 && st->nmeta <= 32);
+	for (size_t j = 0; j < st->nt; j++) {
+		t[j] = st->t[j];
+		data[j] = malloc(t[j].nbytes);
+		memcpy(data[j], t[j].data, t[j].nbytes);
+		t[j].data = data[j];
+		if (edit)
+			edit(&t[j]);
+	}
+	for (size_t j = 0; j < st->nmeta; j++) {
+		if (strcmp(st->meta_key[j], "crc32") == 0)
+			continue;   /* rec_st_write computes it afresh */
+		key[nmeta] = st->meta_key[j];
+		val[nmeta++] = model && strcmp(st->meta_key[j], "model") == 0 ?
+		               model : st->meta_val[j];
+	}
+	FILE *fp = open_memstream(&out, &outlen);
+	CHECK(rec_st_write(fp, "m.st", t, st->nt, key, val, nmeta, err) == 0);
+	fclose(fp);
+	fp = fmemopen(out, outlen, "r");
+	rc = rec_model_load(&back, fp, "m.st", err);
+	fclose(fp);
+	rec_model_free(back);
+	free(out);
+	for (size_t j = 0; j < st->nt; j++)
+		free(data[j]);
+	rec_st_free(st);
+	return rc;
+}
+
+static void
+duplicate_user_id(struct rec_tensor *t)
+{
+	if (strcmp(t->name, "user_ids") == 0)
+		((int64_t *)t->data)[1] = ((int64_t *)t->data)[0];
+}
+
+static void
+negative_item_id(struct rec_tensor *t)
+{
+	if (strcmp(t->name, "item_ids") == 0)
+		((int64_t *)t->data)[2] = -7;
+}
+
+static void
+nan_in_q(struct rec_tensor *t)
+{
+	if (strcmp(t->name, "Q") == 0)
+		((float *)t->data)[5] = 0.0f / 0.0f;
+}
+
+static void
+nothing(struct rec_tensor *t)
+{
+	(void)t;
+}
+
+/* Issue 8: a file of another model type, wrong id maps and non-finite
+ * weights are refused, the message naming the tensor or metadata. */
+TEST(model_load_rejects_foreign_and_corrupt_files)
+{
+	struct rec_mf_hparams hp = REC_MF_DEFAULTS;
+	struct rec_ratings *r = toy();
+	struct rec_err err = { 0 };
+	size_t len;
+	char *buf;
+
+	hp.k = 3;
+	struct rec_model *m = rec_mf_make(&hp, r, 1, &err);
+	buf = save(m, &len);
+
+	CHECK(load_edited(buf, len, NULL, nothing, &err) == 0);   /* the rewrite is faithful */
+	CHECK(load_edited(buf, len, "ncf", NULL, &err) == -1);
+	CHECK(strcmp(err.msg, "missing metadata 'side_dim'") == 0);
+	CHECK(load_edited(buf, len, "svd", NULL, &err) == -1);
+	CHECK(strcmp(err.msg, "unknown model 'svd'") == 0);
+	CHECK(load_edited(buf, len, NULL, duplicate_user_id, &err) == -1);
+	CHECK(strcmp(err.msg, "tensor 'user_ids': duplicate id 100") == 0);
+	CHECK(load_edited(buf, len, NULL, negative_item_id, &err) == -1);
+	CHECK(strcmp(err.msg, "tensor 'item_ids': negative id -7") == 0);
+	CHECK(load_edited(buf, len, NULL, nan_in_q, &err) == -1);
+	CHECK(strcmp(err.msg, "tensor 'Q' has non-finite values") == 0);
+	free(buf);
+	rec_model_free(m);
+	rec_ratings_free(r);
+}
