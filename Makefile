@@ -4,6 +4,7 @@
 # make asan       the same under AddressSanitizer and UBSan
 # make fuzz       each libFuzzer target for FUZZ_SECONDS (needs clang)
 # make fuzz-smoke the same, 30 s each
+# make valgrind   every program once under valgrind: no error, no leak
 # make demo       get ml-latest-small and run the pipeline on it
 # make bench      print speed and accuracy figures (never fails on timing)
 # make install PREFIX=... DESTDIR=...
@@ -92,6 +93,9 @@ fuzz: fuzz-build
 fuzz-smoke:
 	$(MAKE) fuzz FUZZ_SECONDS=30
 
+valgrind: all
+	scripts/valgrind $(BUILD)/bin
+
 demo: deps all data
 	@scripts/demo $(BUILD)/bin
 
@@ -116,7 +120,7 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 export REC_SANITIZED
-.PHONY: all deps data check asan fuzz fuzz-build fuzz-smoke demo bench install \
+.PHONY: all deps data check asan fuzz fuzz-build fuzz-smoke valgrind demo bench install \
 	uninstall clean
 .DELETE_ON_ERROR:
 .SECONDARY:
