@@ -18,7 +18,7 @@ CFLAGS   ?= -O3 -g
 WARN      = -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2 -Wstrict-prototypes
 REC_CPPFLAGS = -Iinclude -Icmd -D_POSIX_C_SOURCE=200809L -DREC_VERSION='"$(VERSION)"'
 ALLCFLAGS = -std=c11 -fno-math-errno -fno-trapping-math $(WARN) $(CFLAGS)
-LDLIBS    = -ljansson -lcsv -lopenblas -lm
+LDLIBS    = -ljansson -lcsv -lopenblas -lm -lpthread
 
 LIB_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/*.c))
 CLI_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(filter-out cmd/rec-%.c,$(wildcard cmd/*.c)))

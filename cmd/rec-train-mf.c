@@ -7,7 +7,7 @@
 
 static const char usage_text[] =
 "usage: rec-train-mf [--dim K] [--epochs N] [--lr R] [--reg R] [--dropout P]\n"
-"                    [--optimizer adam|sgd] [--batch N] [--seed S]\n"
+"                    [--optimizer adam|sgd] [--batch N] [--threads N] [--seed S]\n"
 "                    [--valid FILE [--patience N] [--refit]] [--log FILE]\n"
 "                    [--quiet] [-o FILE] [FILE]\n";
 
@@ -20,7 +20,9 @@ static const char help_text[] =
 "      --reg R          L2 weight on each rating's embeddings and biases (0.003)\n"
 "      --dropout P      dropout on the embedding vectors in training (0.5)\n"
 "      --optimizer O    adam or sgd (adam)\n"
-"      --batch N        ratings a step (256)\n"
+"      --batch N        ratings a step (256); with --optimizer sgd, 1 is\n"
+"                       per-rating SGD over a blocked matrix (no dropout)\n"
+"      --threads N      per-rating SGD on N threads, lock-free (1)\n"
 "      --init-sd S      embeddings start as N(0, S^2) (0.05)\n"
 REC_TRAINER_HELP("40");
 
@@ -35,6 +37,7 @@ main(int argc, char *argv[])
 		{ "optimizer", required_argument, NULL, 'O' },
 		{ "batch",     required_argument, NULL, 'b' },
 		{ "init-sd",   required_argument, NULL, 'i' },
+		{ "threads",   required_argument, NULL, 'j' },
 		REC_TRAINER_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -62,9 +65,15 @@ main(int argc, char *argv[])
 			break;
 		case 'b': hp.batch = (int)rec_cli_count(optarg, "--batch", 1, 1 << 20); break;
 		case 'i': hp.init_sd = (float)rec_cli_real(optarg, "--init-sd", 0, 10); break;
+		case 'j': hp.threads = (int)rec_cli_count(optarg, "--threads", 1, 64); break;
 		default:  rec_cli_usage();
 		}
 	}
+	if (rec_mf_per_rating(&hp) && hp.dropout > 0)
+		rec_cli_usage_error("per-rating SGD (--optimizer sgd --batch 1) has no "
+		                    "dropout: give --dropout 0");
+	if (!rec_mf_per_rating(&hp) && hp.threads > 1)
+		rec_cli_usage_error("--threads needs per-rating SGD (--optimizer sgd --batch 1)");
 	rec_trainer_check(&t, argc, optind, 40);
 	rec_trainer_run(&t, "rec-train-mf", argv[optind], rec_mf_make, &hp);
 	return rec_cli_exit(0);

@@ -7,12 +7,16 @@
  * SparseAdam): the cost of a step follows the batch, not the catalogue.
  * Dropout masks come from 16 random bits an entry, so the survival
  * probability is rounded to a multiple of 1/65536.
+ *
+ * Per-rating SGD (rec_mf_per_rating) runs over a grid (grid.h) of the
+ * training table, built at its first epoch, one block a thread at a time.
  */
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
 
 #include "rec/batch.h"
+#include "rec/grid.h"
 #include "rec/mf.h"
 #include "rec/params.h"
 
@@ -25,6 +29,8 @@ struct mf {
 	struct rec_adam adam;
 	struct rec_batches b;
 	float *mask;                /* (k) both dropout masks of one row, multiplied */
+	struct rec_grid grid;       /* per-rating SGD: the training table's blocks */
+	const struct rec_ratings *grid_of;   /* the table the grid was built from */
 };
 
 static const struct rec_model_ops mf_ops;
@@ -38,6 +44,7 @@ mf_free(struct rec_model *base)
 	rec_idmap_clear(&m->base.users);
 	rec_idmap_clear(&m->base.items);
 	rec_batches_free(&m->b);
+	rec_grid_free(&m->grid);
 	rec_free(m->mask);
 	rec_free(m);
 }
@@ -168,6 +175,106 @@ step_rows(struct mf *m, size_t emb, size_t bias, const int32_t *rows, size_t n)
 	}
 }
 
+/* ---- per-rating SGD ---- */
+
+/* Vector clones of the hot loop, picked at run time (gcc's ifunc); the
+ * sums are in 16 lanes whatever the width, so every clone computes the
+ * same numbers (and -std=c11 forbids contracting a * b + c into an FMA). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
+struct sgd_run {
+	struct mf *m;
+	struct { double loss; char pad[56]; } sum[64];   /* a cache line each */
+};
+
+/* One SGD step for each of the n cells in turn; adds their objective
+ * (before the step) to *loss. */
+VECTOR_CLONES static void
+sgd_cells(float *restrict P, float *restrict Q, float *restrict bu,
+          float *restrict bi, float mu, const struct rec_cell *c, size_t n,
+          int k, float lr, float reg, double *loss)
+{
+	const float r2 = 2.0f * reg;
+	double total = 0;
+
+	for (size_t j = 0; j < n; j++) {
+		float *restrict p = P + (size_t)c[j].user * k;
+		float *restrict q = Q + (size_t)c[j].item * k;
+		float *bu_ = &bu[c[j].user], *bi_ = &bi[c[j].item];
+		float pq[16] = { 0 }, pp[16] = { 0 }, qq[16] = { 0 };
+		float dot = 0, norm = 0;
+		int d = 0;
+
+		for (; d + 16 <= k; d += 16)
+			for (int l = 0; l < 16; l++) {
+				pq[l] += p[d + l] * q[d + l];
+				pp[l] += p[d + l] * p[d + l];
+				qq[l] += q[d + l] * q[d + l];
+			}
+		for (; d < k; d++) {
+			dot += p[d] * q[d];
+			norm += p[d] * p[d] + q[d] * q[d];
+		}
+		for (int l = 0; l < 16; l++) {
+			dot += pq[l];
+			norm += pp[l] + qq[l];
+		}
+		float s = sigmoid(mu + *bu_ + *bi_ + dot);
+		float e = s - rec_to_unit(c[j].rating);
+		float dz = 2.0f * e * s * (1.0f - s);
+		total += (double)e * e + (double)reg * (norm + *bu_ * *bu_ + *bi_ * *bi_);
+		for (d = 0; d < k; d++) {
+			float pd = p[d], qd = q[d];
+			p[d] = pd - lr * (dz * qd + r2 * pd);
+			q[d] = qd - lr * (dz * pd + r2 * qd);
+		}
+		*bu_ -= lr * (dz + r2 * *bu_);
+		*bi_ -= lr * (dz + r2 * *bi_);
+	}
+	*loss += total;
+}
+
+static void
+sgd_block(void *ctx, const struct rec_cell *cell, size_t n, int thread)
+{
+	struct sgd_run *run = ctx;
+	struct mf *m = run->m;
+	float *w = m->p.w;
+
+	sgd_cells(w + m->oP, w + m->oQ, w + m->obu, w + m->obi, w[m->omu], cell, n,
+	          m->h.k, m->h.lr, m->h.reg, &run->sum[thread].loss);
+}
+
+static int
+mf_epoch_per_rating(struct mf *m, const struct rec_ratings *r,
+                    struct rec_rng *rng, double *loss, struct rec_err *err)
+{
+	struct sgd_run run;
+	double total = 0;
+
+	if (m->grid_of != r || m->grid.n != r->n) {
+		rec_grid_free(&m->grid);
+		m->grid_of = NULL;
+		if (rec_grid_build(&m->grid, r, m->h.threads, rec_rng_next(rng), err) != 0)
+			return -1;
+		m->grid_of = r;
+	}
+	run.m = m;
+	for (int t = 0; t < m->h.threads; t++)
+		run.sum[t].loss = 0;
+	rec_grid_epoch(&m->grid, sgd_block, &run);
+	for (int t = 0; t < m->h.threads; t++)
+		total += run.sum[t].loss;
+	*loss = total / (double)r->n;
+	return 0;
+}
+
+/* ---- minibatches ---- */
+
 static int
 mf_epoch(struct rec_model *base, const struct rec_ratings *r,
          struct rec_rng *rng, double *loss, struct rec_err *err)
@@ -178,6 +285,8 @@ mf_epoch(struct rec_model *base, const struct rec_ratings *r,
 	float *w = m->p.w, *g = m->p.g, *mask = drop > 0 ? m->mask : NULL;
 	double total = 0;
 
+	if (rec_mf_per_rating(&m->h))
+		return mf_epoch_per_rating(m, r, rng, loss, err);
 	if (rec_batches_epoch(&m->b, r->n, rng, err) != 0)
 		return -1;
 	for (size_t beg = 0; beg < r->n; beg += (size_t)batch) {

@@ -6,7 +6,10 @@
  * trained on (r - 0.5) / 4.5 with the squared error plus an L2 penalty on
  * the embeddings and biases of each rating in the batch (so frequent
  * users and items are held back more, as in Koren's MF), dropout on both
- * embedding vectors, Adam or SGD on minibatches.  Fallbacks: an unknown
+ * embedding vectors, Adam or SGD on minibatches.  With SGD and a batch of
+ * one rating, training is per-rating SGD over a blocked rating matrix
+ * (grid.h), lock-free on threads threads, without dropout; the global
+ * bias then stays at the logit of the training mean.  Fallbacks: an unknown
  * user drops b_u and p_u; an unknown item drops b_i and q_i; both: mu.
  */
 #ifndef REC_MF_H
@@ -24,8 +27,19 @@ struct rec_mf_hparams {
 	float init_sd;      /* embeddings start as N(0, init_sd^2) */
 	int batch;          /* ratings a step */
 	enum rec_optimizer opt;
+	int threads;        /* per-rating SGD only: threads, 1..64 (the grid is
+	                     * threads x threads blocks, so the result depends
+	                     * on it, but the threads' timing never does) */
 };
-#define REC_MF_DEFAULTS { 64, 1e-3f, 3e-3f, 0.5f, 0.05f, 256, REC_OPT_ADAM }
+#define REC_MF_DEFAULTS { 64, 1e-3f, 3e-3f, 0.5f, 0.05f, 256, REC_OPT_ADAM, 1 }
+
+/* Whether h trains by per-rating SGD (the only mode that uses threads and
+ * that has no dropout). */
+static inline int
+rec_mf_per_rating(const struct rec_mf_hparams *h)
+{
+	return h->opt == REC_OPT_SGD && h->batch == 1;
+}
 
 /* A new MF model for the users and items of r (rec_model_make_fn). */
 struct rec_model *rec_mf_make(const void *hp, const struct rec_ratings *r,

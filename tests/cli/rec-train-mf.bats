@@ -48,6 +48,29 @@ mf="$BATS_TEST_DIRNAME/../fixtures/mf"
 	! cmp -s a.st c.st
 }
 
+@test "per-rating SGD on threads: learns, same bytes for the same threads, usage errors" {
+	sgd='--optimizer sgd --batch 1 --dropout 0 --lr 0.05 --dim 4 --epochs 30'
+	for n in 1 2 3; do
+		rec-train-mf -q $sgd --threads $n -o a$n.st "$mf/train.tsv"
+		rec-train-mf -q $sgd --threads $n -o b$n.st "$mf/train.tsv"
+		cmp a$n.st b$n.st
+		# better than the training mean on held-out ratings
+		rec-score -m a$n.st "$mf/test.tsv" > p.tsv
+		run -0 awk -F'\t' 'NR == FNR { s += $3; c++; next }
+			{ m = s / c; e += ($5 - $3) ^ 2; b += (m - $3) ^ 2 }
+			END { print (e < b) ? "better" : "worse" }' "$mf/train.tsv" p.tsv
+		assert_output better
+	done
+	! cmp -s a1.st a2.st
+	run -2 --separate-stderr rec-train-mf --optimizer sgd --batch 1 -o m.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-mf: per-rating SGD (--optimizer sgd --batch 1) has no dropout: give --dropout 0"
+	run -2 --separate-stderr rec-train-mf --threads 2 -o m.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-mf: --threads needs per-rating SGD (--optimizer sgd --batch 1)"
+	run -2 rec-train-mf $sgd --threads 0 -o m.st "$mf/train.tsv"
+	run -2 rec-train-mf $sgd --threads 65 -o m.st "$mf/train.tsv"
+	assert [ ! -e m.st ]
+}
+
 @test "--valid, --patience, --log and --refit" {
 	run -0 --separate-stderr rec-train-mf --lr 0.05 --epochs 300 --patience 3 \
 		--valid "$mf/valid.tsv" --log log.tsv -o m.st "$mf/train.tsv"

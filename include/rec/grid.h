@@ -1,0 +1,56 @@
+/*
+ * grid.h - a ratings table cut into a g x g grid of blocks, for lock-free
+ * parallel SGD (the scheme of LIBMF's FPSG, Chin et al. 2015).
+ *
+ * Users are dealt to g block rows and items to g block columns by a
+ * seeded random permutation, so the blocks hold about equal numbers of
+ * ratings however popularity is skewed.  Blocks on one "diagonal" (block
+ * (t, (t + s) mod g) for t = 0..g-1) share no user and no item, so g
+ * threads can update the embeddings of their blocks at once without a
+ * lock: a round runs one diagonal, an epoch g rounds.
+ *
+ * Each block's ratings are packed (user, item, rating) in a fixed order:
+ * grouped by user (the users in the permutation's order), each user's
+ * ratings in the table's order.  Grouping keeps p_u in cache while a
+ * user's items stream past, which is what makes per-rating SGD fast.
+ */
+#ifndef REC_GRID_H
+#define REC_GRID_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rec/ratings.h"
+#include "rec/util.h"
+
+struct rec_cell {
+	int32_t user, item;   /* the table's dense indices */
+	float rating;
+};
+
+struct rec_grid {
+	int g;                /* blocks a side */
+	size_t *start;        /* (g g + 1) block b = row * g + col holds
+	                       * cell[start[b] .. start[b + 1]) */
+	struct rec_cell *cell;   /* (n) */
+	size_t n;
+};
+
+/* Cut the n rows of r into a g x g grid (1 <= g <= 64), dealing users
+ * and items with the seed.  0, or -1 (out of memory) with err set. */
+int rec_grid_build(struct rec_grid *grid, const struct rec_ratings *r, int g,
+                   uint64_t seed, struct rec_err *err);
+void rec_grid_free(struct rec_grid *grid);   /* leaves it empty; safe twice */
+
+/* The work on one block: its cells, the thread (0..g-1) that runs it. */
+typedef void rec_grid_fn(void *ctx, const struct rec_cell *cell, size_t n,
+                         int thread);
+
+/* One epoch: for each round s = 0..g-1, run fn on the blocks (t, (t + s)
+ * mod g) for t = 0..g-1, each on a thread of its own (the calling thread
+ * takes t = 0); round s's blocks all finish before round s + 1 starts.
+ * A block whose thread cannot be started runs on the calling thread, so
+ * the epoch is always complete; the work is the same, only slower. */
+void rec_grid_epoch(const struct rec_grid *grid, rec_grid_fn *fn, void *ctx);
+
+#endif
