@@ -273,3 +273,28 @@ rec_mse_forward(float *d_pred, const float *pred, const float *target, int n)
 	}
 	return sum / n;
 }
+
+/* ---- vector helpers ---- */
+
+void
+rec_axpy(float *restrict y, float a, const float *restrict x, int n)
+{
+	for (int c = 0; c < n; c++)
+		y[c] += a * x[c];
+}
+
+float
+rec_sumsq(const float *x, int n)
+{
+	float acc[16] = { 0 }, sum = 0;
+	int c = 0;
+
+	for (; c + 16 <= n; c += 16)
+		for (int l = 0; l < 16; l++)
+			acc[l] += x[c + l] * x[c + l];
+	for (; c < n; c++)
+		sum += x[c] * x[c];
+	for (int l = 0; l < 16; l++)
+		sum += acc[l];
+	return sum;
+}

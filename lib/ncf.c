@@ -385,12 +385,10 @@ backward(struct ncf *m, struct work *w, int n)
 		const size_t offs[4] = { m->oPg + u * k, m->oQg + i * k,
 		                         m->oPm + u * k, m->oQm + i * k };
 		double norm = 0;
-		for (int t = 0; t < 4; t++)
-			for (int c = 0; c < k; c++) {
-				float v = P[offs[t] + c];
-				G[offs[t] + c] += rs * v;
-				norm += (double)v * v;
-			}
+		for (int t = 0; t < 4; t++) {
+			rec_axpy(G + offs[t], rs, P + offs[t], k);
+			norm += rec_sumsq(P + offs[t], k);
+		}
 		G[m->obu + u] += rs * P[m->obu + u];
 		G[m->obi + i] += rs * P[m->obi + i];
 		norm += (double)P[m->obu + u] * P[m->obu + u] +

@@ -132,4 +132,13 @@ void rec_mul_backward(float *d_a, float *d_b, const float *d_y,
 double rec_mse_forward(float *d_pred, const float *pred, const float *target,
                        int n);
 
+/* ---- vector helpers (L2 penalties) ---- */
+
+/* y[c] += a x[c] for c < n.  x and y must not overlap. */
+void rec_axpy(float *y, float a, const float *x, int n);
+
+/* The sum of x[c]^2 for c < n, in 16 float lanes (so the compiler can
+ * vectorise it, and the sum is the same at any vector width). */
+float rec_sumsq(const float *x, int n);
+
 #endif
