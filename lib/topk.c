@@ -1,7 +1,10 @@
 /*
  * topk.c - partial selection with a min-heap of the best K so far (see
  * topk.h).  The heap's root is the worst of the kept ones; a new index
- * enters only if it beats the root.
+ * enters only if it beats the root.  Once the heap is full, the scores
+ * go by in chunks of 64 whose maximum (a vectorised loop) is compared
+ * with the root's score: most chunks hold nothing that could enter and
+ * are passed over whole.
  */
 #include <math.h>
 
@@ -32,6 +35,26 @@ sift_down(uint32_t *h, size_t n, size_t at, const float *score, const int64_t *k
 	}
 }
 
+enum { CHUNK = 64, LANES = 8 };
+
+/* The largest of CHUNK scores, NaN ignored (per lane: s > m ? s : m,
+ * which vectorises to max instructions). */
+static float
+chunk_max(const float *s)
+{
+	float m[LANES], best;
+
+	for (int l = 0; l < LANES; l++)
+		m[l] = s[l];
+	for (int c = LANES; c < CHUNK; c += LANES)
+		for (int l = 0; l < LANES; l++)
+			m[l] = s[c + l] > m[l] ? s[c + l] : m[l];
+	best = m[0];
+	for (int l = 1; l < LANES; l++)
+		best = m[l] > best ? m[l] : best;
+	return best;
+}
+
 size_t
 rec_topk(const float *score, const int64_t *key, size_t n, size_t k,
          uint32_t *out)
@@ -41,6 +64,13 @@ rec_topk(const float *score, const int64_t *key, size_t n, size_t k,
 	if (k == 0)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
+		/* a chunk all below the root cannot change the heap (a tie
+		 * might, by its key, so ties take the slow way) */
+		while (len == k && i % CHUNK == 0 && i + CHUNK <= n &&
+		       chunk_max(score + i) < score[out[0]])
+			i += CHUNK;
+		if (i >= n)
+			break;
 		if (score[i] == -INFINITY)
 			continue;
 		if (len < k) {

@@ -10,6 +10,7 @@
 #include "rec/batch.h"
 #include "rec/mf.h"
 #include "rec/params.h"
+#include "rec/rng.h"
 #include "rec/topk.h"
 
 TEST(adam_first_step_is_lr_sign_g)
@@ -60,6 +61,52 @@ TEST(topk_order_ties_exclusions)
 	CHECK(rec_topk(s, key, 6, 10, out) == 5);   /* K above the candidates */
 	CHECK(out[3] == 4 && out[4] == 0);
 	CHECK(rec_topk(s, key, 6, 0, out) == 0);
+}
+
+/* The same ranking as a full sort, on long rows (the chunked scan): few
+ * distinct scores (many ties), exclusions, an unaligned length. */
+static const float *cmp_score;
+static const int64_t *cmp_key;
+
+static int
+by_rank(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	if (cmp_score[x] != cmp_score[y])
+		return cmp_score[x] > cmp_score[y] ? -1 : 1;
+	return cmp_key[x] < cmp_key[y] ? -1 : cmp_key[x] > cmp_key[y];
+}
+
+TEST(topk_matches_a_full_sort_on_long_rows)
+{
+	enum { N = 1003 };
+	float s[N];
+	int64_t key[N];
+	uint32_t out[N], all[N];
+	struct rec_rng rng;
+
+	rec_rng_seed(&rng, 9);
+	for (int trial = 0; trial < 200; trial++) {
+		size_t n = 1 + rec_rng_below(&rng, N), m = 0;
+		int levels = 1 + (int)rec_rng_below(&rng, trial % 2 ? 5 : 1000);
+		for (size_t j = 0; j < n; j++) {
+			s[j] = (float)rec_rng_below(&rng, (uint64_t)levels);
+			if (rec_rng_below(&rng, 10) == 0)
+				s[j] = -INFINITY;
+			key[j] = (int64_t)((j * 2654435761u) % 4294967296u);   /* distinct */
+			if (s[j] != -INFINITY)
+				all[m++] = (uint32_t)j;
+		}
+		cmp_score = s;
+		cmp_key = key;
+		qsort(all, m, sizeof all[0], by_rank);
+		size_t k = 1 + rec_rng_below(&rng, 30);
+		size_t r = rec_topk(s, key, n, k, out);
+		CHECK(r == (k < m ? k : m));
+		for (size_t j = 0; j < r; j++)
+			CHECK(out[j] == all[j]);
+	}
 }
 
 /* A small ratings table: 12 users x 9 items, ratings from a rank-1 rule. */
