@@ -1,4 +1,5 @@
 /* rec-score - apply any model file: predict ratings, or write top-K lists */
+#include <cblas.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
@@ -6,12 +7,13 @@
 
 #include "cli.h"
 #include "rec/model.h"
+#include "rec/parallel.h"
 #include "rec/topk.h"
 
 static const char usage_text[] =
 "usage: rec-score -m MODEL [-o FILE] [FILE]\n"
-"       rec-score -m MODEL --top K [--exclude FILE] [--users FILE] [-o FILE]\n"
-"                 [FILE]\n";
+"       rec-score -m MODEL --top K [--exclude FILE] [--users FILE]\n"
+"                 [--threads N] [-o FILE] [FILE]\n";
 
 static const char help_text[] =
 "Without --top: read lines whose first two TAB-separated fields are a user\n"
@@ -29,6 +31,8 @@ static const char help_text[] =
 "      --exclude FILE   with --top: a ratings stream of (user, item) pairs\n"
 "                       never to recommend, normally the training set\n"
 "      --users FILE     with --top: the users to list (as FILE above)\n"
+"      --threads N      with --top: threads for the scores and the\n"
+"                       selection (1); the lists are the same for any N\n"
 "  -o, --output FILE    write FILE (atomically), not standard output\n"
 "  -h, --help           show this help and exit\n"
 "  -V, --version        show the version and exit\n";
@@ -205,19 +209,51 @@ read_exclusions(const char *path, const struct rec_idmap *users,
 	*itemp = item;
 }
 
+/* One block of users being ranked: scores (nb, ni) in, lists out. */
+struct block {
+	const struct rec_model *m;
+	size_t k, beg;                /* list length; the block's first user */
+	float *scores;
+	const size_t *ex_start;       /* exclusions, CSR by listed user; or NULL */
+	const int32_t *ex_item;
+	uint32_t *best;               /* (nb, k) item indices, best first */
+	size_t *len;                  /* (nb) each list's length */
+};
+
+/* Exclude and select for users [beg, end) of the block (one thread). */
+static void
+select_part(void *arg, size_t beg, size_t end, int t)
+{
+	const struct block *b = arg;
+	const size_t ni = b->m->items.n;
+
+	(void)t;
+	for (size_t j = beg; j < end; j++) {
+		float *row = b->scores + j * ni;
+		size_t jj = b->beg + j;
+		if (b->ex_start)
+			for (size_t e = b->ex_start[jj]; e < b->ex_start[jj + 1]; e++)
+				row[b->ex_item[e]] = -INFINITY;
+		b->len[j] = rec_topk(row, b->m->items.ids, ni, b->k, b->best + j * b->k);
+	}
+}
+
 /* Top-k lists for the listed users, scored in blocks of users so that
- * memory stays bounded by the block, never users x items. */
+ * memory stays bounded by the block, never users x items.  A block's
+ * scores are one rank_scores call (one sgemm for MF, OpenBLAS's threads);
+ * its users' selections run on threads threads; the predictions of all
+ * its lists are one predict call. */
 static void
 top_lists(const struct rec_model *m, size_t k, const char *users_path,
-          const char *exclude_path, struct rec_output *out)
+          const char *exclude_path, int threads, struct rec_output *out)
 {
 	struct rec_idmap users = { 0 };
 	struct rec_unknown unk = { 0 };
 	struct rec_err err = { 0 };
-	size_t *ex_start = NULL, ni = m->items.n, block;
-	int32_t *ex_item = NULL, *uidx;
-	uint32_t *best;
-	float *scores, *pred;
+	size_t *ex_start = NULL, ni = m->items.n, block, kk;
+	int32_t *ex_item = NULL, *uidx, *pu, *pi;
+	float *pred;
+	struct block b = { .m = m };
 
 	read_users(&users, users_path, m);
 	if (exclude_path)
@@ -225,37 +261,41 @@ top_lists(const struct rec_model *m, size_t k, const char *users_path,
 	/* Blocks of up to 256 users and 64 MiB of scores. */
 	block = ni ? (16u << 20) / ni : 256;
 	block = block < 1 ? 1 : block > 256 ? 256 : block;
-	scores = rec_malloc_array(block * (ni ? ni : 1), sizeof *scores);
+	kk = k < ni ? k : ni ? ni : 1;
+	b.k = kk;
+	b.ex_start = ex_start;
+	b.ex_item = ex_item;
+	b.scores = rec_malloc_array(block * (ni ? ni : 1), sizeof *b.scores);
+	b.best = rec_malloc_array(block * kk, sizeof *b.best);
+	b.len = rec_malloc_array(block, sizeof *b.len);
 	uidx = rec_malloc_array(block, sizeof *uidx);
-	best = rec_malloc_array(k < ni ? k : ni ? ni : 1, sizeof *best);
-	pred = rec_malloc_array(k < ni ? k : ni ? ni : 1, sizeof *pred);
-	if (!scores || !uidx || !best || !pred)
+	pu = rec_malloc_array(block * kk, sizeof *pu);
+	pi = rec_malloc_array(block * kk, sizeof *pi);
+	pred = rec_malloc_array(block * kk, sizeof *pred);
+	if (!b.scores || !b.best || !b.len || !uidx || !pu || !pi || !pred)
 		rec_cli_die("out of memory");
 	for (size_t beg = 0; beg < users.n; beg += block) {
-		size_t nb = users.n - beg < block ? users.n - beg : block;
+		size_t nb = users.n - beg < block ? users.n - beg : block, np = 0;
 		for (size_t j = 0; j < nb; j++) {
 			uidx[j] = rec_idmap_find(&m->users, users.ids[beg + j]);
 			unk.users += uidx[j] < 0;
 		}
-		if (m->ops->rank_scores(m, uidx, nb, scores, &err) != 0)
+		if (m->ops->rank_scores(m, uidx, nb, b.scores, &err) != 0)
 			rec_cli_fail(&err);
-		for (size_t j = 0; j < nb; j++) {
-			float *row = scores + j * ni;
-			size_t jj = beg + j;
-			if (ex_start)
-				for (size_t e = ex_start[jj]; e < ex_start[jj + 1]; e++)
-					row[ex_item[e]] = -INFINITY;
-			size_t r = rec_topk(row, m->items.ids, ni, k, best);
-			int32_t u[1] = { uidx[j] };
-			for (size_t t = 0; t < r; t++) {
-				int32_t it = (int32_t)best[t];
-				m->ops->predict(m, u, &it, 1, &pred[t]);
+		b.beg = beg;
+		rec_parallel_for(nb, threads, select_part, &b);
+		for (size_t j = 0; j < nb; j++)
+			for (size_t t = 0; t < b.len[j]; t++, np++) {
+				pu[np] = uidx[j];
+				pi[np] = (int32_t)b.best[j * kk + t];
 			}
-			for (size_t t = 0; t < r; t++)
+		m->ops->predict(m, pu, pi, np, pred);
+		np = 0;
+		for (size_t j = 0; j < nb; j++)
+			for (size_t t = 0; t < b.len[j]; t++, np++)
 				fprintf(out->fp, "%" PRId64 "\t%zu\t%" PRId64 "\t%.6g\n",
-				        users.ids[jj], t + 1, m->items.ids[best[t]],
-				        (double)pred[t]);
-		}
+				        users.ids[beg + j], t + 1,
+				        m->items.ids[b.best[j * kk + t]], (double)pred[np]);
 		if (ferror(out->fp))
 			rec_cli_fail_output(out);
 	}
@@ -263,9 +303,12 @@ top_lists(const struct rec_model *m, size_t k, const char *users_path,
 	rec_idmap_clear(&users);
 	rec_free(ex_start);
 	rec_free(ex_item);
-	rec_free(scores);
+	rec_free(b.scores);
+	rec_free(b.best);
+	rec_free(b.len);
 	rec_free(uidx);
-	rec_free(best);
+	rec_free(pu);
+	rec_free(pi);
 	rec_free(pred);
 }
 
@@ -277,6 +320,7 @@ main(int argc, char *argv[])
 		{ "top",     required_argument, NULL, 't' },
 		{ "exclude", required_argument, NULL, 'x' },
 		{ "users",   required_argument, NULL, 'u' },
+		{ "threads", required_argument, NULL, 'j' },
 		{ "output",  required_argument, NULL, 'o' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ "version", no_argument,       NULL, 'V' },
@@ -286,7 +330,7 @@ main(int argc, char *argv[])
 	const char *users_path = NULL;
 	struct rec_model *m;
 	struct rec_err err = { 0 };
-	long top = 0;
+	long top = 0, threads = 1;
 	int c;
 
 	rec_cli_init(argv, "rec-score", usage_text);
@@ -296,6 +340,7 @@ main(int argc, char *argv[])
 		case 't': top = rec_cli_count(optarg, "--top", 1, 1000000); break;
 		case 'x': exclude_path = optarg; break;
 		case 'u': users_path = optarg; break;
+		case 'j': threads = rec_cli_count(optarg, "--threads", 1, 64); break;
 		case 'o': out_path = optarg; break;
 		case 'h': rec_cli_help(help_text);
 		case 'V': rec_cli_version();
@@ -306,8 +351,8 @@ main(int argc, char *argv[])
 		rec_cli_usage_error("more than one input file");
 	if (!model_path)
 		rec_cli_usage_error("a model is needed: -m FILE");
-	if ((exclude_path || users_path) && !top)
-		rec_cli_usage_error("--exclude and --users go with --top");
+	if ((exclude_path || users_path || threads > 1) && !top)
+		rec_cli_usage_error("--exclude, --users and --threads go with --top");
 	if (users_path && argc > optind)
 		rec_cli_usage_error("--users FILE and a FILE operand exclude each other");
 	if (!users_path)
@@ -320,7 +365,8 @@ main(int argc, char *argv[])
 
 	struct rec_output out = rec_cli_output(out_path, 0);
 	if (top) {
-		top_lists(m, (size_t)top, users_path, exclude_path, &out);
+		openblas_set_num_threads((int)threads);
+		top_lists(m, (size_t)top, users_path, exclude_path, (int)threads, &out);
 	} else {
 		struct rec_input in = rec_cli_input(argv[optind]);
 		score_lines(m, &in, &out);

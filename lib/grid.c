@@ -1,10 +1,10 @@
 /*
  * grid.c - a ratings table cut into blocks for parallel SGD (see grid.h).
  */
-#include <pthread.h>
 #include <string.h>
 
 #include "rec/grid.h"
+#include "rec/parallel.h"
 #include "rec/rng.h"
 
 /* Deal n things to g parts by a random permutation: part[x] in [0, g),
@@ -91,50 +91,32 @@ rec_grid_free(struct rec_grid *grid)
 	memset(grid, 0, sizeof *grid);
 }
 
-struct job {
+struct round {
 	const struct rec_grid *grid;
 	rec_grid_fn *fn;
 	void *ctx;
-	size_t block;
-	int thread;
+	int s;
 };
 
+/* Part t of round s: block (t, (t + s) mod g). */
 static void
-run_job(const struct job *j)
+run_block(void *arg, size_t beg, size_t end, int t)
 {
-	const size_t *s = j->grid->start;
+	const struct round *r = arg;
+	const int g = r->grid->g;
+	const size_t b = (size_t)t * g + (size_t)((t + r->s) % g);
+	const size_t *start = r->grid->start;
 
-	j->fn(j->ctx, j->grid->cell + s[j->block], s[j->block + 1] - s[j->block],
-	      j->thread);
-}
-
-static void *
-thread_main(void *arg)
-{
-	run_job(arg);
-	return NULL;
+	(void)beg;
+	(void)end;
+	r->fn(r->ctx, r->grid->cell + start[b], start[b + 1] - start[b], t);
 }
 
 void
 rec_grid_epoch(const struct rec_grid *grid, rec_grid_fn *fn, void *ctx)
 {
-	const int g = grid->g;
-	struct job job[64];
-	pthread_t tid[64];
-	int started[64];
-
-	for (int s = 0; s < g; s++) {
-		for (int t = 0; t < g; t++) {
-			job[t] = (struct job){ grid, fn, ctx,
-			                       (size_t)t * g + (size_t)((t + s) % g), t };
-			started[t] = t > 0 && pthread_create(&tid[t], NULL, thread_main,
-			                                     &job[t]) == 0;
-		}
-		for (int t = 0; t < g; t++)
-			if (!started[t])
-				run_job(&job[t]);
-		for (int t = 1; t < g; t++)
-			if (started[t])
-				pthread_join(tid[t], NULL);
+	for (int s = 0; s < grid->g; s++) {
+		struct round r = { grid, fn, ctx, s };
+		rec_parallel_for((size_t)grid->g, grid->g, run_block, &r);
 	}
 }

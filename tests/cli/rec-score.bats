@@ -94,6 +94,18 @@ setup() {
 	run -2 rec-score -m m.st --users users.tsv
 }
 
+@test "--top K --threads N: the same lists for any N" {
+	rec-score -m m.st --top 4 --exclude "$mf/train.tsv" > one.tsv
+	for n in 2 3 7; do
+		rec-score -m m.st --top 4 --exclude "$mf/train.tsv" --threads $n > many.tsv
+		cmp one.tsv many.tsv
+	done
+	run -2 --separate-stderr rec-score -m m.st --threads 2 "$mf/test.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-score: --exclude, --users and --threads go with --top"
+	run -2 rec-score -m m.st --top 2 --threads 0
+	run -2 rec-score -m m.st --top 2 --threads 65
+}
+
 @test "bad model files are rejected with the tensor named" {
 	head -c 100 m.st > cut.st
 	run -1 --separate-stderr rec-score -m cut.st "$mf/test.tsv"
