@@ -37,9 +37,10 @@ programs() {
 }
 
 @test "every program that reads a file: missing file and directory" {
-	for p in rec-filter rec-split rec-info rec-train-mf rec-train-ncf; do
+	for p in rec-filter rec-split rec-info rec-train-mf rec-train-ncf rec-genres; do
 		args=()
 		[ "$p" = rec-split ] && args=(--tag)
+		[ "$p" = rec-genres ] && args=(--movies "$fixtures/genres/movies.csv")
 		run -1 --separate-stderr "$p" "${args[@]}" nope.tsv
 		assert_equal "$stderr" "$p: nope.tsv: No such file or directory"
 		run -1 --separate-stderr "$p" "${args[@]}" "$fixtures"
@@ -48,8 +49,10 @@ programs() {
 }
 
 @test "every program: a closed standard input is an error, not empty input" {
-	for p in rec-filter rec-info rec-train-mf; do
-		run -1 --separate-stderr bash -c "$p -o out.x <&-"
+	for p in rec-filter rec-info rec-train-mf rec-genres; do
+		args=
+		[ "$p" = rec-genres ] && args="--movies $fixtures/genres/movies.csv"
+		run -1 --separate-stderr bash -c "$p $args -o out.x <&-"
 		assert_equal "$stderr" "$p: standard input is closed"
 		[ ! -e out.x ]
 	done
