@@ -5,7 +5,8 @@
 # make fuzz       each libFuzzer target for FUZZ_SECONDS (needs clang)
 # make fuzz-smoke the same, 30 s each
 # make valgrind   every program once under valgrind: no error, no leak
-# make demo       get ml-latest-small and run the pipeline on it
+# make demo       get ml-latest-small and run the whole study on it
+#                 (examples/paper; SEEDS=1 for a quicker run)
 # make bench      print speed and accuracy figures (never fails on timing)
 # make install PREFIX=... DESTDIR=...
 
@@ -65,10 +66,19 @@ deps:
 data:
 	@scripts/get-movielens || echo "make: no ml-latest-small; its tests will be skipped" >&2
 
-check: deps all $(BUILD)/unit $(REPLAYS) data
+check: deps all $(BUILD)/unit $(REPLAYS) data check-examples
 	OPENBLAS_NUM_THREADS=1 $(BUILD)/unit
 	OPENBLAS_NUM_THREADS=1 scripts/fuzz replay $(BUILD) $(FUZZ_TARGETS)
 	REC_BIN="$(CURDIR)/$(BUILD)/bin" prove -e bats --ext .bats tests/cli
+
+# The examples' Makefiles parse and their DAGs are complete: make -n runs
+# no program, so it passes before every model's program exists.
+EXAMPLES = examples/paper examples/sweep
+check-examples:
+	@for d in $(EXAMPLES); do \
+		$(MAKE) -s -n -C $$d BIN=$(CURDIR)/$(BUILD)/bin OUT=$(CURDIR)/$(BUILD)/check-$$(basename $$d) > /dev/null || exit 1; \
+		echo "make -n -C $$d: ok"; \
+	done
 
 SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 asan:
@@ -96,8 +106,12 @@ fuzz-smoke:
 valgrind: all
 	scripts/valgrind $(BUILD)/bin
 
+SEEDS = 3
 demo: deps all data
-	@scripts/demo $(BUILD)/bin
+	$(MAKE) -C examples/paper -j2 BIN=$(CURDIR)/$(BUILD)/bin \
+		DATA=$(CURDIR)/data/ml-latest-small SEEDS=$(SEEDS)
+	@$(MAKE) -s -C examples/paper show
+	@echo "demo: the report is examples/paper/out/REPORT.md"
 
 bench: all $(BENCH) data
 	@bench/run $(BUILD)
@@ -120,7 +134,8 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 export REC_SANITIZED
-.PHONY: all deps data check asan fuzz fuzz-build fuzz-smoke valgrind demo bench install \
+.PHONY: all deps data check check-examples asan fuzz fuzz-build fuzz-smoke valgrind demo \
+	bench install \
 	uninstall clean
 .DELETE_ON_ERROR:
 .SECONDARY:

@@ -32,6 +32,8 @@ rec_lists_free(struct rec_lists *ls)
 	rec_idmap_clear(&ls->users);
 	rec_free(ls->start);
 	rec_free(ls->item);
+	rec_free(ls->score);
+	rec_free(ls->line);
 	rec_free(ls);
 }
 
@@ -121,9 +123,17 @@ add_line(struct rec_lists *ls, struct state *st, char *const *f,
 	st->stamp[ii] = li;
 	st->at[ii] = rank;
 	if (rank <= k) {
-		if (reserve((void **)&ls->item, &ls->cap, ls->n + 1,
+		size_t c1 = ls->cap, c2 = ls->cap;
+		if (reserve((void **)&ls->score, &c1, ls->n + 1,
+		            sizeof *ls->score) != 0 ||
+		    reserve((void **)&ls->line, &c2, ls->n + 1,
+		            sizeof *ls->line) != 0 ||
+		    reserve((void **)&ls->item, &ls->cap, ls->n + 1,
 		            sizeof *ls->item) != 0)
 			return rec_erroom(err, file);
+		ls->score[ls->n] = score;
+		ls->line[ls->n] = line > (long)UINT32_MAX ? UINT32_MAX :
+		                  (uint32_t)line;
 		ls->item[ls->n++] = (int64_t)item;
 	}
 	return 0;

@@ -23,6 +23,8 @@ struct rec_lists {
 	size_t *start;           /* (users.n + 1) list i is
 	                          * item[start[i] .. start[i+1]) */
 	int64_t *item;           /* item ids, list by list, in rank order */
+	double *score;           /* (n) the score of each item */
+	uint32_t *line;          /* (n) the line each item was read from */
 	size_t n, cap;           /* items kept (of all lists) and room */
 };
 

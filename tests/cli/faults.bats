@@ -18,6 +18,11 @@ setup() {
 	rec-train-mf -q --dim 2 --epochs 2 -o m.st "$mf/train.tsv"
 	rec-train-ncf -q --dim 2 --layers 4,3,2 --epochs 2 -o n.st \
 		--movies "$fixtures/ncf/movies.csv" --tags "$fixtures/ncf/tags.csv" "$mf/train.tsv"
+	# a movies.csv with every item of the fixture (101..120)
+	{
+		echo movieId,title,genres
+		for i in $(seq 101 120); do echo "$i,Movie $i,Drama|Comedy"; done
+	} > mv.csv
 }
 
 # A run of program $1 that reads the file $2 (a ratings stream, or for
@@ -33,6 +38,7 @@ run_of() {
 	rec-train-ncf) echo "rec-train-ncf -q --dim 2 --layers 4 --epochs 2 $2" ;;
 	rec-score)     echo "rec-score -m m.st $2" ;;
 	rec-eval)      echo "rec-eval --per-user --test $mf/test.tsv --train $2 -r top.tsv" ;;
+	rec-genres)    echo "rec-genres --movies mv.csv --history $mf/train.tsv --overlap $2" ;;
 	*)             echo "no run of $1 in faults.bats" >&2; return 1 ;;
 	esac
 }
@@ -42,6 +48,7 @@ input_of() {
 	case $1 in
 	rec-info) echo n.st ;;
 	rec-eval) rec-score -m m.st --top 3 > top.tsv; echo "$mf/train.tsv" ;;
+	rec-genres) rec-score -m m.st --top 3 > top.tsv; echo top.tsv ;;
 	*)        echo "$mf/train.tsv" ;;
 	esac
 }
@@ -80,9 +87,10 @@ binary() {
 }
 
 @test "every program that reads a file: missing file and directory" {
-	for p in rec-filter rec-split rec-info rec-train-mf rec-train-ncf; do
+	for p in rec-filter rec-split rec-info rec-train-mf rec-train-ncf rec-genres; do
 		args=()
 		[ "$p" = rec-split ] && args=(--tag)
+		[ "$p" = rec-genres ] && args=(--movies "$fixtures/genres/movies.csv")
 		run -1 --separate-stderr "$p" "${args[@]}" nope.tsv
 		assert_equal "$stderr" "$p: nope.tsv: No such file or directory"
 		run -1 --separate-stderr "$p" "${args[@]}" "$fixtures"
@@ -91,8 +99,10 @@ binary() {
 }
 
 @test "every program: a closed standard input is an error, not empty input" {
-	for p in rec-filter rec-info rec-train-mf; do
-		run -1 --separate-stderr bash -c "$p -o out.x <&-"
+	for p in rec-filter rec-info rec-train-mf rec-genres; do
+		args=
+		[ "$p" = rec-genres ] && args="--movies $fixtures/genres/movies.csv"
+		run -1 --separate-stderr bash -c "$p $args -o out.x <&-"
 		assert_equal "$stderr" "$p: standard input is closed"
 		[ ! -e out.x ]
 	done
@@ -167,7 +177,7 @@ binary() {
 		mkfifo in.fifo
 		echo old > out.x
 		exec 7<> in.fifo   # bats owns 3
-		head -n 20 "$mf/train.tsv" >&7
+		head -n 20 "$(input_of "$p")" >&7
 		$cmd -o out.x &
 		pid=$!
 		sleep 0.3
@@ -223,6 +233,10 @@ binary() {
 		if [ "$p" = rec-eval ]; then
 			awk '{ print $0 "\t3.5" }' big.tsv > preds.tsv
 			cmd="rec-eval -p preds.tsv"
+		fi
+		if [ "$p" = rec-genres ]; then
+			awk '{ n = NR - 1; print int(n / 10) "\t" n % 10 + 1 "\t" 101 + n % 20 "\t3.5" }' big.tsv > lists.tsv
+			cmd="rec-genres --movies mv.csv lists.tsv"
 		fi
 		run -1 --separate-stderr bash -c "ulimit -v $((base + 16384)); $cmd -o out.x"
 		assert_regex "$stderr" "^$p: ([^ ]*: )?out of memory\$"

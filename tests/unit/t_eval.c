@@ -96,6 +96,9 @@ TEST(lists_read_keeps_k)
 	CHECK(ls->users.n == 2 && ls->users.ids[0] == 7 && ls->users.ids[1] == 3);
 	CHECK(ls->n == 3 && ls->start[0] == 0 && ls->start[1] == 2 && ls->start[2] == 3);
 	CHECK(ls->item[0] == 50 && ls->item[1] == 40 && ls->item[2] == 20);
+	/* With each item its score and line. */
+	CHECK(ls->score[0] == 0.9 && ls->score[1] == 0.8 && ls->score[2] == 1);
+	CHECK(ls->line[0] == 1 && ls->line[1] == 2 && ls->line[2] == 4);
 	rec_lists_free(ls);
 
 	ls = lists_text(text, SIZE_MAX, &err);
