@@ -37,7 +37,7 @@ programs() {
 }
 
 @test "every program that reads a file: missing file and directory" {
-	for p in rec-filter rec-split rec-info rec-train-mf rec-train-ncf; do
+	for p in rec-filter rec-split rec-info rec-train-mf rec-train-ncf rec-graph rec-train-agr; do
 		args=()
 		[ "$p" = rec-split ] && args=(--tag)
 		run -1 --separate-stderr "$p" "${args[@]}" nope.tsv
@@ -48,7 +48,7 @@ programs() {
 }
 
 @test "every program: a closed standard input is an error, not empty input" {
-	for p in rec-filter rec-info rec-train-mf; do
+	for p in rec-filter rec-info rec-train-mf rec-graph rec-train-agr; do
 		run -1 --separate-stderr bash -c "$p -o out.x <&-"
 		assert_equal "$stderr" "$p: standard input is closed"
 		[ ! -e out.x ]
