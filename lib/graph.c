@@ -657,25 +657,20 @@ rec_graph_write_dot(const struct rec_graph *g, int64_t su, int64_t si,
 
 /* ---- propagation ---- */
 
-/* Both products work on blocks of 32 columns, as eight vectors of 4
- * floats (GCC's vector extension, SSE's width), whose accumulators
- * (forward) or gradient rows (backward) stay in registers across a row's
- * entries; the remaining columns one at a time.  Each output element
- * sums its terms in entry order either way, so the blocking changes no
- * result. */
-typedef float v4 __attribute__((vector_size(16)));
-enum { V = 8, B = 4 * V };
+/* Both products work on blocks of 32 columns, as four vectors of 8
+ * floats (GCC's vector extension: two SSE registers each, or one AVX
+ * register in the avx2 clone the loader picks where the CPU has it),
+ * whose accumulators (forward) or gradient rows (backward) stay in
+ * registers across a row's entries; the remaining columns one at a time.
+ * Each output element sums its products in entry order, with no fused
+ * multiply-add (ISO C: contraction off), on every path, so the blocking
+ * and the clone change no result. */
+typedef float v8 __attribute__((vector_size(32)));
+enum { V = 4, B = 8 * V };
 
-static inline v4
-load4(const float *p)
-{
-	v4 v;
+#define SPMM_CLONES __attribute__((target_clones("avx2", "default")))
 
-	memcpy(&v, p, sizeof v);
-	return v;
-}
-
-void
+SPMM_CLONES void
 rec_spmm_forward(float *restrict y, const int64_t *indptr,
                  const int64_t *indices, const float *values,
                  const float *restrict x, int64_t rows, int k)
@@ -685,12 +680,15 @@ rec_spmm_forward(float *restrict y, const int64_t *indptr,
 		const int64_t beg = indptr[r], end = indptr[r + 1];
 		int c = 0;
 		for (; c + B <= k; c += B) {
-			v4 acc[V] = { { 0 } };
+			v8 acc[V] = { { 0 } };
 			for (int64_t e = beg; e < end; e++) {
 				const float *in = x + (size_t)indices[e] * k + c;
 				const float v = values[e];
-				for (int t = 0; t < V; t++)
-					acc[t] += v * load4(in + 4 * t);
+				for (int t = 0; t < V; t++) {
+					v8 a;
+					memcpy(&a, in + 8 * t, sizeof a);
+					acc[t] += v * a;
+				}
 			}
 			memcpy(out + c, acc, sizeof acc);
 		}
@@ -703,7 +701,7 @@ rec_spmm_forward(float *restrict y, const int64_t *indptr,
 	}
 }
 
-void
+SPMM_CLONES void
 rec_spmm_backward(float *restrict d_x, const float *restrict d_y,
                   const int64_t *indptr, const int64_t *indices,
                   const float *values, int64_t rows, int k)
@@ -713,14 +711,16 @@ rec_spmm_backward(float *restrict d_x, const float *restrict d_y,
 		const int64_t beg = indptr[r], end = indptr[r + 1];
 		int c = 0;
 		for (; c + B <= k; c += B) {
-			v4 gv[V];
+			v8 gv[V];
 			memcpy(gv, g + c, sizeof gv);
 			for (int64_t e = beg; e < end; e++) {
 				float *out = d_x + (size_t)indices[e] * k + c;
 				const float v = values[e];
 				for (int t = 0; t < V; t++) {
-					v4 o = load4(out + 4 * t) + v * gv[t];
-					memcpy(out + 4 * t, &o, sizeof o);
+					v8 o;
+					memcpy(&o, out + 8 * t, sizeof o);
+					o += v * gv[t];
+					memcpy(out + 8 * t, &o, sizeof o);
 				}
 			}
 		}
