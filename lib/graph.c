@@ -659,21 +659,18 @@ rec_graph_write_dot(const struct rec_graph *g, int64_t su, int64_t si,
 
 /* Both products work on blocks of 32 columns, as four vectors of 8
  * floats (GCC's vector extension: two SSE registers each, or one AVX
- * register in the avx2 clone the loader picks where the CPU has it),
- * whose accumulators (forward) or gradient rows (backward) stay in
+ * register in the copy compiled for AVX2, which runs where the CPU has
+ * it), whose accumulators (forward) or gradient rows (backward) stay in
  * registers across a row's entries; the remaining columns one at a time.
  * Each output element sums its products in entry order, with no fused
  * multiply-add (ISO C: contraction off), on every path, so the blocking
- * and the clone change no result. */
+ * and the instruction set change no result. */
 typedef float v8 __attribute__((vector_size(32)));
 enum { V = 4, B = 8 * V };
 
-#define SPMM_CLONES __attribute__((target_clones("avx2", "default")))
-
-SPMM_CLONES void
-rec_spmm_forward(float *restrict y, const int64_t *indptr,
-                 const int64_t *indices, const float *values,
-                 const float *restrict x, int64_t rows, int k)
+static inline __attribute__((always_inline)) void
+spmm_forward(float *restrict y, const int64_t *indptr, const int64_t *indices,
+             const float *values, const float *restrict x, int64_t rows, int k)
 {
 	for (int64_t r = 0; r < rows; r++) {
 		float *restrict out = y + (size_t)r * k;
@@ -701,10 +698,10 @@ rec_spmm_forward(float *restrict y, const int64_t *indptr,
 	}
 }
 
-SPMM_CLONES void
-rec_spmm_backward(float *restrict d_x, const float *restrict d_y,
-                  const int64_t *indptr, const int64_t *indices,
-                  const float *values, int64_t rows, int k)
+static inline __attribute__((always_inline)) void
+spmm_backward(float *restrict d_x, const float *restrict d_y,
+              const int64_t *indptr, const int64_t *indices,
+              const float *values, int64_t rows, int k)
 {
 	for (int64_t r = 0; r < rows; r++) {
 		const float *g = d_y + (size_t)r * k;
@@ -728,4 +725,48 @@ rec_spmm_backward(float *restrict d_x, const float *restrict d_y,
 			for (int64_t e = beg; e < end; e++)
 				d_x[(size_t)indices[e] * k + c] += values[e] * g[c];
 	}
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2"))) static void
+spmm_forward_avx2(float *y, const int64_t *indptr, const int64_t *indices,
+                  const float *values, const float *x, int64_t rows, int k)
+{
+	spmm_forward(y, indptr, indices, values, x, rows, k);
+}
+
+__attribute__((target("avx2"))) static void
+spmm_backward_avx2(float *d_x, const float *d_y, const int64_t *indptr,
+                   const int64_t *indices, const float *values, int64_t rows,
+                   int k)
+{
+	spmm_backward(d_x, d_y, indptr, indices, values, rows, k);
+}
+#define HAVE_AVX2() __builtin_cpu_supports("avx2")
+#else
+#define HAVE_AVX2() 0
+#define spmm_forward_avx2 spmm_forward
+#define spmm_backward_avx2 spmm_backward
+#endif
+
+void
+rec_spmm_forward(float *restrict y, const int64_t *indptr,
+                 const int64_t *indices, const float *values,
+                 const float *restrict x, int64_t rows, int k)
+{
+	if (HAVE_AVX2())
+		spmm_forward_avx2(y, indptr, indices, values, x, rows, k);
+	else
+		spmm_forward(y, indptr, indices, values, x, rows, k);
+}
+
+void
+rec_spmm_backward(float *restrict d_x, const float *restrict d_y,
+                  const int64_t *indptr, const int64_t *indices,
+                  const float *values, int64_t rows, int k)
+{
+	if (HAVE_AVX2())
+		spmm_backward_avx2(d_x, d_y, indptr, indices, values, rows, k);
+	else
+		spmm_backward(d_x, d_y, indptr, indices, values, rows, k);
 }
