@@ -34,7 +34,7 @@ static const char help_text[] =
 "      --mlp W,...      widths of the head's hidden layers (128,64)\n"
 "      --lr R           learning rate of Adam (0.003)\n"
 "      --reg R          L2 weight on each rating's embeddings and biases (0.001)\n"
-"      --dropout P      dropout on the head's hidden layers (0.5)\n"
+"      --dropout P      dropout on the MLP's input and hidden layers (0.5)\n"
 "      --batch N        ratings a step (1024)\n"
 "      --init-sd S      embeddings start as N(0, S^2) (0.1)\n"
 "      --threads N      threads of the matrix products (OpenBLAS) (1);\n"

@@ -33,6 +33,7 @@ struct work {
 	float *z[2], *d_z[2];          /* (n, k) attended representations */
 	float *d_t, *qq, *d_qq;        /* scratch: (n, nl, h), (n, h), (n, h) */
 	float *x[M + 1], *d_x[M + 1];  /* x[0] (n, 3k) MLP input; x[l + 1] after layer l */
+	float *mask_in;                /* (n, 3k) x[0]'s dropout mask */
 	float *a[M], *d_a[M], *mask[M];   /* (n, width) after ReLU; dropout masks */
 	float *out, *y, *target, *d_out, *d_y;   /* (n) */
 	int dropped;
@@ -110,6 +111,7 @@ carve_all(struct agr *m, int cap, struct rec_err *err)
 		ADD(w->d_z[s], n, k);
 	}
 	ADD(w->d_t, n * nl, h);
+	ADD(w->mask_in, n, 3 * k);
 	ADD(w->qq, n, h);
 	ADD(w->d_qq, n, h);
 	for (int l = 0; l <= m->h.nmlp; l++) {
@@ -362,6 +364,10 @@ forward(const struct agr *m, struct work *w, int n, struct rec_rng *rng)
 		}
 	}
 	w->dropped = rng && drop > 0;
+	if (w->dropped) {
+		rec_dropout_mask(w->mask_in, rng, drop, n, 3 * k);
+		rec_dropout_forward(w->x[0], w->x[0], w->mask_in, n, 3 * k);
+	}
 	for (int l = 0; l < nm; l++) {
 		int in = m->width[l], out = m->width[l + 1];
 		rec_linear_forward(w->a[l], w->x[l], P + m->oW[l], P + m->oB[l], n, in, out);
@@ -418,7 +424,9 @@ backward(struct agr *m, struct work *w, int n)
 		rec_linear_backward(w->d_x[l], G + m->oW[l], G + m->oB[l], w->d_a[l],
 		                    w->x[l], P + m->oW[l], n, in, out);
 	}
-	/* [z_u, z_i, z_u * z_i] */
+	/* [z_u, z_i, z_u * z_i], after dropout */
+	if (w->dropped)
+		rec_mul_forward(w->d_x[0], w->d_x[0], w->mask_in, n, 3 * k);
 	for (int j = 0; j < n; j++) {
 		const float *zu = w->z[0] + (size_t)j * k, *zi = w->z[1] + (size_t)j * k;
 		const float *g = w->d_x[0] + (size_t)j * 3 * k;

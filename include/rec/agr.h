@@ -10,7 +10,8 @@
  *   q_u      = mean_l e_i^l,  q_i = mean_l e_u^l      (the other side)
  *   z_u      = attn_user(e_u^0..e_u^L; q_u)          (attn.h)
  *   z_i      = attn_item(e_i^0..e_i^L; q_i)
- *   h        = MLP([z_u, z_i, z_u * z_i]): linear, ReLU, dropout a layer
+ *   h        = MLP(dropout([z_u, z_i, z_u * z_i])): linear, ReLU, dropout
+ *              a layer
  *   y        = sigmoid(w . h + b_u + b_i + mu)       on [0, 1]
  *
  * Trained on (r - 0.5) / 4.5 with the squared error plus an L2 penalty
