@@ -76,6 +76,7 @@ read_graph(const char *graph_path, const char *train_path)
 	struct rec_graph *g = NULL, *matched = NULL;
 	struct rec_err err = { 0 };
 	size_t dups;
+	int rc;
 
 	if (!r)
 		rec_cli_die("out of memory");
@@ -87,7 +88,10 @@ read_graph(const char *graph_path, const char *train_path)
 	    rec_ratings_dedupe(r, REC_DEDUP_ERROR, tr.name, &dups, &err) != 0)
 		rec_cli_fail(&err);
 	rec_cli_close_input(&tr);
-	if (rec_graph_match(&matched, g, r, graph_path, &err) != 0) {
+	rc = rec_graph_match(&matched, g, r, graph_path, &err);
+	rec_graph_free(g);
+	rec_ratings_free(r);
+	if (rc != 0) {
 		if (strcmp(err.msg, "out of memory") != 0) {
 			char what[256];
 			snprintf(what, sizeof what, "%s", err.msg);
@@ -95,8 +99,6 @@ read_graph(const char *graph_path, const char *train_path)
 		}
 		rec_cli_fail(&err);
 	}
-	rec_graph_free(g);
-	rec_ratings_free(r);
 	return matched;
 }
 
