@@ -330,12 +330,12 @@ gather(const struct agr *m, struct work *w, int n)
 			for (size_t l = 0; l < nl; l++)
 				memcpy(e + l * k, m->E + l * layer + (size_t)node[s] * k,
 				       k * sizeof(float));
-			for (size_t c = 0; c < k; c++) {
-				float sum = 0;
-				for (size_t l = 0; l < nl; l++)
-					sum += e[l * k + c];
-				q[c] = sum / (float)nl;
-			}
+			memcpy(q, e, k * sizeof(float));
+			for (size_t l = 1; l < nl; l++)
+				for (size_t c = 0; c < k; c++)
+					q[c] += e[l * k + c];
+			for (size_t c = 0; c < k; c++)
+				q[c] /= (float)nl;
 		}
 	}
 }

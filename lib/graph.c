@@ -640,6 +640,15 @@ rec_graph_write_dot(const struct rec_graph *g, int64_t su, int64_t si,
 	for (int64_t j = 0; j < ni; j++)
 		fprintf(fp, "\tm%" PRId64 " [fillcolor=\"#ff7f0e\", tooltip=\"movie %"
 		        PRId64 "\"];\n", g->items.ids[item[j]], g->items.ids[item[j]]);
+	/* users in the first column, movies in the last, with or without
+	 * edges */
+	fputs("\t{ rank=min;", fp);
+	for (int64_t j = 0; j < nu; j++)
+		fprintf(fp, " u%" PRId64 ";", g->users.ids[user[j]]);
+	fputs(" }\n\t{ rank=max;", fp);
+	for (int64_t j = 0; j < ni; j++)
+		fprintf(fp, " m%" PRId64 ";", g->items.ids[item[j]]);
+	fputs(" }\n", fp);
 	for (int64_t j = 0; j < nu; j++)
 		for (int64_t e = g->indptr[user[j]]; e < g->indptr[user[j] + 1]; e++)
 			if (in[g->indices[e] - g->nu])
