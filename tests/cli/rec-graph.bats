@@ -53,9 +53,11 @@ awk_stats() {
 	run -2 --separate-stderr rec-graph -o g.st "$mf/train.tsv" "$mf/test.tsv"
 	assert_equal "${stderr_lines[0]}" "rec-graph: more than one input file"
 	# a graph is binary: not to a terminal
-	run script -qec "rec-graph $mf/train.tsv" /dev/null
-	assert_equal "$status" 2
-	assert_output --partial 'refusing to write'
+	if command -v script > /dev/null; then
+		run script -qec "rec-graph $mf/train.tsv" /dev/null
+		assert_equal "$status" 2
+		assert_output --partial 'refusing to write binary data to a terminal'
+	fi
 }
 
 @test "--stats agrees with awk on the fixture" {
