@@ -19,7 +19,8 @@ struct rec_progress {
 
 static void
 rec_progress_open(struct rec_progress *p, const char *prog,
-                  const char *log_path, int quiet, int epochs)
+                  const char *log_path, const char *log_extra, int quiet,
+                  int epochs)
 {
 	p->prog = prog;
 	p->quiet = quiet;
@@ -29,7 +30,8 @@ rec_progress_open(struct rec_progress *p, const char *prog,
 	if (p->has_log) {
 		p->log = rec_cli_output(log_path, 0);
 		fputs("phase\tepoch\tloss\tvalid_rmse\tvalid_precision@10\t"
-		      "valid_recall@10\tvalid_f1@10\tseconds\n", p->log.fp);
+		      "valid_recall@10\tvalid_f1@10\tseconds", p->log.fp);
+		fprintf(p->log.fp, "%s\n", log_extra ? log_extra : "");
 	}
 }
 
@@ -55,7 +57,10 @@ rec_progress_epoch(void *ctx, const struct rec_epoch *e)
 		put_value(p->log.fp, e->valid.precision);
 		put_value(p->log.fp, e->valid.recall);
 		put_value(p->log.fp, e->valid.f1);
-		fprintf(p->log.fp, "\t%.3f\n", e->seconds);
+		fprintf(p->log.fp, "\t%.3f", e->seconds);
+		for (int j = 0; j < e->nextra; j++)
+			put_value(p->log.fp, e->extra[j]);
+		putc('\n', p->log.fp);
 	}
 	if (p->quiet)
 		return;
@@ -152,7 +157,7 @@ rec_trainer_run(struct rec_trainer *t, const char *prog, const char *train_path,
 	train = read_ratings(train_path);
 	if (t->valid_path)
 		valid = read_ratings(t->valid_path);
-	rec_progress_open(&pr, prog, t->log_path, t->quiet, t->to.epochs);
+	rec_progress_open(&pr, prog, t->log_path, t->log_extra, t->quiet, t->to.epochs);
 	t->to.on_epoch = rec_progress_epoch;
 	t->to.ctx = &pr;
 	if (rec_train(&m, make, hp, train, valid, &t->to, &res, &err) != 0)

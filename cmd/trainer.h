@@ -49,6 +49,9 @@ struct rec_trainer {
 	struct rec_train_opts to;
 	const char *valid_path, *log_path, *out_path;
 	int quiet;
+	/* More --log columns after seconds, e.g. "\tattn_0\tattn_1": the
+	 * header of the model's epoch_extra numbers (NULL: none). */
+	const char *log_extra;
 };
 
 /* Defaults: seed 1, patience 5, epochs set by rec_trainer_check. */

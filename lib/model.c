@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "rec/agr.h"
 #include "rec/metrics.h"
 #include "rec/mf.h"
 #include "rec/model.h"
@@ -20,6 +21,7 @@ static const struct {
 } loaders[] = {
 	{ "mf", rec_mf_load },
 	{ "ncf", rec_ncf_load },
+	{ "agr", rec_agr_load },
 };
 
 int

@@ -41,6 +41,7 @@ run(struct rec_model *m, struct rec_model *best, const struct rec_ratings *train
 		e.valid = (struct rec_valid){ NAN, NAN, NAN, NAN };
 		if (valid && rec_model_validate(m, valid, &e.valid, err) != 0)
 			return -1;
+		e.nextra = m->ops->epoch_extra ? m->ops->epoch_extra(m, e.extra) : 0;
 		e.seconds = now() - t0;
 		if (!isfinite(e.loss))
 			return rec_errf(err, NULL, 0, "training diverged at epoch %d "

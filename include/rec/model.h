@@ -46,6 +46,10 @@ struct rec_model_ops {
 	            const char *const *key, const char *const *val, size_t n,
 	            struct rec_err *err);
 	void (*free)(struct rec_model *m);
+	/* May be NULL.  Numbers about the last epoch for the --log rows
+	 * (AttnGraphRec: the mean attention weight of each layer) into out
+	 * (REC_EPOCH_EXTRA); returns how many. */
+	int (*epoch_extra)(const struct rec_model *m, double *out);
 };
 
 struct rec_model {
@@ -88,12 +92,16 @@ struct rec_valid {
 	double rmse, precision, recall, f1;
 };
 
+#define REC_EPOCH_EXTRA 32
+
 struct rec_epoch {
 	int epoch;            /* 1-based, within the phase */
 	int refit;            /* 0 while fitting, 1 while refitting */
 	double loss;          /* mean training objective */
 	struct rec_valid valid;   /* all NAN without a validation set */
 	double seconds;       /* wall time of the epoch */
+	int nextra;           /* the model's epoch_extra numbers */
+	double extra[REC_EPOCH_EXTRA];
 };
 
 struct rec_train_opts {

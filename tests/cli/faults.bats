@@ -39,6 +39,8 @@ run_of() {
 	rec-score)     echo "rec-score -m m.st $2" ;;
 	rec-eval)      echo "rec-eval --per-user --test $mf/test.tsv --train $2 -r top.tsv" ;;
 	rec-genres)    echo "rec-genres --movies mv.csv --history $mf/train.tsv --overlap $2" ;;
+	rec-graph)     echo "rec-graph $2" ;;
+	rec-train-agr) echo "rec-train-agr -q --dim 2 --epochs 2 $2" ;;
 	*)             echo "no run of $1 in faults.bats" >&2; return 1 ;;
 	esac
 }
@@ -55,7 +57,7 @@ input_of() {
 
 # Programs whose output is binary (a model).
 binary() {
-	case $1 in rec-train-*) return 0 ;; esac
+	case $1 in rec-train-* | rec-graph) return 0 ;; esac
 	return 1
 }
 
@@ -87,7 +89,8 @@ binary() {
 }
 
 @test "every program that reads a file: missing file and directory" {
-	for p in rec-filter rec-split rec-info rec-train-mf rec-train-ncf rec-genres; do
+	for p in rec-filter rec-split rec-info rec-train-mf rec-train-ncf rec-genres \
+	         rec-graph rec-train-agr; do
 		args=()
 		[ "$p" = rec-split ] && args=(--tag)
 		[ "$p" = rec-genres ] && args=(--movies "$fixtures/genres/movies.csv")
@@ -99,7 +102,7 @@ binary() {
 }
 
 @test "every program: a closed standard input is an error, not empty input" {
-	for p in rec-filter rec-info rec-train-mf rec-genres; do
+	for p in rec-filter rec-info rec-train-mf rec-genres rec-graph rec-train-agr; do
 		args=
 		[ "$p" = rec-genres ] && args="--movies $fixtures/genres/movies.csv"
 		run -1 --separate-stderr bash -c "$p $args -o out.x <&-"

@@ -1,0 +1,80 @@
+/*
+ * agr.h - AttnGraphRec (DESIGN.md section 5): embeddings propagated over
+ * the user-item graph, attention over the layers, an MLP head.
+ *
+ *   E^0      = the embeddings of every user and item (nodes, k)
+ *   E^{l+1}  = A E^l                       (lightgcn, the default)
+ *            = tanh(A E^l W_l^T)           (gcn)
+ *              A = D^-1/2 A D^-1/2, the normalised graph (graph.h)
+ *   for a pair (u, i), with e_u^l the row of u in E^l:
+ *   q_u      = mean_l e_i^l,  q_i = mean_l e_u^l      (the other side)
+ *   z_u      = attn_user(e_u^0..e_u^L; q_u)          (attn.h)
+ *   z_i      = attn_item(e_i^0..e_i^L; q_i)
+ *   h        = MLP(dropout([z_u, z_i, z_u * z_i])): linear, ReLU, dropout
+ *              a layer
+ *   y        = sigmoid(w . h + b_u + b_i + mu)       on [0, 1]
+ *
+ * Trained on (r - 0.5) / 4.5 with the squared error plus an L2 penalty
+ * on each batch row's E^0 rows and biases, with Adam on every parameter
+ * (propagation makes the gradient of E^0 dense): each step propagates
+ * the whole graph anew, as LightGCN does.  Unknown users or items have
+ * zero representations and zero bias.
+ *
+ * The model file holds the graph (its CSR, renumbered to the model's
+ * users and items) next to the weights, and the propagation is redone on
+ * load: rec-score needs no other file; the file is the model's whole
+ * state rather than a cache of it (the propagated layers would be
+ * derived data, (L + 1) nodes k floats, that a reader would have to
+ * trust to match the weights); and propagating once costs milliseconds.
+ */
+#ifndef REC_AGR_H
+#define REC_AGR_H
+
+#include "rec/graph.h"
+#include "rec/model.h"
+
+#define REC_AGR_MAX_LAYERS 8   /* graph-convolution layers */
+#define REC_AGR_MAX_MLP 3      /* hidden layers of the head */
+
+enum rec_agr_conv { REC_AGR_LIGHTGCN, REC_AGR_GCN };
+
+struct rec_agr_hparams {
+	int k;                       /* embedding dimension (64) */
+	int layers;                  /* graph-convolution layers (3), 0.. */
+	enum rec_agr_conv conv;
+	int attn_dim;                /* h of the attention (32) */
+	int nmlp;                    /* hidden layers of the head (2) */
+	int mlp[REC_AGR_MAX_MLP];    /* their widths (128, 64) */
+	float lr, reg, dropout, init_sd;
+	int batch;
+	enum rec_graph_weight weight;   /* of a graph built from the ratings */
+	/* Borrowed, may be NULL: the graph to use when it is the graph of
+	 * the ratings (rec_graph_match); otherwise (the refit on train +
+	 * valid) a graph is built from the ratings with its weighting. */
+	const struct rec_graph *graph;
+};
+#define REC_AGR_DEFAULTS { 64, 3, REC_AGR_LIGHTGCN, 32, 2, { 128, 64, 0 }, \
+	3e-3f, 1e-3f, 0.5f, 0.1f, 1024, REC_GRAPH_BINARY, NULL }
+
+/* "lightgcn" or "gcn"; parse: 0, or -1 for another name. */
+const char *rec_agr_conv_name(enum rec_agr_conv c);
+int rec_agr_conv_parse(enum rec_agr_conv *c, const char *s);
+
+/* A new model for the users and items of r (rec_model_make_fn). */
+struct rec_model *rec_agr_make(const void *hp, const struct rec_ratings *r,
+                               uint64_t seed, struct rec_err *err);
+
+/* Load a model from a checked safetensors file. */
+int rec_agr_load(struct rec_model **out, const struct rec_st *st,
+                 struct rec_err *err);
+
+/* For the gradient check: the parameter slab, and the objective of one
+ * batch, the rows of r (mean squared error on [0, 1] plus the L2 term,
+ * dropout off, after a fresh propagation), whose gradient it leaves in
+ * the slab's g.  r must fit in one batch and hold only users and items
+ * m knows (else -1). */
+struct rec_params *rec_agr_params(struct rec_model *m);
+int rec_agr_objective(struct rec_model *m, const struct rec_ratings *r,
+                      double *loss);
+
+#endif

@@ -1,0 +1,899 @@
+/*
+ * agr.c - AttnGraphRec (see agr.h).
+ *
+ * The parameters are one slab (params.h), all updated densely each step.
+ * The layers of the propagation, E^0 .. E^L for every node, and their
+ * gradients live in buffers made once, as do the activations of one
+ * batch: nothing is allocated in the training loop.  The propagated
+ * layers are a cache of the weights: "fresh" says whether they are
+ * those of the current weights, and predicting propagates first when
+ * they are not.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "rec/agr.h"
+#include "rec/attn.h"
+#include "rec/batch.h"
+#include "rec/layer.h"
+#include "rec/params.h"
+
+#define M REC_AGR_MAX_MLP
+#define NL (REC_AGR_MAX_LAYERS + 1)
+
+/* The activations of one batch of up to cap rows, and their gradients;
+ * side 0 is the user's, side 1 the item's. */
+struct work {
+	int cap;
+	int32_t *u, *i;                /* (n) model indices; -1 unknown */
+	float *e[2], *d_e[2];          /* (n, nl, k) the layers of each side */
+	float *q[2], *d_q[2];          /* (n, k) each side's query */
+	float *t[2];                   /* (n, nl, h) attention's tanh */
+	float *alpha[2];               /* (n, nl) attention weights */
+	float *z[2], *d_z[2];          /* (n, k) attended representations */
+	float *d_t, *qq, *d_qq;        /* scratch: (n, nl, h), (n, h), (n, h) */
+	float *x[M + 1], *d_x[M + 1];  /* x[0] (n, 3k) MLP input; x[l + 1] after layer l */
+	float *mask_in;                /* (n, 3k) x[0]'s dropout mask */
+	float *a[M], *d_a[M], *mask[M];   /* (n, width) after ReLU; dropout masks */
+	float *out, *y, *target, *d_out, *d_y;   /* (n) */
+	int dropped;
+};
+
+struct agr {
+	struct rec_model base;         /* first: a struct agr is a struct rec_model */
+	struct rec_agr_hparams h;      /* graph is NULL after make */
+	struct rec_graph *g;           /* owned, in the model's numbering */
+	struct rec_params p;
+	size_t oE, obu, obi;           /* E^0: user then item rows, (nodes, k) */
+	size_t oC[REC_AGR_MAX_LAYERS]; /* gcn: (k, k) a layer */
+	size_t oAW[2], oAQ[2], oAb[2], oAv[2];   /* attention of each side */
+	size_t oW[M], oB[M], oOut, omu;
+	int nu, ni, nodes, nl, width[M + 1];
+	struct rec_adam adam;
+	float *E, *dE;                 /* (nl, nodes, k) layers and gradients */
+	float *Y, *dY;                 /* gcn: (L, nodes, k) A E^l; (nodes, k) scratch */
+	int fresh;                     /* E is the propagation of the weights */
+	struct work w;
+	struct rec_batches b;
+	double attn_sum[2][NL];        /* sum of attention weights this epoch */
+	double attn_rows;
+	float *arena;                  /* every float buffer above */
+	int32_t *iarena;
+};
+
+static const struct rec_model_ops agr_ops;
+
+const char *
+rec_agr_conv_name(enum rec_agr_conv c)
+{
+	return c == REC_AGR_GCN ? "gcn" : "lightgcn";
+}
+
+int
+rec_agr_conv_parse(enum rec_agr_conv *c, const char *s)
+{
+	if (strcmp(s, "lightgcn") == 0)
+		*c = REC_AGR_LIGHTGCN;
+	else if (strcmp(s, "gcn") == 0)
+		*c = REC_AGR_GCN;
+	else
+		return -1;
+	return 0;
+}
+
+/* ---- memory ---- */
+
+/* The float buffers as (pointer, rows, cols) entries, carved from one
+ * arena. */
+struct carve {
+	float **at;
+	size_t rows, cols;
+};
+
+static int
+carve_all(struct agr *m, int cap, struct rec_err *err)
+{
+	struct work *w = &m->w;
+	const size_t n = (size_t)cap, k = (size_t)m->h.k, h = (size_t)m->h.attn_dim;
+	const size_t nl = (size_t)m->nl, nodes = (size_t)m->nodes;
+	struct carve c[64];
+	size_t nc = 0, total = 0, off = 0;
+
+#define ADD(p, r, cl) (c[nc++] = (struct carve){ &(p), (r), (cl) })
+	for (int s = 0; s < 2; s++) {
+		ADD(w->e[s], n * nl, k);
+		ADD(w->d_e[s], n * nl, k);
+		ADD(w->q[s], n, k);
+		ADD(w->d_q[s], n, k);
+		ADD(w->t[s], n * nl, h);
+		ADD(w->alpha[s], n, nl);
+		ADD(w->z[s], n, k);
+		ADD(w->d_z[s], n, k);
+	}
+	ADD(w->d_t, n * nl, h);
+	ADD(w->mask_in, n, 3 * k);
+	ADD(w->qq, n, h);
+	ADD(w->d_qq, n, h);
+	for (int l = 0; l <= m->h.nmlp; l++) {
+		ADD(w->x[l], n, (size_t)m->width[l]);
+		ADD(w->d_x[l], n, (size_t)m->width[l]);
+	}
+	for (int l = 0; l < m->h.nmlp; l++) {
+		ADD(w->a[l], n, (size_t)m->width[l + 1]);
+		ADD(w->d_a[l], n, (size_t)m->width[l + 1]);
+		ADD(w->mask[l], n, (size_t)m->width[l + 1]);
+	}
+	ADD(w->out, n, 1);
+	ADD(w->y, n, 1);
+	ADD(w->target, n, 1);
+	ADD(w->d_out, n, 1);
+	ADD(w->d_y, n, 1);
+	ADD(m->E, nl * nodes, k);
+	ADD(m->dE, nl * nodes, k);
+	if (m->h.conv == REC_AGR_GCN) {
+		ADD(m->Y, nl * nodes, k);
+		ADD(m->dY, nodes, k);
+	}
+#undef ADD
+	for (size_t j = 0; j < nc; j++) {
+		size_t len;
+		if (!rec_mul_ok(c[j].rows, c[j].cols, &len) || total + len < total)
+			return rec_errf(err, NULL, 0, "the model is too large");
+		total += len;
+	}
+	w->cap = cap;
+	if (!(m->arena = rec_malloc_array(total ? total : 1, sizeof(float))) ||
+	    !(m->iarena = rec_malloc_array(2 * n, sizeof(int32_t))))
+		return rec_erroom(err, NULL);
+	for (size_t j = 0; j < nc; j++) {
+		*c[j].at = m->arena + off;
+		off += c[j].rows * c[j].cols;
+	}
+	w->u = m->iarena;
+	w->i = m->iarena + n;
+	return 0;
+}
+
+static void
+agr_free(struct rec_model *base)
+{
+	struct agr *m = (struct agr *)base;
+
+	rec_params_free(&m->p);
+	rec_idmap_clear(&m->base.users);
+	rec_idmap_clear(&m->base.items);
+	rec_graph_free(m->g);
+	rec_free(m->arena);
+	rec_free(m->iarena);
+	rec_batches_free(&m->b);
+	rec_free(m);
+}
+
+/* A model over graph g (owned from now on), zero weights. */
+static struct agr *
+agr_alloc(const struct rec_agr_hparams *h, struct rec_graph *g,
+          struct rec_err *err)
+{
+	struct agr *m = rec_calloc(1, sizeof *m);
+	struct rec_params *p;
+	const char *side[2] = { "user", "item" };
+	char name[32];
+	int k = h->k, a = h->attn_dim;
+
+	if (!m) {
+		rec_graph_free(g);
+		rec_erroom(err, NULL);
+		return NULL;
+	}
+	m->base.ops = &agr_ops;
+	m->h = *h;
+	m->h.graph = NULL;
+	m->g = g;
+	if (g->nodes > INT32_MAX) {
+		rec_errf(err, NULL, 0, "too many users and items");
+		goto fail;
+	}
+	m->nu = (int)g->nu;
+	m->ni = (int)g->ni;
+	m->nodes = (int)g->nodes;
+	m->nl = h->layers + 1;
+	m->width[0] = 3 * k;
+	for (int l = 0; l < h->nmlp; l++)
+		m->width[l + 1] = h->mlp[l];
+	m->adam = (struct rec_adam)REC_ADAM_DEFAULTS;
+	m->adam.lr = h->lr;
+	p = &m->p;
+	if (rec_params_add(p, "user_emb", 2, m->nu, k, &m->oE, err) ||
+	    rec_params_add(p, "item_emb", 2, m->ni, k, &(size_t){ 0 }, err) ||
+	    rec_params_add(p, "user_bias", 1, m->nu, 1, &m->obu, err) ||
+	    rec_params_add(p, "item_bias", 1, m->ni, 1, &m->obi, err))
+		goto fail;
+	for (int l = 0; h->conv == REC_AGR_GCN && l < h->layers; l++) {
+		snprintf(name, sizeof name, "conv.%d.w", l);
+		if (rec_params_add(p, name, 2, k, k, &m->oC[l], err))
+			goto fail;
+	}
+	for (int s = 0; s < 2; s++) {
+		snprintf(name, sizeof name, "attn.%s.w", side[s]);
+		if (rec_params_add(p, name, 2, a, k, &m->oAW[s], err))
+			goto fail;
+		snprintf(name, sizeof name, "attn.%s.q", side[s]);
+		if (rec_params_add(p, name, 2, a, k, &m->oAQ[s], err))
+			goto fail;
+		snprintf(name, sizeof name, "attn.%s.b", side[s]);
+		if (rec_params_add(p, name, 1, a, 1, &m->oAb[s], err))
+			goto fail;
+		snprintf(name, sizeof name, "attn.%s.v", side[s]);
+		if (rec_params_add(p, name, 1, a, 1, &m->oAv[s], err))
+			goto fail;
+	}
+	for (int l = 0; l < h->nmlp; l++) {
+		snprintf(name, sizeof name, "mlp.%d.w", l);
+		if (rec_params_add(p, name, 2, m->width[l + 1], m->width[l], &m->oW[l], err))
+			goto fail;
+		snprintf(name, sizeof name, "mlp.%d.b", l);
+		if (rec_params_add(p, name, 1, m->width[l + 1], 1, &m->oB[l], err))
+			goto fail;
+	}
+	if (rec_params_add(p, "out.w", 2, 1, m->width[h->nmlp], &m->oOut, err) ||
+	    rec_params_add(p, "global_bias", 0, 1, 1, &m->omu, err) ||
+	    rec_params_alloc(p, err) ||
+	    carve_all(m, h->batch, err) != 0)
+		goto fail;
+	return m;
+fail:
+	if (err && !err->msg[0])
+		rec_erroom(err, NULL);
+	agr_free(&m->base);
+	return NULL;
+}
+
+/* ---- propagation ---- */
+
+/* E^0 .. E^L of the current weights, unless they are there already. */
+static void
+propagate(struct agr *m)
+{
+	const struct rec_graph *g = m->g;
+	const size_t layer = (size_t)m->nodes * m->h.k;
+	const int k = m->h.k;
+
+	if (m->fresh)
+		return;
+	memcpy(m->E, m->p.w + m->oE, layer * sizeof(float));
+	for (int l = 0; l < m->h.layers; l++) {
+		float *in = m->E + l * layer, *next = m->E + (l + 1) * layer;
+		if (m->h.conv == REC_AGR_LIGHTGCN) {
+			rec_spmm_forward(next, g->indptr, g->indices, g->values, in,
+			                 g->nodes, k);
+			continue;
+		}
+		float *y = m->Y + l * layer;
+		rec_spmm_forward(y, g->indptr, g->indices, g->values, in, g->nodes, k);
+		rec_linear_forward(next, y, m->p.w + m->oC[l], NULL, m->nodes, k, k);
+		for (size_t j = 0; j < layer; j++)
+			next[j] = tanhf(next[j]);
+	}
+	m->fresh = 1;
+}
+
+/* The gradient of E^0 into the slab from the gradients of each layer in
+ * dE (which this overwrites): back through the layers, last first. */
+static void
+propagate_backward(struct agr *m)
+{
+	const struct rec_graph *g = m->g;
+	const size_t layer = (size_t)m->nodes * m->h.k;
+	const int k = m->h.k;
+	float *G = m->p.g + m->oE;
+
+	for (int l = m->h.layers - 1; l >= 0; l--) {
+		float *d_in = m->dE + l * layer, *d_next = m->dE + (l + 1) * layer;
+		if (m->h.conv == REC_AGR_LIGHTGCN) {
+			rec_spmm_backward(d_in, d_next, g->indptr, g->indices, g->values,
+			                  g->nodes, k);
+			continue;
+		}
+		const float *next = m->E + (l + 1) * layer;
+		for (size_t j = 0; j < layer; j++)   /* through tanh, in place */
+			d_next[j] *= 1 - next[j] * next[j];
+		memset(m->dY, 0, layer * sizeof(float));
+		rec_linear_backward(m->dY, m->p.g + m->oC[l], NULL, d_next,
+		                    m->Y + l * layer, m->p.w + m->oC[l], m->nodes, k, k);
+		rec_spmm_backward(d_in, m->dY, g->indptr, g->indices, g->values,
+		                  g->nodes, k);
+	}
+	for (size_t j = 0; j < layer; j++)
+		G[j] += m->dE[j];
+}
+
+/* ---- the network ---- */
+
+/* Gather the layers of the n pairs of w from E (unknown: zeros), and
+ * each side's query, the mean of the other side's layers. */
+static void
+gather(const struct agr *m, struct work *w, int n)
+{
+	const size_t k = (size_t)m->h.k, nl = (size_t)m->nl;
+	const size_t layer = (size_t)m->nodes * k;
+
+	for (int j = 0; j < n; j++) {
+		const int32_t node[2] = { w->u[j], w->i[j] < 0 ? -1 : m->nu + w->i[j] };
+		for (int s = 0; s < 2; s++) {
+			float *e = w->e[s] + (size_t)j * nl * k;
+			float *q = w->q[1 - s] + (size_t)j * k;
+			if (node[s] < 0) {
+				memset(e, 0, nl * k * sizeof(float));
+				memset(q, 0, k * sizeof(float));
+				continue;
+			}
+			for (size_t l = 0; l < nl; l++)
+				memcpy(e + l * k, m->E + l * layer + (size_t)node[s] * k,
+				       k * sizeof(float));
+			memcpy(q, e, k * sizeof(float));
+			for (size_t l = 1; l < nl; l++)
+				for (size_t c = 0; c < k; c++)
+					q[c] += e[l * k + c];
+			for (size_t c = 0; c < k; c++)
+				q[c] /= (float)nl;
+		}
+	}
+}
+
+/* y = the network's output on [0, 1] for the n rows of w, from the
+ * propagated layers; with rng, in training (dropout on). */
+static void
+forward(const struct agr *m, struct work *w, int n, struct rec_rng *rng)
+{
+	const float *P = m->p.w;
+	const int k = m->h.k, nm = m->h.nmlp, last = m->width[nm];
+	const float drop = m->h.dropout;
+
+	gather(m, w, n);
+	for (int s = 0; s < 2; s++)
+		rec_attn_forward(w->z[s], w->alpha[s], w->t[s], w->e[s], w->q[s],
+		                 P + m->oAW[s], P + m->oAQ[s], P + m->oAb[s],
+		                 P + m->oAv[s], w->qq, n, m->nl, k, m->h.attn_dim);
+	for (int j = 0; j < n; j++) {
+		const float *zu = w->z[0] + (size_t)j * k, *zi = w->z[1] + (size_t)j * k;
+		float *x = w->x[0] + (size_t)j * 3 * k;
+		for (int c = 0; c < k; c++) {
+			x[c] = zu[c];
+			x[k + c] = zi[c];
+			x[2 * k + c] = zu[c] * zi[c];
+		}
+	}
+	w->dropped = rng && drop > 0;
+	if (w->dropped) {
+		rec_dropout_mask(w->mask_in, rng, drop, n, 3 * k);
+		rec_dropout_forward(w->x[0], w->x[0], w->mask_in, n, 3 * k);
+	}
+	for (int l = 0; l < nm; l++) {
+		int in = m->width[l], out = m->width[l + 1];
+		rec_linear_forward(w->a[l], w->x[l], P + m->oW[l], P + m->oB[l], n, in, out);
+		rec_relu_forward(w->a[l], w->a[l], n, out);
+		if (w->dropped) {
+			rec_dropout_mask(w->mask[l], rng, drop, n, out);
+			rec_dropout_forward(w->x[l + 1], w->a[l], w->mask[l], n, out);
+		} else {
+			memcpy(w->x[l + 1], w->a[l], (size_t)n * out * sizeof(float));
+		}
+	}
+	rec_linear_forward(w->out, w->x[nm], P + m->oOut, NULL, n, last, 1);
+	for (int j = 0; j < n; j++) {
+		w->out[j] += P[m->omu];
+		if (w->u[j] >= 0)
+			w->out[j] += P[m->obu + w->u[j]];
+		if (w->i[j] >= 0)
+			w->out[j] += P[m->obi + w->i[j]];
+	}
+	rec_sigmoid_forward(w->y, w->out, n, 1);
+}
+
+/* Gradients of the batch's mean squared error (plus the L2 term) into
+ * m->p.g, through the propagation; returns the batch's summed
+ * objective. */
+static double
+backward(struct agr *m, struct work *w, int n)
+{
+	const float *P = m->p.w;
+	float *G = m->p.g;
+	const int k = m->h.k, nm = m->h.nmlp, last = m->width[nm];
+	const size_t nl = (size_t)m->nl, layer = (size_t)m->nodes * k;
+	const float rs = 2.0f * m->h.reg / (float)n;
+	double total;
+
+	total = rec_mse_forward(w->d_y, w->y, w->target, n) * n;
+	memset(w->d_out, 0, (size_t)n * sizeof(float));
+	rec_sigmoid_backward(w->d_out, w->d_y, w->y, n, 1);
+	for (int j = 0; j < n; j++) {
+		G[m->omu] += w->d_out[j];
+		G[m->obu + w->u[j]] += w->d_out[j];
+		G[m->obi + w->i[j]] += w->d_out[j];
+	}
+	memset(w->d_x[nm], 0, (size_t)n * last * sizeof(float));
+	rec_linear_backward(w->d_x[nm], G + m->oOut, NULL, w->d_out, w->x[nm],
+	                    P + m->oOut, n, last, 1);
+	for (int l = nm - 1; l >= 0; l--) {
+		int in = m->width[l], out = m->width[l + 1];
+		memset(w->d_a[l], 0, (size_t)n * out * sizeof(float));
+		if (w->dropped)   /* back through the dropout mask, in place */
+			rec_mul_forward(w->d_x[l + 1], w->d_x[l + 1], w->mask[l], n, out);
+		rec_relu_backward(w->d_a[l], w->d_x[l + 1], w->a[l], n, out);
+		memset(w->d_x[l], 0, (size_t)n * in * sizeof(float));
+		rec_linear_backward(w->d_x[l], G + m->oW[l], G + m->oB[l], w->d_a[l],
+		                    w->x[l], P + m->oW[l], n, in, out);
+	}
+	/* [z_u, z_i, z_u * z_i], after dropout */
+	if (w->dropped)
+		rec_mul_forward(w->d_x[0], w->d_x[0], w->mask_in, n, 3 * k);
+	for (int j = 0; j < n; j++) {
+		const float *zu = w->z[0] + (size_t)j * k, *zi = w->z[1] + (size_t)j * k;
+		const float *g = w->d_x[0] + (size_t)j * 3 * k;
+		float *gu = w->d_z[0] + (size_t)j * k, *gi = w->d_z[1] + (size_t)j * k;
+		for (int c = 0; c < k; c++) {
+			gu[c] = g[c] + g[2 * k + c] * zi[c];
+			gi[c] = g[k + c] + g[2 * k + c] * zu[c];
+		}
+	}
+	for (int s = 0; s < 2; s++) {
+		memset(w->d_e[s], 0, (size_t)n * nl * k * sizeof(float));
+		memset(w->d_q[s], 0, (size_t)n * k * sizeof(float));
+	}
+	for (int s = 0; s < 2; s++)
+		rec_attn_backward(w->d_e[s], w->d_q[s], G + m->oAW[s], G + m->oAQ[s],
+		                  G + m->oAb[s], G + m->oAv[s], w->d_z[s], w->e[s],
+		                  w->q[s], w->alpha[s], w->t[s], P + m->oAW[s],
+		                  P + m->oAQ[s], P + m->oAv[s], w->d_t, w->d_qq, n,
+		                  m->nl, k, m->h.attn_dim);
+	/* into the layers: each side's own, and its share of the other
+	 * side's query (the mean) */
+	memset(m->dE, 0, nl * layer * sizeof(float));
+	for (int j = 0; j < n; j++) {
+		const size_t node[2] = { (size_t)w->u[j], (size_t)(m->nu + w->i[j]) };
+		for (int s = 0; s < 2; s++) {
+			const float *ge = w->d_e[s] + (size_t)j * nl * k;
+			const float *gq = w->d_q[1 - s] + (size_t)j * k;
+			for (size_t l = 0; l < nl; l++) {
+				float *d = m->dE + l * layer + node[s] * k;
+				for (int c = 0; c < k; c++)
+					d[c] += ge[l * k + c] + gq[c] / (float)nl;
+			}
+		}
+	}
+	propagate_backward(m);
+	/* L2 on each row's E^0 rows and biases, as often as the row occurs */
+	for (int j = 0; j < n; j++) {
+		size_t u = (size_t)w->u[j], i = (size_t)w->i[j];
+		const size_t offs[2] = { m->oE + u * k, m->oE + ((size_t)m->nu + i) * k };
+		double norm = 0;
+		for (int t = 0; t < 2; t++)
+			for (int c = 0; c < k; c++) {
+				float v = P[offs[t] + c];
+				G[offs[t] + c] += rs * v;
+				norm += (double)v * v;
+			}
+		G[m->obu + u] += rs * P[m->obu + u];
+		G[m->obi + i] += rs * P[m->obi + i];
+		norm += (double)P[m->obu + u] * P[m->obu + u] +
+		        (double)P[m->obi + i] * P[m->obi + i];
+		total += m->h.reg * norm;
+	}
+	return total;
+}
+
+/* ---- training ---- */
+
+static int
+agr_epoch(struct rec_model *base, const struct rec_ratings *r,
+          struct rec_rng *rng, double *loss, struct rec_err *err)
+{
+	struct agr *m = (struct agr *)base;
+	struct work *w = &m->w;
+	const int batch = m->h.batch;
+	double total = 0;
+
+	if (rec_batches_epoch(&m->b, r->n, rng, err) != 0)
+		return -1;
+	memset(m->attn_sum, 0, sizeof m->attn_sum);
+	m->attn_rows = 0;
+	for (size_t beg = 0; beg < r->n; beg += (size_t)batch) {
+		int n = (int)(r->n - beg < (size_t)batch ? r->n - beg : (size_t)batch);
+
+		for (int j = 0; j < n; j++) {
+			uint32_t row = m->b.order[beg + (size_t)j];
+			w->u[j] = r->user[row];
+			w->i[j] = r->item[row];
+			w->target[j] = rec_to_unit(r->rating[row]);
+		}
+		propagate(m);
+		forward(m, w, n, rng);
+		for (int s = 0; s < 2; s++)
+			for (int j = 0; j < n; j++)
+				for (int l = 0; l < m->nl; l++)
+					m->attn_sum[s][l] += w->alpha[s][(size_t)j * m->nl + l];
+		m->attn_rows += n;
+		total += backward(m, w, n);
+		rec_adam_step(&m->p, &m->adam);
+		memset(m->p.g, 0, m->p.n * sizeof(float));
+		m->fresh = 0;
+	}
+	*loss = total / (double)r->n;
+	return 0;
+}
+
+/* The mean attention weight of each layer over the last epoch's training
+ * pairs: the user side's layers 0..L, then the item side's. */
+static int
+agr_epoch_extra(const struct rec_model *base, double *out)
+{
+	const struct agr *m = (const struct agr *)base;
+
+	for (int s = 0; s < 2; s++)
+		for (int l = 0; l < m->nl; l++)
+			out[s * m->nl + l] = m->attn_rows > 0 ?
+				m->attn_sum[s][l] / m->attn_rows : NAN;
+	return 2 * m->nl;
+}
+
+struct rec_params *
+rec_agr_params(struct rec_model *base)
+{
+	return &((struct agr *)base)->p;
+}
+
+int
+rec_agr_objective(struct rec_model *base, const struct rec_ratings *r,
+                  double *loss)
+{
+	struct agr *m = (struct agr *)base;
+	struct work *w = &m->w;
+
+	if (r->n == 0 || r->n > (size_t)w->cap)
+		return -1;
+	memset(m->p.g, 0, m->p.n * sizeof(float));
+	for (size_t j = 0; j < r->n; j++) {
+		w->u[j] = rec_idmap_find(&m->base.users, r->users.ids[r->user[j]]);
+		w->i[j] = rec_idmap_find(&m->base.items, r->items.ids[r->item[j]]);
+		w->target[j] = rec_to_unit(r->rating[j]);
+		if (w->u[j] < 0 || w->i[j] < 0)
+			return -1;
+	}
+	m->fresh = 0;
+	propagate(m);
+	forward(m, w, (int)r->n, NULL);
+	*loss = backward(m, w, (int)r->n) / (double)r->n;
+	return 0;
+}
+
+/* ---- using the model ---- */
+
+static void
+agr_predict(const struct rec_model *base, const int32_t *user,
+            const int32_t *item, size_t n, float *out)
+{
+	/* The propagated layers and the work buffers are caches and
+	 * scratch, not state: predicting changes nothing a caller can see
+	 * (and is not thread-safe). */
+	struct agr *m = (struct agr *)base;
+	struct work *w = &m->w;
+
+	propagate(m);
+	for (size_t beg = 0; beg < n; beg += (size_t)w->cap) {
+		int len = (int)(n - beg < (size_t)w->cap ? n - beg : (size_t)w->cap);
+		memcpy(w->u, user + beg, (size_t)len * sizeof *w->u);
+		memcpy(w->i, item + beg, (size_t)len * sizeof *w->i);
+		forward(m, w, len, NULL);
+		for (int j = 0; j < len; j++)
+			out[beg + (size_t)j] = rec_to_stars(w->y[j]);
+	}
+}
+
+/* No shortcut here: the predicted rating of every item. */
+static int
+agr_rank_scores(const struct rec_model *base, const int32_t *user, size_t n,
+                float *out, struct rec_err *err)
+{
+	const struct agr *m = (const struct agr *)base;
+	int32_t *us = rec_malloc_array((size_t)m->ni, sizeof *us);
+	int32_t *is = rec_malloc_array((size_t)m->ni, sizeof *is);
+
+	if (!us || !is) {
+		rec_free(us);
+		rec_free(is);
+		return rec_erroom(err, NULL);
+	}
+	for (int i = 0; i < m->ni; i++)
+		is[i] = i;
+	for (size_t j = 0; j < n; j++) {
+		for (int i = 0; i < m->ni; i++)
+			us[i] = user[j];
+		agr_predict(base, us, is, (size_t)m->ni, out + j * (size_t)m->ni);
+	}
+	rec_free(us);
+	rec_free(is);
+	return 0;
+}
+
+static void
+agr_copy_weights(struct rec_model *dst, const struct rec_model *src)
+{
+	rec_params_copy_weights(&((struct agr *)dst)->p, &((const struct agr *)src)->p);
+	((struct agr *)dst)->fresh = 0;
+}
+
+/* ---- creating, saving, loading ---- */
+
+/* U(-a, a) */
+static void
+init_uniform(float *v, size_t n, float a, struct rec_rng *rng)
+{
+	for (size_t j = 0; j < n; j++)
+		v[j] = a * (2.0f * rec_rng_uniform(rng) - 1.0f);
+}
+
+/* The graph the model of r uses (see rec_agr_hparams.graph). */
+static struct rec_graph *
+graph_for(const struct rec_agr_hparams *h, const struct rec_ratings *r,
+          struct rec_err *err)
+{
+	struct rec_graph *g = NULL;
+
+	if (h->graph && rec_graph_match(&g, h->graph, r, NULL, err) == 0)
+		return g;
+	if (h->graph && strcmp(err->msg, "out of memory") == 0)
+		return NULL;
+	err->msg[0] = '\0';
+	if (rec_graph_build(&g, r, h->graph ? h->graph->weight : h->weight, err) != 0)
+		return NULL;
+	return g;
+}
+
+struct rec_model *
+rec_agr_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
+             struct rec_err *err)
+{
+	const struct rec_agr_hparams *h = hp;
+	struct rec_err scratch = { 0 };
+	struct rec_graph *g;
+	struct rec_rng rng;
+	struct agr *m;
+	float *P;
+	const int k = h->k, a = h->attn_dim;
+
+	if (!err)
+		err = &scratch;
+	err->msg[0] = '\0';
+	if (r->n == 0) {
+		rec_errf(err, NULL, 0, "no ratings to train on");
+		return NULL;
+	}
+	if (!(g = graph_for(h, r, err)) || !(m = agr_alloc(h, g, err)))
+		return NULL;
+	if (rec_model_init_maps(&m->base, r, err) != 0 ||
+	    rec_batches_init(&m->b, m->nu, m->ni, h->batch, err) != 0) {
+		if (!err->msg[0])
+			rec_erroom(err, NULL);
+		agr_free(&m->base);
+		return NULL;
+	}
+	P = m->p.w;
+	rec_rng_seed(&rng, seed);
+	for (size_t j = 0; j < (size_t)m->nodes * k; j++)
+		P[m->oE + j] = h->init_sd * rec_rng_normal(&rng);
+	for (int l = 0; h->conv == REC_AGR_GCN && l < h->layers; l++)   /* Glorot */
+		init_uniform(P + m->oC[l], (size_t)k * k, sqrtf(3.0f / (float)k), &rng);
+	for (int s = 0; s < 2; s++) {
+		init_uniform(P + m->oAW[s], (size_t)a * k, 1 / sqrtf((float)k), &rng);
+		init_uniform(P + m->oAQ[s], (size_t)a * k, 1 / sqrtf((float)k), &rng);
+		init_uniform(P + m->oAv[s], (size_t)a, 1 / sqrtf((float)a), &rng);
+	}
+	for (int l = 0; l < h->nmlp; l++) {
+		float b = 1 / sqrtf((float)m->width[l]);
+		init_uniform(P + m->oW[l], (size_t)m->width[l + 1] * m->width[l], b, &rng);
+		init_uniform(P + m->oB[l], (size_t)m->width[l + 1], b, &rng);
+	}
+	init_uniform(P + m->oOut, (size_t)m->width[h->nmlp],
+	             1 / sqrtf((float)m->width[h->nmlp]), &rng);
+	P[m->omu] = rec_model_mean_logit(r);
+	return &m->base;
+}
+
+static int
+agr_save(const struct rec_model *base, FILE *fp, const char *file,
+         const char *const *xkey, const char *const *xval, size_t nx,
+         struct rec_err *err)
+{
+	const struct agr *m = (const struct agr *)base;
+	struct rec_tensor t[5 + REC_MAX_PARAMS];
+	enum { NMETA = 13, MAXX = 16 };
+	const char *key[NMETA + MAXX] = { "format", "model", "k", "layers", "conv",
+		"attn_dim", "mlp", "weight", "lr", "reg", "dropout", "init_sd",
+		"batch" };
+	const char *val[NMETA + MAXX];
+	const struct rec_graph *g = m->g;
+	char num[9][32];
+	size_t len = 0;
+
+	if (nx > MAXX)
+		return rec_errf(err, file, 0, "too much metadata");
+	snprintf(num[0], sizeof num[0], "%d", m->h.k);
+	snprintf(num[1], sizeof num[1], "%d", m->h.layers);
+	snprintf(num[2], sizeof num[2], "%d", m->h.attn_dim);
+	num[3][0] = '\0';
+	for (int l = 0; l < m->h.nmlp; l++)
+		len += (size_t)snprintf(num[3] + len, sizeof num[3] - len, "%s%d",
+		                        l ? "," : "", m->h.mlp[l]);
+	snprintf(num[4], sizeof num[4], "%g", (double)m->h.lr);
+	snprintf(num[5], sizeof num[5], "%g", (double)m->h.reg);
+	snprintf(num[6], sizeof num[6], "%g", (double)m->h.dropout);
+	snprintf(num[7], sizeof num[7], "%g", (double)m->h.init_sd);
+	snprintf(num[8], sizeof num[8], "%d", m->h.batch);
+	val[0] = REC_MODEL_FORMAT;
+	val[1] = "agr";
+	val[2] = num[0];
+	val[3] = num[1];
+	val[4] = rec_agr_conv_name(m->h.conv);
+	val[5] = num[2];
+	val[6] = num[3];
+	val[7] = rec_graph_weight_name(g->weight);
+	for (int j = 0; j < 5; j++)
+		val[8 + j] = num[4 + j];
+	for (size_t j = 0; j < nx; j++) {
+		key[NMETA + j] = xkey[j];
+		val[NMETA + j] = xval[j];
+	}
+	rec_model_map_tensors(base, t);
+	{
+		static const char *const names[3] = { "graph.indptr", "graph.indices",
+		                                      "graph.values" };
+		const void *data[3] = { g->indptr, g->indices, g->values };
+		const int64_t n[3] = { g->nodes + 1, g->nnz, g->nnz };
+		for (int j = 0; j < 3; j++) {
+			struct rec_tensor *x = &t[2 + j];
+			memset(x, 0, sizeof *x);
+			snprintf(x->name, sizeof x->name, "%s", names[j]);
+			x->dtype = j == 2 ? REC_F32 : REC_I64;
+			x->ndim = 1;
+			x->shape[0] = n[j];
+			x->data = (void *)data[j];
+			x->nbytes = (size_t)n[j] * rec_st_dtype_size(x->dtype);
+		}
+	}
+	rec_params_tensors(&m->p, t + 5);
+	return rec_st_write(fp, file, t, 5 + (size_t)m->p.nt, key, val, NMETA + nx, err);
+}
+
+/* "128,64" into h->mlp. */
+static int
+parse_mlp(struct rec_agr_hparams *h, const char *s, const char *file,
+          struct rec_err *err)
+{
+	const char *p = s;
+	uint64_t v;
+
+	h->nmlp = 0;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		if (h->nmlp == M || rec_parse_u64(p, n, 4096, &v) != 0 || v == 0)
+			return rec_errf(err, file, 0, "metadata 'mlp' = '%.40s' is not "
+			                "1 to %d widths in [1, 4096]", s, M);
+		h->mlp[h->nmlp++] = (int)v;
+		if (!comma)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+/* The graph stored in st, for nu users and ni items, checked. */
+static int
+load_graph(struct rec_graph **out, const struct rec_st *st, int64_t nu,
+           int64_t ni, enum rec_graph_weight weight, struct rec_err *err)
+{
+	const struct rec_tensor *ip, *ix, *vals;
+	int64_t shape[1] = { nu + ni + 1 };
+	struct rec_graph *g;
+
+	*out = NULL;
+	if (rec_st_tensor(&ip, st, "graph.indptr", REC_I64, 1, shape, err) != 0 ||
+	    rec_st_tensor(&ix, st, "graph.indices", REC_I64, 1, NULL, err) != 0)
+		return -1;
+	shape[0] = ix->shape[0];
+	if (rec_st_tensor(&vals, st, "graph.values", REC_F32, 1, shape, err) != 0 ||
+	    rec_graph_check(nu, ni, ip->data, ix->data, vals->data, ix->shape[0],
+	                    st->name, err) != 0)
+		return -1;
+	if (!(g = rec_calloc(1, sizeof *g)) ||
+	    !(g->indptr = rec_malloc(ip->nbytes)) ||
+	    !(g->indices = rec_malloc(ix->nbytes ? ix->nbytes : 1)) ||
+	    !(g->values = rec_malloc(vals->nbytes ? vals->nbytes : 1))) {
+		rec_graph_free(g);
+		return rec_erroom(err, st->name);
+	}
+	g->weight = weight;
+	g->nu = nu;
+	g->ni = ni;
+	g->nodes = nu + ni;
+	g->nnz = ix->shape[0];
+	memcpy(g->indptr, ip->data, ip->nbytes);
+	memcpy(g->indices, ix->data, ix->nbytes);
+	memcpy(g->values, vals->data, vals->nbytes);
+	*out = g;
+	return 0;
+}
+
+int
+rec_agr_load(struct rec_model **out, const struct rec_st *st, struct rec_err *err)
+{
+	static const char *const graph_tensors[] = { "graph.indptr", "graph.indices",
+	                                             "graph.values", NULL };
+	struct rec_agr_hparams h = REC_AGR_DEFAULTS;
+	const struct rec_tensor *uids, *iids;
+	struct rec_graph *g;
+	const char *s;
+	long k, layers, adim, batch;
+	struct agr *m;
+
+	*out = NULL;
+	if (rec_model_meta_real(&h.lr, st, "lr", 0, 100, err) != 0 ||
+	    rec_model_meta_real(&h.reg, st, "reg", 0, 100, err) != 0 ||
+	    rec_model_meta_real(&h.dropout, st, "dropout", 0, 0.99, err) != 0 ||
+	    rec_model_meta_real(&h.init_sd, st, "init_sd", 0, 10, err) != 0 ||
+	    rec_st_meta_count(&batch, st, "batch", 1, 1 << 16, err) != 0 ||
+	    rec_st_meta_count(&k, st, "k", 1, 4096, err) != 0 ||
+	    rec_st_meta_count(&layers, st, "layers", 0, REC_AGR_MAX_LAYERS, err) != 0 ||
+	    rec_st_meta_count(&adim, st, "attn_dim", 1, 4096, err) != 0)
+		return -1;
+	h.batch = (int)batch;
+	h.k = (int)k;
+	h.layers = (int)layers;
+	h.attn_dim = (int)adim;
+	if (!(s = rec_st_meta(st, "conv")))
+		return rec_errf(err, st->name, 0, "missing metadata 'conv'");
+	if (rec_agr_conv_parse(&h.conv, s) != 0)
+		return rec_errf(err, st->name, 0, "metadata 'conv' = '%.40s' is not "
+		                "'lightgcn' or 'gcn'", s);
+	if (!(s = rec_st_meta(st, "weight")))
+		return rec_errf(err, st->name, 0, "missing metadata 'weight'");
+	if (rec_graph_weight_parse(&h.weight, s) != 0)
+		return rec_errf(err, st->name, 0, "metadata 'weight' = '%.40s' is not "
+		                "'binary' or 'rating'", s);
+	if (!(s = rec_st_meta(st, "mlp")))
+		return rec_errf(err, st->name, 0, "missing metadata 'mlp'");
+	if (parse_mlp(&h, s, st->name, err) != 0 ||
+	    rec_st_tensor(&uids, st, "user_ids", REC_I64, 1, NULL, err) != 0 ||
+	    rec_st_tensor(&iids, st, "item_ids", REC_I64, 1, NULL, err) != 0)
+		return -1;
+	if (uids->shape[0] > INT32_MAX || iids->shape[0] > INT32_MAX)
+		return rec_errf(err, st->name, 0, "too many users or items");
+	if (load_graph(&g, st, uids->shape[0], iids->shape[0], h.weight, err) != 0)
+		return -1;
+	if (err)
+		err->msg[0] = '\0';
+	if (!(m = agr_alloc(&h, g, err))) {
+		if (err)
+			snprintf(err->file, sizeof err->file, "%s", st->name);
+		return -1;
+	}
+	if (rec_model_load_map(&m->base.users, st, "user_ids", m->nu, err) != 0 ||
+	    rec_model_load_map(&m->base.items, st, "item_ids", m->ni, err) != 0 ||
+	    rec_params_load(&m->p, st, err) != 0 ||
+	    rec_model_no_extra(st, &m->p, graph_tensors, err) != 0) {
+		agr_free(&m->base);
+		return -1;
+	}
+	*out = &m->base;
+	return 0;
+}
+
+static const struct rec_model_ops agr_ops = {
+	.name = "agr",
+	.epoch = agr_epoch,
+	.predict = agr_predict,
+	.rank_scores = agr_rank_scores,
+	.copy_weights = agr_copy_weights,
+	.save = agr_save,
+	.free = agr_free,
+	.epoch_extra = agr_epoch_extra,
+};
