@@ -37,8 +37,9 @@ static const char help_text[] =
 "      --dropout P      dropout on the MLP's input and hidden layers (0.5)\n"
 "      --batch N        ratings a step (1024)\n"
 "      --init-sd S      embeddings start as N(0, S^2) (0.1)\n"
-"      --threads N      threads of the matrix products (OpenBLAS) (1);\n"
-"                       1 gives byte-identical models for the same seed\n"
+"      --threads N      threads of the graph products (1); the model is\n"
+"                       the same for any N (the dense products stay on one\n"
+"                       OpenBLAS thread)\n"
 REC_TRAINER_HELP("30")
 "The --log rows end with the mean attention weight of each layer over the\n"
 "epoch's training pairs: user_attn_0 .. user_attn_N, item_attn_0 ..\n"
@@ -156,7 +157,7 @@ main(int argc, char *argv[])
 		case 'd': hp.dropout = (float)rec_cli_real(optarg, "--dropout", 0, 0.99); break;
 		case 'b': hp.batch = (int)rec_cli_count(optarg, "--batch", 1, 1 << 16); break;
 		case 'i': hp.init_sd = (float)rec_cli_real(optarg, "--init-sd", 0, 10); break;
-		case 'j': threads = rec_cli_count(optarg, "--threads", 1, 256); break;
+		case 'j': threads = rec_cli_count(optarg, "--threads", 1, 64); break;
 		default:  rec_cli_usage();
 		}
 	}
@@ -165,7 +166,10 @@ main(int argc, char *argv[])
 		rec_cli_usage_error("--weight is the graph's own with --graph");
 	if (graph_path && (optind == argc || strcmp(argv[optind], "-") == 0))
 		rec_cli_usage_error("--graph needs the training ratings as a FILE");
-	openblas_set_num_threads((int)threads);
+	/* OpenBLAS's own threads slow the head's small products down on two
+	 * cores and spin against the graph products' threads */
+	openblas_set_num_threads(1);
+	hp.threads = (int)threads;
 	for (int s = 0; s < 2; s++)
 		for (int l = 0; l <= hp.layers; l++)
 			len += (size_t)snprintf(extra + len, sizeof extra - len, "\t%s_attn_%d",

@@ -264,12 +264,13 @@ propagate(struct agr *m)
 	for (int l = 0; l < m->h.layers; l++) {
 		float *in = m->E + l * layer, *next = m->E + (l + 1) * layer;
 		if (m->h.conv == REC_AGR_LIGHTGCN) {
-			rec_spmm_forward(next, g->indptr, g->indices, g->values, in,
-			                 g->nodes, k);
+			rec_spmm(next, 0, g->indptr, g->indices, g->values, in,
+			         g->nodes, k, m->h.threads);
 			continue;
 		}
 		float *y = m->Y + l * layer;
-		rec_spmm_forward(y, g->indptr, g->indices, g->values, in, g->nodes, k);
+		rec_spmm(y, 0, g->indptr, g->indices, g->values, in, g->nodes, k,
+		         m->h.threads);
 		rec_linear_forward(next, y, m->p.w + m->oC[l], NULL, m->nodes, k, k);
 		for (size_t j = 0; j < layer; j++)
 			next[j] = tanhf(next[j]);
@@ -290,8 +291,9 @@ propagate_backward(struct agr *m)
 	for (int l = m->h.layers - 1; l >= 0; l--) {
 		float *d_in = m->dE + l * layer, *d_next = m->dE + (l + 1) * layer;
 		if (m->h.conv == REC_AGR_LIGHTGCN) {
-			rec_spmm_backward(d_in, d_next, g->indptr, g->indices, g->values,
-			                  g->nodes, k);
+			/* A is symmetric: the transpose product is A's own */
+			rec_spmm(d_in, 1, g->indptr, g->indices, g->values, d_next,
+			         g->nodes, k, m->h.threads);
 			continue;
 		}
 		const float *next = m->E + (l + 1) * layer;
@@ -300,8 +302,8 @@ propagate_backward(struct agr *m)
 		memset(m->dY, 0, layer * sizeof(float));
 		rec_linear_backward(m->dY, m->p.g + m->oC[l], NULL, d_next,
 		                    m->Y + l * layer, m->p.w + m->oC[l], m->nodes, k, k);
-		rec_spmm_backward(d_in, m->dY, g->indptr, g->indices, g->values,
-		                  g->nodes, k);
+		rec_spmm(d_in, 1, g->indptr, g->indices, g->values, m->dY,
+		         g->nodes, k, m->h.threads);
 	}
 	for (size_t j = 0; j < layer; j++)
 		G[j] += m->dE[j];

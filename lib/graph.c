@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rec/graph.h"
+#include "rec/parallel.h"
 #include "rec/rng.h"
 
 /* ---- memory ---- */
@@ -666,20 +667,21 @@ rec_graph_write_dot(const struct rec_graph *g, int64_t su, int64_t si,
 
 /* ---- propagation ---- */
 
-/* Both products work on blocks of 32 columns, as four vectors of 8
- * floats (GCC's vector extension: two SSE registers each, or one AVX
- * register in the copy compiled for AVX2, which runs where the CPU has
- * it), whose accumulators (forward) or gradient rows (backward) stay in
- * registers across a row's entries; the remaining columns one at a time.
- * Each output element sums its products in entry order, with no fused
- * multiply-add (ISO C: contraction off), on every path, so the blocking
- * and the instruction set change no result. */
+/* The product works on blocks of 32 columns, as four vectors of 8 floats
+ * (GCC's vector extension: two SSE registers each, or one AVX register in
+ * the copy compiled for AVX2, which runs where the CPU has it), whose
+ * accumulators stay in registers across a row's entries; the remaining
+ * columns one at a time.  Each output element sums its products in entry
+ * order, with no fused multiply-add (ISO C: contraction off), on every
+ * path and every thread, so neither the blocking, the instruction set nor
+ * the threads change a result. */
 typedef float v8 __attribute__((vector_size(32)));
 enum { V = 4, B = 8 * V };
 
 static inline __attribute__((always_inline)) void
-spmm_forward(float *restrict y, const int64_t *indptr, const int64_t *indices,
-             const float *values, const float *restrict x, int64_t rows, int k)
+spmm_rows(float *restrict y, int add, const int64_t *indptr,
+          const int64_t *indices, const float *values, const float *restrict x,
+          int64_t rows, int k)
 {
 	for (int64_t r = 0; r < rows; r++) {
 		float *restrict out = y + (size_t)r * k;
@@ -687,6 +689,8 @@ spmm_forward(float *restrict y, const int64_t *indptr, const int64_t *indices,
 		int c = 0;
 		for (; c + B <= k; c += B) {
 			v8 acc[V] = { { 0 } };
+			if (add)
+				memcpy(acc, out + c, sizeof acc);
 			for (int64_t e = beg; e < end; e++) {
 				const float *in = x + (size_t)indices[e] * k + c;
 				const float v = values[e];
@@ -699,7 +703,7 @@ spmm_forward(float *restrict y, const int64_t *indptr, const int64_t *indices,
 			memcpy(out + c, acc, sizeof acc);
 		}
 		for (; c < k; c++) {
-			float acc = 0;
+			float acc = add ? out[c] : 0;
 			for (int64_t e = beg; e < end; e++)
 				acc += values[e] * x[(size_t)indices[e] * k + c];
 			out[c] = acc;
@@ -707,75 +711,76 @@ spmm_forward(float *restrict y, const int64_t *indptr, const int64_t *indices,
 	}
 }
 
-static inline __attribute__((always_inline)) void
-spmm_backward(float *restrict d_x, const float *restrict d_y,
-              const int64_t *indptr, const int64_t *indices,
-              const float *values, int64_t rows, int k)
-{
-	for (int64_t r = 0; r < rows; r++) {
-		const float *g = d_y + (size_t)r * k;
-		const int64_t beg = indptr[r], end = indptr[r + 1];
-		int c = 0;
-		for (; c + B <= k; c += B) {
-			v8 gv[V];
-			memcpy(gv, g + c, sizeof gv);
-			for (int64_t e = beg; e < end; e++) {
-				float *out = d_x + (size_t)indices[e] * k + c;
-				const float v = values[e];
-				for (int t = 0; t < V; t++) {
-					v8 o;
-					memcpy(&o, out + 8 * t, sizeof o);
-					o += v * gv[t];
-					memcpy(out + 8 * t, &o, sizeof o);
-				}
-			}
-		}
-		for (; c < k; c++)
-			for (int64_t e = beg; e < end; e++)
-				d_x[(size_t)indices[e] * k + c] += values[e] * g[c];
-	}
-}
-
 #if defined(__x86_64__) && defined(__GNUC__)
 __attribute__((target("avx2"))) static void
-spmm_forward_avx2(float *y, const int64_t *indptr, const int64_t *indices,
-                  const float *values, const float *x, int64_t rows, int k)
+spmm_rows_avx2(float *y, int add, const int64_t *indptr, const int64_t *indices,
+               const float *values, const float *x, int64_t rows, int k)
 {
-	spmm_forward(y, indptr, indices, values, x, rows, k);
-}
-
-__attribute__((target("avx2"))) static void
-spmm_backward_avx2(float *d_x, const float *d_y, const int64_t *indptr,
-                   const int64_t *indices, const float *values, int64_t rows,
-                   int k)
-{
-	spmm_backward(d_x, d_y, indptr, indices, values, rows, k);
+	spmm_rows(y, add, indptr, indices, values, x, rows, k);
 }
 #define HAVE_AVX2() __builtin_cpu_supports("avx2")
 #else
 #define HAVE_AVX2() 0
-#define spmm_forward_avx2 spmm_forward
-#define spmm_backward_avx2 spmm_backward
+#define spmm_rows_avx2 spmm_rows
 #endif
 
-void
-rec_spmm_forward(float *restrict y, const int64_t *indptr,
-                 const int64_t *indices, const float *values,
-                 const float *restrict x, int64_t rows, int k)
+static void
+spmm_plain(float *y, int add, const int64_t *indptr, const int64_t *indices,
+           const float *values, const float *x, int64_t rows, int k)
 {
-	if (HAVE_AVX2())
-		spmm_forward_avx2(y, indptr, indices, values, x, rows, k);
-	else
-		spmm_forward(y, indptr, indices, values, x, rows, k);
+	spmm_rows(y, add, indptr, indices, values, x, rows, k);
+}
+
+struct spmm_job {
+	float *y;
+	int add, k;
+	const int64_t *indptr, *indices;
+	const float *values, *x;
+	int64_t rows;
+	int parts;
+};
+
+/* The first row whose entries start at or after entry e. */
+static int64_t
+row_at(const int64_t *indptr, int64_t rows, int64_t e)
+{
+	int64_t lo = 0, hi = rows;
+
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+		if (indptr[mid] < e)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Part t: the rows whose entries start in [beg, end) (the last part also
+ * takes any empty rows at the end), so parts get equal numbers of
+ * entries, not of rows. */
+static void
+spmm_part(void *arg, size_t beg, size_t end, int t)
+{
+	const struct spmm_job *j = arg;
+	int64_t r0 = row_at(j->indptr, j->rows, (int64_t)beg);
+	int64_t r1 = t == j->parts - 1 ? j->rows : row_at(j->indptr, j->rows, (int64_t)end);
+
+	if (r1 <= r0)
+		return;
+	(HAVE_AVX2() ? spmm_rows_avx2 : spmm_plain)(j->y + (size_t)r0 * j->k, j->add,
+		j->indptr + r0, j->indices, j->values, j->x, r1 - r0, j->k);
 }
 
 void
-rec_spmm_backward(float *restrict d_x, const float *restrict d_y,
-                  const int64_t *indptr, const int64_t *indices,
-                  const float *values, int64_t rows, int k)
+rec_spmm(float *y, int add, const int64_t *indptr, const int64_t *indices,
+         const float *values, const float *x, int64_t rows, int k, int threads)
 {
-	if (HAVE_AVX2())
-		spmm_backward_avx2(d_x, d_y, indptr, indices, values, rows, k);
+	struct spmm_job j = { y, add, k, indptr, indices, values, x, rows,
+	                      threads < 1 ? 1 : threads };
+
+	if (j.parts == 1)
+		spmm_part(&j, 0, (size_t)indptr[rows], 0);
 	else
-		spmm_backward(d_x, d_y, indptr, indices, values, rows, k);
+		rec_parallel_for((size_t)indptr[rows], j.parts, spmm_part, &j);
 }

@@ -139,16 +139,15 @@ int rec_graph_write_dot(const struct rec_graph *g, int64_t su, int64_t si,
 
 /* ---- propagation ---- */
 
-/* y (rows, k) = A x: y[r] = sum_e values[e] x[indices[e]] over the
- * entries e of row r.  x (cols, k), every index < cols.  Overwrites y;
- * y must not overlap x. */
-void rec_spmm_forward(float *y, const int64_t *indptr, const int64_t *indices,
-                      const float *values, const float *x, int64_t rows, int k);
-
-/* The transpose, for the backward pass: d_x (cols, k) += A^T d_y, that
- * is d_x[indices[e]] += values[e] d_y[r].  d_y (rows, k). */
-void rec_spmm_backward(float *d_x, const float *d_y, const int64_t *indptr,
-                       const int64_t *indices, const float *values,
-                       int64_t rows, int k);
+/* y (rows, k) = A x, or with add y += A x: y[r] (+)= sum_e values[e]
+ * x[indices[e]] over the entries e of row r, in entry order.  x (cols,
+ * k), every index < cols; y must not overlap x.  The rows are cut into
+ * threads parts of about equal numbers of entries, each on a thread of
+ * its own; the result is the same for any threads.  For a symmetric A
+ * (the normalised adjacency of a graph, A^T = A) this is also the
+ * backward product: dL/dx += A dL/dy. */
+void rec_spmm(float *y, int add, const int64_t *indptr, const int64_t *indices,
+              const float *values, const float *x, int64_t rows, int k,
+              int threads);
 
 #endif

@@ -25,8 +25,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		x = calloc((size_t)g->nodes * 3, sizeof *x);
 		y = calloc((size_t)g->nodes * 3, sizeof *y);
 		if (x && y) {
-			rec_spmm_forward(y, g->indptr, g->indices, g->values, x, g->nodes, 3);
-			rec_spmm_backward(x, y, g->indptr, g->indices, g->values, g->nodes, 3);
+			rec_spmm(y, 0, g->indptr, g->indices, g->values, x, g->nodes, 3, 2);
+			rec_spmm(x, 1, g->indptr, g->indices, g->values, y, g->nodes, 3, 1);
 		}
 		free(x);
 		free(y);

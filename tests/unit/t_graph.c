@@ -333,8 +333,8 @@ TEST(graph_oom_loop)
 /* A random 5 x 6 sparse matrix (about half full, every row non-empty),
  * and the same as a dense array. */
 struct sp {
-	int64_t indptr[6], indices[30];
-	float values[30], dense[5][6];
+	int64_t indptr[7], indices[36];
+	float values[36], dense[6][6];
 };
 
 static void
@@ -355,11 +355,37 @@ random_sparse(struct sp *a, struct rec_rng *rng)
 	a->indptr[5] = nnz;
 }
 
-/* Forward against the dense product, for k = 5 (the column-at-a-time
- * path), 37 (a block of 32 and 5) and 64 (two blocks). */
-TEST(spmm_forward_matches_dense)
+/* A symmetric 6 x 6 matrix: the upper triangle and the diagonal at
+ * random, mirrored. */
+static void
+random_symmetric(struct sp *a, struct rec_rng *rng)
 {
-	static float x[6 * 64], y[5 * 64];
+	float v[6][6] = { { 0 } };
+	int64_t nnz = 0;
+
+	for (int r = 0; r < 6; r++)
+		for (int c = r; c < 6; c++)
+			if (c == r || rec_rng_uniform(rng) < 0.5f)
+				v[r][c] = v[c][r] = rec_rng_uniform(rng) * 2 - 1;
+	memset(a, 0, sizeof *a);
+	for (int r = 0; r < 6; r++) {
+		a->indptr[r] = nnz;
+		for (int c = 0; c < 6; c++)
+			if (v[r][c] != 0) {
+				a->indices[nnz] = c;
+				a->values[nnz] = v[r][c];
+				a->dense[r][c] = a->values[nnz++];
+			}
+	}
+	a->indptr[6] = nnz;
+}
+
+/* y = A x and y += A x against the dense product, for k = 5 (the
+ * column-at-a-time path), 37 (a block of 32 and 5) and 64 (two blocks),
+ * on 1 to 7 threads: the same bits on any. */
+TEST(spmm_matches_dense_on_any_threads)
+{
+	static float x[6 * 64], y[5 * 64], y1[5 * 64], base[5 * 64];
 	struct rec_rng rng;
 	struct sp a;
 	const int ks[] = { 5, 37, 64 };
@@ -370,47 +396,57 @@ TEST(spmm_forward_matches_dense)
 		int k = ks[t];
 		for (int j = 0; j < 6 * k; j++)
 			x[j] = rec_rng_uniform(&rng) * 2 - 1;
-		rec_spmm_forward(y, a.indptr, a.indices, a.values, x, 5, k);
-		for (int r = 0; r < 5; r++)
-			for (int c = 0; c < k; c++) {
-				double want = 0;
-				for (int j = 0; j < 6; j++)
-					want += (double)a.dense[r][j] * x[j * k + c];
-				CHECK_NEAR(y[r * k + c], want, 1e-5);
+		for (int j = 0; j < 5 * k; j++)
+			base[j] = rec_rng_uniform(&rng) * 2 - 1;
+		for (int add = 0; add <= 1; add++)
+			for (int threads = 1; threads <= 7; threads++) {
+				memcpy(y, base, sizeof y);
+				rec_spmm(y, add, a.indptr, a.indices, a.values, x, 5, k, threads);
+				for (int r = 0; r < 5; r++)
+					for (int c = 0; c < k; c++) {
+						double want = add ? base[r * k + c] : 0;
+						for (int j = 0; j < 6; j++)
+							want += (double)a.dense[r][j] * x[j * k + c];
+						CHECK_NEAR(y[r * k + c], want, 1e-5);
+					}
+				if (threads == 1)
+					memcpy(y1, y, sizeof y1);
+				CHECK(memcmp(y, y1, (size_t)5 * k * sizeof *y) == 0);
 			}
 	}
 }
 
-/* L = sum y . g with y = A x: the backward's d_x against central
- * differences, for k = 5 and 37; a second call doubles d_x. */
-TEST(spmm_backward_grad)
+/* L = sum y . g with y = A x for a symmetric A: the backward product
+ * d_x += A g against central differences, for k = 5 and 37; a second
+ * call doubles d_x. */
+TEST(spmm_symmetric_backward_grad)
 {
-	static float x[6 * 37], y[5 * 37], g[5 * 37], d_x[6 * 37], twice[6 * 37];
+	static float x[6 * 37], y[6 * 37], g[6 * 37], d_x[6 * 37], twice[6 * 37];
 	static double num[6 * 37];
 	struct rec_rng rng;
 	struct sp a;
 	const int ks[] = { 5, 37 };
 
 	rec_rng_seed(&rng, 4);
-	random_sparse(&a, &rng);
+	random_symmetric(&a, &rng);
 	for (int t = 0; t < 2; t++) {
 		int k = ks[t], nx = 6 * k;
 		for (int j = 0; j < nx; j++)
 			x[j] = rec_rng_uniform(&rng) * 2 - 1;
-		for (int j = 0; j < 5 * k; j++)
+		for (int j = 0; j < 6 * k; j++)
 			g[j] = rec_rng_uniform(&rng) * 2 - 1;
 		memset(d_x, 0, sizeof d_x);
-		rec_spmm_backward(d_x, g, a.indptr, a.indices, a.values, 5, k);
+		rec_spmm(d_x, 1, a.indptr, a.indices, a.values, g, 6, k, 2);
 		for (int j = 0; j < nx; j++) {
 			float keep = x[j];
 			double lp = 0, lm = 0;
 			x[j] = keep + 1e-2f;
-			rec_spmm_forward(y, a.indptr, a.indices, a.values, x, 5, k);
-			for (int i = 0; i < 5 * k; i++)
+			rec_spmm(y, 0, a.indptr, a.indices, a.values, x, 6, k, 1);
+			for (int i = 0; i < 6 * k; i++)
 				lp += (double)y[i] * g[i];
 			x[j] = keep - 1e-2f;
-			rec_spmm_forward(y, a.indptr, a.indices, a.values, x, 5, k);
-			for (int i = 0; i < 5 * k; i++)
+			rec_spmm(y, 0, a.indptr, a.indices, a.values, x, 6, k, 1);
+			for (int i = 0; i < 6 * k; i++)
 				lm += (double)y[i] * g[i];
 			x[j] = keep;
 			num[j] = (lp - lm) / 2e-2;
@@ -421,7 +457,7 @@ TEST(spmm_backward_grad)
 		twice[3] *= 1.05f;
 		CHECK(grad_compare(twice, num, (size_t)nx).bad == 1);
 		memcpy(twice, d_x, sizeof twice);
-		rec_spmm_backward(d_x, g, a.indptr, a.indices, a.values, 5, k);
+		rec_spmm(d_x, 1, a.indptr, a.indices, a.values, g, 6, k, 3);
 		for (int j = 0; j < nx; j++)
 			CHECK_NEAR(d_x[j], 2 * twice[j], 1e-6);
 	}
