@@ -177,14 +177,22 @@ step_rows(struct mf *m, size_t emb, size_t bias, const int32_t *rows, size_t n)
 
 /* ---- per-rating SGD ---- */
 
-/* Vector clones of the hot loop, picked at run time (gcc's ifunc); the
- * sums are in 16 lanes whatever the width, so every clone computes the
- * same numbers (and -std=c11 forbids contracting a * b + c into an FMA). */
+/* Vector clones of the hot loop, picked at run time (gcc's ifunc): the
+ * 16-float vectors are one AVX-512 register, two AVX or four SSE ones.
+ * Every clone computes the same numbers: the lanes and their order are
+ * fixed here, and -std=c11 forbids contracting a * b + c into an FMA. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define VECTOR_CLONES
 #endif
+
+typedef float v16 __attribute__((vector_size(64)));
+
+/* Ratings ahead whose rows are fetched into cache while this one is
+ * worked on: the items come in random order, and a row from memory
+ * costs more than the arithmetic on it. */
+enum { AHEAD = 6 };
 
 struct sgd_run {
 	struct mf *m;
@@ -199,22 +207,30 @@ sgd_cells(float *restrict P, float *restrict Q, float *restrict bu,
           int k, float lr, float reg, double *loss)
 {
 	const float r2 = 2.0f * reg;
+	const int kv = k / 16 * 16;
 	double total = 0;
 
 	for (size_t j = 0; j < n; j++) {
 		float *restrict p = P + (size_t)c[j].user * k;
 		float *restrict q = Q + (size_t)c[j].item * k;
 		float *bu_ = &bu[c[j].user], *bi_ = &bi[c[j].item];
-		float pq[16] = { 0 }, pp[16] = { 0 }, qq[16] = { 0 };
+		v16 pq = { 0 }, pp = { 0 }, qq = { 0 };
 		float dot = 0, norm = 0;
-		int d = 0;
+		int d;
 
-		for (; d + 16 <= k; d += 16)
-			for (int l = 0; l < 16; l++) {
-				pq[l] += p[d + l] * q[d + l];
-				pp[l] += p[d + l] * p[d + l];
-				qq[l] += q[d + l] * q[d + l];
-			}
+		if (j + AHEAD < n) {
+			const char *next = (const char *)(Q + (size_t)c[j + AHEAD].item * k);
+			for (size_t off = 0; off < (size_t)k * sizeof(float); off += 64)
+				__builtin_prefetch(next + off, 1);
+		}
+		for (d = 0; d < kv; d += 16) {
+			v16 a, b;
+			memcpy(&a, p + d, sizeof a);
+			memcpy(&b, q + d, sizeof b);
+			pq += a * b;
+			pp += a * a;
+			qq += b * b;
+		}
 		for (; d < k; d++) {
 			dot += p[d] * q[d];
 			norm += p[d] * p[d] + q[d] * q[d];
@@ -227,7 +243,16 @@ sgd_cells(float *restrict P, float *restrict Q, float *restrict bu,
 		float e = s - rec_to_unit(c[j].rating);
 		float dz = 2.0f * e * s * (1.0f - s);
 		total += (double)e * e + (double)reg * (norm + *bu_ * *bu_ + *bi_ * *bi_);
-		for (d = 0; d < k; d++) {
+		for (d = 0; d < kv; d += 16) {
+			v16 a, b, a2, b2;
+			memcpy(&a, p + d, sizeof a);
+			memcpy(&b, q + d, sizeof b);
+			a2 = a - lr * (dz * b + r2 * a);
+			b2 = b - lr * (dz * a + r2 * b);
+			memcpy(p + d, &a2, sizeof a2);
+			memcpy(q + d, &b2, sizeof b2);
+		}
+		for (; d < k; d++) {
 			float pd = p[d], qd = q[d];
 			p[d] = pd - lr * (dz * qd + r2 * pd);
 			q[d] = qd - lr * (dz * pd + r2 * qd);
