@@ -37,7 +37,7 @@ programs() {
 }
 
 @test "every program that reads a file: missing file and directory" {
-	for p in rec-filter rec-split rec-info rec-train-mf rec-train-ncf; do
+	for p in rec-filter rec-split rec-info rec-train-mf rec-train-ncf rec-train-lstm; do
 		args=()
 		[ "$p" = rec-split ] && args=(--tag)
 		run -1 --separate-stderr "$p" "${args[@]}" nope.tsv
