@@ -17,6 +17,7 @@
  * per user (stamped with the weights' version) and computed for the users
  * a call needs.
  */
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,11 @@ struct chunk {
 	size_t hb, tb, te;
 };
 
+/* A chunk of an epoch's order, with the length of its LSTM run. */
+struct bylen {
+	uint32_t len, pos, ix;
+};
+
 /* A run of the LSTM: the entries [beg, end) of the history. */
 struct window {
 	size_t beg, end;
@@ -55,8 +61,19 @@ struct window {
 struct work {
 	int tmax, nseq, ntgt;          /* capacity: steps, sequences, targets */
 	/* the LSTM, time-major (t, n, .) */
-	float *x, *mask, *hs, *cs, *gates, *d_hs, *d_x, *scratch;
-	int32_t *xitem;                /* (t, n) the item of a step, -1 padding */
+	float *mask, *hs, *cs, *gates, *d_hs, *scratch;
+	int32_t *xslot;                /* (t, n) the step's item's slot, -1 padding */
+	float *xr;                     /* (t, n) the step's rating on [0, 1] */
+	/* the run's distinct items, in slots: the input part of the gates of
+	 * an item is a table row, E_i wx[:, :k]^T + b, computed once a run */
+	int32_t *slot;                 /* (ni) an item's slot, when stamp[i] == run */
+	uint32_t *stamp, run;
+	int32_t *sitem;                /* (t n) the item in each slot */
+	int nslot;
+	float *se, *sg, *sd, *sde;     /* (t n, k), (t n, 4h) x 2, (t n, k): the
+	                                * slots' embeddings, input parts and
+	                                * their gradients */
+	float *wxr, *dwxr;             /* (4h) wx's rating column, its gradient */
 	/* the head, one row a target */
 	int32_t *u, *i, *hrow;         /* user, item (-1 unknown), state row (-1: zero) */
 	float *target;
@@ -78,6 +95,7 @@ struct lstmrec {
 	struct hist hist;
 	struct chunk *chunks;
 	size_t nchunks;
+	struct bylen *sorted;          /* (nchunks) scratch of an epoch's order */
 	struct window *win;            /* (nseq) */
 	struct rec_adam adam;
 	struct work w;
@@ -107,9 +125,12 @@ static void
 work_free(struct work *w)
 {
 	void **all[] = {
-		(void **)&w->x, (void **)&w->mask, (void **)&w->hs, (void **)&w->cs,
-		(void **)&w->gates, (void **)&w->d_hs, (void **)&w->d_x,
-		(void **)&w->scratch, (void **)&w->xitem, (void **)&w->u,
+		(void **)&w->mask, (void **)&w->hs, (void **)&w->cs,
+		(void **)&w->gates, (void **)&w->d_hs, (void **)&w->scratch,
+		(void **)&w->xslot, (void **)&w->xr, (void **)&w->slot,
+		(void **)&w->stamp, (void **)&w->sitem, (void **)&w->se,
+		(void **)&w->sg, (void **)&w->sd, (void **)&w->sde, (void **)&w->wxr,
+		(void **)&w->dwxr, (void **)&w->u,
 		(void **)&w->i, (void **)&w->hrow, (void **)&w->target, (void **)&w->z,
 		(void **)&w->zmask, (void **)&w->o, (void **)&w->y, (void **)&w->d_o,
 		(void **)&w->d_y,
@@ -149,15 +170,21 @@ work_alloc(struct lstmrec *m)
 {
 	struct work *w = &m->w;
 	const size_t t = (size_t)w->tmax, n = (size_t)w->nseq, nt = (size_t)w->ntgt;
-	const size_t hd = (size_t)m->h.hidden, in = (size_t)m->in, f = sizeof(float);
+	const size_t hd = (size_t)m->h.hidden, k = (size_t)m->h.k, f = sizeof(float);
 	size_t sl = rec_lstm_scratch_len(w->tmax, w->nseq, m->h.hidden);
 	int ok;
 
-	ok = (w->x = buf(t, n, in, f)) && (w->mask = buf(t, n, 1, f)) &&
+	ok = (w->mask = buf(t, n, 1, f)) &&
 	     (w->hs = buf(t, n, hd, f)) && (w->cs = buf(t, n, hd, f)) &&
 	     (w->gates = buf(t, n, 4 * hd, f)) && (w->d_hs = buf(t, n, hd, f)) &&
-	     (w->d_x = buf(t, n, in, f)) && (w->scratch = buf(sl, 1, 1, f)) &&
-	     (w->xitem = buf(t, n, 1, 4)) &&
+	     (w->scratch = buf(sl, 1, 1, f)) &&
+	     (w->xslot = buf(t, n, 1, 4)) && (w->xr = buf(t, n, 1, f)) &&
+	     (w->slot = buf((size_t)m->ni, 1, 1, 4)) &&
+	     (w->stamp = buf((size_t)m->ni, 1, 1, 4)) &&
+	     (w->sitem = buf(t, n, 1, 4)) && (w->se = buf(t, n, k, f)) &&
+	     (w->sg = buf(t, n, 4 * hd, f)) && (w->sd = buf(t, n, 4 * hd, f)) &&
+	     (w->sde = buf(t, n, k, f)) && (w->wxr = buf(4 * hd, 1, 1, f)) &&
+	     (w->dwxr = buf(4 * hd, 1, 1, f)) &&
 	     (w->u = buf(nt, 1, 1, 4)) && (w->i = buf(nt, 1, 1, 4)) &&
 	     (w->hrow = buf(nt, 1, 1, 4)) && (w->target = buf(nt, 1, 1, f)) &&
 	     (w->z = buf(nt, (size_t)m->zw, 1, f)) &&
@@ -188,6 +215,7 @@ lstmrec_free(struct rec_model *base)
 	rec_idmap_clear(&m->base.items);
 	hist_free(&m->hist);
 	rec_free(m->chunks);
+	rec_free(m->sorted);
 	rec_free(m->win);
 	work_free(&m->w);
 	rec_batches_free(&m->b);
@@ -347,8 +375,11 @@ chunks_build(struct lstmrec *m, struct rec_err *err)
 	for (int u = 0; u < m->nu; u++)
 		n += (m->hist.start[u + 1] - m->hist.start[u] + c - 1) / c;
 	rec_free(m->chunks);
+	rec_free(m->sorted);
+	m->sorted = NULL;
 	m->nchunks = 0;
-	if (!(m->chunks = rec_malloc_array(n ? n : 1, sizeof *m->chunks)))
+	if (!(m->chunks = rec_malloc_array(n ? n : 1, sizeof *m->chunks)) ||
+	    !(m->sorted = rec_malloc_array(n ? n : 1, sizeof *m->sorted)))
 		return rec_erroom(err, NULL);
 	for (int u = 0; u < m->nu; u++) {
 		size_t beg = m->hist.start[u], end = m->hist.start[u + 1];
@@ -365,32 +396,61 @@ chunks_build(struct lstmrec *m, struct rec_err *err)
 
 /* ---- the network ---- */
 
-/* Fill the LSTM input of n runs win[0..n), left-padded to t steps (the
- * longest run): x, mask and xitem, time-major. */
+/* Fill the LSTM's gates with the input part of n runs win[0..n),
+ * left-padded to t steps (the longest run), time-major; and mask,
+ * xslot, xr and the slots of the run's distinct items. */
 static void
 lstm_input(const struct lstmrec *m, struct work *w, const struct window *win,
            int n, int t)
 {
-	const float *E = m->p.w + m->oE;
-	const int k = m->h.k, in = m->in;
+	const float *P = m->p.w;
+	const int k = m->h.k, in = m->in, g4 = 4 * m->h.hidden;
 
+	if (++w->run == 0) {   /* the stamps wrapped: start again */
+		memset(w->stamp, 0, (size_t)m->ni * sizeof *w->stamp);
+		w->run = 1;
+	}
+	w->nslot = 0;
 	for (int r = 0; r < n; r++) {
 		int len = (int)(win[r].end - win[r].beg), off = t - len;
 		for (int s = 0; s < t; s++) {
 			size_t at = (size_t)s * n + r;
-			float *x = w->x + at * in;
 			if (s < off) {
 				w->mask[at] = 0.0f;
-				w->xitem[at] = -1;
+				w->xslot[at] = -1;
 				continue;
 			}
 			size_t e = win[r].beg + (size_t)(s - off);
 			int32_t it = m->hist.item[e];
+			if (w->stamp[it] != w->run) {
+				w->stamp[it] = w->run;
+				w->slot[it] = w->nslot;
+				w->sitem[w->nslot++] = it;
+			}
 			w->mask[at] = 1.0f;
-			w->xitem[at] = it;
-			memcpy(x, E + (size_t)it * k, (size_t)k * sizeof *x);
-			x[k] = rec_to_unit(m->hist.rating[e]);
+			w->xslot[at] = w->slot[it];
+			w->xr[at] = rec_to_unit(m->hist.rating[e]);
 		}
+	}
+	/* the slots' input parts: sg = b + se wx[:, :k]^T */
+	rec_embedding_forward(w->se, w->sitem, P + m->oE, w->nslot, k);
+	for (int j = 0; j < w->nslot; j++)
+		memcpy(w->sg + (size_t)j * g4, P + m->oB, (size_t)g4 * sizeof(float));
+	if (w->nslot > 0)
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, w->nslot, g4, k,
+		            1.0f, w->se, k, P + m->oWx, in, 1.0f, w->sg, g4);
+	for (int g = 0; g < g4; g++)
+		w->wxr[g] = P[m->oWx + (size_t)g * in + k];
+	for (size_t at = 0; at < (size_t)t * n; at++) {
+		float *a = w->gates + at * g4;
+		if (w->xslot[at] < 0) {
+			memset(a, 0, (size_t)g4 * sizeof *a);
+			continue;
+		}
+		const float *sg = w->sg + (size_t)w->xslot[at] * g4;
+		const float xr = w->xr[at];
+		for (int g = 0; g < g4; g++)
+			a[g] = sg[g] + xr * w->wxr[g];
 	}
 }
 
@@ -407,7 +467,7 @@ lstm_run(const struct lstmrec *m, struct work *w, const struct window *win, int 
 		if ((int)(win[r].end - win[r].beg) > t)
 			t = (int)(win[r].end - win[r].beg);
 	lstm_input(m, w, win, n, t);
-	rec_lstm_forward(w->hs, w->cs, w->gates, w->x, w->mask, P + m->oWx,
+	rec_lstm_forward(w->hs, w->cs, w->gates, NULL, w->mask, P + m->oWx,
 	                 P + m->oWh, P + m->oB, t, n, m->in, m->h.hidden);
 	return t;
 }
@@ -530,6 +590,42 @@ head_backward(struct lstmrec *m, struct work *w, int n)
 	return total;
 }
 
+/* The gradients of the input part of the gates, from da (rows, 4h), the
+ * pre-activation gradients of the last run's steps: into wx and the
+ * embeddings of the run's items. */
+static void
+lstm_input_backward(struct lstmrec *m, struct work *w, const float *da,
+                    int rows)
+{
+	const float *P = m->p.w;
+	float *G = m->p.g;
+	const int k = m->h.k, in = m->in, g4 = 4 * m->h.hidden;
+
+	memset(w->sd, 0, (size_t)w->nslot * g4 * sizeof(float));
+	memset(w->dwxr, 0, (size_t)g4 * sizeof(float));
+	for (size_t at = 0; at < (size_t)rows; at++) {
+		if (w->xslot[at] < 0)
+			continue;
+		const float *d = da + at * g4;
+		float *sd = w->sd + (size_t)w->xslot[at] * g4;
+		const float xr = w->xr[at];
+		for (int g = 0; g < g4; g++) {
+			sd[g] += d[g];
+			w->dwxr[g] += xr * d[g];
+		}
+	}
+	if (w->nslot == 0)
+		return;
+	/* wx[:, :k] += sd^T se;  sde = sd wx[:, :k] */
+	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g4, k, w->nslot, 1.0f,
+	            w->sd, g4, w->se, k, 1.0f, G + m->oWx, in);
+	for (int g = 0; g < g4; g++)
+		G[m->oWx + (size_t)g * in + k] += w->dwxr[g];
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, w->nslot, k, g4, 1.0f,
+	            w->sd, g4, P + m->oWx, in, 0.0f, w->sde, k);
+	rec_embedding_backward(G + m->oE, w->sde, w->sitem, w->nslot, k);
+}
+
 /* Forward and backward over the chunks c[0..n): gradients into m->p.g
  * (and the touched rows into m->b when touch); returns the summed
  * objective, *targets the number of targets. */
@@ -538,7 +634,7 @@ chunk_step(struct lstmrec *m, const uint32_t *ix, int n, struct rec_rng *rng,
            int touch, size_t *targets)
 {
 	struct work *w = &m->w;
-	const int hd = m->h.hidden, k = m->h.k, in = m->in;
+	const int hd = m->h.hidden, in = m->in;
 	int t, nt = 0;
 	double total;
 
@@ -567,23 +663,48 @@ chunk_step(struct lstmrec *m, const uint32_t *ix, int n, struct rec_rng *rng,
 	head_forward(m, w, w->hs, nt, rng);
 	memset(w->d_hs, 0, (size_t)t * n * hd * sizeof(float));
 	total = head_backward(m, w, nt);
-	memset(w->d_x, 0, (size_t)t * n * in * sizeof(float));
-	rec_lstm_backward(w->d_x, m->p.g + m->oWx, m->p.g + m->oWh, m->p.g + m->oB,
-	                  w->d_hs, w->x, w->mask, w->hs, w->cs, w->gates,
-	                  m->p.w + m->oWx, m->p.w + m->oWh, w->scratch, t, n, in, hd);
-	/* the history items' share: the embedding part of each real step */
-	for (size_t at = 0; at < (size_t)t * n; at++)
-		if (w->xitem[at] >= 0) {
-			float *g = m->p.g + m->oE + (size_t)w->xitem[at] * k;
-			const float *d = w->d_x + at * in;
-			for (int c = 0; c < k; c++)
-				g[c] += d[c];
-		}
+	rec_lstm_backward(NULL, NULL, m->p.g + m->oWh, m->p.g + m->oB, w->d_hs,
+	                  NULL, w->mask, w->hs, w->cs, w->gates, m->p.w + m->oWx,
+	                  m->p.w + m->oWh, w->scratch, t, n, in, hd);
+	lstm_input_backward(m, w, w->scratch, t * n);
 	*targets = (size_t)nt;
 	return total;
 }
 
 /* ---- training ---- */
+
+static int
+by_len(const void *a, const void *b)
+{
+	const struct bylen *x = a, *y = b;
+
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* Within each run of BUCKET batches of the epoch's order, sort the chunks
+ * by length (ties in order), so that a batch's chunks are of about one
+ * length and little of the LSTM's work is padding; the order stays
+ * random across runs and within a length. */
+static void
+bucket(struct lstmrec *m, uint32_t *order)
+{
+	enum { BUCKET = 8 };
+	const size_t span = (size_t)BUCKET * m->h.batch;
+
+	for (size_t beg = 0; beg < m->nchunks; beg += span) {
+		size_t n = m->nchunks - beg < span ? m->nchunks - beg : span;
+		for (size_t j = 0; j < n; j++) {
+			const struct chunk *c = &m->chunks[order[beg + j]];
+			m->sorted[j] = (struct bylen){ (uint32_t)(c->te - 1 - c->hb),
+			                               (uint32_t)j, order[beg + j] };
+		}
+		qsort(m->sorted, n, sizeof *m->sorted, by_len);
+		for (size_t j = 0; j < n; j++)
+			order[beg + j] = m->sorted[j].ix;
+	}
+}
 
 /* Update, then zero the gradients of, rows of a table (rows of k) and its
  * bias vector. */
@@ -616,6 +737,7 @@ lstmrec_epoch(struct rec_model *base, const struct rec_ratings *r,
 		return rec_errf(err, NULL, 0, "no ratings to train on");
 	if (rec_batches_epoch(&m->b, m->nchunks, rng, err) != 0)
 		return -1;
+	bucket(m, m->b.order);
 	for (size_t beg = 0; beg < m->nchunks; beg += batch) {
 		int n = (int)(m->nchunks - beg < batch ? m->nchunks - beg : batch);
 		size_t nt;

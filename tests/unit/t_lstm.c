@@ -21,13 +21,16 @@
  * model's size.
  *
  * Then: the layer reads the order of the steps; padding a sequence
- * changes neither its states nor any gradient; a hole carries the state. */
+ * changes neither its states nor any gradient; a hole carries the state;
+ * the input part may come from the caller, and backward leaves dL/da in
+ * its scratch. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "gradcheck.h"
+#include "rec/layer.h"
 #include "rec/lstm.h"
 #include "rec/rng.h"
 
@@ -856,4 +859,65 @@ TEST(lstm_gradcheck_can_fail)
 	static const float eps[] = { 1e-3f };
 	CHECK(directional(5, 7, 3, 9, 201, 3, eps, 1, 1) > 2 * GRAD_TOL);
 	CHECK(directional(9, 17, 33, 32, 203, 3, eps, 1, 1) > 2 * GRAD_TOL);
+}
+
+/* ---- the input part given by the caller ---- */
+
+/* Forward without x, its input part x wx^T + b put into gates by the
+ * caller (padding steps holding junk), gives the same states; and
+ * backward leaves dL/da in its scratch, from which da wx is d_x and
+ * da^T x is d_wx. */
+TEST(lstm_input_part_from_the_caller)
+{
+	enum { T = 4, N = 3, IN = 5, H = 6 };
+	static const int pad[N] = { 0, 1, 3 };
+	static float x[T * N * IN], mask[T * N], wx[4 * H * IN], wh[4 * H * H];
+	static float b[4 * H], hs[2][T * N * H], cs[2][T * N * H], g[T * N * H];
+	static float gates[2][T * N * 4 * H], scr[2][(4 * T + 2) * N * H];
+	static float dx[T * N * IN], dwx[4 * H * IN], dwh[2][4 * H * H];
+	static float db[2][4 * H], dx2[T * N * IN], dwx2[4 * H * IN];
+	struct rec_rng r;
+	float scale = 1.5f / sqrtf(IN + H);
+
+	rec_rng_seed(&r, 180);
+	fill(x, sizeof x / sizeof x[0], -1, 1, &r);
+	fill(wx, sizeof wx / sizeof wx[0], -scale, scale, &r);
+	fill(wh, sizeof wh / sizeof wh[0], -scale, scale, &r);
+	fill(b, sizeof b / sizeof b[0], -0.5f, 0.5f, &r);
+	fill(g, sizeof g / sizeof g[0], -1, 1, &r);
+	left_pad(mask, pad, T, N);
+	rec_lstm_forward(hs[0], cs[0], gates[0], x, mask, wx, wh, b, T, N, IN, H);
+	rec_linear_forward_naive(gates[1], x, wx, b, T * N, IN, 4 * H);
+	for (int s = 0; s < T; s++)
+		for (int q = 0; q < N; q++)
+			if (!mask[s * N + q])   /* junk, finite */
+				fill(gates[1] + ((size_t)s * N + q) * 4 * H, 4 * H, -9, 9, &r);
+	rec_lstm_forward(hs[1], cs[1], gates[1], NULL, mask, NULL, wh, NULL, T, N,
+	                 IN, H);
+	CHECK(maxdiff(hs[0], hs[1], T * N * H) <= 1e-5f);
+	CHECK(maxdiff(cs[0], cs[1], T * N * H) <= 1e-5f);
+	rec_lstm_backward(dx, dwx, dwh[0], db[0], g, x, mask, hs[0], cs[0],
+	                  gates[0], wx, wh, scr[0], T, N, IN, H);
+	rec_lstm_backward(NULL, NULL, dwh[1], db[1], g, NULL, mask, hs[1], cs[1],
+	                  gates[1], NULL, wh, scr[1], T, N, IN, H);
+	CHECK(maxdiff(dwh[0], dwh[1], 4 * H * H) <= 1e-5f);
+	CHECK(maxdiff(db[0], db[1], 4 * H) <= 1e-5f);
+	/* d_x = da wx, d_wx = da^T x from the scratch's dL/da */
+	for (int q = 0; q < T * N; q++)
+		for (int j = 0; j < IN; j++) {
+			double sum = 0;
+			for (int o = 0; o < 4 * H; o++)
+				sum += (double)scr[1][(size_t)q * 4 * H + o] * wx[o * IN + j];
+			dx2[(size_t)q * IN + j] = (float)sum;
+		}
+	for (int o = 0; o < 4 * H; o++)
+		for (int j = 0; j < IN; j++) {
+			double sum = 0;
+			for (int q = 0; q < T * N; q++)
+				sum += (double)scr[1][(size_t)q * 4 * H + o] * x[(size_t)q * IN + j];
+			dwx2[o * IN + j] = (float)sum;
+		}
+	CHECK(maxdiff(dwx, dwx2, 4 * H * IN) <= 1e-5f);
+	/* the layer's d_x is 0 at padding steps, so is da wx */
+	CHECK(maxdiff(dx, dx2, T * N * IN) <= 1e-5f);
 }
