@@ -8,8 +8,8 @@
 
 static const char usage_text[] =
 "usage: rec-train-lstm [--dim K] [--hidden H] [--seq-len N] [--chunk N]\n"
-"                      [--layers W,W,...] [--lr R] [--reg R] [--dropout P]\n"
-"                      [--batch N] [--init-sd S] [--threads N]\n"
+"                      [--horizon P] [--layers W,W,...] [--lr R] [--reg R]\n"
+"                      [--dropout P] [--batch N] [--init-sd S] [--threads N]\n"
 "                      [--epochs N] [--seed S] [--valid FILE [--patience N]\n"
 "                      [--refit]] [--log FILE] [--quiet] [-o FILE] [FILE]\n";
 
@@ -24,6 +24,9 @@ static const char help_text[] =
 "      --hidden H       size of the LSTM state (128)\n"
 "      --seq-len N      history steps the LSTM reads (50)\n"
 "      --chunk N        targets of one training sequence (25)\n"
+"      --horizon P      share of training targets predicted from an earlier\n"
+"                       state of their sequence, not the one right before\n"
+"                       them (0.5)\n"
 "      --layers W,...   widths of the MLP's hidden layers (128,64)\n"
 "      --lr R           learning rate of Adam (0.003)\n"
 "      --reg R          L2 weight on each rating's embeddings and biases (0.01)\n"
@@ -64,6 +67,7 @@ main(int argc, char *argv[])
 		{ "hidden",    required_argument, NULL, 'H' },
 		{ "seq-len",   required_argument, NULL, 'S' },
 		{ "chunk",     required_argument, NULL, 'C' },
+		{ "horizon",   required_argument, NULL, 'z' },
 		{ "layers",    required_argument, NULL, 'y' },
 		{ "lr",        required_argument, NULL, 'l' },
 		{ "reg",       required_argument, NULL, 'r' },
@@ -89,6 +93,7 @@ main(int argc, char *argv[])
 		case 'H': hp.hidden = (int)rec_cli_count(optarg, "--hidden", 1, 4096); break;
 		case 'S': hp.seq_len = (int)rec_cli_count(optarg, "--seq-len", 1, 4096); break;
 		case 'C': hp.chunk = (int)rec_cli_count(optarg, "--chunk", 1, 4096); break;
+		case 'z': hp.horizon = (float)rec_cli_real(optarg, "--horizon", 0, 1); break;
 		case 'y': parse_layers(&hp, optarg); break;
 		case 'l': hp.lr = (float)rec_cli_real(optarg, "--lr", 1e-9, 100); break;
 		case 'r': hp.reg = (float)rec_cli_real(optarg, "--reg", 0, 100); break;

@@ -650,9 +650,14 @@ chunk_step(struct lstmrec *m, const uint32_t *ix, int n, struct rec_rng *rng,
 			w->u[nt] = c->user;
 			w->i[nt] = m->hist.item[p];
 			w->target[nt] = rec_to_unit(m->hist.rating[p]);
-			/* the state after entry p - 1, none before the first */
-			w->hrow[nt] = p == c->hb ? -1 :
-			              (off + (int)(p - 1 - c->hb)) * n + r;
+			/* the state after entry q - 1 (none before the first):
+			 * q = p, or in training with probability horizon a
+			 * uniform draw from tb .. p */
+			size_t q = p;
+			if (rng && m->h.horizon > 0 && rec_rng_uniform(rng) < m->h.horizon)
+				q = c->tb + (size_t)rec_rng_below(rng, p - c->tb + 1);
+			w->hrow[nt] = q == c->hb ? -1 :
+			              (off + (int)(q - 1 - c->hb)) * n + r;
 			if (touch)
 				rec_batches_touch(&m->b, c->user, w->i[nt]);
 		}
@@ -1055,12 +1060,12 @@ lstmrec_save(const struct rec_model *base, FILE *fp, const char *file,
 {
 	const struct lstmrec *m = (const struct lstmrec *)base;
 	struct rec_tensor t[5 + REC_MAX_PARAMS];
-	enum { NMETA = 13, MAXX = 16 };
+	enum { NMETA = 14, MAXX = 16 };
 	const char *key[NMETA + MAXX] = { "format", "model", "k", "hidden",
 		"seq_len", "chunk", "layers", "lr", "reg", "dropout", "init_sd",
-		"batch", "history" };
+		"batch", "history", "horizon" };
 	const char *val[NMETA + MAXX];
-	char num[11][40];
+	char num[12][40];
 	const size_t sl = (size_t)m->h.seq_len;
 	int64_t *hstart, *hitem;
 	float *hrating;
@@ -1102,9 +1107,10 @@ lstmrec_save(const struct rec_model *base, FILE *fp, const char *file,
 	snprintf(num[8], sizeof num[8], "%g", (double)m->h.init_sd);
 	snprintf(num[9], sizeof num[9], "%d", m->h.batch);
 	snprintf(num[10], sizeof num[10], "%zu", len);
+	snprintf(num[11], sizeof num[11], "%g", (double)m->h.horizon);
 	val[0] = REC_MODEL_FORMAT;
 	val[1] = "lstm";
-	for (int j = 0; j < 11; j++)
+	for (int j = 0; j < 12; j++)
 		val[2 + j] = num[j];
 	for (size_t j = 0; j < nx; j++) {
 		key[NMETA + j] = xkey[j];
@@ -1222,6 +1228,7 @@ rec_lstmrec_load(struct rec_model **out, const struct rec_st *st,
 	    rec_model_meta_real(&h.reg, st, "reg", 0, 100, err) != 0 ||
 	    rec_model_meta_real(&h.dropout, st, "dropout", 0, 0.99, err) != 0 ||
 	    rec_model_meta_real(&h.init_sd, st, "init_sd", 0, 10, err) != 0 ||
+	    rec_model_meta_real(&h.horizon, st, "horizon", 0, 1, err) != 0 ||
 	    rec_st_meta_count(&batch, st, "batch", 1, 1 << 16, err) != 0 ||
 	    rec_st_meta_count(&k, st, "k", 1, 4096, err) != 0 ||
 	    rec_st_meta_count(&hidden, st, "hidden", 1, 4096, err) != 0 ||

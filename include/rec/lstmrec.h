@@ -19,7 +19,12 @@
  * (ties by row) are cut into chunks of `chunk` consecutive targets; a
  * chunk's LSTM pass runs over up to seq_len ratings before its first
  * target and over its targets but the last, so that the state after
- * rating p - 1 serves target p: one pass serves the chunk's targets.  A
+ * rating p - 1 serves target p: one pass serves the chunk's targets.
+ * With probability horizon a target is served instead by the state
+ * after a uniformly drawn earlier point of its chunk (0 to its offset in
+ * the chunk ratings further back), so that the head also learns to
+ * predict ratings further ahead of the history, as a user's test
+ * ratings are of the training history.  A
  * step is `batch` chunks; the objective is the mean over their targets of
  * (y - t)^2 + reg (|U u|^2 + |E i|^2 + b_u^2 + b_i^2); the embedding
  * rows and biases update lazily (Adam on the rows the step touched), the
@@ -47,9 +52,11 @@ struct rec_lstmrec_hparams {
 	int layers[REC_LSTMREC_MAX_LAYERS];   /* their widths (128, 64) */
 	float lr, reg, dropout, init_sd;
 	int batch;                    /* chunks a step (64) */
+	float horizon;                /* share of targets served by an earlier
+	                               * state of their chunk (0.5) */
 };
 #define REC_LSTMREC_DEFAULTS { 64, 128, 50, 25, 2, { 128, 64 }, 3e-3f, \
-	1e-2f, 0.2f, 0.1f, 64 }
+	1e-2f, 0.2f, 0.1f, 64, 0.5f }
 
 /* A new model for the users, items and sequences of r
  * (rec_model_make_fn). */

@@ -21,7 +21,7 @@ small=(--dim 4 --hidden 6 --seq-len 5 --chunk 3 --layers '8,4' --batch 8)
 @test "bad usage exits 2, writes nothing" {
 	for bad in '--seq-len 0' '--chunk 0' '--hidden 0' '--dim 0' '--layers 0' \
 	           '--layers 1,2,3,4,5' '--batch 0' '--dropout 1' '--threads 0' \
-	           '--lr 0' '--refit' '--nope'; do
+	           '--lr 0' '--horizon 1.5' '--refit' '--nope'; do
 		run -2 rec-train-lstm $bad -o m.st "$mf/train.tsv"
 		assert [ ! -e m.st ]
 	done
@@ -42,6 +42,7 @@ small=(--dim 4 --hidden 6 --seq-len 5 --chunk 3 --layers '8,4' --batch 8)
 	assert_line "$(printf 'meta\thidden\t6')"
 	assert_line "$(printf 'meta\tseq_len\t5')"
 	assert_line "$(printf 'meta\tchunk\t3')"
+	assert_line "$(printf 'meta\thorizon\t0.5')"
 	assert_line "$(printf 'meta\tlayers\t8,4')"
 	assert_line "$(printf 'meta\tepochs\t3')"
 	# 30 users of 10 training ratings each: 5 kept each
@@ -139,6 +140,14 @@ small=(--dim 4 --hidden 6 --seq-len 5 --chunk 3 --layers '8,4' --batch 8)
 	assert_equal "${stderr_lines[0]}" "rec-score: --history: a 'mf' model reads no history"
 	assert_equal "${stderr_lines[-1]}" "Try 'rec-score --help' for more information."
 	assert_equal "$output" ""
+}
+
+@test "--horizon 0: every target from the state right before it" {
+	rec-train-lstm -q "${small[@]}" --horizon 0 --epochs 2 -o a.st "$mf/train.tsv"
+	rec-train-lstm -q "${small[@]}" --horizon 1 --epochs 2 -o b.st "$mf/train.tsv"
+	run -0 rec-info a.st
+	assert_line "$(printf 'meta\thorizon\t0')"
+	! cmp -s a.st b.st
 }
 
 @test "same seed and --threads 1, same bytes; another seed, another model" {
