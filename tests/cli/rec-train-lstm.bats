@@ -194,3 +194,47 @@ small=(--dim 4 --hidden 6 --seq-len 5 --chunk 3 --layers '8,4' --batch 8)
 	run -1 --separate-stderr bash -c "rec-train-lstm -q --dim 4 --hidden 4 --epochs 1 '$mf/train.tsv' > /dev/full"
 	assert_equal "$stderr" "rec-train-lstm: <stdout>: No space left on device"
 }
+
+# edit IN OUT PYTHON - rewrite model IN as OUT, PYTHON changing meta and
+# t (a dict of name -> [dtype, shape, values])
+edit() {
+	python3 - "$fixtures/st/make-fixtures.py" "$1" "$2" "$3" <<'PY'
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location('mk', sys.argv[1])
+mk = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(mk)
+meta, tensors = mk.read(sys.argv[2])
+meta.pop('crc32', None)
+t = {name: [dtype, shape, list(values)] for name, dtype, shape, values in tensors}
+exec(sys.argv[4])
+out = [(name, t[name][0], t[name][1], t[name][2]) for name, _, _, _ in tensors]
+open(sys.argv[3], 'wb').write(mk.write(out, meta))
+PY
+}
+
+@test "a model file with bad histories: exit 1, what is wrong named" {
+	rec-train-lstm -q "${small[@]}" --epochs 1 -o m.st "$mf/train.tsv"
+	edit m.st same.st 'pass'
+	run -0 rec-score -m same.st "$mf/test.tsv"
+	edit m.st b1.st 't["hist_item"][2][3] = 20'
+	run -1 --separate-stderr rec-score -m b1.st "$mf/test.tsv"
+	assert_equal "$stderr" "rec-score: b1.st: tensor 'hist_item': item row 20 out of range"
+	edit m.st b2.st 't["hist_rating"][2][0] = 7.0'
+	run -1 --separate-stderr rec-score -m b2.st "$mf/test.tsv"
+	assert_equal "$stderr" "rec-score: b2.st: tensor 'hist_rating': rating 7 out of range [0.5, 5]"
+	edit m.st b3.st 't["hist_start"][2][1] = 6; t["hist_start"][2][2] = 6'
+	run -1 --separate-stderr rec-score -m b3.st "$mf/test.tsv"
+	assert_equal "$stderr" "rec-score: b3.st: tensor 'hist_start': user row 0 has a history of 6 entries (seq_len 5)"
+	edit m.st b4.st 't["hist_start"][2][1] = 7; t["hist_start"][2][2] = 6'
+	run -1 --separate-stderr rec-score -m b4.st "$mf/test.tsv"
+	assert_equal "$stderr" "rec-score: b4.st: tensor 'hist_start': user row 0 has a history of 7 entries (seq_len 5)"
+	edit m.st b5.st 't["hist_start"][2][30] = 149'
+	run -1 --separate-stderr rec-score -m b5.st "$mf/test.tsv"
+	assert_equal "$stderr" "rec-score: b5.st: tensor 'hist_start' does not run from 0 to 150"
+	edit m.st b6.st 'meta["history"] = "151"'
+	run -1 --separate-stderr rec-score -m b6.st "$mf/test.tsv"
+	assert_equal "$stderr" "rec-score: b6.st: tensor 'hist_item' has shape [150], expected [151]"
+	edit m.st b7.st 'meta["seq_len"] = "0"'
+	run -1 --separate-stderr rec-score -m b7.st "$mf/test.tsv"
+	assert_equal "$stderr" "rec-score: b7.st: metadata 'seq_len' = '0' is not an integer in [1, 4096]"
+}
