@@ -8,8 +8,9 @@
 
 static const char usage_text[] =
 "usage: rec-train-lstm [--dim K] [--hidden H] [--seq-len N] [--chunk N]\n"
-"                      [--horizon P] [--layers W,W,...] [--lr R] [--reg R]\n"
-"                      [--dropout P] [--batch N] [--init-sd S] [--threads N]\n"
+"                      [--horizon P] [--bptt full|chunk] [--layers W,W,...]\n"
+"                      [--lr R] [--reg R] [--dropout P] [--batch N]\n"
+"                      [--init-sd S] [--threads N]\n"
 "                      [--epochs N] [--seed S] [--valid FILE [--patience N]\n"
 "                      [--refit]] [--log FILE] [--quiet] [-o FILE] [FILE]\n";
 
@@ -27,6 +28,10 @@ static const char help_text[] =
 "      --horizon P      share of training targets predicted from an earlier\n"
 "                       state of their sequence, not the one right before\n"
 "                       them (0.5)\n"
+"      --bptt full|chunk  backpropagate through every step of a training\n"
+"                       sequence (full), or only through the steps of its\n"
+"                       targets, the history before them a constant\n"
+"                       (chunk: faster) (full)\n"
 "      --layers W,...   widths of the MLP's hidden layers (128,64)\n"
 "      --lr R           learning rate of Adam (0.003)\n"
 "      --reg R          L2 weight on each rating's embeddings and biases (0.01)\n"
@@ -68,6 +73,7 @@ main(int argc, char *argv[])
 		{ "seq-len",   required_argument, NULL, 'S' },
 		{ "chunk",     required_argument, NULL, 'C' },
 		{ "horizon",   required_argument, NULL, 'z' },
+		{ "bptt",      required_argument, NULL, 'B' },
 		{ "layers",    required_argument, NULL, 'y' },
 		{ "lr",        required_argument, NULL, 'l' },
 		{ "reg",       required_argument, NULL, 'r' },
@@ -94,6 +100,11 @@ main(int argc, char *argv[])
 		case 'S': hp.seq_len = (int)rec_cli_count(optarg, "--seq-len", 1, 4096); break;
 		case 'C': hp.chunk = (int)rec_cli_count(optarg, "--chunk", 1, 4096); break;
 		case 'z': hp.horizon = (float)rec_cli_real(optarg, "--horizon", 0, 1); break;
+		case 'B':
+			if (strcmp(optarg, "full") != 0 && strcmp(optarg, "chunk") != 0)
+				rec_cli_usage_error("--bptt '%s' is not 'full' or 'chunk'", optarg);
+			hp.truncate = strcmp(optarg, "chunk") == 0;
+			break;
 		case 'y': parse_layers(&hp, optarg); break;
 		case 'l': hp.lr = (float)rec_cli_real(optarg, "--lr", 1e-9, 100); break;
 		case 'r': hp.reg = (float)rec_cli_real(optarg, "--reg", 0, 100); break;

@@ -189,16 +189,30 @@ rec_lstm_backward(float *d_x, float *d_wx, float *d_wh, float *d_b,
                   const float *wx, const float *wh, float *scratch,
                   int t, int n, int in, int h)
 {
+	rec_lstm_backward_trunc(d_x, d_wx, d_wh, d_b, d_hs, x, mask, hs, cs,
+	                        gates, wx, wh, scratch, 0, t, n, in, h);
+}
+
+void
+rec_lstm_backward_trunc(float *d_x, float *d_wx, float *d_wh, float *d_b,
+                        const float *d_hs, const float *x, const float *mask,
+                        const float *hs, const float *cs, const float *gates,
+                        const float *wx, const float *wh, float *scratch,
+                        int t0, int t, int n, int in, int h)
+{
 	size_t g4 = (size_t)4 * h, nh = (size_t)n * h;
 	size_t rows = (size_t)t * n;
 	float *da = scratch;            /* (t, n, 4h) dL/d pre-activations */
 	float *dh = da + rows * g4;     /* (n, h) dL/dh_s through step s + 1 */
 	float *dc = dh + nh;            /* (n, h) dL/dc_s through step s + 1 */
+	int s1;
 
 	if (t <= 0 || n <= 0 || h <= 0)
 		return;
+	t0 = t0 < 0 ? 0 : t0 >= t ? t - 1 : t0;
+	memset(da, 0, (size_t)t0 * n * g4 * sizeof *da);
 	memset(dh, 0, 2 * nh * sizeof *dh);
-	for (int s = t - 1; s >= 0; s--) {
+	for (int s = t - 1; s >= t0; s--) {
 		float *das = da + (size_t)s * n * g4;
 		const float *gs = gates + (size_t)s * n * g4;
 		const float *dys = d_hs + s * nh, *ccur = cs + s * nh;
@@ -220,18 +234,20 @@ rec_lstm_backward(float *d_x, float *d_wx, float *d_wh, float *d_b,
 			cell_row_back(dar, dh + o, dc + o, gr, ccur + o, s ? cprev + o : NULL,
 			              dys + o, h);
 		}
-		/* dL/dh_{s-1} += da_s wh; h_{-1} is a constant */
-		if (s > 0)
+		/* dL/dh_{s-1} += da_s wh; h_{-1}, and with t0 every state
+		 * before step t0, is a constant */
+		if (s > t0)
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, h,
 			            4 * h, 1.0f, das, 4 * h, wh, h, 1.0f, dh, h);
 	}
 
 	/* every step at once; step 0 has no recurrent input, so d_wh pairs
-	 * da of steps 1..t-1 with hs of steps 0..t-2, both contiguous */
-	if (d_wh && t > 1)
+	 * da of steps s1..t-1 with hs of steps s1-1..t-2, both contiguous */
+	s1 = t0 > 1 ? t0 : 1;
+	if (d_wh && t > s1)
 		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, 4 * h, h,
-		            (t - 1) * n, 1.0f, da + nh * 4, 4 * h, hs, h, 1.0f, d_wh,
-		            h);
+		            (t - s1) * n, 1.0f, da + (size_t)s1 * nh * 4, 4 * h,
+		            hs + (size_t)(s1 - 1) * nh, h, 1.0f, d_wh, h);
 	if (in > 0) {
 		if (d_x)
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t * n, in,
@@ -241,7 +257,7 @@ rec_lstm_backward(float *d_x, float *d_wx, float *d_wh, float *d_b,
 			            t * n, 1.0f, da, 4 * h, x, in, 1.0f, d_wx, in);
 	}
 	if (d_b)
-		for (size_t r = 0; r < rows; r++) {
+		for (size_t r = (size_t)t0 * n; r < rows; r++) {
 			const float *dar = da + r * g4;
 			for (size_t j = 0; j < g4; j++)
 				d_b[j] += dar[j];

@@ -668,9 +668,19 @@ chunk_step(struct lstmrec *m, const uint32_t *ix, int n, struct rec_rng *rng,
 	head_forward(m, w, w->hs, nt, rng);
 	memset(w->d_hs, 0, (size_t)t * n * hd * sizeof(float));
 	total = head_backward(m, w, nt);
-	rec_lstm_backward(NULL, NULL, m->p.g + m->oWh, m->p.g + m->oB, w->d_hs,
-	                  NULL, w->mask, w->hs, w->cs, w->gates, m->p.w + m->oWx,
-	                  m->p.w + m->oWh, w->scratch, t, n, in, hd);
+	/* with truncate, back through the steps from the first state a
+	 * target reads (the one before its chunk) only */
+	int t0 = m->h.truncate ? t : 0;
+	for (int r = 0; m->h.truncate && r < n; r++) {
+		const struct chunk *c = &m->chunks[ix[r]];
+		int off = t - (int)(c->te - 1 - c->hb);
+		int first = c->tb == c->hb ? off : off + (int)(c->tb - 1 - c->hb);
+		t0 = first < t0 ? first : t0;
+	}
+	rec_lstm_backward_trunc(NULL, NULL, m->p.g + m->oWh, m->p.g + m->oB,
+	                        w->d_hs, NULL, w->mask, w->hs, w->cs, w->gates,
+	                        m->p.w + m->oWx, m->p.w + m->oWh, w->scratch, t0, t,
+	                        n, in, hd);
 	lstm_input_backward(m, w, w->scratch, t * n);
 	*targets = (size_t)nt;
 	return total;
@@ -1060,10 +1070,10 @@ lstmrec_save(const struct rec_model *base, FILE *fp, const char *file,
 {
 	const struct lstmrec *m = (const struct lstmrec *)base;
 	struct rec_tensor t[5 + REC_MAX_PARAMS];
-	enum { NMETA = 14, MAXX = 16 };
+	enum { NMETA = 15, MAXX = 16 };
 	const char *key[NMETA + MAXX] = { "format", "model", "k", "hidden",
 		"seq_len", "chunk", "layers", "lr", "reg", "dropout", "init_sd",
-		"batch", "history", "horizon" };
+		"batch", "history", "horizon", "bptt" };
 	const char *val[NMETA + MAXX];
 	char num[12][40];
 	const size_t sl = (size_t)m->h.seq_len;
@@ -1112,6 +1122,7 @@ lstmrec_save(const struct rec_model *base, FILE *fp, const char *file,
 	val[1] = "lstm";
 	for (int j = 0; j < 12; j++)
 		val[2 + j] = num[j];
+	val[14] = m->h.truncate ? "chunk" : "full";
 	for (size_t j = 0; j < nx; j++) {
 		key[NMETA + j] = xkey[j];
 		val[NMETA + j] = xval[j];
@@ -1219,7 +1230,7 @@ rec_lstmrec_load(struct rec_model **out, const struct rec_st *st,
 		"hist_rating", NULL };
 	struct rec_lstmrec_hparams h = REC_LSTMREC_DEFAULTS;
 	const struct rec_tensor *uids, *iids;
-	const char *layers;
+	const char *layers, *bptt;
 	long k, hidden, sl, chunk, batch, len;
 	struct lstmrec *m;
 
@@ -1238,6 +1249,12 @@ rec_lstmrec_load(struct rec_model **out, const struct rec_st *st,
 		return -1;
 	if (!(layers = rec_st_meta(st, "layers")))
 		return rec_errf(err, st->name, 0, "missing metadata 'layers'");
+	if (!(bptt = rec_st_meta(st, "bptt")))
+		return rec_errf(err, st->name, 0, "missing metadata 'bptt'");
+	if (strcmp(bptt, "full") != 0 && strcmp(bptt, "chunk") != 0)
+		return rec_errf(err, st->name, 0, "metadata 'bptt' = '%.40s' is not "
+		                "'full' or 'chunk'", bptt);
+	h.truncate = strcmp(bptt, "chunk") == 0;
 	if (parse_layers(&h, layers, st->name, err) != 0 ||
 	    rec_st_tensor(&uids, st, "user_ids", REC_I64, 1, NULL, err) != 0 ||
 	    rec_st_tensor(&iids, st, "item_ids", REC_I64, 1, NULL, err) != 0)

@@ -90,4 +90,17 @@ void rec_lstm_backward(float *d_x, float *d_wx, float *d_wh, float *d_b,
                        const float *wx, const float *wh, float *scratch,
                        int t, int n, int in, int h);
 
+/* rec_lstm_backward truncated at step t0 (0 <= t0 < t; clamped): the
+ * gradient flows back through steps t0 .. t-1 only, and the states
+ * before step t0 count as constants (truncated backpropagation through
+ * time, as if the sequence started at t0 from those states).  d_hs
+ * before t0 is not read; the scratch's dL/da is zero before t0.  Costs
+ * (t - t0) / t of the whole backward.  t0 = 0 is rec_lstm_backward. */
+void rec_lstm_backward_trunc(float *d_x, float *d_wx, float *d_wh, float *d_b,
+                             const float *d_hs, const float *x,
+                             const float *mask, const float *hs,
+                             const float *cs, const float *gates,
+                             const float *wx, const float *wh, float *scratch,
+                             int t0, int t, int n, int in, int h);
+
 #endif

@@ -24,7 +24,10 @@
  * after a uniformly drawn earlier point of its chunk (0 to its offset in
  * the chunk ratings further back), so that the head also learns to
  * predict ratings further ahead of the history, as a user's test
- * ratings are of the training history.  A
+ * ratings are of the training history.  With truncate, the gradient
+ * flows back from the chunk's targets through the chunk's own steps
+ * only (lstm.h's truncated backward), not into the history before it:
+ * cheaper, and no longer the exact gradient of the objective.  A
  * step is `batch` chunks; the objective is the mean over their targets of
  * (y - t)^2 + reg (|U u|^2 + |E i|^2 + b_u^2 + b_i^2); the embedding
  * rows and biases update lazily (Adam on the rows the step touched), the
@@ -54,9 +57,12 @@ struct rec_lstmrec_hparams {
 	int batch;                    /* chunks a step (64) */
 	float horizon;                /* share of targets served by an earlier
 	                               * state of their chunk (0.5) */
+	int truncate;                 /* backpropagate through a chunk's own
+	                               * steps only, the history before it a
+	                               * constant (0: through every step) */
 };
 #define REC_LSTMREC_DEFAULTS { 64, 128, 50, 25, 2, { 128, 64 }, 3e-3f, \
-	1e-2f, 0.2f, 0.1f, 64, 0.5f }
+	1e-2f, 0.2f, 0.1f, 64, 0.5f, 0 }
 
 /* A new model for the users, items and sequences of r
  * (rec_model_make_fn). */
@@ -69,8 +75,9 @@ int rec_lstmrec_load(struct rec_model **out, const struct rec_st *st,
 
 /* For the gradient check: the parameter slab, and the training objective
  * of the training chunks first .. first + n - 1 (in the model's chunk
- * order: users in index order, chunks in time order; dropout off), whose
- * gradient it leaves in the slab's g.  n must fit in one batch (else
+ * order: users in index order, chunks in time order; dropout off, every
+ * target from the state right before it), whose gradient (truncated
+ * with truncate) it leaves in the slab's g.  n must fit in one batch (else
  * -1).  rec_lstmrec_chunks gives the number of chunks. */
 struct rec_params *rec_lstmrec_params(struct rec_model *m);
 size_t rec_lstmrec_chunks(const struct rec_model *m);

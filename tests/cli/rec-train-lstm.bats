@@ -21,13 +21,15 @@ small=(--dim 4 --hidden 6 --seq-len 5 --chunk 3 --layers '8,4' --batch 8)
 @test "bad usage exits 2, writes nothing" {
 	for bad in '--seq-len 0' '--chunk 0' '--hidden 0' '--dim 0' '--layers 0' \
 	           '--layers 1,2,3,4,5' '--batch 0' '--dropout 1' '--threads 0' \
-	           '--lr 0' '--horizon 1.5' '--refit' '--nope'; do
+	           '--lr 0' '--horizon 1.5' '--bptt some' '--refit' '--nope'; do
 		run -2 rec-train-lstm $bad -o m.st "$mf/train.tsv"
 		assert [ ! -e m.st ]
 	done
 	run -2 --separate-stderr rec-train-lstm --seq-len 0 -o m.st "$mf/train.tsv"
 	assert_equal "${stderr_lines[0]}" "rec-train-lstm: --seq-len '0' is not an integer in [1, 4096]"
 	assert_equal "${stderr_lines[-1]}" "Try 'rec-train-lstm --help' for more information."
+	run -2 --separate-stderr rec-train-lstm --bptt some -o m.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-lstm: --bptt 'some' is not 'full' or 'chunk'"
 	run -2 --separate-stderr rec-train-lstm --refit -o m.st "$mf/train.tsv"
 	assert_equal "${stderr_lines[0]}" "rec-train-lstm: --refit needs --valid FILE"
 }
@@ -43,6 +45,7 @@ small=(--dim 4 --hidden 6 --seq-len 5 --chunk 3 --layers '8,4' --batch 8)
 	assert_line "$(printf 'meta\tseq_len\t5')"
 	assert_line "$(printf 'meta\tchunk\t3')"
 	assert_line "$(printf 'meta\thorizon\t0.5')"
+	assert_line "$(printf 'meta\tbptt\tfull')"
 	assert_line "$(printf 'meta\tlayers\t8,4')"
 	assert_line "$(printf 'meta\tepochs\t3')"
 	# 30 users of 10 training ratings each: 5 kept each
@@ -150,6 +153,16 @@ small=(--dim 4 --hidden 6 --seq-len 5 --chunk 3 --layers '8,4' --batch 8)
 	! cmp -s a.st b.st
 }
 
+@test "--bptt chunk: another model, the same file layout" {
+	rec-train-lstm -q "${small[@]}" --epochs 2 -o a.st "$mf/train.tsv"
+	rec-train-lstm -q "${small[@]}" --bptt chunk --epochs 2 -o b.st "$mf/train.tsv"
+	run -0 rec-info b.st
+	assert_line "$(printf 'meta\tbptt\tchunk')"
+	! cmp -s a.st b.st
+	run -0 rec-score -m b.st "$mf/test.tsv"
+	assert_equal "${#lines[@]}" 90
+}
+
 @test "same seed and --threads 1, same bytes; another seed, another model" {
 	rec-train-lstm -q "${small[@]}" --epochs 3 --seed 5 --threads 1 -o a.st "$mf/train.tsv"
 	rec-train-lstm -q "${small[@]}" --epochs 3 --seed 5 --threads 1 -o b.st < "$mf/train.tsv"
@@ -237,4 +250,7 @@ PY
 	edit m.st b7.st 'meta["seq_len"] = "0"'
 	run -1 --separate-stderr rec-score -m b7.st "$mf/test.tsv"
 	assert_equal "$stderr" "rec-score: b7.st: metadata 'seq_len' = '0' is not an integer in [1, 4096]"
+	edit m.st b8.st 'meta["bptt"] = "half"'
+	run -1 --separate-stderr rec-score -m b8.st "$mf/test.tsv"
+	assert_equal "$stderr" "rec-score: b8.st: metadata 'bptt' = 'half' is not 'full' or 'chunk'"
 }

@@ -921,3 +921,58 @@ TEST(lstm_input_part_from_the_caller)
 	/* the layer's d_x is 0 at padding steps, so is da wx */
 	CHECK(maxdiff(dx, dx2, T * N * IN) <= 1e-5f);
 }
+
+/* Truncated at t0, backward equals the full one with the gradient cut
+ * at t0: the same dL/da from t0 on, zero before; d_wh and d_b only from
+ * the steps t0 on (d_wh pairing step t0 with the constant state before
+ * it); t0 = 0 is the full backward. */
+TEST(lstm_truncated_backward)
+{
+	enum { T = 6, N = 3, IN = 4, H = 5, T0 = 2 };
+	static const int pad[N] = { 0, 1, 3 };
+	static float x[T * N * IN], mask[T * N], wx[4 * H * IN], wh[4 * H * H];
+	static float b[4 * H], hs[T * N * H], cs[T * N * H], g[T * N * H];
+	static float gates[T * N * 4 * H], scr[2][(4 * T + 2) * N * H];
+	static float dwh[3][4 * H * H], db[3][4 * H], want_wh[4 * H * H];
+	static float want_b[4 * H], dx[T * N * IN], dwx[4 * H * IN];
+	struct rec_rng r;
+	float scale = 1.5f / sqrtf(IN + H);
+	const size_t g4 = 4 * H, nh = (size_t)N * H;
+	int ok = 1;
+
+	rec_rng_seed(&r, 190);
+	fill(x, sizeof x / sizeof x[0], -1, 1, &r);
+	fill(wx, sizeof wx / sizeof wx[0], -scale, scale, &r);
+	fill(wh, sizeof wh / sizeof wh[0], -scale, scale, &r);
+	fill(b, sizeof b / sizeof b[0], -0.5f, 0.5f, &r);
+	fill(g, sizeof g / sizeof g[0], -1, 1, &r);
+	left_pad(mask, pad, T, N);
+	rec_lstm_forward(hs, cs, gates, x, mask, wx, wh, b, T, N, IN, H);
+	/* no gradient before t0 */
+	memset(g, 0, (size_t)T0 * nh * sizeof(float));
+	rec_lstm_backward(NULL, NULL, dwh[0], db[0], g, x, mask, hs, cs, gates,
+	                  wx, wh, scr[0], T, N, IN, H);
+	rec_lstm_backward_trunc(NULL, NULL, dwh[1], db[1], g, x, mask, hs, cs,
+	                        gates, wx, wh, scr[1], T0, T, N, IN, H);
+	for (size_t j = 0; j < (size_t)T * N * g4; j++)
+		ok &= j < (size_t)T0 * N * g4 ? scr[1][j] == 0.0f : scr[1][j] == scr[0][j];
+	CHECK(ok);
+	for (int s = T0; s < T; s++)
+		for (int q = 0; q < N; q++) {
+			const float *da = scr[0] + ((size_t)s * N + q) * g4;
+			for (size_t o = 0; o < g4; o++) {
+				want_b[o] += da[o];
+				for (int j = 0; s > 0 && j < H; j++)
+					want_wh[o * H + j] += da[o] * hs[((size_t)(s - 1) * N + q) * H + j];
+			}
+		}
+	CHECK(maxdiff(dwh[1], want_wh, 4 * H * H) <= 1e-5f);
+	CHECK(maxdiff(db[1], want_b, 4 * H) <= 1e-5f);
+	/* the steps before t0 did get gradient in the full backward */
+	CHECK(maxdiff(dwh[0], dwh[1], 4 * H * H) > 1e-4f);
+	/* t0 = 0 is the full backward */
+	rec_lstm_backward_trunc(dx, dwx, dwh[2], db[2], g, x, mask, hs, cs, gates,
+	                        wx, wh, scr[1], 0, T, N, IN, H);
+	CHECK(memcmp(dwh[0], dwh[2], sizeof dwh[0]) == 0);
+	CHECK(memcmp(db[0], db[2], sizeof db[0]) == 0);
+}

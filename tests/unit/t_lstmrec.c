@@ -387,3 +387,41 @@ TEST(lstmrec_out_of_memory_everywhere)
 	rec_ratings_free(r);
 	rec_ratings_free(hist);
 }
+
+TEST(lstmrec_truncated_gradient)
+{
+	struct rec_lstmrec_hparams h = small();
+	struct rec_ratings *r = toy();
+	struct rec_model *full, *cut;
+	struct rec_params *pf, *pc;
+	double lf, lc;
+	int same_head = 1, lstm_differs = 0;
+
+	full = rec_lstmrec_make(&h, r, 3, NULL);
+	h.truncate = 1;
+	cut = rec_lstmrec_make(&h, r, 3, NULL);
+	pf = rec_lstmrec_params(full);
+	pc = rec_lstmrec_params(cut);
+	/* the last batch: chunks with history before them */
+	size_t nc = rec_lstmrec_chunks(full);
+	CHECK(rec_lstmrec_objective(full, nc - 8, 8, &lf) == 0);
+	CHECK(rec_lstmrec_objective(cut, nc - 8, 8, &lc) == 0);
+	CHECK(lf == lc);   /* the same forward */
+	for (int t = 0; t < pf->nt; t++) {
+		const struct rec_param *q = &pf->t[t];
+		int lstm = strncmp(q->name, "lstm.", 5) == 0;
+		for (size_t j = q->off; j < q->off + q->n; j++) {
+			if (lstm)
+				lstm_differs |= fabsf(pf->g[j] - pc->g[j]) > 1e-7f;
+			else if (strcmp(q->name, "item.emb") != 0)
+				same_head &= pf->g[j] == pc->g[j];
+		}
+	}
+	/* the head, the user embeddings and the biases see the same
+	 * gradient; only the LSTM (and the history's item embeddings) less */
+	CHECK(same_head);
+	CHECK(lstm_differs);
+	rec_model_free(full);
+	rec_model_free(cut);
+	rec_ratings_free(r);
+}
