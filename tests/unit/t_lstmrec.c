@@ -372,6 +372,14 @@ TEST(lstmrec_out_of_memory_everywhere)
 		}
 		if (rc == 0)
 			rc = rec_model_set_history(back, hist, &err);
+		if (rc == 0) {
+			int64_t users[2] = { 100, 101 }, items[2] = { 201, 202 };
+			int64_t ts[2] = { 1045, 1045 };
+			float out[2];
+			struct rec_unknown unk = { 0 };
+			rc = rec_model_predict_ids_at(back, users, items, ts, 2, out, &unk,
+			                              &err);
+		}
 		rec_alloc_fail_after(-1, 0);
 		rec_model_free(m);
 		rec_model_free(back);
