@@ -6,12 +6,15 @@
  * the LSTM, the head and the global bias, updated whole every step.
  *
  * Histories: every user's ratings in time order, as model item indices
- * and ratings on [0, 1], contiguous by user (struct hist).  A training
- * chunk, or a prediction's window, is a range of one user's entries.
- * The LSTM runs time-major over a batch of such ranges, left-padded to the
- * longest one (lstm.h's mask).  Every buffer is sized once, for a batch
- * of `batch` chunks of seq_len + chunk - 1 steps and batch x chunk
- * targets: nothing is allocated in training or in predict.
+ * and star ratings, contiguous by user (struct hist).  A training chunk,
+ * or a prediction's window, is a range of one user's entries.  The LSTM
+ * runs time-major over a batch of such ranges, left-padded to the
+ * longest one (lstm.h's mask); the input part of its gates comes from a
+ * table of the batch's distinct items (E_i wx^T + b, one sgemm), not
+ * from one sgemm over every step.  Every buffer is sized once, for a
+ * batch of `batch` chunks of seq_len + chunk - 1 steps and batch x chunk
+ * targets: nothing is allocated in training or in predict (predict_at
+ * allocates its list of windows).
  *
  * Predictions without a time use each user's last hidden state, cached
  * per user (stamped with the weights' version) and computed for the users
