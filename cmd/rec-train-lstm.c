@@ -31,7 +31,7 @@ static const char help_text[] =
 "      --bptt full|chunk  backpropagate through every step of a training\n"
 "                       sequence (full), or only through the steps of its\n"
 "                       targets, the history before them a constant\n"
-"                       (chunk: faster) (full)\n"
+"                       (chunk: faster) (chunk)\n"
 "      --layers W,...   widths of the MLP's hidden layers (128,64)\n"
 "      --lr R           learning rate of Adam (0.003)\n"
 "      --reg R          L2 weight on each rating's embeddings and biases (0.01)\n"

@@ -45,7 +45,7 @@ small=(--dim 4 --hidden 6 --seq-len 5 --chunk 3 --layers '8,4' --batch 8)
 	assert_line "$(printf 'meta\tseq_len\t5')"
 	assert_line "$(printf 'meta\tchunk\t3')"
 	assert_line "$(printf 'meta\thorizon\t0.5')"
-	assert_line "$(printf 'meta\tbptt\tfull')"
+	assert_line "$(printf 'meta\tbptt\tchunk')"
 	assert_line "$(printf 'meta\tlayers\t8,4')"
 	assert_line "$(printf 'meta\tepochs\t3')"
 	# 30 users of 10 training ratings each: 5 kept each
@@ -153,11 +153,11 @@ small=(--dim 4 --hidden 6 --seq-len 5 --chunk 3 --layers '8,4' --batch 8)
 	! cmp -s a.st b.st
 }
 
-@test "--bptt chunk: another model, the same file layout" {
+@test "--bptt full: another model, the same file layout" {
 	rec-train-lstm -q "${small[@]}" --epochs 2 -o a.st "$mf/train.tsv"
-	rec-train-lstm -q "${small[@]}" --bptt chunk --epochs 2 -o b.st "$mf/train.tsv"
+	rec-train-lstm -q "${small[@]}" --bptt full --epochs 2 -o b.st "$mf/train.tsv"
 	run -0 rec-info b.st
-	assert_line "$(printf 'meta\tbptt\tchunk')"
+	assert_line "$(printf 'meta\tbptt\tfull')"
 	! cmp -s a.st b.st
 	run -0 rec-score -m b.st "$mf/test.tsv"
 	assert_equal "${#lines[@]}" 90

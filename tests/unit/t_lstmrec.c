@@ -42,6 +42,7 @@ small(void)
 	h.batch = 8;
 	h.init_sd = 0.5f;   /* large enough that every path carries gradient */
 	h.reg = 0.01f;
+	h.truncate = 0;     /* the exact gradient of the objective */
 	return h;
 }
 
