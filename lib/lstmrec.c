@@ -594,11 +594,11 @@ head_backward(struct lstmrec *m, struct work *w, int n)
 }
 
 /* The gradients of the input part of the gates, from da (rows, 4h), the
- * pre-activation gradients of the last run's steps: into wx and the
- * embeddings of the run's items. */
+ * pre-activation gradients of the last run's steps (zero before row
+ * from): into wx and the embeddings of the run's items. */
 static void
 lstm_input_backward(struct lstmrec *m, struct work *w, const float *da,
-                    int rows)
+                    int from, int rows)
 {
 	const float *P = m->p.w;
 	float *G = m->p.g;
@@ -606,7 +606,7 @@ lstm_input_backward(struct lstmrec *m, struct work *w, const float *da,
 
 	memset(w->sd, 0, (size_t)w->nslot * g4 * sizeof(float));
 	memset(w->dwxr, 0, (size_t)g4 * sizeof(float));
-	for (size_t at = 0; at < (size_t)rows; at++) {
+	for (size_t at = (size_t)from; at < (size_t)rows; at++) {
 		if (w->xslot[at] < 0)
 			continue;
 		const float *d = da + at * g4;
@@ -684,7 +684,7 @@ chunk_step(struct lstmrec *m, const uint32_t *ix, int n, struct rec_rng *rng,
 	                        w->d_hs, NULL, w->mask, w->hs, w->cs, w->gates,
 	                        m->p.w + m->oWx, m->p.w + m->oWh, w->scratch, t0, t,
 	                        n, in, hd);
-	lstm_input_backward(m, w, w->scratch, t * n);
+	lstm_input_backward(m, w, w->scratch, t0 * n, t * n);
 	*targets = (size_t)nt;
 	return total;
 }
