@@ -11,9 +11,9 @@
 #include "rec/topk.h"
 
 static const char usage_text[] =
-"usage: rec-score -m MODEL [-o FILE] [FILE]\n"
+"usage: rec-score -m MODEL [--history FILE] [-o FILE] [FILE]\n"
 "       rec-score -m MODEL --top K [--exclude FILE] [--users FILE]\n"
-"                 [--threads N] [-o FILE] [FILE]\n";
+"                 [--history FILE] [--threads N] [-o FILE] [FILE]\n";
 
 static const char help_text[] =
 "Without --top: read lines whose first two TAB-separated fields are a user\n"
@@ -33,6 +33,11 @@ static const char help_text[] =
 "      --users FILE     with --top: the users to list (as FILE above)\n"
 "      --threads N      with --top: threads for the scores and the\n"
 "                       selection (1); the lists are the same for any N\n"
+"      --history FILE   sequence models (lstm): a ratings stream that replaces\n"
+"                       the users' histories; each input line (user item\n"
+"                       rating timestamp) is predicted from the user's\n"
+"                       entries strictly before its timestamp, --top lists\n"
+"                       from all of them\n"
 "  -o, --output FILE    write FILE (atomically), not standard output\n"
 "  -h, --help           show this help and exit\n"
 "  -V, --version        show the version and exit\n";
@@ -51,21 +56,41 @@ parse_id(const char *s, size_t len, const char *what, const char *file, long lin
 	return id;
 }
 
-/* Split off the first two fields of a line: user and item ids. */
+/* Split off the first two fields of a line: user and item ids; with ts,
+ * also the fourth, the timestamp (a ratings line). */
 static void
 parse_pair(const char *s, size_t n, const char *file, long line,
-           int64_t *user, int64_t *item)
+           int64_t *user, int64_t *item, int64_t *ts)
 {
-	const char *t1 = memchr(s, '\t', n), *t2;
+	const char *t1 = memchr(s, '\t', n), *t2, *t3 = NULL, *t4;
+	const char *end = s + n;
 	struct rec_err err;
+	uint64_t v;
+	char q[64];
 
 	if (!t1) {
 		rec_errf(&err, file, line, "expected at least 2 TAB-separated fields, got 1");
 		rec_cli_fail(&err);
 	}
-	t2 = memchr(t1 + 1, '\t', (size_t)(s + n - t1 - 1));
+	t2 = memchr(t1 + 1, '\t', (size_t)(end - t1 - 1));
 	*user = parse_id(s, (size_t)(t1 - s), "user", file, line);
-	*item = parse_id(t1 + 1, (size_t)((t2 ? t2 : s + n) - t1 - 1), "item", file, line);
+	*item = parse_id(t1 + 1, (size_t)((t2 ? t2 : end) - t1 - 1), "item", file, line);
+	if (!ts)
+		return;
+	if (t2)
+		t3 = memchr(t2 + 1, '\t', (size_t)(end - t2 - 1));
+	if (!t3) {
+		rec_errf(&err, file, line, "with --history a line needs a timestamp "
+		         "(user item rating timestamp), got %d fields", t2 ? 3 : 2);
+		rec_cli_fail(&err);
+	}
+	t4 = memchr(t3 + 1, '\t', (size_t)(end - t3 - 1));
+	if (rec_parse_u64(t3 + 1, (size_t)((t4 ? t4 : end) - t3 - 1), INT64_MAX, &v) != 0) {
+		rec_errf(&err, file, line, "bad timestamp '%s'",
+		         rec_quote(q, sizeof q, t3 + 1, (size_t)((t4 ? t4 : end) - t3 - 1)));
+		rec_cli_fail(&err);
+	}
+	*ts = (int64_t)v;
 }
 
 static void
@@ -78,7 +103,7 @@ note_unknown(const struct rec_unknown *unk)
 }
 
 struct batch {
-	int64_t user[BATCH], item[BATCH];
+	int64_t user[BATCH], item[BATCH], ts[BATCH];
 	float pred[BATCH];
 	size_t off[BATCH + 1];   /* line j is text[off[j] .. off[j + 1]) */
 	size_t n;
@@ -86,12 +111,19 @@ struct batch {
 	size_t cap;
 };
 
-/* Predict the lines of b and write them, each with its prediction. */
+/* Predict the lines of b and write them, each with its prediction (as
+ * of the line's time with a history). */
 static void
-flush(struct batch *b, const struct rec_model *m, struct rec_output *out,
-      struct rec_unknown *unk)
+flush(struct batch *b, const struct rec_model *m, int history,
+      struct rec_output *out, struct rec_unknown *unk)
 {
-	rec_model_predict_ids(m, b->user, b->item, b->n, b->pred, unk);
+	struct rec_err err = { 0 };
+
+	if (!history)
+		rec_model_predict_ids(m, b->user, b->item, b->n, b->pred, unk);
+	else if (rec_model_predict_ids_at(m, b->user, b->item, b->ts, b->n,
+	                                  b->pred, unk, &err) != 0)
+		rec_cli_fail(&err);
 	for (size_t j = 0; j < b->n; j++)
 		fprintf(out->fp, "%.*s\t%.6g\n", (int)(b->off[j + 1] - b->off[j]),
 		        b->text + b->off[j], (double)b->pred[j]);
@@ -102,7 +134,8 @@ flush(struct batch *b, const struct rec_model *m, struct rec_output *out,
 
 /* Predict every line of in, BATCH lines at a time. */
 static void
-score_lines(const struct rec_model *m, struct rec_input *in, struct rec_output *out)
+score_lines(const struct rec_model *m, int history, struct rec_input *in,
+            struct rec_output *out)
 {
 	static struct batch b;
 	struct rec_unknown unk = { 0 };
@@ -115,7 +148,8 @@ score_lines(const struct rec_model *m, struct rec_input *in, struct rec_output *
 	rec_lines_init(&l, in->fp, in->name);
 	while ((rc = rec_lines_next(&l, &s, &len, &err)) == 1) {
 		size_t used = b.off[b.n];
-		parse_pair(s, len, in->name, l.lineno, &b.user[b.n], &b.item[b.n]);
+		parse_pair(s, len, in->name, l.lineno, &b.user[b.n], &b.item[b.n],
+		           history ? &b.ts[b.n] : NULL);
 		if (used + len > b.cap) {
 			b.cap = (used + len) * 2;
 			if (!(b.text = rec_realloc(b.text, b.cap)))
@@ -124,11 +158,11 @@ score_lines(const struct rec_model *m, struct rec_input *in, struct rec_output *
 		memcpy(b.text + used, s, len);
 		b.off[++b.n] = used + len;
 		if (b.n == BATCH)
-			flush(&b, m, out, &unk);
+			flush(&b, m, history, out, &unk);
 	}
 	if (rc < 0)
 		rec_cli_fail(&err);
-	flush(&b, m, out, &unk);
+	flush(&b, m, history, out, &unk);
 	rec_lines_free(&l);
 	rec_free(b.text);
 	note_unknown(&unk);
@@ -321,13 +355,14 @@ main(int argc, char *argv[])
 		{ "exclude", required_argument, NULL, 'x' },
 		{ "users",   required_argument, NULL, 'u' },
 		{ "threads", required_argument, NULL, 'j' },
+		{ "history", required_argument, NULL, 'H' },
 		{ "output",  required_argument, NULL, 'o' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ "version", no_argument,       NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *model_path = NULL, *out_path = NULL, *exclude_path = NULL;
-	const char *users_path = NULL;
+	const char *users_path = NULL, *history_path = NULL;
 	struct rec_model *m;
 	struct rec_err err = { 0 };
 	long top = 0, threads = 1;
@@ -341,6 +376,7 @@ main(int argc, char *argv[])
 		case 'x': exclude_path = optarg; break;
 		case 'u': users_path = optarg; break;
 		case 'j': threads = rec_cli_count(optarg, "--threads", 1, 64); break;
+		case 'H': history_path = optarg; break;
 		case 'o': out_path = optarg; break;
 		case 'h': rec_cli_help(help_text);
 		case 'V': rec_cli_version();
@@ -362,6 +398,22 @@ main(int argc, char *argv[])
 	if (rec_model_load(&m, min.fp, min.name, &err) != 0)
 		rec_cli_fail(&err);
 	rec_cli_close_input(&min);
+	if (history_path) {
+		struct rec_input hin;
+		struct rec_ratings *h;
+		if (!rec_model_reads_history(m))
+			rec_cli_usage_error("--history: a '%s' model reads no history",
+			                    m->ops->name);
+		hin = rec_cli_input(history_path);
+		if (!(h = rec_ratings_new()))
+			rec_cli_die("out of memory");
+		if (rec_ratings_read_tsv(h, hin.fp, hin.name, &err) != 0)
+			rec_cli_fail(&err);
+		rec_cli_close_input(&hin);
+		if (rec_model_set_history(m, h, &err) != 0)
+			rec_cli_fail(&err);
+		rec_ratings_free(h);
+	}
 
 	struct rec_output out = rec_cli_output(out_path, 0);
 	if (top) {
@@ -369,7 +421,7 @@ main(int argc, char *argv[])
 		top_lists(m, (size_t)top, users_path, exclude_path, (int)threads, &out);
 	} else {
 		struct rec_input in = rec_cli_input(argv[optind]);
-		score_lines(m, &in, &out);
+		score_lines(m, history_path != NULL, &in, &out);
 		rec_cli_close_input(&in);
 	}
 	rec_cli_commit(&out);

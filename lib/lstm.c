@@ -11,18 +11,111 @@
  */
 #include <cblas.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "rec/lstm.h"
 
-/* exp of a non-positive number only: no overflow for any finite x (as
- * rec_sigmoid_forward); tanhf is already safe at both ends */
+/* e^x for x <= 0, without a libm call so that the cell loops vectorise:
+ * x = n ln 2 + r with |r| <= ln 2 / 2, e^r by its Taylor polynomial to
+ * degree 7 (relative error below 2e-7 on that range), times 2^n made
+ * from the exponent bits.  x below -87 gives e^-87 (about 1.6e-38): as
+ * good as 0 next to 1 in the sigmoid and tanh below. */
+static inline float
+exp_neg(float x)
+{
+	const float ln2_hi = 0.693145752f, ln2_lo = 1.42860677e-6f;
+	float n, r, p, scale;
+	int32_t bits;
+
+	x = x < -87.0f ? -87.0f : x;
+	n = (float)(int32_t)(x * 1.44269504f - 0.5f);   /* round, x <= 0 */
+	r = (x - n * ln2_hi) - n * ln2_lo;
+	p = 1.0f / 5040;
+	p = p * r + 1.0f / 720;
+	p = p * r + 1.0f / 120;
+	p = p * r + 1.0f / 24;
+	p = p * r + 1.0f / 6;
+	p = p * r + 0.5f;
+	p = p * r + 1.0f;
+	p = p * r + 1.0f;
+	bits = ((int32_t)n + 127) << 23;
+	memcpy(&scale, &bits, sizeof scale);
+	return p * scale;
+}
+
+/* sigmoid and tanh through exp_neg of -|x|: no overflow for any finite
+ * x, and a select, not a branch, on the sign */
 static inline float
 sigm(float x)
 {
-	float e = expf(-fabsf(x));
+	float e = exp_neg(-fabsf(x));
 
 	return (x >= 0.0f ? 1.0f : e) / (1.0f + e);
+}
+
+static inline float
+tanh_(float x)
+{
+	float e = exp_neg(-2.0f * fabsf(x)), t = (1.0f - e) / (1.0f + e);
+
+	return x >= 0.0f ? t : -t;
+}
+
+/* One row's cell: a (4h) the pre-activations in, the gates out; c, hh
+ * (h) the new cell and hidden state; cp (h) the previous cell state, or
+ * NULL at the first step.  Simple loops over contiguous floats, so that
+ * each vectorises. */
+static void
+cell_row(float *restrict a, float *restrict c, float *restrict hh,
+         const float *restrict cp, int h)
+{
+	for (int j = 0; j < 2 * h; j++)
+		a[j] = sigm(a[j]);
+	for (int j = 2 * h; j < 3 * h; j++)
+		a[j] = tanh_(a[j]);
+	for (int j = 3 * h; j < 4 * h; j++)
+		a[j] = sigm(a[j]);
+	if (cp)
+		for (int j = 0; j < h; j++)
+			c[j] = a[j] * a[2 * h + j] + a[h + j] * cp[j];
+	else
+		for (int j = 0; j < h; j++)
+			c[j] = a[j] * a[2 * h + j];
+	for (int j = 0; j < h; j++)
+		hh[j] = a[3 * h + j] * tanh_(c[j]);
+}
+
+/* One row's backward: dar (4h) the pre-activation gradients from the
+ * gates g (4h), the cell state cc (h), the previous one cp (h, NULL at
+ * the first step) and dL/dh dy (h) of this step; dh (h) holds dL/dh
+ * through the next step and is zeroed, dc (h) dL/dc through the next
+ * step and becomes dL/dc through this one. */
+static void
+cell_row_back(float *restrict dar, float *restrict dh, float *restrict dc,
+              const float *restrict g, const float *restrict cc,
+              const float *restrict cp, const float *restrict dy, int h)
+{
+	for (int j = 0; j < h; j++) {
+		float ig = g[j], gg = g[2 * h + j], og = g[3 * h + j];
+		float tc = tanh_(cc[j]);   /* what forward used */
+		float dht = dy[j] + dh[j];
+		float dct = dc[j] + dht * og * (1.0f - tc * tc);
+
+		dar[j] = dct * gg * ig * (1.0f - ig);
+		dar[2 * h + j] = dct * ig * (1.0f - gg * gg);
+		dar[3 * h + j] = dht * tc * og * (1.0f - og);
+		dc[j] = dct;   /* for now: dL/dc_s */
+		dh[j] = 0.0f;
+	}
+	if (cp)
+		for (int j = 0; j < h; j++)
+			dar[h + j] = dc[j] * cp[j] * g[h + j] * (1.0f - g[h + j]);
+	else
+		for (int j = 0; j < h; j++)
+			dar[h + j] = 0.0f;
+	for (int j = 0; j < h; j++)
+		dc[j] *= g[h + j];
 }
 
 static inline int
@@ -49,15 +142,18 @@ rec_lstm_forward(float *hs, float *cs, float *gates, const float *x,
 
 	if (t <= 0 || n <= 0 || h <= 0)
 		return;
-	/* the input part of every step at once: gates = b + x wx^T */
-	if (b)
-		for (size_t r = 0; r < rows; r++)
-			memcpy(gates + r * g4, b, g4 * sizeof *gates);
-	else
-		memset(gates, 0, rows * g4 * sizeof *gates);
-	if (in > 0)     /* sgemm rejects k = 0 */
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t * n, 4 * h,
-		            in, 1.0f, x, in, wx, in, 1.0f, gates, 4 * h);
+	/* the input part of every step at once: gates = b + x wx^T (without
+	 * x, the caller put it there) */
+	if (x) {
+		if (b)
+			for (size_t r = 0; r < rows; r++)
+				memcpy(gates + r * g4, b, g4 * sizeof *gates);
+		else
+			memset(gates, 0, rows * g4 * sizeof *gates);
+		if (in > 0)     /* sgemm rejects k = 0 */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t * n, 4 * h,
+			            in, 1.0f, x, in, wx, in, 1.0f, gates, 4 * h);
+	}
 
 	for (int s = 0; s < t; s++) {
 		float *a = gates + (size_t)s * n * g4;
@@ -81,16 +177,7 @@ rec_lstm_forward(float *hs, float *cs, float *gates, const float *x,
 				}
 				continue;
 			}
-			for (int j = 0; j < h; j++) {
-				float ig = sigm(ar[j]), fg = sigm(ar[h + j]);
-				float gg = tanhf(ar[2 * h + j]), og = sigm(ar[3 * h + j]);
-				float c = ig * gg + (s ? fg * cprev[o + j] : 0.0f);
-
-				ar[j] = ig, ar[h + j] = fg, ar[2 * h + j] = gg;
-				ar[3 * h + j] = og;
-				ccur[o + j] = c;
-				hcur[o + j] = og * tanhf(c);
-			}
+			cell_row(ar, ccur + o, hcur + o, s ? cprev + o : NULL, h);
 		}
 	}
 }
@@ -102,16 +189,30 @@ rec_lstm_backward(float *d_x, float *d_wx, float *d_wh, float *d_b,
                   const float *wx, const float *wh, float *scratch,
                   int t, int n, int in, int h)
 {
+	rec_lstm_backward_trunc(d_x, d_wx, d_wh, d_b, d_hs, x, mask, hs, cs,
+	                        gates, wx, wh, scratch, 0, t, n, in, h);
+}
+
+void
+rec_lstm_backward_trunc(float *d_x, float *d_wx, float *d_wh, float *d_b,
+                        const float *d_hs, const float *x, const float *mask,
+                        const float *hs, const float *cs, const float *gates,
+                        const float *wx, const float *wh, float *scratch,
+                        int t0, int t, int n, int in, int h)
+{
 	size_t g4 = (size_t)4 * h, nh = (size_t)n * h;
 	size_t rows = (size_t)t * n;
 	float *da = scratch;            /* (t, n, 4h) dL/d pre-activations */
 	float *dh = da + rows * g4;     /* (n, h) dL/dh_s through step s + 1 */
 	float *dc = dh + nh;            /* (n, h) dL/dc_s through step s + 1 */
+	int s1;
 
 	if (t <= 0 || n <= 0 || h <= 0)
 		return;
+	t0 = t0 < 0 ? 0 : t0 >= t ? t - 1 : t0;
+	memset(da, 0, (size_t)t0 * n * g4 * sizeof *da);
 	memset(dh, 0, 2 * nh * sizeof *dh);
-	for (int s = t - 1; s >= 0; s--) {
+	for (int s = t - 1; s >= t0; s--) {
 		float *das = da + (size_t)s * n * g4;
 		const float *gs = gates + (size_t)s * n * g4;
 		const float *dys = d_hs + s * nh, *ccur = cs + s * nh;
@@ -129,34 +230,24 @@ rec_lstm_backward(float *d_x, float *d_wx, float *d_wh, float *d_b,
 					dh[o + j] += dys[o + j];
 				continue;
 			}
-			for (int j = 0; j < h; j++) {
-				float ig = gr[j], fg = gr[h + j], gg = gr[2 * h + j];
-				float og = gr[3 * h + j];
-				float tc = tanhf(ccur[o + j]);   /* what forward used */
-				float dht = dys[o + j] + dh[o + j];
-				float dct = dc[o + j] + dht * og * (1.0f - tc * tc);
-				float cp = s ? cprev[o + j] : 0.0f;
-
-				dar[j] = dct * gg * ig * (1.0f - ig);
-				dar[h + j] = dct * cp * fg * (1.0f - fg);
-				dar[2 * h + j] = dct * ig * (1.0f - gg * gg);
-				dar[3 * h + j] = dht * tc * og * (1.0f - og);
-				dc[o + j] = dct * fg;
-				dh[o + j] = 0.0f;       /* the sgemm below fills it */
-			}
+			/* dh is then 0: the sgemm below fills it */
+			cell_row_back(dar, dh + o, dc + o, gr, ccur + o, s ? cprev + o : NULL,
+			              dys + o, h);
 		}
-		/* dL/dh_{s-1} += da_s wh; h_{-1} is a constant */
-		if (s > 0)
+		/* dL/dh_{s-1} += da_s wh; h_{-1}, and with t0 every state
+		 * before step t0, is a constant */
+		if (s > t0)
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, h,
 			            4 * h, 1.0f, das, 4 * h, wh, h, 1.0f, dh, h);
 	}
 
 	/* every step at once; step 0 has no recurrent input, so d_wh pairs
-	 * da of steps 1..t-1 with hs of steps 0..t-2, both contiguous */
-	if (d_wh && t > 1)
+	 * da of steps s1..t-1 with hs of steps s1-1..t-2, both contiguous */
+	s1 = t0 > 1 ? t0 : 1;
+	if (d_wh && t > s1)
 		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, 4 * h, h,
-		            (t - 1) * n, 1.0f, da + nh * 4, 4 * h, hs, h, 1.0f, d_wh,
-		            h);
+		            (t - s1) * n, 1.0f, da + (size_t)s1 * nh * 4, 4 * h,
+		            hs + (size_t)(s1 - 1) * nh, h, 1.0f, d_wh, h);
 	if (in > 0) {
 		if (d_x)
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t * n, in,
@@ -166,7 +257,7 @@ rec_lstm_backward(float *d_x, float *d_wx, float *d_wh, float *d_b,
 			            t * n, 1.0f, da, 4 * h, x, in, 1.0f, d_wx, in);
 	}
 	if (d_b)
-		for (size_t r = 0; r < rows; r++) {
+		for (size_t r = (size_t)t0 * n; r < rows; r++) {
 			const float *dar = da + r * g4;
 			for (size_t j = 0; j < g4; j++)
 				d_b[j] += dar[j];

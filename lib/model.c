@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rec/agr.h"
+#include "rec/lstmrec.h"
 #include "rec/metrics.h"
 #include "rec/mf.h"
 #include "rec/model.h"
@@ -22,6 +23,7 @@ static const struct {
 	{ "mf", rec_mf_load },
 	{ "ncf", rec_ncf_load },
 	{ "agr", rec_agr_load },
+	{ "lstm", rec_lstmrec_load },
 };
 
 int
@@ -86,6 +88,43 @@ rec_model_predict_ids(const struct rec_model *m, const int64_t *user,
 		}
 		m->ops->predict(m, u, i, len, out + beg);
 	}
+}
+
+int
+rec_model_set_history(struct rec_model *m, const struct rec_ratings *h,
+                      struct rec_err *err)
+{
+	if (!rec_model_reads_history(m))
+		return rec_errf(err, NULL, 0, "a '%s' model reads no history",
+		                m->ops->name);
+	return m->ops->set_history(m, h, err);
+}
+
+int
+rec_model_predict_ids_at(const struct rec_model *m, const int64_t *user,
+                         const int64_t *item, const int64_t *ts, size_t n,
+                         float *out, struct rec_unknown *unk,
+                         struct rec_err *err)
+{
+	enum { BLOCK = 1024 };
+	int32_t u[BLOCK], i[BLOCK];
+
+	if (!m->ops->predict_at) {
+		rec_model_predict_ids(m, user, item, n, out, unk);
+		return 0;
+	}
+	for (size_t beg = 0; beg < n; beg += BLOCK) {
+		size_t len = n - beg < BLOCK ? n - beg : BLOCK;
+		for (size_t j = 0; j < len; j++) {
+			u[j] = rec_idmap_find(&m->users, user[beg + j]);
+			i[j] = rec_idmap_find(&m->items, item[beg + j]);
+			unk->users += u[j] < 0;
+			unk->items += i[j] < 0;
+		}
+		if (m->ops->predict_at(m, u, i, ts + beg, len, out + beg, err) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* pred[j] = m's prediction of row j of r. */

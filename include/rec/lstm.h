@@ -49,7 +49,12 @@ size_t rec_lstm_scratch_len(int t, int n, int h);
  *   cs    (t, n, h)   out: cell state after each step
  *   gates (t, n, 4h)  out: the post-activation gates i f g o of each step,
  *                     cached for backward (zero at padding steps)
- *   x     (t, n, in)  inputs
+ *   x     (t, n, in)  inputs; or NULL when the caller has already put the
+ *                     input part x_s wx^T + b of every step into gates
+ *                     (for instance from a table of it per item, when
+ *                     the inputs are embeddings); wx and b are then not
+ *                     read, and gates must hold finite values at padding
+ *                     steps too
  *   mask  (t, n)      1 real step, 0 padding; NULL: all real
  *   wx    (4h, in), wh (4h, h), b (4h) or NULL for no bias
  * One sgemm computes x wx^T + b for every step at once; then each step is
@@ -72,12 +77,30 @@ void rec_lstm_forward(float *hs, float *cs, float *gates, const float *x,
  *   x, mask, wx, wh   as given to forward
  *   hs, cs, gates     as forward wrote them
  *   scratch           rec_lstm_scratch_len(t, n, h) floats, caller-owned;
- *                     overwritten, need not be initialised
+ *                     overwritten, need not be initialised; on return its
+ *                     first t n 4h floats are dL/da, the gradient of the
+ *                     pre-activations of every step (t, n, 4h; zero at
+ *                     padding steps), from which a caller that gave
+ *                     forward no x finds the gradients of its input part
+ *   x may be NULL when d_x and d_wx are (as forward allows).
  * Gradients must not overlap anything backward reads. */
 void rec_lstm_backward(float *d_x, float *d_wx, float *d_wh, float *d_b,
                        const float *d_hs, const float *x, const float *mask,
                        const float *hs, const float *cs, const float *gates,
                        const float *wx, const float *wh, float *scratch,
                        int t, int n, int in, int h);
+
+/* rec_lstm_backward truncated at step t0 (0 <= t0 < t; clamped): the
+ * gradient flows back through steps t0 .. t-1 only, and the states
+ * before step t0 count as constants (truncated backpropagation through
+ * time, as if the sequence started at t0 from those states).  d_hs
+ * before t0 is not read; the scratch's dL/da is zero before t0.  Costs
+ * (t - t0) / t of the whole backward.  t0 = 0 is rec_lstm_backward. */
+void rec_lstm_backward_trunc(float *d_x, float *d_wx, float *d_wh, float *d_b,
+                             const float *d_hs, const float *x,
+                             const float *mask, const float *hs,
+                             const float *cs, const float *gates,
+                             const float *wx, const float *wh, float *scratch,
+                             int t0, int t, int n, int in, int h);
 
 #endif

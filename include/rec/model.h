@@ -50,6 +50,19 @@ struct rec_model_ops {
 	 * (AttnGraphRec: the mean attention weight of each layer) into out
 	 * (REC_EPOCH_EXTRA); returns how many. */
 	int (*epoch_extra)(const struct rec_model *m, double *out);
+	/* Sequence models only (NULL for the others, which predict from the
+	 * user alone): replace every user's history by the rows of h (by
+	 * data-set id; each user's in time order, ties in row order; users
+	 * and items the model does not know are left out).  predict and
+	 * rank_scores then use each user's latest entries. */
+	int (*set_history)(struct rec_model *m, const struct rec_ratings *h,
+	                   struct rec_err *err);
+	/* Sequence models only: as predict, each pair as of time ts[j], with
+	 * the user's history entries strictly before ts[j] (entries of
+	 * unknown time, as a model file's own, count as before any time). */
+	int (*predict_at)(const struct rec_model *m, const int32_t *user,
+	                  const int32_t *item, const int64_t *ts, size_t n,
+	                  float *out, struct rec_err *err);
 };
 
 struct rec_model {
@@ -82,6 +95,26 @@ struct rec_unknown {
 void rec_model_predict_ids(const struct rec_model *m, const int64_t *user,
                            const int64_t *item, size_t n, float *out,
                            struct rec_unknown *unk);
+
+/* Whether m reads users' histories (a sequence model: set_history and
+ * predict_at). */
+static inline int
+rec_model_reads_history(const struct rec_model *m)
+{
+	return m->ops->set_history != NULL;
+}
+
+/* Replace the users' histories of a sequence model (set_history); -1
+ * with "a 'mf' model reads no history" for any other. */
+int rec_model_set_history(struct rec_model *m, const struct rec_ratings *h,
+                          struct rec_err *err);
+
+/* As rec_model_predict_ids, each pair as of time ts[j] (predict_at); a
+ * model that reads no history just predicts. */
+int rec_model_predict_ids_at(const struct rec_model *m, const int64_t *user,
+                             const int64_t *item, const int64_t *ts, size_t n,
+                             float *out, struct rec_unknown *unk,
+                             struct rec_err *err);
 
 /* ---- training ---- */
 

@@ -41,6 +41,7 @@ run_of() {
 	rec-genres)    echo "rec-genres --movies mv.csv --history $mf/train.tsv --overlap $2" ;;
 	rec-graph)     echo "rec-graph $2" ;;
 	rec-train-agr) echo "rec-train-agr -q --dim 2 --epochs 2 $2" ;;
+	rec-train-lstm) echo "rec-train-lstm -q --dim 2 --hidden 4 --epochs 2 $2" ;;
 	*)             echo "no run of $1 in faults.bats" >&2; return 1 ;;
 	esac
 }
@@ -90,7 +91,7 @@ binary() {
 
 @test "every program that reads a file: missing file and directory" {
 	for p in rec-filter rec-split rec-info rec-train-mf rec-train-ncf rec-genres \
-	         rec-graph rec-train-agr; do
+	         rec-graph rec-train-agr rec-train-lstm; do
 		args=()
 		[ "$p" = rec-split ] && args=(--tag)
 		[ "$p" = rec-genres ] && args=(--movies "$fixtures/genres/movies.csv")
@@ -102,7 +103,8 @@ binary() {
 }
 
 @test "every program: a closed standard input is an error, not empty input" {
-	for p in rec-filter rec-info rec-train-mf rec-genres rec-graph rec-train-agr; do
+	for p in rec-filter rec-info rec-train-mf rec-genres rec-graph rec-train-agr \
+	         rec-train-lstm; do
 		args=
 		[ "$p" = rec-genres ] && args="--movies $fixtures/genres/movies.csv"
 		run -1 --separate-stderr bash -c "$p $args -o out.x <&-"

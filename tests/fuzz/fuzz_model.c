@@ -1,4 +1,4 @@
-/* fuzz_model - rec_model_load (safetensors, then the MF or NCF loader) on
+/* fuzz_model - rec_model_load (safetensors, then the model's loader) on
  * any bytes; a model that loads must predict and rank without a fault. */
 #include <stdint.h>
 #include <stdio.h>

@@ -21,13 +21,16 @@
  * model's size.
  *
  * Then: the layer reads the order of the steps; padding a sequence
- * changes neither its states nor any gradient; a hole carries the state. */
+ * changes neither its states nor any gradient; a hole carries the state;
+ * the input part may come from the caller, and backward leaves dL/da in
+ * its scratch. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "gradcheck.h"
+#include "rec/layer.h"
 #include "rec/lstm.h"
 #include "rec/rng.h"
 
@@ -856,4 +859,120 @@ TEST(lstm_gradcheck_can_fail)
 	static const float eps[] = { 1e-3f };
 	CHECK(directional(5, 7, 3, 9, 201, 3, eps, 1, 1) > 2 * GRAD_TOL);
 	CHECK(directional(9, 17, 33, 32, 203, 3, eps, 1, 1) > 2 * GRAD_TOL);
+}
+
+/* ---- the input part given by the caller ---- */
+
+/* Forward without x, its input part x wx^T + b put into gates by the
+ * caller (padding steps holding junk), gives the same states; and
+ * backward leaves dL/da in its scratch, from which da wx is d_x and
+ * da^T x is d_wx. */
+TEST(lstm_input_part_from_the_caller)
+{
+	enum { T = 4, N = 3, IN = 5, H = 6 };
+	static const int pad[N] = { 0, 1, 3 };
+	static float x[T * N * IN], mask[T * N], wx[4 * H * IN], wh[4 * H * H];
+	static float b[4 * H], hs[2][T * N * H], cs[2][T * N * H], g[T * N * H];
+	static float gates[2][T * N * 4 * H], scr[2][(4 * T + 2) * N * H];
+	static float dx[T * N * IN], dwx[4 * H * IN], dwh[2][4 * H * H];
+	static float db[2][4 * H], dx2[T * N * IN], dwx2[4 * H * IN];
+	struct rec_rng r;
+	float scale = 1.5f / sqrtf(IN + H);
+
+	rec_rng_seed(&r, 180);
+	fill(x, sizeof x / sizeof x[0], -1, 1, &r);
+	fill(wx, sizeof wx / sizeof wx[0], -scale, scale, &r);
+	fill(wh, sizeof wh / sizeof wh[0], -scale, scale, &r);
+	fill(b, sizeof b / sizeof b[0], -0.5f, 0.5f, &r);
+	fill(g, sizeof g / sizeof g[0], -1, 1, &r);
+	left_pad(mask, pad, T, N);
+	rec_lstm_forward(hs[0], cs[0], gates[0], x, mask, wx, wh, b, T, N, IN, H);
+	rec_linear_forward_naive(gates[1], x, wx, b, T * N, IN, 4 * H);
+	for (int s = 0; s < T; s++)
+		for (int q = 0; q < N; q++)
+			if (!mask[s * N + q])   /* junk, finite */
+				fill(gates[1] + ((size_t)s * N + q) * 4 * H, 4 * H, -9, 9, &r);
+	rec_lstm_forward(hs[1], cs[1], gates[1], NULL, mask, NULL, wh, NULL, T, N,
+	                 IN, H);
+	CHECK(maxdiff(hs[0], hs[1], T * N * H) <= 1e-5f);
+	CHECK(maxdiff(cs[0], cs[1], T * N * H) <= 1e-5f);
+	rec_lstm_backward(dx, dwx, dwh[0], db[0], g, x, mask, hs[0], cs[0],
+	                  gates[0], wx, wh, scr[0], T, N, IN, H);
+	rec_lstm_backward(NULL, NULL, dwh[1], db[1], g, NULL, mask, hs[1], cs[1],
+	                  gates[1], NULL, wh, scr[1], T, N, IN, H);
+	CHECK(maxdiff(dwh[0], dwh[1], 4 * H * H) <= 1e-5f);
+	CHECK(maxdiff(db[0], db[1], 4 * H) <= 1e-5f);
+	/* d_x = da wx, d_wx = da^T x from the scratch's dL/da */
+	for (int q = 0; q < T * N; q++)
+		for (int j = 0; j < IN; j++) {
+			double sum = 0;
+			for (int o = 0; o < 4 * H; o++)
+				sum += (double)scr[1][(size_t)q * 4 * H + o] * wx[o * IN + j];
+			dx2[(size_t)q * IN + j] = (float)sum;
+		}
+	for (int o = 0; o < 4 * H; o++)
+		for (int j = 0; j < IN; j++) {
+			double sum = 0;
+			for (int q = 0; q < T * N; q++)
+				sum += (double)scr[1][(size_t)q * 4 * H + o] * x[(size_t)q * IN + j];
+			dwx2[o * IN + j] = (float)sum;
+		}
+	CHECK(maxdiff(dwx, dwx2, 4 * H * IN) <= 1e-5f);
+	/* the layer's d_x is 0 at padding steps, so is da wx */
+	CHECK(maxdiff(dx, dx2, T * N * IN) <= 1e-5f);
+}
+
+/* Truncated at t0, backward equals the full one with the gradient cut
+ * at t0: the same dL/da from t0 on, zero before; d_wh and d_b only from
+ * the steps t0 on (d_wh pairing step t0 with the constant state before
+ * it); t0 = 0 is the full backward. */
+TEST(lstm_truncated_backward)
+{
+	enum { T = 6, N = 3, IN = 4, H = 5, T0 = 2 };
+	static const int pad[N] = { 0, 1, 3 };
+	static float x[T * N * IN], mask[T * N], wx[4 * H * IN], wh[4 * H * H];
+	static float b[4 * H], hs[T * N * H], cs[T * N * H], g[T * N * H];
+	static float gates[T * N * 4 * H], scr[2][(4 * T + 2) * N * H];
+	static float dwh[3][4 * H * H], db[3][4 * H], want_wh[4 * H * H];
+	static float want_b[4 * H], dx[T * N * IN], dwx[4 * H * IN];
+	struct rec_rng r;
+	float scale = 1.5f / sqrtf(IN + H);
+	const size_t g4 = 4 * H, nh = (size_t)N * H;
+	int ok = 1;
+
+	rec_rng_seed(&r, 190);
+	fill(x, sizeof x / sizeof x[0], -1, 1, &r);
+	fill(wx, sizeof wx / sizeof wx[0], -scale, scale, &r);
+	fill(wh, sizeof wh / sizeof wh[0], -scale, scale, &r);
+	fill(b, sizeof b / sizeof b[0], -0.5f, 0.5f, &r);
+	fill(g, sizeof g / sizeof g[0], -1, 1, &r);
+	left_pad(mask, pad, T, N);
+	rec_lstm_forward(hs, cs, gates, x, mask, wx, wh, b, T, N, IN, H);
+	/* no gradient before t0 */
+	memset(g, 0, (size_t)T0 * nh * sizeof(float));
+	rec_lstm_backward(NULL, NULL, dwh[0], db[0], g, x, mask, hs, cs, gates,
+	                  wx, wh, scr[0], T, N, IN, H);
+	rec_lstm_backward_trunc(NULL, NULL, dwh[1], db[1], g, x, mask, hs, cs,
+	                        gates, wx, wh, scr[1], T0, T, N, IN, H);
+	for (size_t j = 0; j < (size_t)T * N * g4; j++)
+		ok &= j < (size_t)T0 * N * g4 ? scr[1][j] == 0.0f : scr[1][j] == scr[0][j];
+	CHECK(ok);
+	for (int s = T0; s < T; s++)
+		for (int q = 0; q < N; q++) {
+			const float *da = scr[0] + ((size_t)s * N + q) * g4;
+			for (size_t o = 0; o < g4; o++) {
+				want_b[o] += da[o];
+				for (int j = 0; s > 0 && j < H; j++)
+					want_wh[o * H + j] += da[o] * hs[((size_t)(s - 1) * N + q) * H + j];
+			}
+		}
+	CHECK(maxdiff(dwh[1], want_wh, 4 * H * H) <= 1e-5f);
+	CHECK(maxdiff(db[1], want_b, 4 * H) <= 1e-5f);
+	/* the steps before t0 did get gradient in the full backward */
+	CHECK(maxdiff(dwh[0], dwh[1], 4 * H * H) > 1e-4f);
+	/* t0 = 0 is the full backward */
+	rec_lstm_backward_trunc(dx, dwx, dwh[2], db[2], g, x, mask, hs, cs, gates,
+	                        wx, wh, scr[1], 0, T, N, IN, H);
+	CHECK(memcmp(dwh[0], dwh[2], sizeof dwh[0]) == 0);
+	CHECK(memcmp(db[0], db[2], sizeof db[0]) == 0);
 }

@@ -1,0 +1,1303 @@
+/*
+ * lstmrec.c - the LSTM sequential recommender (see lstmrec.h).
+ *
+ * The parameters are one slab (params.h): the item and user embeddings
+ * and biases first, updated row by row (lazy Adam), then from dense_off
+ * the LSTM, the head and the global bias, updated whole every step.
+ *
+ * Histories: every user's ratings in time order, as model item indices
+ * and star ratings, contiguous by user (struct hist).  A training chunk,
+ * or a prediction's window, is a range of one user's entries.  The LSTM
+ * runs time-major over a batch of such ranges, left-padded to the
+ * longest one (lstm.h's mask); the input part of its gates comes from a
+ * table of the batch's distinct items (E_i wx^T + b, one sgemm), not
+ * from one sgemm over every step.  Every buffer is sized once, for a
+ * batch of `batch` chunks of seq_len + chunk - 1 steps and batch x chunk
+ * targets: nothing is allocated in training or in predict (predict_at
+ * allocates its list of windows).
+ *
+ * Predictions without a time use each user's last hidden state, cached
+ * per user (stamped with the weights' version) and computed for the users
+ * a call needs.
+ */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rec/batch.h"
+#include "rec/layer.h"
+#include "rec/lstm.h"
+#include "rec/lstmrec.h"
+#include "rec/params.h"
+
+#define L REC_LSTMREC_MAX_LAYERS
+
+/* Each user's history in time order: user u's entries are
+ * [start[u], start[u + 1]). */
+struct hist {
+	size_t *start;       /* (nu + 1) */
+	int32_t *item;       /* (len) model item index */
+	float *rating;       /* (len) on the star scale */
+	int64_t *ts;         /* (len) seconds, or NULL: times unknown (every
+	                      * entry counts as before any time) */
+	size_t len;
+};
+
+/* A training chunk: targets [tb, te) of one user, the LSTM over [hb, te - 1). */
+struct chunk {
+	int32_t user;
+	size_t hb, tb, te;
+};
+
+/* A chunk of an epoch's order, with the length of its LSTM run. */
+struct bylen {
+	uint32_t len, pos, ix;
+};
+
+/* A run of the LSTM: the entries [beg, end) of the history. */
+struct window {
+	size_t beg, end;
+};
+
+/* The activations of one batch, and their gradients. */
+struct work {
+	int tmax, nseq, ntgt;          /* capacity: steps, sequences, targets */
+	/* the LSTM, time-major (t, n, .) */
+	float *mask, *hs, *cs, *gates, *d_hs, *scratch;
+	int32_t *xslot;                /* (t, n) the step's item's slot, -1 padding */
+	float *xr;                     /* (t, n) the step's rating on [0, 1] */
+	/* the run's distinct items, in slots: the input part of the gates of
+	 * an item is a table row, E_i wx[:, :k]^T + b, computed once a run */
+	int32_t *slot;                 /* (ni) an item's slot, when stamp[i] == run */
+	uint32_t *stamp, run;
+	int32_t *sitem;                /* (t n) the item in each slot */
+	int nslot;
+	float *se, *sg, *sd, *sde;     /* (t n, k), (t n, 4h) x 2, (t n, k): the
+	                                * slots' embeddings, input parts and
+	                                * their gradients */
+	float *wxr, *dwxr;             /* (4h) wx's rating column, its gradient */
+	/* the head, one row a target */
+	int32_t *u, *i, *hrow;         /* user, item (-1 unknown), state row (-1: zero) */
+	float *target;
+	float *z, *zmask;              /* (n, hidden + 2k) */
+	float *xl[L + 1], *a[L], *lmask[L];
+	float *o, *y;                  /* (n) */
+	float *d_xl[L + 1], *d_a[L], *d_o, *d_y;
+	int dropped;
+};
+
+struct lstmrec {
+	struct rec_model base;         /* first: a struct lstmrec is a struct rec_model */
+	struct rec_lstmrec_hparams h;
+	struct rec_params p;
+	size_t oE, oU, obu, obi;       /* row-wise part */
+	size_t dense_off;
+	size_t oWx, oWh, oB, oW[L], oBl[L], oOut, omu;   /* dense part */
+	int nu, ni, in, zw, width[L + 1];
+	struct hist hist;
+	struct chunk *chunks;
+	size_t nchunks;
+	struct bylen *sorted;          /* (nchunks) scratch of an epoch's order */
+	struct window *win;            /* (nseq) */
+	struct rec_adam adam;
+	struct work w;
+	struct rec_batches b;
+	/* the cache of each user's last state */
+	float *hu;                     /* (nu, hidden) */
+	uint64_t *hu_ver;              /* (nu) the version each row is of */
+	int32_t *pending;              /* (nu) users to compute */
+	uint64_t ver;                  /* of the weights and histories, from 1 */
+};
+
+static const struct rec_model_ops lstmrec_ops;
+
+/* ---- memory ---- */
+
+static void
+hist_free(struct hist *h)
+{
+	rec_free(h->start);
+	rec_free(h->item);
+	rec_free(h->rating);
+	rec_free(h->ts);
+	memset(h, 0, sizeof *h);
+}
+
+static void
+work_free(struct work *w)
+{
+	void **all[] = {
+		(void **)&w->mask, (void **)&w->hs, (void **)&w->cs,
+		(void **)&w->gates, (void **)&w->d_hs, (void **)&w->scratch,
+		(void **)&w->xslot, (void **)&w->xr, (void **)&w->slot,
+		(void **)&w->stamp, (void **)&w->sitem, (void **)&w->se,
+		(void **)&w->sg, (void **)&w->sd, (void **)&w->sde, (void **)&w->wxr,
+		(void **)&w->dwxr, (void **)&w->u,
+		(void **)&w->i, (void **)&w->hrow, (void **)&w->target, (void **)&w->z,
+		(void **)&w->zmask, (void **)&w->o, (void **)&w->y, (void **)&w->d_o,
+		(void **)&w->d_y,
+	};
+	w->xl[0] = NULL;   /* is z */
+	for (size_t j = 0; j < sizeof all / sizeof all[0]; j++) {
+		rec_free(*all[j]);
+		*all[j] = NULL;
+	}
+	for (int l = 0; l <= L; l++) {
+		rec_free(w->xl[l]);
+		rec_free(w->d_xl[l]);
+		w->xl[l] = w->d_xl[l] = NULL;
+	}
+	for (int l = 0; l < L; l++) {
+		rec_free(w->a[l]);
+		rec_free(w->lmask[l]);
+		rec_free(w->d_a[l]);
+		w->a[l] = w->lmask[l] = w->d_a[l] = NULL;
+	}
+}
+
+/* rows x cols x a x size bytes, zeroed (padding steps must hold finite
+ * values), or NULL. */
+static void *
+buf(size_t rows, size_t cols, size_t a, size_t size)
+{
+	size_t n;
+
+	if (!rec_mul_ok(rows, cols, &n) || !rec_mul_ok(n, a, &n))
+		return NULL;
+	return rec_calloc(n ? n : 1, size);
+}
+
+static int
+work_alloc(struct lstmrec *m)
+{
+	struct work *w = &m->w;
+	const size_t t = (size_t)w->tmax, n = (size_t)w->nseq, nt = (size_t)w->ntgt;
+	const size_t hd = (size_t)m->h.hidden, k = (size_t)m->h.k, f = sizeof(float);
+	size_t sl = rec_lstm_scratch_len(w->tmax, w->nseq, m->h.hidden);
+	int ok;
+
+	ok = (w->mask = buf(t, n, 1, f)) &&
+	     (w->hs = buf(t, n, hd, f)) && (w->cs = buf(t, n, hd, f)) &&
+	     (w->gates = buf(t, n, 4 * hd, f)) && (w->d_hs = buf(t, n, hd, f)) &&
+	     (w->scratch = buf(sl, 1, 1, f)) &&
+	     (w->xslot = buf(t, n, 1, 4)) && (w->xr = buf(t, n, 1, f)) &&
+	     (w->slot = buf((size_t)m->ni, 1, 1, 4)) &&
+	     (w->stamp = buf((size_t)m->ni, 1, 1, 4)) &&
+	     (w->sitem = buf(t, n, 1, 4)) && (w->se = buf(t, n, k, f)) &&
+	     (w->sg = buf(t, n, 4 * hd, f)) && (w->sd = buf(t, n, 4 * hd, f)) &&
+	     (w->sde = buf(t, n, k, f)) && (w->wxr = buf(4 * hd, 1, 1, f)) &&
+	     (w->dwxr = buf(4 * hd, 1, 1, f)) &&
+	     (w->u = buf(nt, 1, 1, 4)) && (w->i = buf(nt, 1, 1, 4)) &&
+	     (w->hrow = buf(nt, 1, 1, 4)) && (w->target = buf(nt, 1, 1, f)) &&
+	     (w->z = buf(nt, (size_t)m->zw, 1, f)) &&
+	     (w->zmask = buf(nt, (size_t)m->zw, 1, f)) &&
+	     (w->o = buf(nt, 1, 1, f)) && (w->y = buf(nt, 1, 1, f)) &&
+	     (w->d_o = buf(nt, 1, 1, f)) && (w->d_y = buf(nt, 1, 1, f));
+	for (int l = 1; ok && l <= m->h.nlayers; l++)
+		ok = (w->xl[l] = buf(nt, (size_t)m->width[l], 1, f)) != NULL;
+	for (int l = 0; ok && l <= m->h.nlayers; l++)
+		ok = (w->d_xl[l] = buf(nt, (size_t)m->width[l], 1, f)) != NULL;
+	for (int l = 0; ok && l < m->h.nlayers; l++)
+		ok = (w->a[l] = buf(nt, (size_t)m->width[l + 1], 1, f)) &&
+		     (w->lmask[l] = buf(nt, (size_t)m->width[l + 1], 1, f)) &&
+		     (w->d_a[l] = buf(nt, (size_t)m->width[l + 1], 1, f));
+	w->xl[0] = w->z;
+	return ok ? 0 : -1;
+}
+
+static void
+lstmrec_free(struct rec_model *base)
+{
+	struct lstmrec *m = (struct lstmrec *)base;
+
+	if (!m)
+		return;
+	rec_params_free(&m->p);
+	rec_idmap_clear(&m->base.users);
+	rec_idmap_clear(&m->base.items);
+	hist_free(&m->hist);
+	rec_free(m->chunks);
+	rec_free(m->sorted);
+	rec_free(m->win);
+	work_free(&m->w);
+	rec_batches_free(&m->b);
+	rec_free(m->hu);
+	rec_free(m->hu_ver);
+	rec_free(m->pending);
+	rec_free(m);
+}
+
+/* A model of nu users and ni items, zero weights, no history. */
+static struct lstmrec *
+lstmrec_alloc(const struct rec_lstmrec_hparams *h, int nu, int ni,
+              struct rec_err *err)
+{
+	struct lstmrec *m = rec_calloc(1, sizeof *m);
+	struct rec_params *p;
+	const int k = h->k, hd = h->hidden;
+	char name[32];
+
+	if (!m) {
+		rec_erroom(err, NULL);
+		return NULL;
+	}
+	m->base.ops = &lstmrec_ops;
+	m->h = *h;
+	m->nu = nu;
+	m->ni = ni;
+	m->in = k + 1;
+	m->zw = hd + 2 * k;
+	m->width[0] = m->zw;
+	for (int l = 0; l < h->nlayers; l++)
+		m->width[l + 1] = h->layers[l];
+	m->adam = (struct rec_adam)REC_ADAM_DEFAULTS;
+	m->adam.lr = h->lr;
+	m->ver = 1;
+	m->w.tmax = h->seq_len + h->chunk - 1;
+	m->w.nseq = h->batch;
+	m->w.ntgt = h->batch * h->chunk;
+	p = &m->p;
+	if (rec_params_add(p, "item.emb", 2, ni, k, &m->oE, err) ||
+	    rec_params_add(p, "user.emb", 2, nu, k, &m->oU, err) ||
+	    rec_params_add(p, "user_bias", 1, nu, 1, &m->obu, err) ||
+	    rec_params_add(p, "item_bias", 1, ni, 1, &m->obi, err))
+		goto fail;
+	m->dense_off = p->n;
+	if (rec_params_add(p, "lstm.wx", 2, 4 * hd, m->in, &m->oWx, err) ||
+	    rec_params_add(p, "lstm.wh", 2, 4 * hd, hd, &m->oWh, err) ||
+	    rec_params_add(p, "lstm.b", 1, 4 * hd, 1, &m->oB, err))
+		goto fail;
+	for (int l = 0; l < h->nlayers; l++) {
+		snprintf(name, sizeof name, "mlp.%d.w", l);
+		if (rec_params_add(p, name, 2, m->width[l + 1], m->width[l], &m->oW[l], err))
+			goto fail;
+		snprintf(name, sizeof name, "mlp.%d.b", l);
+		if (rec_params_add(p, name, 1, m->width[l + 1], 1, &m->oBl[l], err))
+			goto fail;
+	}
+	if (rec_params_add(p, "out.w", 2, 1, m->width[h->nlayers], &m->oOut, err) ||
+	    rec_params_add(p, "global_bias", 0, 1, 1, &m->omu, err) ||
+	    rec_params_alloc(p, err) != 0 || work_alloc(m) != 0 ||
+	    !(m->win = buf((size_t)h->batch, 1, 1, sizeof *m->win)) ||
+	    !(m->hu = buf((size_t)nu, (size_t)hd, 1, sizeof(float))) ||
+	    !(m->hu_ver = buf((size_t)nu, 1, 1, sizeof *m->hu_ver)) ||
+	    !(m->pending = buf((size_t)nu, 1, 1, sizeof *m->pending)) ||
+	    rec_batches_init(&m->b, nu, ni, h->batch * (h->seq_len + h->chunk), err) != 0)
+		goto fail;
+	return m;
+fail:
+	if (err && !err->msg[0])
+		rec_erroom(err, NULL);
+	lstmrec_free(&m->base);
+	return NULL;
+}
+
+/* ---- histories ---- */
+
+struct entry {
+	int64_t ts;
+	size_t row;
+};
+
+static int
+by_time(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/* m->hist from the rows of r whose user and item m knows (by id), each
+ * user's in time order, ties in row order; with times. */
+static int
+hist_build(struct lstmrec *m, const struct rec_ratings *r, struct rec_err *err)
+{
+	struct hist h = { 0 };
+	struct entry *e = NULL;
+	int32_t *uix = NULL;
+	size_t *fill = NULL;
+
+	if (!(h.start = rec_calloc((size_t)m->nu + 1, sizeof *h.start)) ||
+	    !(fill = rec_calloc((size_t)m->nu + 1, sizeof *fill)) ||
+	    !(uix = rec_malloc_array(r->n ? r->n : 1, sizeof *uix)))
+		goto oom;
+	for (size_t j = 0; j < r->n; j++) {
+		int32_t u = rec_idmap_find(&m->base.users, r->users.ids[r->user[j]]);
+		int32_t i = rec_idmap_find(&m->base.items, r->items.ids[r->item[j]]);
+		uix[j] = i < 0 ? -1 : u;
+		if (uix[j] >= 0)
+			h.start[uix[j] + 1]++;
+	}
+	for (int u = 0; u < m->nu; u++)
+		h.start[u + 1] += h.start[u];
+	h.len = h.start[m->nu];
+	if (!(e = rec_malloc_array(h.len ? h.len : 1, sizeof *e)) ||
+	    !(h.item = rec_malloc_array(h.len ? h.len : 1, sizeof *h.item)) ||
+	    !(h.rating = rec_malloc_array(h.len ? h.len : 1, sizeof *h.rating)) ||
+	    !(h.ts = rec_malloc_array(h.len ? h.len : 1, sizeof *h.ts)))
+		goto oom;
+	memcpy(fill, h.start, ((size_t)m->nu + 1) * sizeof *fill);
+	for (size_t j = 0; j < r->n; j++)
+		if (uix[j] >= 0)
+			e[fill[uix[j]]++] = (struct entry){ r->ts[j], j };
+	for (int u = 0; u < m->nu; u++) {
+		size_t beg = h.start[u], n = h.start[u + 1] - beg;
+		qsort(e + beg, n, sizeof *e, by_time);
+		for (size_t j = beg; j < beg + n; j++) {
+			size_t row = e[j].row;
+			h.item[j] = rec_idmap_find(&m->base.items, r->items.ids[r->item[row]]);
+			h.rating[j] = r->rating[row];
+			h.ts[j] = e[j].ts;
+		}
+	}
+	rec_free(e);
+	rec_free(uix);
+	rec_free(fill);
+	hist_free(&m->hist);
+	m->hist = h;
+	m->ver++;
+	return 0;
+oom:
+	rec_free(e);
+	rec_free(uix);
+	rec_free(fill);
+	hist_free(&h);
+	return rec_erroom(err, NULL);
+}
+
+/* The training chunks of m->hist. */
+static int
+chunks_build(struct lstmrec *m, struct rec_err *err)
+{
+	const size_t c = (size_t)m->h.chunk, sl = (size_t)m->h.seq_len;
+	size_t n = 0;
+
+	for (int u = 0; u < m->nu; u++)
+		n += (m->hist.start[u + 1] - m->hist.start[u] + c - 1) / c;
+	rec_free(m->chunks);
+	rec_free(m->sorted);
+	m->sorted = NULL;
+	m->nchunks = 0;
+	if (!(m->chunks = rec_malloc_array(n ? n : 1, sizeof *m->chunks)) ||
+	    !(m->sorted = rec_malloc_array(n ? n : 1, sizeof *m->sorted)))
+		return rec_erroom(err, NULL);
+	for (int u = 0; u < m->nu; u++) {
+		size_t beg = m->hist.start[u], end = m->hist.start[u + 1];
+		for (size_t tb = beg; tb < end; tb += c)
+			m->chunks[m->nchunks++] = (struct chunk){
+				.user = u,
+				.hb = tb - beg > sl ? tb - sl : beg,
+				.tb = tb,
+				.te = end - tb > c ? tb + c : end,
+			};
+	}
+	return 0;
+}
+
+/* ---- the network ---- */
+
+/* Fill the LSTM's gates with the input part of n runs win[0..n),
+ * left-padded to t steps (the longest run), time-major; and mask,
+ * xslot, xr and the slots of the run's distinct items. */
+static void
+lstm_input(const struct lstmrec *m, struct work *w, const struct window *win,
+           int n, int t)
+{
+	const float *P = m->p.w;
+	const int k = m->h.k, in = m->in, g4 = 4 * m->h.hidden;
+
+	if (++w->run == 0) {   /* the stamps wrapped: start again */
+		memset(w->stamp, 0, (size_t)m->ni * sizeof *w->stamp);
+		w->run = 1;
+	}
+	w->nslot = 0;
+	for (int r = 0; r < n; r++) {
+		int len = (int)(win[r].end - win[r].beg), off = t - len;
+		for (int s = 0; s < t; s++) {
+			size_t at = (size_t)s * n + r;
+			if (s < off) {
+				w->mask[at] = 0.0f;
+				w->xslot[at] = -1;
+				continue;
+			}
+			size_t e = win[r].beg + (size_t)(s - off);
+			int32_t it = m->hist.item[e];
+			if (w->stamp[it] != w->run) {
+				w->stamp[it] = w->run;
+				w->slot[it] = w->nslot;
+				w->sitem[w->nslot++] = it;
+			}
+			w->mask[at] = 1.0f;
+			w->xslot[at] = w->slot[it];
+			w->xr[at] = rec_to_unit(m->hist.rating[e]);
+		}
+	}
+	/* the slots' input parts: sg = b + se wx[:, :k]^T */
+	rec_embedding_forward(w->se, w->sitem, P + m->oE, w->nslot, k);
+	for (int j = 0; j < w->nslot; j++)
+		memcpy(w->sg + (size_t)j * g4, P + m->oB, (size_t)g4 * sizeof(float));
+	if (w->nslot > 0)
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, w->nslot, g4, k,
+		            1.0f, w->se, k, P + m->oWx, in, 1.0f, w->sg, g4);
+	for (int g = 0; g < g4; g++)
+		w->wxr[g] = P[m->oWx + (size_t)g * in + k];
+	for (size_t at = 0; at < (size_t)t * n; at++) {
+		float *a = w->gates + at * g4;
+		if (w->xslot[at] < 0) {
+			memset(a, 0, (size_t)g4 * sizeof *a);
+			continue;
+		}
+		const float *sg = w->sg + (size_t)w->xslot[at] * g4;
+		const float xr = w->xr[at];
+		for (int g = 0; g < g4; g++)
+			a[g] = sg[g] + xr * w->wxr[g];
+	}
+}
+
+/* Run the LSTM over n runs (n <= w->nseq, each at most w->tmax long);
+ * returns the number of steps t (>= 1).  The state after run r is at
+ * hs row (t - 1) n + r. */
+static int
+lstm_run(const struct lstmrec *m, struct work *w, const struct window *win, int n)
+{
+	const float *P = m->p.w;
+	int t = 1;
+
+	for (int r = 0; r < n; r++)
+		if ((int)(win[r].end - win[r].beg) > t)
+			t = (int)(win[r].end - win[r].beg);
+	lstm_input(m, w, win, n, t);
+	rec_lstm_forward(w->hs, w->cs, w->gates, NULL, w->mask, P + m->oWx,
+	                 P + m->oWh, P + m->oB, t, n, m->in, m->h.hidden);
+	return t;
+}
+
+/* The head over n target rows: y = the network's output on [0, 1] for
+ * (w->u, w->i) with the state w->hrow of states (rows of hidden floats);
+ * with rng, in training (dropout on). */
+static void
+head_forward(const struct lstmrec *m, struct work *w, const float *states,
+             int n, struct rec_rng *rng)
+{
+	const float *P = m->p.w;
+	const int k = m->h.k, hd = m->h.hidden, zw = m->zw, nl = m->h.nlayers;
+	const float drop = m->h.dropout;
+	const size_t hb = (size_t)hd * sizeof(float), kb = (size_t)k * sizeof(float);
+
+	for (int j = 0; j < n; j++) {
+		float *z = w->z + (size_t)j * zw;
+		if (w->hrow[j] >= 0)
+			memcpy(z, states + (size_t)w->hrow[j] * hd, hb);
+		else
+			memset(z, 0, hb);
+		if (w->u[j] >= 0)
+			memcpy(z + hd, P + m->oU + (size_t)w->u[j] * k, kb);
+		else
+			memset(z + hd, 0, kb);
+		if (w->i[j] >= 0)
+			memcpy(z + hd + k, P + m->oE + (size_t)w->i[j] * k, kb);
+		else
+			memset(z + hd + k, 0, kb);
+	}
+	w->dropped = rng && drop > 0;
+	if (w->dropped) {
+		rec_dropout_mask(w->zmask, rng, drop, n, zw);
+		rec_dropout_forward(w->z, w->z, w->zmask, n, zw);
+	}
+	for (int l = 0; l < nl; l++) {
+		int in = m->width[l], out = m->width[l + 1];
+		rec_linear_forward(w->a[l], w->xl[l], P + m->oW[l], P + m->oBl[l], n, in, out);
+		rec_relu_forward(w->a[l], w->a[l], n, out);
+		if (w->dropped) {
+			rec_dropout_mask(w->lmask[l], rng, drop, n, out);
+			rec_dropout_forward(w->xl[l + 1], w->a[l], w->lmask[l], n, out);
+		} else {
+			memcpy(w->xl[l + 1], w->a[l], (size_t)n * out * sizeof(float));
+		}
+	}
+	rec_linear_forward(w->o, w->xl[nl], P + m->oOut, NULL, n, m->width[nl], 1);
+	for (int j = 0; j < n; j++) {
+		w->o[j] += P[m->omu];
+		if (w->u[j] >= 0)
+			w->o[j] += P[m->obu + w->u[j]];
+		if (w->i[j] >= 0)
+			w->o[j] += P[m->obi + w->i[j]];
+	}
+	rec_sigmoid_forward(w->y, w->o, n, 1);
+}
+
+/* Gradients of the mean squared error of the n target rows (plus the L2
+ * term) into m->p.g, the state rows' part into w->d_hs; returns the
+ * summed objective.  Every row's user and item are known. */
+static double
+head_backward(struct lstmrec *m, struct work *w, int n)
+{
+	const float *P = m->p.w;
+	float *G = m->p.g;
+	const int k = m->h.k, hd = m->h.hidden, zw = m->zw, nl = m->h.nlayers;
+	const int last = m->width[nl];
+	const float rs = 2.0f * m->h.reg / (float)n;
+	double total;
+
+	total = rec_mse_forward(w->d_y, w->y, w->target, n) * n;
+	memset(w->d_o, 0, (size_t)n * sizeof(float));
+	rec_sigmoid_backward(w->d_o, w->d_y, w->y, n, 1);
+	for (int j = 0; j < n; j++) {
+		G[m->omu] += w->d_o[j];
+		G[m->obu + w->u[j]] += w->d_o[j];
+		G[m->obi + w->i[j]] += w->d_o[j];
+	}
+	memset(w->d_xl[nl], 0, (size_t)n * last * sizeof(float));
+	rec_linear_backward(w->d_xl[nl], G + m->oOut, NULL, w->d_o, w->xl[nl],
+	                    P + m->oOut, n, last, 1);
+	for (int l = nl - 1; l >= 0; l--) {
+		int in = m->width[l], out = m->width[l + 1];
+		memset(w->d_a[l], 0, (size_t)n * out * sizeof(float));
+		if (w->dropped)   /* back through the dropout mask, in place */
+			rec_mul_forward(w->d_xl[l + 1], w->d_xl[l + 1], w->lmask[l], n, out);
+		rec_relu_backward(w->d_a[l], w->d_xl[l + 1], w->a[l], n, out);
+		memset(w->d_xl[l], 0, (size_t)n * in * sizeof(float));
+		rec_linear_backward(w->d_xl[l], G + m->oW[l], G + m->oBl[l], w->d_a[l],
+		                    w->xl[l], P + m->oW[l], n, in, out);
+	}
+	if (w->dropped)
+		rec_mul_forward(w->d_xl[0], w->d_xl[0], w->zmask, n, zw);
+	for (int j = 0; j < n; j++) {
+		const float *d = w->d_xl[0] + (size_t)j * zw;
+		size_t u = (size_t)w->u[j], i = (size_t)w->i[j];
+		float *gu = G + m->oU + u * k, *gi = G + m->oE + i * k;
+		const float *pu = P + m->oU + u * k, *pi = P + m->oE + i * k;
+		double norm = 0;
+
+		if (w->hrow[j] >= 0) {
+			float *dh = w->d_hs + (size_t)w->hrow[j] * hd;
+			for (int c = 0; c < hd; c++)
+				dh[c] += d[c];
+		}
+		/* the embeddings' gradient and their L2 term, as often as the
+		 * row occurs */
+		for (int c = 0; c < k; c++) {
+			gu[c] += d[hd + c] + rs * pu[c];
+			gi[c] += d[hd + k + c] + rs * pi[c];
+			norm += (double)pu[c] * pu[c] + (double)pi[c] * pi[c];
+		}
+		G[m->obu + u] += rs * P[m->obu + u];
+		G[m->obi + i] += rs * P[m->obi + i];
+		norm += (double)P[m->obu + u] * P[m->obu + u] +
+		        (double)P[m->obi + i] * P[m->obi + i];
+		total += m->h.reg * norm;
+	}
+	return total;
+}
+
+/* The gradients of the input part of the gates, from da (rows, 4h), the
+ * pre-activation gradients of the last run's steps (zero before row
+ * from): into wx and the embeddings of the run's items. */
+static void
+lstm_input_backward(struct lstmrec *m, struct work *w, const float *da,
+                    int from, int rows)
+{
+	const float *P = m->p.w;
+	float *G = m->p.g;
+	const int k = m->h.k, in = m->in, g4 = 4 * m->h.hidden;
+
+	memset(w->sd, 0, (size_t)w->nslot * g4 * sizeof(float));
+	memset(w->dwxr, 0, (size_t)g4 * sizeof(float));
+	for (size_t at = (size_t)from; at < (size_t)rows; at++) {
+		if (w->xslot[at] < 0)
+			continue;
+		const float *d = da + at * g4;
+		float *sd = w->sd + (size_t)w->xslot[at] * g4;
+		const float xr = w->xr[at];
+		for (int g = 0; g < g4; g++) {
+			sd[g] += d[g];
+			w->dwxr[g] += xr * d[g];
+		}
+	}
+	if (w->nslot == 0)
+		return;
+	/* wx[:, :k] += sd^T se;  sde = sd wx[:, :k] */
+	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g4, k, w->nslot, 1.0f,
+	            w->sd, g4, w->se, k, 1.0f, G + m->oWx, in);
+	for (int g = 0; g < g4; g++)
+		G[m->oWx + (size_t)g * in + k] += w->dwxr[g];
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, w->nslot, k, g4, 1.0f,
+	            w->sd, g4, P + m->oWx, in, 0.0f, w->sde, k);
+	rec_embedding_backward(G + m->oE, w->sde, w->sitem, w->nslot, k);
+}
+
+/* Forward and backward over the chunks c[0..n): gradients into m->p.g
+ * (and the touched rows into m->b when touch); returns the summed
+ * objective, *targets the number of targets. */
+static double
+chunk_step(struct lstmrec *m, const uint32_t *ix, int n, struct rec_rng *rng,
+           int touch, size_t *targets)
+{
+	struct work *w = &m->w;
+	const int hd = m->h.hidden, in = m->in;
+	int t, nt = 0;
+	double total;
+
+	for (int r = 0; r < n; r++) {
+		const struct chunk *c = &m->chunks[ix[r]];
+		m->win[r] = (struct window){ c->hb, c->te - 1 };
+	}
+	t = lstm_run(m, w, m->win, n);
+	for (int r = 0; r < n; r++) {
+		const struct chunk *c = &m->chunks[ix[r]];
+		int off = t - (int)(c->te - 1 - c->hb);
+		for (size_t p = c->tb; p < c->te; p++, nt++) {
+			w->u[nt] = c->user;
+			w->i[nt] = m->hist.item[p];
+			w->target[nt] = rec_to_unit(m->hist.rating[p]);
+			/* the state after entry q - 1 (none before the first):
+			 * q = p, or in training with probability horizon a
+			 * uniform draw from tb .. p */
+			size_t q = p;
+			if (rng && m->h.horizon > 0 && rec_rng_uniform(rng) < m->h.horizon)
+				q = c->tb + (size_t)rec_rng_below(rng, p - c->tb + 1);
+			w->hrow[nt] = q == c->hb ? -1 :
+			              (off + (int)(q - 1 - c->hb)) * n + r;
+			if (touch)
+				rec_batches_touch(&m->b, c->user, w->i[nt]);
+		}
+		if (touch)
+			for (size_t p = c->hb; p + 1 < c->te; p++)
+				rec_batches_touch(&m->b, c->user, m->hist.item[p]);
+	}
+	head_forward(m, w, w->hs, nt, rng);
+	memset(w->d_hs, 0, (size_t)t * n * hd * sizeof(float));
+	total = head_backward(m, w, nt);
+	/* with truncate, back through the steps from the first state a
+	 * target reads (the one before its chunk) only */
+	int t0 = m->h.truncate ? t : 0;
+	for (int r = 0; m->h.truncate && r < n; r++) {
+		const struct chunk *c = &m->chunks[ix[r]];
+		int off = t - (int)(c->te - 1 - c->hb);
+		int first = c->tb == c->hb ? off : off + (int)(c->tb - 1 - c->hb);
+		t0 = first < t0 ? first : t0;
+	}
+	rec_lstm_backward_trunc(NULL, NULL, m->p.g + m->oWh, m->p.g + m->oB,
+	                        w->d_hs, NULL, w->mask, w->hs, w->cs, w->gates,
+	                        m->p.w + m->oWx, m->p.w + m->oWh, w->scratch, t0, t,
+	                        n, in, hd);
+	lstm_input_backward(m, w, w->scratch, t0 * n, t * n);
+	*targets = (size_t)nt;
+	return total;
+}
+
+/* ---- training ---- */
+
+static int
+by_len(const void *a, const void *b)
+{
+	const struct bylen *x = a, *y = b;
+
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* Within each run of BUCKET batches of the epoch's order, sort the chunks
+ * by length (ties in order), so that a batch's chunks are of about one
+ * length and little of the LSTM's work is padding; the order stays
+ * random across runs and within a length. */
+static void
+bucket(struct lstmrec *m, uint32_t *order)
+{
+	enum { BUCKET = 8 };
+	const size_t span = (size_t)BUCKET * m->h.batch;
+
+	for (size_t beg = 0; beg < m->nchunks; beg += span) {
+		size_t n = m->nchunks - beg < span ? m->nchunks - beg : span;
+		for (size_t j = 0; j < n; j++) {
+			const struct chunk *c = &m->chunks[order[beg + j]];
+			m->sorted[j] = (struct bylen){ (uint32_t)(c->te - 1 - c->hb),
+			                               (uint32_t)j, order[beg + j] };
+		}
+		qsort(m->sorted, n, sizeof *m->sorted, by_len);
+		for (size_t j = 0; j < n; j++)
+			order[beg + j] = m->sorted[j].ix;
+	}
+}
+
+/* Update, then zero the gradients of, rows of a table (rows of k) and its
+ * bias vector. */
+static void
+step_rows(struct lstmrec *m, size_t table, size_t bias, const int32_t *rows,
+          size_t n)
+{
+	const size_t k = (size_t)m->h.k;
+
+	for (size_t j = 0; j < n; j++) {
+		size_t off = table + (size_t)rows[j] * k, ob = bias + (size_t)rows[j];
+		rec_adam_update(&m->p, &m->adam, off, k);
+		rec_adam_update(&m->p, &m->adam, ob, 1);
+		memset(m->p.g + off, 0, k * sizeof(float));
+		m->p.g[ob] = 0.0f;
+	}
+}
+
+static int
+lstmrec_epoch(struct rec_model *base, const struct rec_ratings *r,
+              struct rec_rng *rng, double *loss, struct rec_err *err)
+{
+	struct lstmrec *m = (struct lstmrec *)base;
+	const size_t batch = (size_t)m->h.batch;
+	double total = 0;
+	size_t targets = 0;
+
+	(void)r;   /* the sequences were built from it by make */
+	if (m->nchunks == 0)
+		return rec_errf(err, NULL, 0, "no ratings to train on");
+	if (rec_batches_epoch(&m->b, m->nchunks, rng, err) != 0)
+		return -1;
+	bucket(m, m->b.order);
+	for (size_t beg = 0; beg < m->nchunks; beg += batch) {
+		int n = (int)(m->nchunks - beg < batch ? m->nchunks - beg : batch);
+		size_t nt;
+
+		rec_batches_next(&m->b);
+		total += chunk_step(m, m->b.order + beg, n, rng, 1, &nt);
+		targets += nt;
+		rec_adam_begin(&m->adam);
+		step_rows(m, m->oU, m->obu, m->b.urows, m->b.nu);
+		step_rows(m, m->oE, m->obi, m->b.irows, m->b.ni);
+		rec_adam_update(&m->p, &m->adam, m->dense_off, m->p.n - m->dense_off);
+		memset(m->p.g + m->dense_off, 0, (m->p.n - m->dense_off) * sizeof(float));
+	}
+	m->ver++;
+	*loss = total / (double)targets;
+	return 0;
+}
+
+struct rec_params *
+rec_lstmrec_params(struct rec_model *base)
+{
+	return &((struct lstmrec *)base)->p;
+}
+
+size_t
+rec_lstmrec_chunks(const struct rec_model *base)
+{
+	return ((const struct lstmrec *)base)->nchunks;
+}
+
+int
+rec_lstmrec_objective(struct rec_model *base, size_t first, size_t n,
+                      double *loss)
+{
+	struct lstmrec *m = (struct lstmrec *)base;
+	uint32_t *ix;
+	size_t targets;
+	double total;
+
+	if (n == 0 || n > (size_t)m->h.batch || first > m->nchunks ||
+	    n > m->nchunks - first || !(ix = rec_malloc_array(n, sizeof *ix)))
+		return -1;
+	for (size_t j = 0; j < n; j++)
+		ix[j] = (uint32_t)(first + j);
+	memset(m->p.g, 0, m->p.n * sizeof(float));
+	total = chunk_step(m, ix, (int)n, NULL, 0, &targets);
+	rec_free(ix);
+	*loss = total / (double)targets;
+	return 0;
+}
+
+/* ---- using the model ---- */
+
+/* The states after the runs win[0..n) into out (n, hidden), in LSTM
+ * batches. */
+static void
+states(const struct lstmrec *mc, const struct window *win, size_t n, float *out)
+{
+	struct lstmrec *m = (struct lstmrec *)mc;   /* scratch buffers only */
+	struct work *w = &m->w;
+	const size_t hd = (size_t)m->h.hidden;
+
+	for (size_t beg = 0; beg < n; beg += (size_t)w->nseq) {
+		int nb = (int)(n - beg < (size_t)w->nseq ? n - beg : (size_t)w->nseq);
+		int t = lstm_run(m, w, win + beg, nb);
+		memcpy(out + beg * hd, w->hs + (size_t)(t - 1) * nb * hd,
+		       (size_t)nb * hd * sizeof(float));
+	}
+}
+
+/* The window of user u's history before entry cut: its last seq_len. */
+static struct window
+window_before(const struct lstmrec *m, int32_t u, size_t cut)
+{
+	size_t beg = m->hist.start[u], sl = (size_t)m->h.seq_len;
+
+	return (struct window){ cut - beg > sl ? cut - sl : beg, cut };
+}
+
+/* Bring the cached states of the users in user[0..n) up to date. */
+static void
+refresh(const struct lstmrec *mc, const int32_t *user, size_t n)
+{
+	struct lstmrec *m = (struct lstmrec *)mc;
+	const size_t hd = (size_t)m->h.hidden, nseq = (size_t)m->w.nseq;
+	size_t np = 0;
+
+	for (size_t j = 0; j < n; j++) {
+		int32_t u = user[j];
+		if (u >= 0 && m->hu_ver[u] != m->ver) {
+			m->hu_ver[u] = m->ver;   /* listed once */
+			m->pending[np++] = u;
+		}
+	}
+	for (size_t beg = 0; beg < np; beg += nseq) {
+		size_t nb = np - beg < nseq ? np - beg : nseq;
+		for (size_t j = 0; j < nb; j++) {
+			int32_t u = m->pending[beg + j];
+			m->win[j] = window_before(m, u, m->hist.start[u + 1]);
+		}
+		int t = lstm_run(m, &m->w, m->win, (int)nb);
+		for (size_t j = 0; j < nb; j++)
+			memcpy(m->hu + (size_t)m->pending[beg + j] * hd,
+			       m->w.hs + ((size_t)(t - 1) * nb + j) * hd, hd * sizeof(float));
+	}
+}
+
+/* Predict n rows whose state rows (w->hrow) index states. */
+static void
+head_predict(const struct lstmrec *mc, const int32_t *user, const int32_t *item,
+             const int32_t *srow, const float *states_, size_t n, float *out)
+{
+	struct lstmrec *m = (struct lstmrec *)mc;
+	struct work *w = &m->w;
+	const size_t cap = (size_t)w->ntgt;
+
+	for (size_t beg = 0; beg < n; beg += cap) {
+		int len = (int)(n - beg < cap ? n - beg : cap);
+		memcpy(w->u, user + beg, (size_t)len * sizeof *w->u);
+		memcpy(w->i, item + beg, (size_t)len * sizeof *w->i);
+		memcpy(w->hrow, srow + beg, (size_t)len * sizeof *w->hrow);
+		head_forward(m, w, states_, len, NULL);
+		for (int j = 0; j < len; j++)
+			out[beg + (size_t)j] = rec_to_stars(w->y[j]);
+	}
+}
+
+static void
+lstmrec_predict(const struct rec_model *base, const int32_t *user,
+                const int32_t *item, size_t n, float *out)
+{
+	/* The work buffers and the cache are scratch, not state: predicting
+	 * changes nothing a caller can see (and is not thread-safe). */
+	const struct lstmrec *m = (const struct lstmrec *)base;
+
+	refresh(m, user, n);
+	/* the user's cached state row is the user: hrow = user */
+	head_predict(m, user, item, user, m->hu, n, out);
+}
+
+static int
+lstmrec_rank_scores(const struct rec_model *base, const int32_t *user, size_t n,
+                    float *out, struct rec_err *err)
+{
+	const struct lstmrec *m = (const struct lstmrec *)base;
+	int32_t *us = rec_malloc_array((size_t)m->ni, sizeof *us);
+	int32_t *is = rec_malloc_array((size_t)m->ni, sizeof *is);
+
+	if (!us || !is) {
+		rec_free(us);
+		rec_free(is);
+		return rec_erroom(err, NULL);
+	}
+	for (int i = 0; i < m->ni; i++)
+		is[i] = i;
+	for (size_t j = 0; j < n; j++) {
+		for (int i = 0; i < m->ni; i++)
+			us[i] = user[j];
+		lstmrec_predict(base, us, is, (size_t)m->ni, out + j * (size_t)m->ni);
+	}
+	rec_free(us);
+	rec_free(is);
+	return 0;
+}
+
+/* The first entry of user u at or after time ts (entries without times
+ * are all before it). */
+static size_t
+cut_at(const struct lstmrec *m, int32_t u, int64_t ts)
+{
+	size_t lo = m->hist.start[u], hi = m->hist.start[u + 1];
+
+	if (!m->hist.ts)
+		return hi;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (m->hist.ts[mid] < ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int
+lstmrec_predict_at(const struct rec_model *base, const int32_t *user,
+                   const int32_t *item, const int64_t *ts, size_t n,
+                   float *out, struct rec_err *err)
+{
+	const struct lstmrec *m = (const struct lstmrec *)base;
+	struct window *win = rec_malloc_array(n ? n : 1, sizeof *win);
+	int32_t *srow = rec_malloc_array(n ? n : 1, sizeof *srow);
+	float *st = rec_malloc_array(n ? n : 1, (size_t)m->h.hidden * sizeof(float));
+	size_t nw = 0;
+
+	if (!win || !srow || !st) {
+		rec_free(win);
+		rec_free(srow);
+		rec_free(st);
+		return rec_erroom(err, NULL);
+	}
+	/* one run per distinct window; rows of a user in time order share */
+	for (size_t j = 0; j < n; j++) {
+		if (user[j] < 0) {
+			srow[j] = -1;
+			continue;
+		}
+		struct window wj = window_before(m, user[j], cut_at(m, user[j], ts[j]));
+		if (wj.end == wj.beg) {
+			srow[j] = -1;
+		} else if (nw > 0 && win[nw - 1].beg == wj.beg && win[nw - 1].end == wj.end) {
+			srow[j] = (int32_t)(nw - 1);
+		} else {
+			srow[j] = (int32_t)nw;
+			win[nw++] = wj;
+		}
+	}
+	states(m, win, nw, st);
+	head_predict(m, user, item, srow, st, n, out);
+	rec_free(win);
+	rec_free(srow);
+	rec_free(st);
+	return 0;
+}
+
+static int
+lstmrec_set_history(struct rec_model *base, const struct rec_ratings *h,
+                    struct rec_err *err)
+{
+	struct lstmrec *m = (struct lstmrec *)base;
+
+	return hist_build(m, h, err) != 0 || chunks_build(m, err) != 0 ? -1 : 0;
+}
+
+static void
+lstmrec_copy_weights(struct rec_model *dst, const struct rec_model *src)
+{
+	struct lstmrec *d = (struct lstmrec *)dst;
+
+	rec_params_copy_weights(&d->p, &((const struct lstmrec *)src)->p);
+	d->ver++;
+}
+
+/* ---- creating, saving, loading ---- */
+
+/* U(-1/sqrt(in), 1/sqrt(in)), PyTorch's default for linear and LSTM
+ * layers (in: the hidden size for the LSTM). */
+static void
+init_uniform(float *v, size_t n, int in, struct rec_rng *rng)
+{
+	float a = 1.0f / sqrtf((float)(in > 0 ? in : 1));
+
+	for (size_t j = 0; j < n; j++)
+		v[j] = a * (2.0f * rec_rng_uniform(rng) - 1.0f);
+}
+
+struct rec_model *
+rec_lstmrec_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
+                 struct rec_err *err)
+{
+	const struct rec_lstmrec_hparams *h = hp;
+	const int hd = h->hidden;
+	struct rec_rng rng;
+	struct lstmrec *m;
+	float *P;
+
+	if (err)
+		err->msg[0] = '\0';
+	if (r->n == 0) {
+		rec_errf(err, NULL, 0, "no ratings to train on");
+		return NULL;
+	}
+	if (!(m = lstmrec_alloc(h, (int)r->users.n, (int)r->items.n, err)))
+		return NULL;
+	if (rec_model_init_maps(&m->base, r, err) != 0 || hist_build(m, r, err) != 0 ||
+	    chunks_build(m, err) != 0) {
+		if (err && !err->msg[0])
+			rec_erroom(err, NULL);
+		lstmrec_free(&m->base);
+		return NULL;
+	}
+	P = m->p.w;
+	rec_rng_seed(&rng, seed);
+	for (size_t j = m->oE; j < m->obu; j++)   /* the two embedding tables */
+		P[j] = h->init_sd * rec_rng_normal(&rng);
+	init_uniform(P + m->oWx, (size_t)4 * hd * m->in, hd, &rng);
+	init_uniform(P + m->oWh, (size_t)4 * hd * hd, hd, &rng);
+	init_uniform(P + m->oB, (size_t)4 * hd, hd, &rng);
+	for (int l = 0; l < h->nlayers; l++) {
+		init_uniform(P + m->oW[l], (size_t)m->width[l + 1] * m->width[l],
+		             m->width[l], &rng);
+		init_uniform(P + m->oBl[l], (size_t)m->width[l + 1], m->width[l], &rng);
+	}
+	init_uniform(P + m->oOut, (size_t)m->width[h->nlayers], m->width[h->nlayers], &rng);
+	P[m->omu] = rec_model_mean_logit(r);
+	return &m->base;
+}
+
+/* "128,64" into buf. */
+static void
+join_layers(char *buf, size_t cap, const struct rec_lstmrec_hparams *h)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int l = 0; l < h->nlayers && len < cap; l++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%d", l ? "," : "",
+		                        h->layers[l]);
+}
+
+static int
+lstmrec_save(const struct rec_model *base, FILE *fp, const char *file,
+             const char *const *xkey, const char *const *xval, size_t nx,
+             struct rec_err *err)
+{
+	const struct lstmrec *m = (const struct lstmrec *)base;
+	struct rec_tensor t[5 + REC_MAX_PARAMS];
+	enum { NMETA = 15, MAXX = 16 };
+	const char *key[NMETA + MAXX] = { "format", "model", "k", "hidden",
+		"seq_len", "chunk", "layers", "lr", "reg", "dropout", "init_sd",
+		"batch", "history", "horizon", "bptt" };
+	const char *val[NMETA + MAXX];
+	char num[12][40];
+	const size_t sl = (size_t)m->h.seq_len;
+	int64_t *hstart, *hitem;
+	float *hrating;
+	size_t len = 0;
+	int rc;
+
+	if (nx > MAXX)
+		return rec_errf(err, file, 0, "too much metadata");
+	/* the stored history: each user's last seq_len entries */
+	for (int u = 0; u < m->nu; u++) {
+		size_t n = m->hist.start[u + 1] - m->hist.start[u];
+		len += n < sl ? n : sl;
+	}
+	hstart = rec_malloc_array((size_t)m->nu + 1, sizeof *hstart);
+	hitem = rec_malloc_array(len ? len : 1, sizeof *hitem);
+	hrating = rec_malloc_array(len ? len : 1, sizeof *hrating);
+	if (!hstart || !hitem || !hrating) {
+		rc = rec_erroom(err, file);
+		goto out;
+	}
+	len = 0;
+	hstart[0] = 0;
+	for (int u = 0; u < m->nu; u++) {
+		struct window wu = window_before(m, u, m->hist.start[u + 1]);
+		for (size_t e = wu.beg; e < wu.end; e++, len++) {
+			hitem[len] = m->hist.item[e];
+			hrating[len] = m->hist.rating[e];
+		}
+		hstart[u + 1] = (int64_t)len;
+	}
+	snprintf(num[0], sizeof num[0], "%d", m->h.k);
+	snprintf(num[1], sizeof num[1], "%d", m->h.hidden);
+	snprintf(num[2], sizeof num[2], "%d", m->h.seq_len);
+	snprintf(num[3], sizeof num[3], "%d", m->h.chunk);
+	join_layers(num[4], sizeof num[4], &m->h);
+	snprintf(num[5], sizeof num[5], "%g", (double)m->h.lr);
+	snprintf(num[6], sizeof num[6], "%g", (double)m->h.reg);
+	snprintf(num[7], sizeof num[7], "%g", (double)m->h.dropout);
+	snprintf(num[8], sizeof num[8], "%g", (double)m->h.init_sd);
+	snprintf(num[9], sizeof num[9], "%d", m->h.batch);
+	snprintf(num[10], sizeof num[10], "%zu", len);
+	snprintf(num[11], sizeof num[11], "%g", (double)m->h.horizon);
+	val[0] = REC_MODEL_FORMAT;
+	val[1] = "lstm";
+	for (int j = 0; j < 12; j++)
+		val[2 + j] = num[j];
+	val[14] = m->h.truncate ? "chunk" : "full";
+	for (size_t j = 0; j < nx; j++) {
+		key[NMETA + j] = xkey[j];
+		val[NMETA + j] = xval[j];
+	}
+	rec_model_map_tensors(base, t);
+	{
+		static const char *const names[3] = { "hist_start", "hist_item", "hist_rating" };
+		void *data[3] = { hstart, hitem, hrating };
+		size_t count[3] = { (size_t)m->nu + 1, len, len };
+		for (int j = 0; j < 3; j++) {
+			struct rec_tensor *a = &t[2 + j];
+			memset(a, 0, sizeof *a);
+			snprintf(a->name, sizeof a->name, "%s", names[j]);
+			a->dtype = j == 2 ? REC_F32 : REC_I64;
+			a->ndim = 1;
+			a->shape[0] = (int64_t)count[j];
+			a->data = data[j];
+			a->nbytes = count[j] * (j == 2 ? sizeof(float) : sizeof(int64_t));
+		}
+	}
+	rec_params_tensors(&m->p, t + 5);
+	rc = rec_st_write(fp, file, t, 5 + (size_t)m->p.nt, key, val, NMETA + nx, err);
+out:
+	rec_free(hstart);
+	rec_free(hitem);
+	rec_free(hrating);
+	return rc;
+}
+
+/* "128,64" into h->layers. */
+static int
+parse_layers(struct rec_lstmrec_hparams *h, const char *s, const char *file,
+             struct rec_err *err)
+{
+	const char *p = s;
+	uint64_t v;
+
+	h->nlayers = 0;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		if (h->nlayers == L || rec_parse_u64(p, n, 4096, &v) != 0 || v == 0)
+			return rec_errf(err, file, 0, "metadata 'layers' = '%.40s' is not "
+			                "1 to %d widths in [1, 4096]", s, L);
+		h->layers[h->nlayers++] = (int)v;
+		if (!comma)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+/* The stored histories of st into m->hist (times unknown). */
+static int
+load_hist(struct lstmrec *m, const struct rec_st *st, long len,
+          struct rec_err *err)
+{
+	const struct rec_tensor *ts, *ti, *tr;
+	int64_t s1[1] = { (int64_t)m->nu + 1 }, s2[1] = { len };
+	const int64_t *start, *item;
+	const float *rating;
+	struct hist *h = &m->hist;
+
+	if (rec_st_tensor(&ts, st, "hist_start", REC_I64, 1, s1, err) != 0 ||
+	    rec_st_tensor(&ti, st, "hist_item", REC_I64, 1, s2, err) != 0 ||
+	    rec_st_tensor(&tr, st, "hist_rating", REC_F32, 1, s2, err) != 0)
+		return -1;
+	start = ts->data;
+	item = ti->data;
+	rating = tr->data;
+	if (start[0] != 0 || start[m->nu] != len)
+		return rec_errf(err, st->name, 0, "tensor 'hist_start' does not run "
+		                "from 0 to %ld", len);
+	for (int u = 0; u < m->nu; u++)
+		if (start[u + 1] < start[u] || start[u + 1] - start[u] > m->h.seq_len)
+			return rec_errf(err, st->name, 0, "tensor 'hist_start': user row %d "
+			                "has a history of %lld entries (seq_len %d)", u,
+			                (long long)(start[u + 1] - start[u]), m->h.seq_len);
+	for (long e = 0; e < len; e++) {
+		if (item[e] < 0 || item[e] >= m->ni)
+			return rec_errf(err, st->name, 0, "tensor 'hist_item': item row "
+			                "%lld out of range", (long long)item[e]);
+		if (!(rating[e] >= 0.5f && rating[e] <= 5.0f))
+			return rec_errf(err, st->name, 0, "tensor 'hist_rating': rating "
+			                "%g out of range [0.5, 5]", (double)rating[e]);
+	}
+	if (!(h->start = rec_malloc_array((size_t)m->nu + 1, sizeof *h->start)) ||
+	    !(h->item = rec_malloc_array(len ? (size_t)len : 1, sizeof *h->item)) ||
+	    !(h->rating = rec_malloc_array(len ? (size_t)len : 1, sizeof *h->rating)))
+		return rec_erroom(err, st->name);
+	for (int u = 0; u <= m->nu; u++)
+		h->start[u] = (size_t)start[u];
+	for (long e = 0; e < len; e++) {
+		h->item[e] = (int32_t)item[e];
+		h->rating[e] = rating[e];
+	}
+	h->len = (size_t)len;
+	return 0;
+}
+
+int
+rec_lstmrec_load(struct rec_model **out, const struct rec_st *st,
+                 struct rec_err *err)
+{
+	static const char *const hist_tensors[] = { "hist_start", "hist_item",
+		"hist_rating", NULL };
+	struct rec_lstmrec_hparams h = REC_LSTMREC_DEFAULTS;
+	const struct rec_tensor *uids, *iids;
+	const char *layers, *bptt;
+	long k, hidden, sl, chunk, batch, len;
+	struct lstmrec *m;
+
+	*out = NULL;
+	if (rec_model_meta_real(&h.lr, st, "lr", 0, 100, err) != 0 ||
+	    rec_model_meta_real(&h.reg, st, "reg", 0, 100, err) != 0 ||
+	    rec_model_meta_real(&h.dropout, st, "dropout", 0, 0.99, err) != 0 ||
+	    rec_model_meta_real(&h.init_sd, st, "init_sd", 0, 10, err) != 0 ||
+	    rec_model_meta_real(&h.horizon, st, "horizon", 0, 1, err) != 0 ||
+	    rec_st_meta_count(&batch, st, "batch", 1, 1 << 16, err) != 0 ||
+	    rec_st_meta_count(&k, st, "k", 1, 4096, err) != 0 ||
+	    rec_st_meta_count(&hidden, st, "hidden", 1, 4096, err) != 0 ||
+	    rec_st_meta_count(&sl, st, "seq_len", 1, 4096, err) != 0 ||
+	    rec_st_meta_count(&chunk, st, "chunk", 1, 4096, err) != 0 ||
+	    rec_st_meta_count(&len, st, "history", 0, INT32_MAX, err) != 0)
+		return -1;
+	if (!(layers = rec_st_meta(st, "layers")))
+		return rec_errf(err, st->name, 0, "missing metadata 'layers'");
+	if (!(bptt = rec_st_meta(st, "bptt")))
+		return rec_errf(err, st->name, 0, "missing metadata 'bptt'");
+	if (strcmp(bptt, "full") != 0 && strcmp(bptt, "chunk") != 0)
+		return rec_errf(err, st->name, 0, "metadata 'bptt' = '%.40s' is not "
+		                "'full' or 'chunk'", bptt);
+	h.truncate = strcmp(bptt, "chunk") == 0;
+	if (parse_layers(&h, layers, st->name, err) != 0 ||
+	    rec_st_tensor(&uids, st, "user_ids", REC_I64, 1, NULL, err) != 0 ||
+	    rec_st_tensor(&iids, st, "item_ids", REC_I64, 1, NULL, err) != 0)
+		return -1;
+	if (uids->shape[0] > INT32_MAX || iids->shape[0] > INT32_MAX)
+		return rec_errf(err, st->name, 0, "too many users or items");
+	h.k = (int)k;
+	h.hidden = (int)hidden;
+	h.seq_len = (int)sl;
+	h.chunk = (int)chunk;
+	h.batch = (int)batch;
+	if (err)
+		err->msg[0] = '\0';
+	if (!(m = lstmrec_alloc(&h, (int)uids->shape[0], (int)iids->shape[0], err))) {
+		if (err)
+			snprintf(err->file, sizeof err->file, "%s", st->name);
+		return -1;
+	}
+	if (rec_model_load_map(&m->base.users, st, "user_ids", m->nu, err) != 0 ||
+	    rec_model_load_map(&m->base.items, st, "item_ids", m->ni, err) != 0 ||
+	    rec_params_load(&m->p, st, err) != 0 ||
+	    load_hist(m, st, len, err) != 0 || chunks_build(m, err) != 0 ||
+	    rec_model_no_extra(st, &m->p, hist_tensors, err) != 0) {
+		if (err && !err->file[0])
+			snprintf(err->file, sizeof err->file, "%s", st->name);
+		lstmrec_free(&m->base);
+		return -1;
+	}
+	*out = &m->base;
+	return 0;
+}
+
+static const struct rec_model_ops lstmrec_ops = {
+	.name = "lstm",
+	.epoch = lstmrec_epoch,
+	.predict = lstmrec_predict,
+	.rank_scores = lstmrec_rank_scores,
+	.copy_weights = lstmrec_copy_weights,
+	.save = lstmrec_save,
+	.free = lstmrec_free,
+	.set_history = lstmrec_set_history,
+	.predict_at = lstmrec_predict_at,
+};

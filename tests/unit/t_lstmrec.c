@@ -1,0 +1,436 @@
+/* t_lstmrec.c - the LSTM recommender: the whole training objective's
+ * gradient against finite differences (the planted error caught), the
+ * prediction reads the order of the history, histories as of a time,
+ * training lowers the loss, same seed same bytes, save -> load predicts
+ * the same numbers, and every allocation failure is an "out of memory". */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "rec/lstmrec.h"
+#include "rec/params.h"
+
+/* 12 users x 9 items, each user's ratings at distinct times. */
+static struct rec_ratings *
+toy(void)
+{
+	struct rec_ratings *r = rec_ratings_new();
+
+	for (int u = 0; u < 12; u++)
+		for (int i = 0; i < 9; i++)
+			if ((u + 2 * i) % 3 != 0)
+				rec_ratings_push(r, 100 + u, 200 + i,
+				                 (float)(1 + ((u * i) % 9) / 2),
+				                 1000 + ((u + 5 * i) % 9) * 10, (long)r->n + 1,
+				                 NULL);
+	return r;
+}
+
+static struct rec_lstmrec_hparams
+small(void)
+{
+	struct rec_lstmrec_hparams h = REC_LSTMREC_DEFAULTS;
+
+	h.k = 3;
+	h.hidden = 4;
+	h.seq_len = 3;
+	h.chunk = 2;
+	h.nlayers = 2;
+	h.layers[0] = 5;
+	h.layers[1] = 4;
+	h.batch = 8;
+	h.init_sd = 0.5f;   /* large enough that every path carries gradient */
+	h.reg = 0.01f;
+	h.truncate = 0;     /* the exact gradient of the objective */
+	return h;
+}
+
+/* The objective's central difference along coordinate j at step eps. */
+static double
+numeric(struct rec_model *m, size_t first, size_t n, size_t j, float eps)
+{
+	struct rec_params *p = rec_lstmrec_params(m);
+	float keep = p->w[j];
+	double up, down;
+
+	p->w[j] = keep + eps;
+	rec_lstmrec_objective(m, first, n, &up);
+	p->w[j] = keep - eps;
+	rec_lstmrec_objective(m, first, n, &down);
+	p->w[j] = keep;
+	return (up - down) / (2.0 * eps);
+}
+
+static int
+close_enough(double a, double b)
+{
+	double scale = fabs(a) + fabs(b);
+
+	return fabs(a - b) <= 1e-2 * (scale > 1e-3 ? scale : 1e-3);
+}
+
+/* Compare the analytic gradient of every parameter with central
+ * differences over chunks [first, first + n) (with the analytic
+ * coordinate tamper off by 5%, when not negative) at the steps 2.5e-3
+ * and 6.25e-4.  A ReLU kink within a step of a coordinate, or float32
+ * noise on a tiny derivative, makes the two disagree: when the analytic
+ * value matches neither, such a coordinate is counted in *rough, not as
+ * an error.  Returns the number of smooth coordinates that disagree. */
+static int
+gradcheck(struct rec_model *m, size_t first, size_t n, int *rough, long tamper)
+{
+	struct rec_params *p = rec_lstmrec_params(m);
+	float *analytic = malloc(p->n * sizeof *analytic);
+	double loss;
+	int bad = 0;
+
+	*rough = 0;
+	CHECK(rec_lstmrec_objective(m, first, n, &loss) == 0);
+	memcpy(analytic, p->g, p->n * sizeof *analytic);
+	if (tamper >= 0)
+		analytic[tamper] *= 1.05f;
+	for (size_t j = 0; j < p->n; j++) {
+		double n2 = numeric(m, first, n, j, 2.5e-3f);
+		double n3 = numeric(m, first, n, j, 6.25e-4f);
+		if (close_enough(analytic[j], n2) || close_enough(analytic[j], n3))
+			continue;
+		if (!close_enough(n2, n3))
+			++*rough;
+		else
+			bad++;
+	}
+	free(analytic);
+	return bad;
+}
+
+/* The coordinate of tensor t of m with the largest gradient on chunks
+ * [0, n). */
+static long
+largest(struct rec_model *m, int t, size_t n)
+{
+	struct rec_params *p = rec_lstmrec_params(m);
+	size_t best = p->t[t].off;
+	double loss;
+
+	CHECK(rec_lstmrec_objective(m, 0, n, &loss) == 0);
+	for (size_t j = p->t[t].off; j < p->t[t].off + p->t[t].n; j++)
+		if (fabsf(p->g[j]) > fabsf(p->g[best]))
+			best = j;
+	return (long)best;
+}
+
+/* A model of the toy whose LSTM matters: the head's weights tripled, so
+ * that the gradients of the LSTM's weights are well above float noise. */
+static struct rec_model *
+for_gradcheck(const struct rec_ratings *r, uint64_t seed)
+{
+	struct rec_lstmrec_hparams h = small();
+	struct rec_model *m = rec_lstmrec_make(&h, r, seed, NULL);
+	struct rec_params *p = rec_lstmrec_params(m);
+
+	for (int t = 0; t < p->nt; t++)
+		if (strncmp(p->t[t].name, "mlp.", 4) == 0 || strcmp(p->t[t].name, "out.w") == 0)
+			for (size_t j = p->t[t].off; j < p->t[t].off + p->t[t].n; j++)
+				p->w[j] *= 3.0f;
+	return m;
+}
+
+TEST(lstmrec_gradient_matches_finite_differences)
+{
+	struct rec_ratings *r = toy();
+	struct rec_model *m = for_gradcheck(r, 3);
+	int rough;
+
+	CHECK(m != NULL);
+	if (m) {
+		size_t nc = rec_lstmrec_chunks(m);
+		/* 12 users of 6 ratings in chunks of 2: 36 chunks; the first
+		 * batch mixes chunks with no history, a short one and a full one
+		 * (left padding), the last batch the users' last chunks */
+		CHECK(nc == 36);
+		CHECK(gradcheck(m, 0, 8, &rough, -1) == 0);
+		CHECK(rough * 10 < (int)rec_lstmrec_params(m)->n);
+		CHECK(gradcheck(m, nc - 8, 8, &rough, -1) == 0);
+		CHECK(rough * 10 < (int)rec_lstmrec_params(m)->n);
+	}
+	rec_model_free(m);
+	rec_ratings_free(r);
+}
+
+TEST(lstmrec_gradcheck_can_fail)
+{
+	struct rec_ratings *r = toy();
+	struct rec_model *m = for_gradcheck(r, 3);
+	struct rec_params *p = rec_lstmrec_params(m);
+	int rough;
+
+	/* one coordinate of the LSTM's recurrent weights, off by 5% */
+	CHECK(strcmp(p->t[5].name, "lstm.wh") == 0);
+	CHECK(gradcheck(m, 0, 8, &rough, largest(m, 5, 8)) == 1);
+	rec_model_free(m);
+	rec_ratings_free(r);
+}
+
+/* The toy's ratings of user 100 with their times reversed or shifted. */
+static struct rec_ratings *
+history_of_100(const struct rec_ratings *r, int reverse, int64_t shift)
+{
+	struct rec_ratings *h = rec_ratings_new();
+
+	for (size_t j = 0; j < r->n; j++)
+		if (r->users.ids[r->user[j]] == 100)
+			rec_ratings_push(h, 100, r->items.ids[r->item[j]], r->rating[j],
+			                 (reverse ? 5000 - r->ts[j] : r->ts[j]) + shift,
+			                 (long)h->n + 1, NULL);
+	return h;
+}
+
+static struct rec_model *
+trained(const struct rec_ratings *r, uint64_t seed)
+{
+	struct rec_lstmrec_hparams h = small();
+	struct rec_train_opts o = { .epochs = 30, .patience = 5, .seed = seed };
+	struct rec_train_result res;
+	struct rec_model *m = NULL;
+
+	h.lr = 0.01f;
+	h.init_sd = 0.1f;
+	h.dropout = 0.1f;
+	CHECK(rec_train(&m, rec_lstmrec_make, &h, r, NULL, &o, &res, NULL) == 0);
+	return m;
+}
+
+TEST(lstmrec_prediction_reads_the_order_of_the_history)
+{
+	struct rec_ratings *r = toy();
+	struct rec_ratings *fwd = history_of_100(r, 0, 0), *rev = history_of_100(r, 1, 0);
+	struct rec_ratings *later = history_of_100(r, 0, 777);
+	struct rec_model *m = trained(r, 5);
+	int64_t users[3] = { 100, 100, 100 }, items[3] = { 200, 203, 208 };
+	float p0[3], pf[3], pr[3], pl[3];
+	struct rec_unknown unk = { 0 };
+	struct rec_err err = { 0 };
+
+	rec_model_predict_ids(m, users, items, 3, p0, &unk);
+	CHECK(rec_model_set_history(m, fwd, &err) == 0);
+	rec_model_predict_ids(m, users, items, 3, pf, &unk);
+	/* user 100 has 6 ratings, seq_len 3: the stored history is the last
+	 * 3 of the same sequence */
+	CHECK(memcmp(p0, pf, sizeof p0) == 0);
+	CHECK(rec_model_set_history(m, rev, &err) == 0);
+	rec_model_predict_ids(m, users, items, 3, pr, &unk);
+	for (int j = 0; j < 3; j++)
+		CHECK(fabsf(pr[j] - pf[j]) > 1e-4f);
+	/* only the order counts, not the times themselves */
+	CHECK(rec_model_set_history(m, later, &err) == 0);
+	rec_model_predict_ids(m, users, items, 3, pl, &unk);
+	CHECK(memcmp(pf, pl, sizeof pf) == 0);
+	CHECK(unk.users == 0 && unk.items == 0);
+	rec_model_free(m);
+	rec_ratings_free(r);
+	rec_ratings_free(fwd);
+	rec_ratings_free(rev);
+	rec_ratings_free(later);
+}
+
+TEST(lstmrec_history_as_of_a_time)
+{
+	struct rec_ratings *r = toy();
+	struct rec_ratings *h = history_of_100(r, 0, 0), *cut = rec_ratings_new();
+	struct rec_model *m = trained(r, 6);
+	struct rec_unknown unk = { 0 };
+	struct rec_err err = { 0 };
+	int64_t t0 = INT64_MAX, users[4] = { 100, 100, 100, 100 };
+	int64_t items[4] = { 201, 201, 201, 201 }, ts[4];
+	float at[4], full[1], before[1], none[1];
+
+	/* user 100's entries before its third one, as a history of their own */
+	for (size_t j = 0; j < h->n; j++)
+		t0 = h->ts[j] < t0 ? h->ts[j] : t0;
+	CHECK(rec_model_set_history(m, h, &err) == 0);
+	ts[0] = INT64_MAX;   /* after everything: the latest history */
+	ts[1] = t0;          /* strictly before the first entry: none */
+	/* user 100's times: 1050 1010 1020 1070 1080 1040 (toy) */
+	const int64_t third = 1040;
+	for (size_t j = 0; j < h->n; j++)
+		if (h->ts[j] < third)
+			rec_ratings_push(cut, 100, h->items.ids[h->item[j]], h->rating[j],
+			                 h->ts[j], (long)cut->n + 1, NULL);
+	CHECK(cut->n == 2 && t0 == 1010);
+	ts[2] = third;
+	ts[3] = third;       /* the same window twice */
+	CHECK(rec_model_predict_ids_at(m, users, items, ts, 4, at, &unk, &err) == 0);
+	rec_model_predict_ids(m, users, items, 1, full, &unk);
+	CHECK(at[0] == full[0]);
+	CHECK(at[2] == at[3]);
+	CHECK(rec_model_set_history(m, cut, &err) == 0);
+	rec_model_predict_ids(m, users, items, 1, before, &unk);
+	CHECK(at[2] == before[0]);
+	rec_ratings_free(cut);
+	cut = rec_ratings_new();
+	rec_ratings_push(cut, 999, 200, 3, 1, 1, NULL);   /* nobody it knows */
+	CHECK(rec_model_set_history(m, cut, &err) == 0);
+	rec_model_predict_ids(m, users, items, 1, none, &unk);
+	CHECK(at[1] == none[0]);
+	CHECK(at[0] != at[1] && at[0] != at[2]);
+	rec_model_free(m);
+	rec_ratings_free(r);
+	rec_ratings_free(h);
+	rec_ratings_free(cut);
+}
+
+static char *
+save(const struct rec_model *m, size_t *len)
+{
+	char *buf = NULL;
+	FILE *fp = open_memstream(&buf, len);
+
+	CHECK(rec_model_save(m, fp, "l.st", NULL, NULL, 0, NULL) == 0);
+	fclose(fp);
+	return buf;
+}
+
+TEST(lstmrec_trains_saves_loads)
+{
+	struct rec_lstmrec_hparams h = small();
+	struct rec_ratings *r = toy();
+	struct rec_model *m, *m2, *back = NULL;
+	struct rec_err err = { 0 };
+	double before = 0, after = 0;
+	size_t len, len2;
+	char *a, *b;
+
+	h.init_sd = 0.1f;
+	m = rec_lstmrec_make(&h, r, 5, &err);
+	CHECK(m && rec_model_rmse(m, r, &before, &err) == 0);
+	rec_model_free(m);
+	m = trained(r, 5);
+	m2 = trained(r, 5);
+	CHECK(rec_model_rmse(m, r, &after, &err) == 0);
+	CHECK(after < 0.9 * before);
+	a = save(m, &len);
+	b = save(m2, &len2);
+	CHECK(len == len2 && memcmp(a, b, len) == 0);
+	FILE *fp = fmemopen(a, len, "r");
+	CHECK(rec_model_load(&back, fp, "l.st", &err) == 0);
+	fclose(fp);
+	if (back) {
+		int64_t users[] = { 100, 105, 111, 999, 100 };
+		int64_t items[] = { 200, 208, 203, 200, 999 };
+		float p1[5], p2[5];
+		struct rec_unknown unk = { 0 };
+		rec_model_predict_ids(m, users, items, 5, p1, &unk);
+		rec_model_predict_ids(back, users, items, 5, p2, &unk);
+		CHECK(memcmp(p1, p2, sizeof p1) == 0);
+		CHECK(unk.users == 2 && unk.items == 2);
+		/* rank_scores are the predictions */
+		int32_t u = 4, us[9], is[9];
+		float rank[9], pred[9];
+		CHECK(back->ops->rank_scores(back, &u, 1, rank, &err) == 0);
+		for (int i = 0; i < 9; i++)
+			us[i] = 4, is[i] = i;
+		back->ops->predict(back, us, is, 9, pred);
+		CHECK(memcmp(rank, pred, sizeof rank) == 0);
+		/* the file written again from the loaded model is the same */
+		char *c = save(back, &len2);
+		CHECK(len == len2 && memcmp(a, c, len) == 0);
+		free(c);
+	}
+	free(a);
+	free(b);
+	rec_model_free(m);
+	rec_model_free(m2);
+	rec_model_free(back);
+	rec_ratings_free(r);
+}
+
+TEST(lstmrec_out_of_memory_everywhere)
+{
+	struct rec_lstmrec_hparams h = small();
+	struct rec_ratings *r = toy(), *hist = history_of_100(r, 1, 0);
+	struct rec_train_opts o = { .epochs = 2, .patience = 5, .seed = 1 };
+
+	for (long n = 0;; n++) {
+		struct rec_err err = { 0 };
+		struct rec_train_result res;
+		struct rec_model *m = NULL, *back = NULL;
+		char *buf = NULL;
+		size_t len = 0;
+		int rc;
+
+		rec_alloc_fail_after(n, 1);
+		rc = rec_train(&m, rec_lstmrec_make, &h, r, r, &o, &res, &err);
+		if (rc == 0) {
+			FILE *fp = open_memstream(&buf, &len);
+			rc = rec_model_save(m, fp, "l.st", NULL, NULL, 0, &err);
+			fclose(fp);
+		}
+		if (rc == 0) {
+			FILE *fp = fmemopen(buf, len, "r");
+			rc = rec_model_load(&back, fp, "l.st", &err);
+			fclose(fp);
+		}
+		if (rc == 0)
+			rc = rec_model_set_history(back, hist, &err);
+		if (rc == 0) {
+			int64_t users[2] = { 100, 101 }, items[2] = { 201, 202 };
+			int64_t ts[2] = { 1045, 1045 };
+			float out[2];
+			struct rec_unknown unk = { 0 };
+			rc = rec_model_predict_ids_at(back, users, items, ts, 2, out, &unk,
+			                              &err);
+		}
+		rec_alloc_fail_after(-1, 0);
+		rec_model_free(m);
+		rec_model_free(back);
+		free(buf);
+		if (rc == 0)
+			break;
+		CHECK(strcmp(err.msg, "out of memory") == 0);
+		if (strcmp(err.msg, "out of memory") != 0) {
+			fprintf(stderr, "n = %ld: %s\n", n, err.msg);
+			break;
+		}
+	}
+	rec_ratings_free(r);
+	rec_ratings_free(hist);
+}
+
+TEST(lstmrec_truncated_gradient)
+{
+	struct rec_lstmrec_hparams h = small();
+	struct rec_ratings *r = toy();
+	struct rec_model *full, *cut;
+	struct rec_params *pf, *pc;
+	double lf, lc;
+	int same_head = 1, lstm_differs = 0;
+
+	full = rec_lstmrec_make(&h, r, 3, NULL);
+	h.truncate = 1;
+	cut = rec_lstmrec_make(&h, r, 3, NULL);
+	pf = rec_lstmrec_params(full);
+	pc = rec_lstmrec_params(cut);
+	/* the last batch: chunks with history before them */
+	size_t nc = rec_lstmrec_chunks(full);
+	CHECK(rec_lstmrec_objective(full, nc - 8, 8, &lf) == 0);
+	CHECK(rec_lstmrec_objective(cut, nc - 8, 8, &lc) == 0);
+	CHECK(lf == lc);   /* the same forward */
+	for (int t = 0; t < pf->nt; t++) {
+		const struct rec_param *q = &pf->t[t];
+		int lstm = strncmp(q->name, "lstm.", 5) == 0;
+		for (size_t j = q->off; j < q->off + q->n; j++) {
+			if (lstm)
+				lstm_differs |= fabsf(pf->g[j] - pc->g[j]) > 1e-7f;
+			else if (strcmp(q->name, "item.emb") != 0)
+				same_head &= pf->g[j] == pc->g[j];
+		}
+	}
+	/* the head, the user embeddings and the biases see the same
+	 * gradient; only the LSTM (and the history's item embeddings) less */
+	CHECK(same_head);
+	CHECK(lstm_differs);
+	rec_model_free(full);
+	rec_model_free(cut);
+	rec_ratings_free(r);
+}
