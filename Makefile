@@ -115,6 +115,7 @@ demo: deps all data
 
 bench: all $(BENCH) data
 	@bench/run $(BUILD)
+	@bench/scale $(BUILD)
 	@bench/models $(BUILD)
 
 install: all

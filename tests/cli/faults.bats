@@ -228,7 +228,8 @@ binary() {
 	# needs to start plus 16 MiB, so reading the input runs out.
 	awk 'BEGIN { for (i = 0; i < 1000000; i++) print int(i / 200) "\t" i % 200 * 7 "\t3\t" i }' > big.tsv
 	base=$(for kb in $(seq 20000 4096 400000); do
-		(ulimit -v $kb; rec-filter --version) > /dev/null 2>&1 && { echo $kb; break; }
+		(ulimit -v $kb; timeout 10 rec-filter --version) > /dev/null 2>&1 &&
+			{ echo $kb; break; }
 	done)
 	[ -n "$base" ] || fail "rec-filter --version does not start under 400 MB"
 	for p in $(programs); do
