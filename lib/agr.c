@@ -591,32 +591,6 @@ agr_predict(const struct rec_model *base, const int32_t *user,
 	}
 }
 
-/* No shortcut here: the predicted rating of every item. */
-static int
-agr_rank_scores(const struct rec_model *base, const int32_t *user, size_t n,
-                float *out, struct rec_err *err)
-{
-	const struct agr *m = (const struct agr *)base;
-	int32_t *us = rec_malloc_array((size_t)m->ni, sizeof *us);
-	int32_t *is = rec_malloc_array((size_t)m->ni, sizeof *is);
-
-	if (!us || !is) {
-		rec_free(us);
-		rec_free(is);
-		return rec_erroom(err, NULL);
-	}
-	for (int i = 0; i < m->ni; i++)
-		is[i] = i;
-	for (size_t j = 0; j < n; j++) {
-		for (int i = 0; i < m->ni; i++)
-			us[i] = user[j];
-		agr_predict(base, us, is, (size_t)m->ni, out + j * (size_t)m->ni);
-	}
-	rec_free(us);
-	rec_free(is);
-	return 0;
-}
-
 static void
 agr_copy_weights(struct rec_model *dst, const struct rec_model *src)
 {
@@ -893,7 +867,7 @@ static const struct rec_model_ops agr_ops = {
 	.name = "agr",
 	.epoch = agr_epoch,
 	.predict = agr_predict,
-	.rank_scores = agr_rank_scores,
+	.rank_scores = rec_model_rank_by_predict,
 	.copy_weights = agr_copy_weights,
 	.save = agr_save,
 	.free = agr_free,

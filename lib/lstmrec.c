@@ -896,31 +896,6 @@ lstmrec_predict(const struct rec_model *base, const int32_t *user,
 	head_predict(m, user, item, user, m->hu, n, out);
 }
 
-static int
-lstmrec_rank_scores(const struct rec_model *base, const int32_t *user, size_t n,
-                    float *out, struct rec_err *err)
-{
-	const struct lstmrec *m = (const struct lstmrec *)base;
-	int32_t *us = rec_malloc_array((size_t)m->ni, sizeof *us);
-	int32_t *is = rec_malloc_array((size_t)m->ni, sizeof *is);
-
-	if (!us || !is) {
-		rec_free(us);
-		rec_free(is);
-		return rec_erroom(err, NULL);
-	}
-	for (int i = 0; i < m->ni; i++)
-		is[i] = i;
-	for (size_t j = 0; j < n; j++) {
-		for (int i = 0; i < m->ni; i++)
-			us[i] = user[j];
-		lstmrec_predict(base, us, is, (size_t)m->ni, out + j * (size_t)m->ni);
-	}
-	rec_free(us);
-	rec_free(is);
-	return 0;
-}
-
 /* The first entry of user u at or after time ts (entries without times
  * are all before it). */
 static size_t
@@ -1294,7 +1269,7 @@ static const struct rec_model_ops lstmrec_ops = {
 	.name = "lstm",
 	.epoch = lstmrec_epoch,
 	.predict = lstmrec_predict,
-	.rank_scores = lstmrec_rank_scores,
+	.rank_scores = rec_model_rank_by_predict,
 	.copy_weights = lstmrec_copy_weights,
 	.save = lstmrec_save,
 	.free = lstmrec_free,

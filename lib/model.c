@@ -332,3 +332,28 @@ rec_model_map_tensors(const struct rec_model *m, struct rec_tensor t[2])
 		t[k].nbytes = maps[k]->n * sizeof(int64_t);
 	}
 }
+
+int
+rec_model_rank_by_predict(const struct rec_model *m, const int32_t *user,
+                          size_t n, float *out, struct rec_err *err)
+{
+	const size_t ni = m->items.n;
+	int32_t *us = rec_malloc_array(ni + 1, sizeof *us);
+	int32_t *is = rec_malloc_array(ni + 1, sizeof *is);
+
+	if (!us || !is) {
+		rec_free(us);
+		rec_free(is);
+		return rec_erroom(err, NULL);
+	}
+	for (size_t i = 0; i < ni; i++)
+		is[i] = (int32_t)i;
+	for (size_t j = 0; j < n; j++) {
+		for (size_t i = 0; i < ni; i++)
+			us[i] = user[j];
+		m->ops->predict(m, us, is, ni, out + j * ni);
+	}
+	rec_free(us);
+	rec_free(is);
+	return 0;
+}

@@ -504,32 +504,6 @@ ncf_predict(const struct rec_model *base, const int32_t *user,
 	}
 }
 
-/* No shortcut here: the predicted rating of every item. */
-static int
-ncf_rank_scores(const struct rec_model *base, const int32_t *user, size_t n,
-                float *out, struct rec_err *err)
-{
-	const struct ncf *m = (const struct ncf *)base;
-	int32_t *us = rec_malloc_array((size_t)m->ni, sizeof *us);
-	int32_t *is = rec_malloc_array((size_t)m->ni, sizeof *is);
-
-	if (!us || !is) {
-		rec_free(us);
-		rec_free(is);
-		return rec_erroom(err, NULL);
-	}
-	for (int i = 0; i < m->ni; i++)
-		is[i] = i;
-	for (size_t j = 0; j < n; j++) {
-		for (int i = 0; i < m->ni; i++)
-			us[i] = user[j];
-		ncf_predict(base, us, is, (size_t)m->ni, out + j * (size_t)m->ni);
-	}
-	rec_free(us);
-	rec_free(is);
-	return 0;
-}
-
 static void
 ncf_copy_weights(struct rec_model *dst, const struct rec_model *src)
 {
@@ -773,7 +747,7 @@ static const struct rec_model_ops ncf_ops = {
 	.name = "ncf",
 	.epoch = ncf_epoch,
 	.predict = ncf_predict,
-	.rank_scores = ncf_rank_scores,
+	.rank_scores = rec_model_rank_by_predict,
 	.copy_weights = ncf_copy_weights,
 	.save = ncf_save,
 	.free = ncf_free,

@@ -174,6 +174,11 @@ int rec_model_validate(const struct rec_model *m, const struct rec_ratings *r,
 
 /* ---- for model implementations ---- */
 
+/* A rank_scores for models without a shortcut: out[j][i] = predict's
+ * rating of (user[j], i) for every item i. */
+int rec_model_rank_by_predict(const struct rec_model *m, const int32_t *user,
+                              size_t n, float *out, struct rec_err *err);
+
 /* Copy r's id maps into m. */
 int rec_model_init_maps(struct rec_model *m, const struct rec_ratings *r,
                         struct rec_err *err);
