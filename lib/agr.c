@@ -370,17 +370,10 @@ forward(const struct agr *m, struct work *w, int n, struct rec_rng *rng)
 		rec_dropout_mask(w->mask_in, rng, drop, n, 3 * k);
 		rec_dropout_forward(w->x[0], w->x[0], w->mask_in, n, 3 * k);
 	}
-	for (int l = 0; l < nm; l++) {
-		int in = m->width[l], out = m->width[l + 1];
-		rec_linear_forward(w->a[l], w->x[l], P + m->oW[l], P + m->oB[l], n, in, out);
-		rec_relu_forward(w->a[l], w->a[l], n, out);
-		if (w->dropped) {
-			rec_dropout_mask(w->mask[l], rng, drop, n, out);
-			rec_dropout_forward(w->x[l + 1], w->a[l], w->mask[l], n, out);
-		} else {
-			memcpy(w->x[l + 1], w->a[l], (size_t)n * out * sizeof(float));
-		}
-	}
+	for (int l = 0; l < nm; l++)
+		rec_hidden_forward(w->x[l + 1], w->a[l], w->mask[l], w->x[l], P + m->oW[l],
+		                   P + m->oB[l], w->dropped ? rng : NULL, drop, n,
+		                   m->width[l], m->width[l + 1]);
 	rec_linear_forward(w->out, w->x[nm], P + m->oOut, NULL, n, last, 1);
 	for (int j = 0; j < n; j++) {
 		w->out[j] += P[m->omu];
@@ -417,14 +410,10 @@ backward(struct agr *m, struct work *w, int n)
 	rec_linear_backward(w->d_x[nm], G + m->oOut, NULL, w->d_out, w->x[nm],
 	                    P + m->oOut, n, last, 1);
 	for (int l = nm - 1; l >= 0; l--) {
-		int in = m->width[l], out = m->width[l + 1];
-		memset(w->d_a[l], 0, (size_t)n * out * sizeof(float));
-		if (w->dropped)   /* back through the dropout mask, in place */
-			rec_mul_forward(w->d_x[l + 1], w->d_x[l + 1], w->mask[l], n, out);
-		rec_relu_backward(w->d_a[l], w->d_x[l + 1], w->a[l], n, out);
-		memset(w->d_x[l], 0, (size_t)n * in * sizeof(float));
-		rec_linear_backward(w->d_x[l], G + m->oW[l], G + m->oB[l], w->d_a[l],
-		                    w->x[l], P + m->oW[l], n, in, out);
+		memset(w->d_x[l], 0, (size_t)n * m->width[l] * sizeof(float));
+		rec_hidden_backward(w->d_x[l], G + m->oW[l], G + m->oB[l], w->d_a[l],
+		                    w->d_x[l + 1], w->dropped ? w->mask[l] : NULL, w->a[l],
+		                    w->x[l], P + m->oW[l], n, m->width[l], m->width[l + 1]);
 	}
 	/* [z_u, z_i, z_u * z_i], after dropout */
 	if (w->dropped)

@@ -256,6 +256,42 @@ rec_mul_backward(float *d_a, float *d_b, const float *d_y, const float *a,
 			d_b[j] += d_y[j] * a[j];
 }
 
+/* ---- a hidden layer ---- */
+
+void
+rec_hidden_forward(float *y, float *a, float *mask, const float *x,
+                   const float *w, const float *b, struct rec_rng *rng,
+                   float p, int n, int in, int out)
+{
+	rec_linear_forward(a, x, w, b, n, in, out);
+	rec_relu_forward(a, a, n, out);
+	if (rng) {
+		rec_dropout_mask(mask, rng, p, n, out);
+		rec_dropout_forward(y, a, mask, n, out);
+	} else {
+		memcpy(y, a, (size_t)n * out * sizeof *y);
+	}
+}
+
+void
+rec_hidden_backward(float *d_x, float *d_w, float *d_b, float *restrict d_a,
+                    const float *restrict d_y, const float *restrict mask,
+                    const float *restrict a, const float *x, const float *w,
+                    int n, int in, int out)
+{
+	size_t len = (size_t)n * out;
+
+	/* through the mask and the ReLU: 0 + so that a -0 becomes +0, as a
+	 * sum of the two backward kernels would give */
+	if (mask)
+		for (size_t j = 0; j < len; j++)
+			d_a[j] = 0.0f + d_y[j] * mask[j] * (float)(a[j] > 0.0f);
+	else
+		for (size_t j = 0; j < len; j++)
+			d_a[j] = 0.0f + d_y[j] * (float)(a[j] > 0.0f);
+	rec_linear_backward(d_x, d_w, d_b, d_a, x, w, n, in, out);
+}
+
 /* ---- loss ---- */
 
 double

@@ -507,17 +507,10 @@ head_forward(const struct lstmrec *m, struct work *w, const float *states,
 		rec_dropout_mask(w->zmask, rng, drop, n, zw);
 		rec_dropout_forward(w->z, w->z, w->zmask, n, zw);
 	}
-	for (int l = 0; l < nl; l++) {
-		int in = m->width[l], out = m->width[l + 1];
-		rec_linear_forward(w->a[l], w->xl[l], P + m->oW[l], P + m->oBl[l], n, in, out);
-		rec_relu_forward(w->a[l], w->a[l], n, out);
-		if (w->dropped) {
-			rec_dropout_mask(w->lmask[l], rng, drop, n, out);
-			rec_dropout_forward(w->xl[l + 1], w->a[l], w->lmask[l], n, out);
-		} else {
-			memcpy(w->xl[l + 1], w->a[l], (size_t)n * out * sizeof(float));
-		}
-	}
+	for (int l = 0; l < nl; l++)
+		rec_hidden_forward(w->xl[l + 1], w->a[l], w->lmask[l], w->xl[l],
+		                   P + m->oW[l], P + m->oBl[l], w->dropped ? rng : NULL,
+		                   drop, n, m->width[l], m->width[l + 1]);
 	rec_linear_forward(w->o, w->xl[nl], P + m->oOut, NULL, n, m->width[nl], 1);
 	for (int j = 0; j < n; j++) {
 		w->o[j] += P[m->omu];
@@ -554,14 +547,11 @@ head_backward(struct lstmrec *m, struct work *w, int n)
 	rec_linear_backward(w->d_xl[nl], G + m->oOut, NULL, w->d_o, w->xl[nl],
 	                    P + m->oOut, n, last, 1);
 	for (int l = nl - 1; l >= 0; l--) {
-		int in = m->width[l], out = m->width[l + 1];
-		memset(w->d_a[l], 0, (size_t)n * out * sizeof(float));
-		if (w->dropped)   /* back through the dropout mask, in place */
-			rec_mul_forward(w->d_xl[l + 1], w->d_xl[l + 1], w->lmask[l], n, out);
-		rec_relu_backward(w->d_a[l], w->d_xl[l + 1], w->a[l], n, out);
-		memset(w->d_xl[l], 0, (size_t)n * in * sizeof(float));
-		rec_linear_backward(w->d_xl[l], G + m->oW[l], G + m->oBl[l], w->d_a[l],
-		                    w->xl[l], P + m->oW[l], n, in, out);
+		memset(w->d_xl[l], 0, (size_t)n * m->width[l] * sizeof(float));
+		rec_hidden_backward(w->d_xl[l], G + m->oW[l], G + m->oBl[l], w->d_a[l],
+		                    w->d_xl[l + 1], w->dropped ? w->lmask[l] : NULL,
+		                    w->a[l], w->xl[l], P + m->oW[l], n, m->width[l],
+		                    m->width[l + 1]);
 	}
 	if (w->dropped)
 		rec_mul_forward(w->d_xl[0], w->d_xl[0], w->zmask, n, zw);

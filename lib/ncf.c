@@ -288,17 +288,10 @@ forward(const struct ncf *m, struct work *w, int n, struct rec_rng *rng)
 	} else {
 		memcpy(w->x[0], w->emb2, (size_t)n * 2 * k * sizeof(float));
 	}
-	for (int l = 0; l < nl; l++) {
-		int in = m->width[l], out = m->width[l + 1];
-		rec_linear_forward(w->a[l], w->x[l], P + m->oW[l], P + m->oB[l], n, in, out);
-		rec_relu_forward(w->a[l], w->a[l], n, out);
-		if (w->dropped) {
-			rec_dropout_mask(w->mask[l], rng, drop, n, out);
-			rec_dropout_forward(w->x[l + 1], w->a[l], w->mask[l], n, out);
-		} else {
-			memcpy(w->x[l + 1], w->a[l], (size_t)n * out * sizeof(float));
-		}
-	}
+	for (int l = 0; l < nl; l++)
+		rec_hidden_forward(w->x[l + 1], w->a[l], w->mask[l], w->x[l], P + m->oW[l],
+		                   P + m->oB[l], w->dropped ? rng : NULL, drop, n,
+		                   m->width[l], m->width[l + 1]);
 	rec_concat_forward(w->zin, w->gmf, w->x[nl], n, k, last);
 	rec_linear_forward(w->z, w->zin, P + m->oOut, NULL, n, k + last, 1);
 	for (int j = 0; j < n; j++) {
@@ -337,14 +330,10 @@ backward(struct ncf *m, struct work *w, int n)
 	memset(w->d_x[nl], 0, (size_t)n * last * sizeof(float));
 	rec_concat_backward(w->d_gmf, w->d_x[nl], w->d_zin, n, k, last);
 	for (int l = nl - 1; l >= 0; l--) {
-		int in = m->width[l], out = m->width[l + 1];
-		memset(w->d_a[l], 0, (size_t)n * out * sizeof(float));
-		if (w->dropped)   /* back through the dropout mask, in place */
-			rec_mul_forward(w->d_x[l + 1], w->d_x[l + 1], w->mask[l], n, out);
-		rec_relu_backward(w->d_a[l], w->d_x[l + 1], w->a[l], n, out);
-		memset(w->d_x[l], 0, (size_t)n * in * sizeof(float));
-		rec_linear_backward(w->d_x[l], G + m->oW[l], G + m->oB[l], w->d_a[l],
-		                    w->x[l], P + m->oW[l], n, in, out);
+		memset(w->d_x[l], 0, (size_t)n * m->width[l] * sizeof(float));
+		rec_hidden_backward(w->d_x[l], G + m->oW[l], G + m->oB[l], w->d_a[l],
+		                    w->d_x[l + 1], w->dropped ? w->mask[l] : NULL, w->a[l],
+		                    w->x[l], P + m->oW[l], n, m->width[l], m->width[l + 1]);
 	}
 	memset(w->d_emb2, 0, (size_t)n * 2 * k * sizeof(float));
 	if (m->side) {

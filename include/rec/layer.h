@@ -123,6 +123,24 @@ void rec_mul_forward(float *y, const float *a, const float *b, int n, int in);
 void rec_mul_backward(float *d_a, float *d_b, const float *d_y,
                       const float *a, const float *b, int n, int in);
 
+/* ---- a hidden layer of a head: linear, ReLU, dropout ---- */
+
+/* a = relu(x w^T + b), then y = a * mask with a new dropout mask of
+ * probability p drawn into mask when rng is not NULL (training), else
+ * y = a.  y, a, mask (n, out); x (n, in); w (out, in); b (out). */
+void rec_hidden_forward(float *y, float *a, float *mask, const float *x,
+                        const float *w, const float *b, struct rec_rng *rng,
+                        float p, int n, int in, int out);
+
+/* Back through the layer from d_y (n, out): d_x (n, in), d_w (out, in)
+ * and d_b (out) += their gradients.  d_a (n, out) is scratch, OVERWRITTEN
+ * with the gradient of x w^T + b.  mask as forward drew it, or NULL when
+ * forward had no rng; a and x as forward used them. */
+void rec_hidden_backward(float *d_x, float *d_w, float *d_b, float *d_a,
+                         const float *d_y, const float *mask, const float *a,
+                         const float *x, const float *w, int n, int in,
+                         int out);
+
 /* ---- loss ---- */
 
 /* Mean squared error: returns (1/n) sum (pred - target)^2, summed in

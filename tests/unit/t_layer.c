@@ -477,6 +477,58 @@ TEST(layer_dropout_grad)
 	CHECK(grad_ok("dropout", &c, vars, 1, 1e-2f));
 }
 
+/* ---- a hidden layer (linear, ReLU, dropout): the linear layer's
+ * tensors; the mask drawn from the same seed at every forward ---- */
+
+static float hidden_a[CAP], hidden_d_a[CAP];
+static int hidden_dropout;
+
+static void
+hidden_fwd(struct kc *c)
+{
+	struct rec_rng r;
+
+	rec_rng_seed(&r, 61);
+	rec_hidden_forward(c->y, hidden_a, c->mask, c->x, c->w, c->b,
+	                   hidden_dropout ? &r : NULL, 0.5f, c->n, c->in, c->out);
+}
+
+static void
+hidden_bwd(struct kc *c)
+{
+	rec_hidden_backward(c->d_x, c->d_w, c->d_b, hidden_d_a, c->g,
+	                    hidden_dropout ? c->mask : NULL, hidden_a, c->x, c->w,
+	                    c->n, c->in, c->out);
+}
+
+TEST(layer_hidden_grad)
+{
+	static struct kc c;
+	struct var vars[3];
+
+	for (hidden_dropout = 0; hidden_dropout <= 1; hidden_dropout++) {
+		linear_setup(&c, vars, 3);
+		c.forward = hidden_fwd;
+		c.backward = hidden_bwd;
+		/* every pre-activation away from ReLU's kink, some cut off */
+		rec_linear_forward(c.y, c.x, c.w, c.b, c.n, c.in, c.out);
+		int cut = 0, near = 0;
+		for (size_t j = 0; j < c.ylen; j++) {
+			cut += c.y[j] < 0;
+			near += fabsf(c.y[j]) < 0.05f;
+		}
+		CHECK(cut > 0 && cut < (int)c.ylen && near == 0);
+		hidden_fwd(&c);
+		if (hidden_dropout) {   /* some of the live units dropped */
+			int dropped = 0;
+			for (size_t j = 0; j < c.ylen; j++)
+				dropped += hidden_a[j] > 0 && c.y[j] == 0;
+			CHECK(dropped > 0);
+		}
+		CHECK(grad_ok("hidden", &c, vars, 3, 1e-3f));
+	}
+}
+
 TEST(layer_dropout_mask)
 {
 	enum { N = 250, IN = 81 };         /* odd sizes: a tail of bits */
