@@ -45,28 +45,6 @@ REC_TRAINER_HELP("30")
 "epoch's training pairs: user_attn_0 .. user_attn_N, item_attn_0 ..\n"
 "item_attn_N.\n";
 
-static void
-parse_mlp(struct rec_agr_hparams *hp, const char *s)
-{
-	const char *p = s;
-	char num[16];
-
-	hp->nmlp = 0;
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-		if (hp->nmlp == REC_AGR_MAX_MLP || n >= sizeof num)
-			rec_cli_usage_error("--mlp '%s' is not 1 to %d widths", s,
-			                    REC_AGR_MAX_MLP);
-		memcpy(num, p, n);
-		num[n] = '\0';
-		hp->mlp[hp->nmlp++] = (int)rec_cli_count(num, "--mlp", 1, 4096);
-		if (!comma)
-			return;
-		p = comma + 1;
-	}
-}
-
 /* The graph of FILE, checked against the training ratings in path; exits
  * on any difference. */
 static struct rec_graph *
@@ -151,7 +129,9 @@ main(int argc, char *argv[])
 				rec_cli_usage_error("--conv '%s' is not lightgcn or gcn", optarg);
 			break;
 		case 'a': hp.attn_dim = (int)rec_cli_count(optarg, "--attn-dim", 1, 4096); break;
-		case 'm': parse_mlp(&hp, optarg); break;
+		case 'm':
+			hp.nmlp = rec_cli_widths(optarg, "--mlp", hp.mlp, REC_AGR_MAX_MLP);
+			break;
 		case 'l': hp.lr = (float)rec_cli_real(optarg, "--lr", 1e-9, 100); break;
 		case 'r': hp.reg = (float)rec_cli_real(optarg, "--reg", 0, 100); break;
 		case 'd': hp.dropout = (float)rec_cli_real(optarg, "--dropout", 0, 0.99); break;

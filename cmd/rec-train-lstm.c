@@ -42,28 +42,6 @@ static const char help_text[] =
 "                       1 gives byte-identical models for the same seed\n"
 REC_TRAINER_HELP("10");
 
-static void
-parse_layers(struct rec_lstmrec_hparams *hp, const char *s)
-{
-	const char *p = s;
-	char num[16];
-
-	hp->nlayers = 0;
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-		if (hp->nlayers == REC_LSTMREC_MAX_LAYERS || n >= sizeof num)
-			rec_cli_usage_error("--layers '%s' is not 1 to %d widths", s,
-			                    REC_LSTMREC_MAX_LAYERS);
-		memcpy(num, p, n);
-		num[n] = '\0';
-		hp->layers[hp->nlayers++] = (int)rec_cli_count(num, "--layers", 1, 4096);
-		if (!comma)
-			return;
-		p = comma + 1;
-	}
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -105,7 +83,10 @@ main(int argc, char *argv[])
 				rec_cli_usage_error("--bptt '%s' is not 'full' or 'chunk'", optarg);
 			hp.truncate = strcmp(optarg, "chunk") == 0;
 			break;
-		case 'y': parse_layers(&hp, optarg); break;
+		case 'y':
+			hp.nlayers = rec_cli_widths(optarg, "--layers", hp.layers,
+			                            REC_LSTMREC_MAX_LAYERS);
+			break;
 		case 'l': hp.lr = (float)rec_cli_real(optarg, "--lr", 1e-9, 100); break;
 		case 'r': hp.reg = (float)rec_cli_real(optarg, "--reg", 0, 100); break;
 		case 'd': hp.dropout = (float)rec_cli_real(optarg, "--dropout", 0, 0.99); break;

@@ -36,28 +36,6 @@ static const char help_text[] =
 "                       1 gives byte-identical models for the same seed\n"
 REC_TRAINER_HELP("30");
 
-static void
-parse_layers(struct rec_ncf_hparams *hp, const char *s)
-{
-	const char *p = s;
-	char num[16];
-
-	hp->nlayers = 0;
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-		if (hp->nlayers == REC_NCF_MAX_LAYERS || n >= sizeof num)
-			rec_cli_usage_error("--layers '%s' is not 1 to %d widths", s,
-			                    REC_NCF_MAX_LAYERS);
-		memcpy(num, p, n);
-		num[n] = '\0';
-		hp->layers[hp->nlayers++] = (int)rec_cli_count(num, "--layers", 1, 4096);
-		if (!comma)
-			return;
-		p = comma + 1;
-	}
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -96,7 +74,10 @@ main(int argc, char *argv[])
 		case 'T': tags_path = optarg; break;
 		case 'g': hp.tag_vocab = (int)rec_cli_count(optarg, "--tag-vocab", 0, 100000); break;
 		case 'k': hp.k = (int)rec_cli_count(optarg, "--dim", 1, 4096); break;
-		case 'y': parse_layers(&hp, optarg); break;
+		case 'y':
+			hp.nlayers = rec_cli_widths(optarg, "--layers", hp.layers,
+			                            REC_NCF_MAX_LAYERS);
+			break;
 		case 'D': hp.side_dim = (int)rec_cli_count(optarg, "--side-dim", 1, 4096); break;
 		case 'l': hp.lr = (float)rec_cli_real(optarg, "--lr", 1e-9, 100); break;
 		case 'r': hp.reg = (float)rec_cli_real(optarg, "--reg", 0, 100); break;
