@@ -59,10 +59,14 @@ make_room(struct rec_idmap *m, int64_t id)
 	nslot = m->nslot * 2 > need ? m->nslot * 2 : need;
 	if (nslot > limit)
 		nslot = limit;
-	int32_t *slot = rec_realloc_array(m->slot, nslot, sizeof *slot);
+	/* calloc, not realloc: fresh pages come zeroed without being touched,
+	 * so a few large ids cost no more than the slots they use. */
+	int32_t *slot = rec_calloc(nslot, sizeof *slot);
 	if (!slot)
 		return -1;
-	memset(slot + m->nslot, 0, (nslot - m->nslot) * sizeof *slot);
+	if (m->nslot)
+		memcpy(slot, m->slot, m->nslot * sizeof *slot);
+	rec_free(m->slot);
 	m->slot = slot;
 	m->nslot = nslot;
 	return 0;
