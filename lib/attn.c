@@ -1,7 +1,7 @@
 /*
  * attn.c - attention over per-layer representations (see attn.h).  The
  * two projections are matrix products over all n nl rows at once
- * (cblas_sgemm through the linear layer); the rest is short loops.
+ * (rec_sgemm through the linear layer); the rest is short loops.
  */
 #include <math.h>
 

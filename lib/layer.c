@@ -2,14 +2,14 @@
  * layer.c - the neural layer kernels (see layer.h for the conventions).
  *
  * Row offsets are computed in size_t, so n * cols may exceed INT_MAX.
- * The linear layer is two or three cblas_sgemm calls with beta = 1 in the
+ * The linear layer is two or three rec_sgemm calls with beta = 1 in the
  * backward, which is what makes it accumulate; every other kernel is one
  * flat loop the compiler can vectorise.
  */
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
+#include "rec/gemm.h"
 #include "rec/layer.h"
 
 /* ---- embedding ---- */
@@ -50,13 +50,8 @@ rec_linear_forward(float *y, const float *x, const float *w, const float *b,
 		for (int r = 0; r < n; r++)
 			memcpy(y + (size_t)r * out, b, (size_t)out * sizeof *y);
 		beta = 1.0f;
-	} else if (in <= 0) {
-		memset(y, 0, (size_t)n * out * sizeof *y);
 	}
-	/* sgemm rejects k = 0 (lda must be >= 1) and would print about it */
-	if (in > 0)
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, out, in,
-		            1.0f, x, in, w, in, beta, y, out);
+	rec_sgemm(0, 1, n, out, in, 1.0f, x, in, w, in, beta, y, out);
 }
 
 void
@@ -81,11 +76,11 @@ rec_linear_backward(float *d_x, float *d_w, float *d_b, const float *d_y,
 		return;
 	if (in > 0) {
 		if (d_x)        /* beta = 1: accumulate, as every backward does */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, in,
-			            out, 1.0f, d_y, out, w, in, 1.0f, d_x, in);
+			rec_sgemm(0, 0, n, in, out, 1.0f, d_y, out, w, in,
+			          1.0f, d_x, in);
 		if (d_w)
-			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in,
-			            n, 1.0f, d_y, out, x, in, 1.0f, d_w, in);
+			rec_sgemm(1, 0, out, in, n, 1.0f, d_y, out, x, in,
+			          1.0f, d_w, in);
 	}
 	if (d_b)
 		for (int r = 0; r < n; r++) {

@@ -9,11 +9,11 @@
  * and one sgemm sending them back to h_{s-1}; then the weight and input
  * gradients of all steps are one sgemm each, beta = 1 so they accumulate.
  */
-#include <cblas.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "rec/gemm.h"
 #include "rec/lstm.h"
 
 /* e^x for x <= 0, without a libm call so that the cell loops vectorise:
@@ -150,9 +150,8 @@ rec_lstm_forward(float *hs, float *cs, float *gates, const float *x,
 				memcpy(gates + r * g4, b, g4 * sizeof *gates);
 		else
 			memset(gates, 0, rows * g4 * sizeof *gates);
-		if (in > 0)     /* sgemm rejects k = 0 */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t * n, 4 * h,
-			            in, 1.0f, x, in, wx, in, 1.0f, gates, 4 * h);
+		rec_sgemm(0, 1, t * n, 4 * h, in, 1.0f, x, in, wx, in, 1.0f, gates,
+		          4 * h);
 	}
 
 	for (int s = 0; s < t; s++) {
@@ -162,8 +161,8 @@ rec_lstm_forward(float *hs, float *cs, float *gates, const float *x,
 		const float *cprev = s ? ccur - nh : NULL;
 
 		if (s > 0)
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, 4 * h,
-			            h, 1.0f, hprev, h, wh, h, 1.0f, a, 4 * h);
+			rec_sgemm(0, 1, n, 4 * h, h, 1.0f, hprev, h, wh, h,
+			          1.0f, a, 4 * h);
 		for (int r = 0; r < n; r++) {
 			float *ar = a + r * g4;
 			size_t o = (size_t)r * h;
@@ -237,24 +236,24 @@ rec_lstm_backward_trunc(float *d_x, float *d_wx, float *d_wh, float *d_b,
 		/* dL/dh_{s-1} += da_s wh; h_{-1}, and with t0 every state
 		 * before step t0, is a constant */
 		if (s > t0)
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, h,
-			            4 * h, 1.0f, das, 4 * h, wh, h, 1.0f, dh, h);
+			rec_sgemm(0, 0, n, h, 4 * h, 1.0f, das, 4 * h, wh, h,
+			          1.0f, dh, h);
 	}
 
 	/* every step at once; step 0 has no recurrent input, so d_wh pairs
 	 * da of steps s1..t-1 with hs of steps s1-1..t-2, both contiguous */
 	s1 = t0 > 1 ? t0 : 1;
 	if (d_wh && t > s1)
-		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, 4 * h, h,
-		            (t - s1) * n, 1.0f, da + (size_t)s1 * nh * 4, 4 * h,
-		            hs + (size_t)(s1 - 1) * nh, h, 1.0f, d_wh, h);
+		rec_sgemm(1, 0, 4 * h, h, (t - s1) * n, 1.0f,
+		          da + (size_t)s1 * nh * 4, 4 * h,
+		          hs + (size_t)(s1 - 1) * nh, h, 1.0f, d_wh, h);
 	if (in > 0) {
 		if (d_x)
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t * n, in,
-			            4 * h, 1.0f, da, 4 * h, wx, in, 1.0f, d_x, in);
+			rec_sgemm(0, 0, t * n, in, 4 * h, 1.0f, da, 4 * h, wx,
+			          in, 1.0f, d_x, in);
 		if (d_wx)
-			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, 4 * h, in,
-			            t * n, 1.0f, da, 4 * h, x, in, 1.0f, d_wx, in);
+			rec_sgemm(1, 0, 4 * h, in, t * n, 1.0f, da, 4 * h, x,
+			          in, 1.0f, d_wx, in);
 	}
 	if (d_b)
 		for (size_t r = (size_t)t0 * n; r < rows; r++) {

@@ -20,12 +20,12 @@
  * per user (stamped with the weights' version) and computed for the users
  * a call needs.
  */
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rec/batch.h"
+#include "rec/gemm.h"
 #include "rec/layer.h"
 #include "rec/lstm.h"
 #include "rec/lstmrec.h"
@@ -440,8 +440,8 @@ lstm_input(const struct lstmrec *m, struct work *w, const struct window *win,
 	for (int j = 0; j < w->nslot; j++)
 		memcpy(w->sg + (size_t)j * g4, P + m->oB, (size_t)g4 * sizeof(float));
 	if (w->nslot > 0)
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, w->nslot, g4, k,
-		            1.0f, w->se, k, P + m->oWx, in, 1.0f, w->sg, g4);
+		rec_sgemm(0, 1, w->nslot, g4, k, 1.0f, w->se, k, P + m->oWx,
+		          in, 1.0f, w->sg, g4);
 	for (int g = 0; g < g4; g++)
 		w->wxr[g] = P[m->oWx + (size_t)g * in + k];
 	for (size_t at = 0; at < (size_t)t * n; at++) {
@@ -610,12 +610,12 @@ lstm_input_backward(struct lstmrec *m, struct work *w, const float *da,
 	if (w->nslot == 0)
 		return;
 	/* wx[:, :k] += sd^T se;  sde = sd wx[:, :k] */
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g4, k, w->nslot, 1.0f,
-	            w->sd, g4, w->se, k, 1.0f, G + m->oWx, in);
+	rec_sgemm(1, 0, g4, k, w->nslot, 1.0f, w->sd, g4, w->se, k, 1.0f,
+	          G + m->oWx, in);
 	for (int g = 0; g < g4; g++)
 		G[m->oWx + (size_t)g * in + k] += w->dwxr[g];
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, w->nslot, k, g4, 1.0f,
-	            w->sd, g4, P + m->oWx, in, 0.0f, w->sde, k);
+	rec_sgemm(0, 0, w->nslot, k, g4, 1.0f, w->sd, g4, P + m->oWx, in, 0.0f,
+	          w->sde, k);
 	rec_embedding_backward(G + m->oE, w->sde, w->sitem, w->nslot, k);
 }
 

@@ -17,7 +17,7 @@
  * A gradient must not overlap the arrays its backward reads.  Element-wise
  * forwards may work in place (y == x) where said so.
  *
- * Sizes (int, as cblas_sgemm takes them; the model checks them against
+ * Sizes (int, as rec_sgemm takes them; the model checks them against
  * INT_MAX once, and n * cols fits in size_t):
  *   n       batch rows
  *   in, out feature sizes: a linear layer's input and output widths, the
@@ -49,7 +49,7 @@ void rec_embedding_backward(float *d_table, const float *d_y,
 
 /* ---- linear ---- */
 
-/* y (n, out) = x (n, in) . w (out, in)^T + b (out), with cblas_sgemm.
+/* y (n, out) = x (n, in) . w (out, in)^T + b (out), with rec_sgemm.
  * b NULL: no bias.  y must not overlap x, w or b. */
 void rec_linear_forward(float *y, const float *x, const float *w,
                         const float *b, int n, int in, int out);

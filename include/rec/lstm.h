@@ -6,7 +6,7 @@
  *
  * Sizes: t steps, n sequences (batch rows), in input width, h hidden size.
  * Sequence tensors are time-major: x (t, n, in) holds step s of sequence r
- * at x + (s n + r) in.  t n, 4 h and in must fit in int (cblas_sgemm takes
+ * at x + (s n + r) in.  t n, 4 h and in must fit in int (rec_sgemm takes
  * int; the model checks once); n, h > 0 and t >= 0, in >= 0.
  *
  * The cell (the equations and gate order of torch.nn.LSTM):

@@ -1,0 +1,28 @@
+/*
+ * gemm.h - single-precision matrix product for the small, skinny shapes
+ * of the neural layers (a batch of 64 to a few thousand rows against
+ * weights of a few hundred columns), where a BLAS spends much of its time
+ * deciding, copying and waking threads.
+ *
+ * rec_sgemm computes, like cblas_sgemm with CblasRowMajor,
+ *
+ *     C = alpha op(A) op(B) + beta C
+ *
+ * where op(X) is X or its transpose (trans_a, trans_b nonzero), C is
+ * (m, n) with row stride ldc, op(A) is (m, k) and op(B) is (k, n); A and
+ * B are row-major with row strides lda and ldb.  beta = 0 never reads C
+ * (it may hold anything).  Sizes <= 0 do nothing but the beta scaling
+ * (k <= 0 gives C = beta C).  C must not overlap A or B.
+ *
+ * One thread; the summation order depends only on the sizes, so the
+ * result is the same from run to run.  Never allocates (it packs blocks
+ * into about 150 KB of stack), prints or fails.
+ */
+#ifndef REC_GEMM_H
+#define REC_GEMM_H
+
+void rec_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
+               const float *a, int lda, const float *b, int ldb, float beta,
+               float *c, int ldc);
+
+#endif

@@ -1,0 +1,168 @@
+/*
+ * gemm.c - single-precision matrix product (see gemm.h).
+ *
+ * The GotoBLAS scheme cut to what small shapes need: op(B) is copied in
+ * blocks of KC rows by NC columns into panels NR columns wide, and a
+ * micro-kernel keeps an MR x NR block of C in sixteen 16-float registers
+ * while it walks the shared dimension.  The kernel reads A in place
+ * through a row and a column stride, so a transpose costs nothing; only
+ * a last strip of fewer than MR rows is copied, padded with zeros, as the
+ * panels of op(B) are, so the kernel has no edge cases of its own.
+ * Shapes that would be mostly padding (fewer than 16 columns or 4 rows)
+ * go to cblas_sgemm.
+ *
+ * The kernel is cloned for AVX-512 and AVX2 (gcc's ifunc), and a + b * c
+ * may be fused here (fp-contract below), unlike in the rest of the
+ * library: the lanes and the order of the sums are fixed, so a machine
+ * gets the same numbers on every run, though an AVX-512 machine and one
+ * without FMA differ in the last bits, as two BLAS kernels do.
+ */
+#pragma GCC optimize("fp-contract=fast")
+
+#include <cblas.h>
+#include <string.h>
+
+#include "rec/gemm.h"
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
+typedef float v16 __attribute__((vector_size(64)));
+
+enum {
+	MR = 8,     /* rows of C a kernel call computes */
+	NR = 32,    /* its columns: two 16-float vectors */
+	KC = 256,   /* the shared dimension, a block at a time */
+	NC = 128    /* columns of op(B) packed at a time (KC x NC: 128 KB) */
+};
+
+static float
+at(const float *x, int ld, int trans, int row, int col)
+{
+	return trans ? x[(size_t)col * ld + row] : x[(size_t)row * ld + col];
+}
+
+/* bp = op(B)[p0 .. p0+kc) x [j0 .. j0+nc), as panels of kc x NR. */
+static void
+pack_b(float *bp, const float *b, int ldb, int trans, int p0, int kc,
+       int j0, int nc)
+{
+	for (int j = 0; j < nc; j += NR) {
+		int w = nc - j < NR ? nc - j : NR;
+		float *panel = bp + (size_t)j * kc;
+
+		if (!trans) {
+			for (int p = 0; p < kc; p++) {
+				float *dst = panel + (size_t)p * NR;
+				memcpy(dst, b + (size_t)(p0 + p) * ldb + j0 + j,
+				       (size_t)w * sizeof *dst);
+				memset(dst + w, 0, (size_t)(NR - w) * sizeof *dst);
+			}
+		} else {
+			for (int q = 0; q < NR; q++)
+				for (int p = 0; p < kc; p++)
+					panel[(size_t)p * NR + q] = q < w ?
+					    at(b, ldb, 1, p0 + p, j0 + j + q) : 0.0f;
+		}
+	}
+}
+
+/* ap = op(A)[i0 .. i0+mr) x [p0 .. p0+kc) padded with zero rows to MR,
+ * column by column: the strip the kernel reads when mr < MR. */
+static void
+pack_a(float *ap, const float *a, int lda, int trans, int i0, int mr,
+       int p0, int kc)
+{
+	for (int p = 0; p < kc; p++)
+		for (int r = 0; r < MR; r++)
+			ap[(size_t)p * MR + r] = r < mr ?
+			    at(a, lda, trans, i0 + r, p0 + p) : 0.0f;
+}
+
+/* C[0 .. mr) x [0 .. nr) = alpha A bp + beta C, over kc, where row r
+ * of the MR x kc block A is a[r * rs + p * cs]. */
+VECTOR_CLONES static void
+kernel(float *c, int ldc, const float *a, size_t rs, size_t cs,
+       const float *bp, int kc, int mr, int nr, float alpha, float beta)
+{
+	v16 acc[MR][2] = { { { 0 } } };
+	float tile[MR][NR];
+
+	for (int p = 0; p < kc; p++) {
+		v16 b0, b1;
+		memcpy(&b0, bp + (size_t)p * NR, sizeof b0);
+		memcpy(&b1, bp + (size_t)p * NR + 16, sizeof b1);
+#pragma GCC unroll 8
+		for (int r = 0; r < MR; r++) {
+			float x = a[r * rs + (size_t)p * cs];
+			acc[r][0] += x * b0;
+			acc[r][1] += x * b1;
+		}
+	}
+	for (int r = 0; r < MR; r++) {
+		acc[r][0] *= alpha;
+		acc[r][1] *= alpha;
+		memcpy(tile[r], &acc[r][0], sizeof acc[r][0]);
+		memcpy(tile[r] + 16, &acc[r][1], sizeof acc[r][1]);
+	}
+	for (int r = 0; r < mr; r++) {
+		float *cr = c + (size_t)r * ldc;
+		if (beta == 0.0f)
+			memcpy(cr, tile[r], (size_t)nr * sizeof *cr);
+		else
+			for (int j = 0; j < nr; j++)
+				cr[j] = tile[r][j] + beta * cr[j];
+	}
+}
+
+void
+rec_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
+          const float *a, int lda, const float *b, int ldb, float beta,
+          float *c, int ldc)
+{
+	_Alignas(64) float bp[KC * NC];
+	_Alignas(64) float ap[MR * KC];
+
+	if (m <= 0 || n <= 0)
+		return;
+	if (k <= 0) {
+		for (int i = 0; i < m; i++)
+			for (int j = 0; j < n; j++) {
+				float *x = &c[(size_t)i * ldc + j];
+				*x = beta == 0.0f ? 0.0f : beta * *x;
+			}
+		return;
+	}
+	if (n < NR / 2 || m < MR / 2) {   /* mostly padding: leave it to BLAS */
+		cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+		            trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a,
+		            lda, b, ldb, beta, c, ldc);
+		return;
+	}
+	for (int j0 = 0; j0 < n; j0 += NC) {
+		int nc = n - j0 < NC ? n - j0 : NC;
+		for (int p0 = 0; p0 < k; p0 += KC) {
+			int kc = k - p0 < KC ? k - p0 : KC;
+			float be = p0 == 0 ? beta : 1.0f;
+			pack_b(bp, b, ldb, trans_b, p0, kc, j0, nc);
+			for (int i0 = 0; i0 < m; i0 += MR) {
+				int mr = m - i0 < MR ? m - i0 : MR;
+				const float *as = ap;
+				size_t rs = 1, cs = MR;
+				if (mr < MR)
+					pack_a(ap, a, lda, trans_a, i0, mr, p0, kc);
+				else if (trans_a)
+					as = a + (size_t)p0 * lda + i0, cs = (size_t)lda;
+				else
+					as = a + (size_t)i0 * lda + p0, rs = (size_t)lda, cs = 1;
+				for (int j = 0; j < nc; j += NR)
+					kernel(c + (size_t)i0 * ldc + j0 + j, ldc, as, rs, cs,
+					       bp + (size_t)j * kc, kc, mr,
+					       nc - j < NR ? nc - j : NR, alpha, be);
+			}
+		}
+	}
+}
