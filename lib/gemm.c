@@ -23,14 +23,7 @@
 #include <string.h>
 
 #include "rec/gemm.h"
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define VECTOR_CLONES
-#endif
-
-typedef float v16 __attribute__((vector_size(64)));
+#include "rec/vector.h"
 
 enum {
 	MR = 8,     /* rows of C a kernel call computes */
@@ -45,27 +38,26 @@ at(const float *x, int ld, int trans, int row, int col)
 	return trans ? x[(size_t)col * ld + row] : x[(size_t)row * ld + col];
 }
 
-/* bp = op(B)[p0 .. p0+kc) x [j0 .. j0+nc), as panels of kc x NR. */
+/* op(B)[p0 .. p0+kc) x [j0 .. j0+nc) into panels NR columns wide (the
+ * last padded with zeros), panel i at bp + i pstride, its row p at
+ * p NR. */
 static void
-pack_b(float *bp, const float *b, int ldb, int trans, int p0, int kc,
-       int j0, int nc)
+pack_b(float *bp, size_t pstride, const float *b, int ldb, int trans,
+       int p0, int kc, int j0, int nc)
 {
 	for (int j = 0; j < nc; j += NR) {
 		int w = nc - j < NR ? nc - j : NR;
-		float *panel = bp + (size_t)j * kc;
+		float *panel = bp + (size_t)(j / NR) * pstride;
 
-		if (!trans) {
-			for (int p = 0; p < kc; p++) {
-				float *dst = panel + (size_t)p * NR;
+		for (int p = 0; p < kc; p++) {
+			float *dst = panel + (size_t)p * NR;
+			if (!trans)
 				memcpy(dst, b + (size_t)(p0 + p) * ldb + j0 + j,
 				       (size_t)w * sizeof *dst);
-				memset(dst + w, 0, (size_t)(NR - w) * sizeof *dst);
-			}
-		} else {
-			for (int q = 0; q < NR; q++)
-				for (int p = 0; p < kc; p++)
-					panel[(size_t)p * NR + q] = q < w ?
-					    at(b, ldb, 1, p0 + p, j0 + j + q) : 0.0f;
+			else
+				for (int q = 0; q < w; q++)
+					dst[q] = b[(size_t)(j0 + j + q) * ldb + p0 + p];
+			memset(dst + w, 0, (size_t)(NR - w) * sizeof *dst);
 		}
 	}
 }
@@ -118,22 +110,55 @@ kernel(float *c, int ldc, const float *a, size_t rs, size_t cs,
 	}
 }
 
+/* C (m, n) = alpha op(A)[, p0 .. p0+kc) bp + beta C, bp packed as
+ * pack_b does with panel stride pstride. */
+static void
+multiply(int trans_a, int m, int n, int kc, float alpha, const float *a,
+         int lda, int p0, const float *bp, size_t pstride, float beta,
+         float *c, int ldc)
+{
+	_Alignas(64) float ap[MR * KC];
+
+	for (int i0 = 0; i0 < m; i0 += MR) {
+		int mr = m - i0 < MR ? m - i0 : MR;
+		const float *as = ap;
+		size_t rs = 1, cs = MR;
+
+		if (mr < MR)
+			pack_a(ap, a, lda, trans_a, i0, mr, p0, kc);
+		else if (trans_a)
+			as = a + (size_t)p0 * lda + i0, cs = (size_t)lda;
+		else
+			as = a + (size_t)i0 * lda + p0, rs = (size_t)lda, cs = 1;
+		for (int j = 0; j < n; j += NR)
+			kernel(c + (size_t)i0 * ldc + j, ldc, as, rs, cs,
+			       bp + (size_t)(j / NR) * pstride, kc, mr,
+			       n - j < NR ? n - j : NR, alpha, beta);
+	}
+}
+
+/* k <= 0: C = beta C. */
+static void
+scale(int m, int n, float beta, float *c, int ldc)
+{
+	for (int i = 0; i < m; i++)
+		for (int j = 0; j < n; j++) {
+			float *x = &c[(size_t)i * ldc + j];
+			*x = beta == 0.0f ? 0.0f : beta * *x;
+		}
+}
+
 void
 rec_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
           const float *a, int lda, const float *b, int ldb, float beta,
           float *c, int ldc)
 {
 	_Alignas(64) float bp[KC * NC];
-	_Alignas(64) float ap[MR * KC];
 
 	if (m <= 0 || n <= 0)
 		return;
 	if (k <= 0) {
-		for (int i = 0; i < m; i++)
-			for (int j = 0; j < n; j++) {
-				float *x = &c[(size_t)i * ldc + j];
-				*x = beta == 0.0f ? 0.0f : beta * *x;
-			}
+		scale(m, n, beta, c, ldc);
 		return;
 	}
 	if (n < NR / 2 || m < MR / 2) {   /* mostly padding: leave it to BLAS */
@@ -146,23 +171,41 @@ rec_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
 		int nc = n - j0 < NC ? n - j0 : NC;
 		for (int p0 = 0; p0 < k; p0 += KC) {
 			int kc = k - p0 < KC ? k - p0 : KC;
-			float be = p0 == 0 ? beta : 1.0f;
-			pack_b(bp, b, ldb, trans_b, p0, kc, j0, nc);
-			for (int i0 = 0; i0 < m; i0 += MR) {
-				int mr = m - i0 < MR ? m - i0 : MR;
-				const float *as = ap;
-				size_t rs = 1, cs = MR;
-				if (mr < MR)
-					pack_a(ap, a, lda, trans_a, i0, mr, p0, kc);
-				else if (trans_a)
-					as = a + (size_t)p0 * lda + i0, cs = (size_t)lda;
-				else
-					as = a + (size_t)i0 * lda + p0, rs = (size_t)lda, cs = 1;
-				for (int j = 0; j < nc; j += NR)
-					kernel(c + (size_t)i0 * ldc + j0 + j, ldc, as, rs, cs,
-					       bp + (size_t)j * kc, kc, mr,
-					       nc - j < NR ? nc - j : NR, alpha, be);
-			}
+			pack_b(bp, (size_t)kc * NR, b, ldb, trans_b, p0, kc, j0, nc);
+			multiply(trans_a, m, nc, kc, alpha, a, lda, p0, bp,
+			         (size_t)kc * NR, p0 == 0 ? beta : 1.0f, c + j0, ldc);
 		}
 	}
+}
+
+size_t
+rec_sgemm_packed_len(int k, int n)
+{
+	if (k <= 0 || n <= 0)
+		return 0;
+	return ((size_t)n + NR - 1) / NR * NR * (size_t)k;
+}
+
+void
+rec_sgemm_pack(float *bp, int trans_b, int k, int n, const float *b, int ldb)
+{
+	if (k > 0 && n > 0)
+		pack_b(bp, (size_t)k * NR, b, ldb, trans_b, 0, k, 0, n);
+}
+
+void
+rec_sgemm_packed(int trans_a, int m, int n, int k, float alpha,
+                 const float *a, int lda, const float *bp, float beta,
+                 float *c, int ldc)
+{
+	if (m <= 0 || n <= 0)
+		return;
+	if (k <= 0) {
+		scale(m, n, beta, c, ldc);
+		return;
+	}
+	for (int p0 = 0; p0 < k; p0 += KC)
+		multiply(trans_a, m, n, k - p0 < KC ? k - p0 : KC, alpha, a, lda,
+		         p0, bp + (size_t)p0 * NR, (size_t)k * NR,
+		         p0 == 0 ? beta : 1.0f, c, ldc);
 }

@@ -8,6 +8,8 @@
  * the pre-activation gate gradients, kept for every step in the scratch,
  * and one sgemm sending them back to h_{s-1}; then the weight and input
  * gradients of all steps are one sgemm each, beta = 1 so they accumulate.
+ * The per-step products share wh, so each pass packs it once
+ * (rec_sgemm_packed).
  */
 #include <math.h>
 #include <stdint.h>
@@ -15,13 +17,14 @@
 
 #include "rec/gemm.h"
 #include "rec/lstm.h"
+#include "rec/vector.h"
 
 /* e^x for x <= 0, without a libm call so that the cell loops vectorise:
  * x = n ln 2 + r with |r| <= ln 2 / 2, e^r by its Taylor polynomial to
  * degree 7 (relative error below 2e-7 on that range), times 2^n made
  * from the exponent bits.  x below -87 gives e^-87 (about 1.6e-38): as
  * good as 0 next to 1 in the sigmoid and tanh below. */
-static inline float
+static inline __attribute__((always_inline)) float
 exp_neg(float x)
 {
 	const float ln2_hi = 0.693145752f, ln2_lo = 1.42860677e-6f;
@@ -29,7 +32,10 @@ exp_neg(float x)
 	int32_t bits;
 
 	x = x < -87.0f ? -87.0f : x;
-	n = (float)(int32_t)(x * 1.44269504f - 0.5f);   /* round, x <= 0 */
+	/* round to the nearest integer by adding and taking away 1.5 2^23:
+	 * plain float arithmetic, which vectorises for every instruction set
+	 * (a round trip through int32_t does not, for AVX) */
+	n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
 	r = (x - n * ln2_hi) - n * ln2_lo;
 	p = 1.0f / 5040;
 	p = p * r + 1.0f / 720;
@@ -46,7 +52,7 @@ exp_neg(float x)
 
 /* sigmoid and tanh through exp_neg of -|x|: no overflow for any finite
  * x, and a select, not a branch, on the sign */
-static inline float
+static inline __attribute__((always_inline)) float
 sigm(float x)
 {
 	float e = exp_neg(-fabsf(x));
@@ -54,7 +60,7 @@ sigm(float x)
 	return (x >= 0.0f ? 1.0f : e) / (1.0f + e);
 }
 
-static inline float
+static inline __attribute__((always_inline)) float
 tanh_(float x)
 {
 	float e = exp_neg(-2.0f * fabsf(x)), t = (1.0f - e) / (1.0f + e);
@@ -65,8 +71,8 @@ tanh_(float x)
 /* One row's cell: a (4h) the pre-activations in, the gates out; c, hh
  * (h) the new cell and hidden state; cp (h) the previous cell state, or
  * NULL at the first step.  Simple loops over contiguous floats, so that
- * each vectorises. */
-static void
+ * each vectorises, in every clone (vector.h) the same bits. */
+VECTOR_CLONES static void
 cell_row(float *restrict a, float *restrict c, float *restrict hh,
          const float *restrict cp, int h)
 {
@@ -90,8 +96,8 @@ cell_row(float *restrict a, float *restrict c, float *restrict hh,
  * gates g (4h), the cell state cc (h), the previous one cp (h, NULL at
  * the first step) and dL/dh dy (h) of this step; dh (h) holds dL/dh
  * through the next step and is zeroed, dc (h) dL/dc through the next
- * step and becomes dL/dc through this one. */
-static void
+ * step and becomes dL/dc through this one.  Cloned like cell_row. */
+VECTOR_CLONES static void
 cell_row_back(float *restrict dar, float *restrict dh, float *restrict dc,
               const float *restrict g, const float *restrict cc,
               const float *restrict cp, const float *restrict dy, int h)
@@ -129,13 +135,19 @@ rec_lstm_scratch_len(int t, int n, int h)
 {
 	if (t <= 0 || n <= 0 || h <= 0)
 		return 0;
-	return ((size_t)4 * t + 2) * n * h;
+	return ((size_t)4 * t + 2) * n * h + rec_sgemm_packed_len(4 * h, h);
+}
+
+size_t
+rec_lstm_wpack_len(int h)
+{
+	return h > 0 ? rec_sgemm_packed_len(h, 4 * h) : 0;
 }
 
 void
 rec_lstm_forward(float *hs, float *cs, float *gates, const float *x,
                  const float *mask, const float *wx, const float *wh,
-                 const float *b, int t, int n, int in, int h)
+                 const float *b, float *wpack, int t, int n, int in, int h)
 {
 	size_t g4 = (size_t)4 * h, nh = (size_t)n * h;
 	size_t rows = (size_t)t * n;
@@ -153,6 +165,7 @@ rec_lstm_forward(float *hs, float *cs, float *gates, const float *x,
 		rec_sgemm(0, 1, t * n, 4 * h, in, 1.0f, x, in, wx, in, 1.0f, gates,
 		          4 * h);
 	}
+	rec_sgemm_pack(wpack, 1, h, 4 * h, wh, h);
 
 	for (int s = 0; s < t; s++) {
 		float *a = gates + (size_t)s * n * g4;
@@ -161,8 +174,8 @@ rec_lstm_forward(float *hs, float *cs, float *gates, const float *x,
 		const float *cprev = s ? ccur - nh : NULL;
 
 		if (s > 0)
-			rec_sgemm(0, 1, n, 4 * h, h, 1.0f, hprev, h, wh, h,
-			          1.0f, a, 4 * h);
+			rec_sgemm_packed(0, n, 4 * h, h, 1.0f, hprev, h, wpack, 1.0f,
+			                 a, 4 * h);
 		for (int r = 0; r < n; r++) {
 			float *ar = a + r * g4;
 			size_t o = (size_t)r * h;
@@ -204,6 +217,7 @@ rec_lstm_backward_trunc(float *d_x, float *d_wx, float *d_wh, float *d_b,
 	float *da = scratch;            /* (t, n, 4h) dL/d pre-activations */
 	float *dh = da + rows * g4;     /* (n, h) dL/dh_s through step s + 1 */
 	float *dc = dh + nh;            /* (n, h) dL/dc_s through step s + 1 */
+	float *wp = dc + nh;            /* wh, packed for the steps' products */
 	int s1;
 
 	if (t <= 0 || n <= 0 || h <= 0)
@@ -211,6 +225,7 @@ rec_lstm_backward_trunc(float *d_x, float *d_wx, float *d_wh, float *d_b,
 	t0 = t0 < 0 ? 0 : t0 >= t ? t - 1 : t0;
 	memset(da, 0, (size_t)t0 * n * g4 * sizeof *da);
 	memset(dh, 0, 2 * nh * sizeof *dh);
+	rec_sgemm_pack(wp, 0, 4 * h, h, wh, h);
 	for (int s = t - 1; s >= t0; s--) {
 		float *das = da + (size_t)s * n * g4;
 		const float *gs = gates + (size_t)s * n * g4;
@@ -236,8 +251,8 @@ rec_lstm_backward_trunc(float *d_x, float *d_wx, float *d_wh, float *d_b,
 		/* dL/dh_{s-1} += da_s wh; h_{-1}, and with t0 every state
 		 * before step t0, is a constant */
 		if (s > t0)
-			rec_sgemm(0, 0, n, h, 4 * h, 1.0f, das, 4 * h, wh, h,
-			          1.0f, dh, h);
+			rec_sgemm_packed(0, n, h, 4 * h, 1.0f, das, 4 * h, wp, 1.0f,
+			                 dh, h);
 	}
 
 	/* every step at once; step 0 has no recurrent input, so d_wh pairs

@@ -64,7 +64,7 @@ struct window {
 struct work {
 	int tmax, nseq, ntgt;          /* capacity: steps, sequences, targets */
 	/* the LSTM, time-major (t, n, .) */
-	float *mask, *hs, *cs, *gates, *d_hs, *scratch;
+	float *mask, *hs, *cs, *gates, *d_hs, *scratch, *wpack;
 	int32_t *xslot;                /* (t, n) the step's item's slot, -1 padding */
 	float *xr;                     /* (t, n) the step's rating on [0, 1] */
 	/* the run's distinct items, in slots: the input part of the gates of
@@ -130,6 +130,7 @@ work_free(struct work *w)
 	void **all[] = {
 		(void **)&w->mask, (void **)&w->hs, (void **)&w->cs,
 		(void **)&w->gates, (void **)&w->d_hs, (void **)&w->scratch,
+		(void **)&w->wpack,
 		(void **)&w->xslot, (void **)&w->xr, (void **)&w->slot,
 		(void **)&w->stamp, (void **)&w->sitem, (void **)&w->se,
 		(void **)&w->sg, (void **)&w->sd, (void **)&w->sde, (void **)&w->wxr,
@@ -181,6 +182,7 @@ work_alloc(struct lstmrec *m)
 	     (w->hs = buf(t, n, hd, f)) && (w->cs = buf(t, n, hd, f)) &&
 	     (w->gates = buf(t, n, 4 * hd, f)) && (w->d_hs = buf(t, n, hd, f)) &&
 	     (w->scratch = buf(sl, 1, 1, f)) &&
+	     (w->wpack = buf(rec_lstm_wpack_len(m->h.hidden), 1, 1, f)) &&
 	     (w->xslot = buf(t, n, 1, 4)) && (w->xr = buf(t, n, 1, f)) &&
 	     (w->slot = buf((size_t)m->ni, 1, 1, 4)) &&
 	     (w->stamp = buf((size_t)m->ni, 1, 1, 4)) &&
@@ -471,7 +473,8 @@ lstm_run(const struct lstmrec *m, struct work *w, const struct window *win, int 
 			t = (int)(win[r].end - win[r].beg);
 	lstm_input(m, w, win, n, t);
 	rec_lstm_forward(w->hs, w->cs, w->gates, NULL, w->mask, P + m->oWx,
-	                 P + m->oWh, P + m->oB, t, n, m->in, m->h.hidden);
+	                 P + m->oWh, P + m->oB, w->wpack, t, n, m->in,
+	                 m->h.hidden);
 	return t;
 }
 

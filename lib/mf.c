@@ -19,6 +19,7 @@
 #include "rec/grid.h"
 #include "rec/mf.h"
 #include "rec/params.h"
+#include "rec/vector.h"
 
 struct mf {
 	struct rec_model base;      /* first: a struct mf is a struct rec_model */
@@ -177,17 +178,8 @@ step_rows(struct mf *m, size_t emb, size_t bias, const int32_t *rows, size_t n)
 
 /* ---- per-rating SGD ---- */
 
-/* Vector clones of the hot loop, picked at run time (gcc's ifunc): the
- * 16-float vectors are one AVX-512 register, two AVX or four SSE ones.
- * Every clone computes the same numbers: the lanes and their order are
- * fixed here, and -std=c11 forbids contracting a * b + c into an FMA. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define VECTOR_CLONES
-#endif
-
-typedef float v16 __attribute__((vector_size(64)));
+/* The hot loop is cloned per instruction set (vector.h); every clone
+ * computes the same numbers: the lanes and their order are fixed here. */
 
 /* Ratings ahead whose rows are fetched into cache while this one is
  * worked on: the items come in random order, and a row from memory

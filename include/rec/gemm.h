@@ -21,8 +21,25 @@
 #ifndef REC_GEMM_H
 #define REC_GEMM_H
 
+#include <stddef.h>
+
 void rec_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
                const float *a, int lda, const float *b, int ldb, float beta,
                float *c, int ldc);
+
+/*
+ * The same with op(B) copied once into the kernel's layout, for a B that
+ * many products share (an LSTM's recurrent weights, step after step):
+ * rec_sgemm_pack fills bp, rec_sgemm_packed_len(k, n) floats, from B as
+ * rec_sgemm reads it; rec_sgemm_packed then computes what rec_sgemm
+ * would with that B (to the same bits, for shapes of 4 rows and 16
+ * columns or more).
+ */
+size_t rec_sgemm_packed_len(int k, int n);
+void rec_sgemm_pack(float *bp, int trans_b, int k, int n, const float *b,
+                    int ldb);
+void rec_sgemm_packed(int trans_a, int m, int n, int k, float alpha,
+                      const float *a, int lda, const float *bp, float beta,
+                      float *c, int ldc);
 
 #endif

@@ -41,8 +41,13 @@
 
 /* Floats of scratch rec_lstm_backward needs: (4 t + 2) n h, i.e. the gate
  * gradients of every step (t, n, 4h) plus dL/dh and dL/dc of one step
- * (n, h) each.  0 when t, n or h is not positive. */
+ * (n, h) each, then wh copied once for the steps' products
+ * (rec_sgemm_packed_len(4h, h)).  0 when t, n or h is not positive. */
 size_t rec_lstm_scratch_len(int t, int n, int h);
+
+/* Floats of the wpack rec_lstm_forward needs: wh^T copied once for the
+ * steps' products (rec_sgemm_packed_len(h, 4h)); 0 when h <= 0. */
+size_t rec_lstm_wpack_len(int h);
 
 /* Run the LSTM over all t steps.
  *   hs    (t, n, h)   out: hidden state after each step
@@ -57,12 +62,14 @@ size_t rec_lstm_scratch_len(int t, int n, int h);
  *                     steps too
  *   mask  (t, n)      1 real step, 0 padding; NULL: all real
  *   wx    (4h, in), wh (4h, h), b (4h) or NULL for no bias
+ *   wpack rec_lstm_wpack_len(h) floats of caller-owned scratch
  * One sgemm computes x wx^T + b for every step at once; then each step is
  * one sgemm adding h_{s-1} wh^T and one loop of gate and state arithmetic.
  * No output may overlap another array. */
 void rec_lstm_forward(float *hs, float *cs, float *gates, const float *x,
                       const float *mask, const float *wx, const float *wh,
-                      const float *b, int t, int n, int in, int h);
+                      const float *b, float *wpack, int t, int n, int in,
+                      int h);
 
 /* Backpropagation through time, from d_hs, dL/dh at every step.
  *   d_x   (t, n, in)  += dL/dx   (exactly 0 added at padding steps)

@@ -1,5 +1,5 @@
-/* t_gemm.c - rec_sgemm against a naive loop in double: the four
- * transposes, sizes on both sides of every block edge (MR 8, NR 32,
+/* t_gemm.c - rec_sgemm and rec_sgemm_packed against a naive loop in
+ * double: the four transposes, sizes on both sides of every block edge (MR 8, NR 32,
  * KC 256, NC 128) and of the BLAS hand-off (16 columns, 4 rows), row
  * strides wider than the rows, alpha and beta, beta = 0 over NaN, and
  * k = 0. */
@@ -20,8 +20,8 @@ elem(const float *x, int ld, int trans, int row, int col)
 /* Run one product and compare every element of C with the naive sum;
  * the bound is float rounding over k terms of the given magnitudes. */
 static void
-check_one(int ta, int tb, int m, int n, int k, float alpha, float beta,
-          struct rec_rng *r)
+check_one(int packed, int ta, int tb, int m, int n, int k, float alpha,
+          float beta, struct rec_rng *r)
 {
 	int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 5, ldc = n + 2;
 	size_t na = (size_t)(ta ? k : m) * lda, nb = (size_t)(tb ? n : k) * ldb;
@@ -40,7 +40,17 @@ check_one(int ta, int tb, int m, int n, int k, float alpha, float beta,
 	for (size_t j = 0; j < nc; j++)
 		c0[j] = c[j] = beta == 0.0f && j % (size_t)ldc < (size_t)n ?
 		                NAN : (float)rec_rng_uniform(r);
-	rec_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+	if (packed) {
+		float *bp = malloc((rec_sgemm_packed_len(k, n) + 1) * sizeof *bp);
+		CHECK(bp != NULL);
+		if (!bp)
+			goto out;
+		rec_sgemm_pack(bp, tb, k, n, b, ldb);
+		rec_sgemm_packed(ta, m, n, k, alpha, a, lda, bp, beta, c, ldc);
+		free(bp);
+	} else {
+		rec_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+	}
 	for (int i = 0; i < m; i++) {
 		for (int j = 0; j < n; j++) {
 			double sum = 0, mag = 0, want;
@@ -64,8 +74,9 @@ check_one(int ta, int tb, int m, int n, int k, float alpha, float beta,
 				bad++;
 	}
 	if (bad)
-		fprintf(stderr, "sgemm %c%c %dx%dx%d alpha %g beta %g: %zu bad\n",
-		        ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, beta, bad);
+		fprintf(stderr, "sgemm%s %c%c %dx%dx%d alpha %g beta %g: %zu bad\n",
+		        packed ? " packed" : "", ta ? 'T' : 'N', tb ? 'T' : 'N', m, n,
+		        k, alpha, beta, bad);
 	CHECK(bad == 0);
 out:
 	free(a);
@@ -86,10 +97,10 @@ TEST(gemm_matches_naive)
 
 	rec_rng_seed(&r, 11);
 	for (size_t s = 0; s < sizeof shape / sizeof shape[0]; s++)
-		for (int t = 0; t < 4; t++)
+		for (int t = 0; t < 8; t++)
 			for (size_t v = 0; v < sizeof ab / sizeof ab[0]; v++)
-				check_one(t & 1, t >> 1, shape[s][0], shape[s][1],
-				          shape[s][2], ab[v][0], ab[v][1], &r);
+				check_one(t >> 2, t & 1, t >> 1 & 1, shape[s][0],
+				          shape[s][1], shape[s][2], ab[v][0], ab[v][1], &r);
 }
 
 /* k = 0: C = beta C, and beta = 0 clears what was there. */
@@ -117,5 +128,25 @@ TEST(gemm_repeatable)
 		b[j] = (float)rec_rng_uniform(&r);
 	rec_sgemm(0, 0, M, N, K, 1.0f, a, K, b, N, 0.0f, c1, N);
 	rec_sgemm(0, 0, M, N, K, 1.0f, a, K, b, N, 0.0f, c2, N);
+	CHECK(memcmp(c1, c2, sizeof c1) == 0);
+}
+
+/* A packed B gives what rec_sgemm gives, bit for bit, at the shapes it
+ * does not hand to BLAS. */
+TEST(gemm_packed_same_bits)
+{
+	enum { M = 37, N = 70, K = 300 };
+	static float a[M * K], b[N * K], bp[96 * K], c1[M * N], c2[M * N];
+	struct rec_rng r;
+
+	CHECK(rec_sgemm_packed_len(K, N) <= sizeof bp / sizeof bp[0]);
+	rec_rng_seed(&r, 4);
+	for (size_t j = 0; j < M * K; j++)
+		a[j] = (float)rec_rng_uniform(&r);
+	for (size_t j = 0; j < K * N; j++)
+		b[j] = (float)rec_rng_uniform(&r);
+	rec_sgemm(0, 1, M, N, K, 1.0f, a, K, b, K, 0.0f, c1, N);
+	rec_sgemm_pack(bp, 1, K, N, b, K);
+	rec_sgemm_packed(0, M, N, K, 1.0f, a, K, bp, 0.0f, c2, N);
 	CHECK(memcmp(c1, c2, sizeof c1) == 0);
 }

@@ -34,7 +34,13 @@
 #include "rec/lstm.h"
 #include "rec/rng.h"
 
-#define CAP 2048        /* floats in each tensor of a gradient check */
+#define CAP 4096        /* floats in each tensor of a gradient check */
+
+/* rec_lstm_forward's scratch, for every test (h <= 128) */
+static float wpack[128 * 4 * 128];
+
+/* The packed wh at the end of the backward's scratch, for h <= 32. */
+#define WH_PACK(h) (4 * (h) * 32)
 
 static void
 fill(float *a, size_t len, float lo, float hi, struct rec_rng *r)
@@ -131,8 +137,9 @@ struct var {
 static void
 lstm_fwd(struct lc *c)
 {
-	rec_lstm_forward(c->hs, c->cs, c->gates, c->x, c->nomask ? NULL : c->mask,
-	                 c->wx, c->wh, c->nobias ? NULL : c->b, c->t, c->n, c->in,
+	rec_lstm_forward(c->hs, c->cs, c->gates, c->x,
+	                 c->nomask ? NULL : c->mask, c->wx, c->wh,
+	                 c->nobias ? NULL : c->b, wpack, c->t, c->n, c->in,
 	                 c->h);
 }
 
@@ -297,12 +304,19 @@ static const char *const shape_name[] = { "lstm A", "lstm B", "lstm C" };
 
 TEST(lstm_sizes_fit)
 {
-	CHECK(rec_lstm_scratch_len(4, 3, 2) == 18 * 3 * 2);
-	CHECK(rec_lstm_scratch_len(5, 7, 9) == 22 * 7 * 9);
+	/* the packed wh: 4h rows of h columns padded to 32 */
+	CHECK(rec_lstm_scratch_len(4, 3, 2) == 18 * 3 * 2 + 8 * 32);
+	CHECK(rec_lstm_scratch_len(5, 7, 9) == 22 * 7 * 9 + 36 * 32);
 	CHECK(rec_lstm_scratch_len(5, 7, 9) <= CAP);
 	CHECK(5 * 7 * 36 <= CAP && 36 * 9 <= CAP);
 	CHECK(rec_lstm_scratch_len(0, 7, 9) == 0);
-	CHECK(rec_lstm_scratch_len(50, 64, 128) == (size_t)202 * 64 * 128);
+	CHECK(rec_lstm_scratch_len(50, 64, 128) ==
+	      (size_t)202 * 64 * 128 + 512 * 128);
+	/* wh^T: h rows of 4h columns padded to 32 */
+	CHECK(rec_lstm_wpack_len(9) == 9 * 64 && rec_lstm_wpack_len(9) <= CAP);
+	CHECK(rec_lstm_wpack_len(128) == 128 * 512);
+	CHECK(rec_lstm_wpack_len(128) <= sizeof wpack / sizeof wpack[0]);
+	CHECK(rec_lstm_wpack_len(0) == 0);
 }
 
 TEST(lstm_grad)
@@ -431,8 +445,8 @@ directional(int t, int n, int in, int h, uint64_t seed, int ndir,
 	fill(buf[2], len[2], -scale, scale, &r);
 	fill(buf[3], len[3], -0.5f, 0.5f, &r);
 	fill(g, ny, -1, 1, &r);
-	rec_lstm_forward(hs, cs, gates, buf[0], mask, buf[1], buf[2], buf[3], t,
-	                 n, in, h);
+	rec_lstm_forward(hs, cs, gates, buf[0], mask, buf[1], buf[2], buf[3],
+	                 wpack, t, n, in, h);
 	rec_lstm_backward(grad[0], grad[1], grad[2], grad[3], g, buf[0], mask, hs,
 	                  cs, gates, buf[1], truncate ? zero : buf[2], scr, t, n,
 	                  in, h);
@@ -457,8 +471,9 @@ directional(int t, int n, int in, int h, uint64_t seed, int ndir,
 				for (int k = 0; k < 4; k++)
 					for (size_t j = 0; j < len[k]; j++)
 						buf[k][j] += step * dir[k][j];
-				rec_lstm_forward(hs, cs, gates, buf[0], mask, buf[1], buf[2],
-				                 buf[3], t, n, in, h);
+				rec_lstm_forward(hs, cs, gates, buf[0], mask,
+				                 buf[1], buf[2], buf[3], wpack,
+				                 t, n, in, h);
 				l[side] = 0;
 				for (size_t j = 0; j < ny; j++)
 					l[side] += (double)hs[j] * g[j];
@@ -567,7 +582,8 @@ TEST(lstm_matches_reference)
 				hs[j] = cs[j] = NAN;
 			for (size_t j = 0; j < 4 * ny; j++)
 				gates[j] = NAN;
-			rec_lstm_forward(hs, cs, gates, x, m, wx, wh, b, t, n, in, h);
+			rec_lstm_forward(hs, cs, gates, x, m, wx, wh, b, wpack,
+			                 t, n, in, h);
 			lstm_ref(rh, rc, x, m, wx, wh, b, t, n, in, h);
 			double dh = maxdiff_ref(hs, rh, ny), dc = maxdiff_ref(cs, rc, ny);
 			if (!(dh <= 1e-5 && dc <= 1e-5))
@@ -655,8 +671,10 @@ TEST(lstm_order_matters)
 		memcpy(y + ((size_t)s * N + 2) * IN, x + ((size_t)s * N + 2) * IN,
 		       IN * sizeof(float));
 	}
-	rec_lstm_forward(hs[0], cs, gates, x, NULL, wx, wh, b, T, N, IN, H);
-	rec_lstm_forward(hs[1], cs, gates, y, NULL, wx, wh, b, T, N, IN, H);
+	rec_lstm_forward(hs[0], cs, gates, x, NULL, wx, wh, b, wpack, T, N, IN,
+	                 H);
+	rec_lstm_forward(hs[1], cs, gates, y, NULL, wx, wh, b, wpack, T, N, IN,
+	                 H);
 	const float *last0 = hs[0] + (size_t)(T - 1) * N * H;
 	const float *last1 = hs[1] + (size_t)(T - 1) * N * H;
 	CHECK(maxdiff(last0, last1, H) > 1e-2f);
@@ -676,12 +694,12 @@ TEST(lstm_padding_changes_nothing)
 	static const int pad[N] = { 0, 2, 5 };
 	static float x[T * N * IN], mask[T * N], wx[4 * H * IN], wh[4 * H * H];
 	static float b[4 * H], hs[T * N * H], cs[T * N * H], g[T * N * H];
-	static float gates[T * N * 4 * H], scr[(4 * T + 2) * N * H];
+	static float gates[T * N * 4 * H], scr[(4 * T + 2) * N * H + WH_PACK(H)];
 	static float dx[T * N * IN], dwx[4 * H * IN], dwh[4 * H * H], db[4 * H];
 	/* the same, summed over the sequences run one by one */
 	static float sdwx[4 * H * IN], sdwh[4 * H * H], sdb[4 * H];
 	static float x1[T * IN], hs1[T * H], cs1[T * H], g1[T * H], dx1[T * IN];
-	static float gates1[T * 4 * H], scr1[(4 * T + 2) * H];
+	static float gates1[T * 4 * H], scr1[(4 * T + 2) * H + WH_PACK(H)];
 	struct rec_rng r;
 	float scale = 1.5f / sqrtf(IN + H);
 
@@ -696,7 +714,7 @@ TEST(lstm_padding_changes_nothing)
 	fill(b, sizeof b / sizeof b[0], -0.5f, 0.5f, &r);
 	fill(g, sizeof g / sizeof g[0], -1, 1, &r);   /* junk d_hs at padding */
 
-	rec_lstm_forward(hs, cs, gates, x, mask, wx, wh, b, T, N, IN, H);
+	rec_lstm_forward(hs, cs, gates, x, mask, wx, wh, b, wpack, T, N, IN, H);
 	rec_lstm_backward(dx, dwx, dwh, db, g, x, mask, hs, cs, gates, wx, wh,
 	                  scr, T, N, IN, H);
 	for (int s = 0; s < T; s++)
@@ -718,8 +736,8 @@ TEST(lstm_padding_changes_nothing)
 			memcpy(g1 + (size_t)s * H, g + at * H, H * sizeof(float));
 		}
 		memset(dx1, 0, sizeof dx1);
-		rec_lstm_forward(hs1, cs1, gates1, x1, NULL, wx, wh, b, len, 1, IN,
-		                 H);
+		rec_lstm_forward(hs1, cs1, gates1, x1, NULL, wx, wh, b, wpack,
+		                 len, 1, IN, H);
 		rec_lstm_backward(dx1, sdwx, sdwh, sdb, g1, x1, NULL, hs1, cs1,
 		                  gates1, wx, wh, scr1, len, 1, IN, H);
 		for (int s = 0; s < len; s++) {
@@ -741,7 +759,8 @@ TEST(lstm_padding_changes_nothing)
 			fill(x + (size_t)j * IN, IN, -9, 9, &r);
 			fill(g + (size_t)j * H, H, -9, 9, &r);
 		}
-	rec_lstm_forward(hs2, cs2, gates, x, mask, wx, wh, b, T, N, IN, H);
+	rec_lstm_forward(hs2, cs2, gates, x, mask, wx, wh, b, wpack, T, N, IN,
+	                 H);
 	rec_lstm_backward(dx2, dwx2, dwh2, db2, g, x, mask, hs2, cs2, gates, wx,
 	                  wh, scr, T, N, IN, H);
 	CHECK(memcmp(hs, hs2, sizeof hs) == 0 && memcmp(cs, cs2, sizeof cs) == 0);
@@ -873,7 +892,7 @@ TEST(lstm_input_part_from_the_caller)
 	static const int pad[N] = { 0, 1, 3 };
 	static float x[T * N * IN], mask[T * N], wx[4 * H * IN], wh[4 * H * H];
 	static float b[4 * H], hs[2][T * N * H], cs[2][T * N * H], g[T * N * H];
-	static float gates[2][T * N * 4 * H], scr[2][(4 * T + 2) * N * H];
+	static float gates[2][T * N * 4 * H], scr[2][(4 * T + 2) * N * H + WH_PACK(H)];
 	static float dx[T * N * IN], dwx[4 * H * IN], dwh[2][4 * H * H];
 	static float db[2][4 * H], dx2[T * N * IN], dwx2[4 * H * IN];
 	struct rec_rng r;
@@ -886,14 +905,15 @@ TEST(lstm_input_part_from_the_caller)
 	fill(b, sizeof b / sizeof b[0], -0.5f, 0.5f, &r);
 	fill(g, sizeof g / sizeof g[0], -1, 1, &r);
 	left_pad(mask, pad, T, N);
-	rec_lstm_forward(hs[0], cs[0], gates[0], x, mask, wx, wh, b, T, N, IN, H);
+	rec_lstm_forward(hs[0], cs[0], gates[0], x, mask, wx, wh, b, wpack, T,
+	                 N, IN, H);
 	rec_linear_forward_naive(gates[1], x, wx, b, T * N, IN, 4 * H);
 	for (int s = 0; s < T; s++)
 		for (int q = 0; q < N; q++)
 			if (!mask[s * N + q])   /* junk, finite */
 				fill(gates[1] + ((size_t)s * N + q) * 4 * H, 4 * H, -9, 9, &r);
-	rec_lstm_forward(hs[1], cs[1], gates[1], NULL, mask, NULL, wh, NULL, T, N,
-	                 IN, H);
+	rec_lstm_forward(hs[1], cs[1], gates[1], NULL, mask, NULL, wh, NULL,
+	                 wpack, T, N, IN, H);
 	CHECK(maxdiff(hs[0], hs[1], T * N * H) <= 1e-5f);
 	CHECK(maxdiff(cs[0], cs[1], T * N * H) <= 1e-5f);
 	rec_lstm_backward(dx, dwx, dwh[0], db[0], g, x, mask, hs[0], cs[0],
@@ -932,7 +952,7 @@ TEST(lstm_truncated_backward)
 	static const int pad[N] = { 0, 1, 3 };
 	static float x[T * N * IN], mask[T * N], wx[4 * H * IN], wh[4 * H * H];
 	static float b[4 * H], hs[T * N * H], cs[T * N * H], g[T * N * H];
-	static float gates[T * N * 4 * H], scr[2][(4 * T + 2) * N * H];
+	static float gates[T * N * 4 * H], scr[2][(4 * T + 2) * N * H + WH_PACK(H)];
 	static float dwh[3][4 * H * H], db[3][4 * H], want_wh[4 * H * H];
 	static float want_b[4 * H], dx[T * N * IN], dwx[4 * H * IN];
 	struct rec_rng r;
@@ -947,7 +967,7 @@ TEST(lstm_truncated_backward)
 	fill(b, sizeof b / sizeof b[0], -0.5f, 0.5f, &r);
 	fill(g, sizeof g / sizeof g[0], -1, 1, &r);
 	left_pad(mask, pad, T, N);
-	rec_lstm_forward(hs, cs, gates, x, mask, wx, wh, b, T, N, IN, H);
+	rec_lstm_forward(hs, cs, gates, x, mask, wx, wh, b, wpack, T, N, IN, H);
 	/* no gradient before t0 */
 	memset(g, 0, (size_t)T0 * nh * sizeof(float));
 	rec_lstm_backward(NULL, NULL, dwh[0], db[0], g, x, mask, hs, cs, gates,
