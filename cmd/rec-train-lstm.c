@@ -38,8 +38,9 @@ static const char help_text[] =
 "      --dropout P      dropout on the MLP's input and hidden layers (0.2)\n"
 "      --batch N        training sequences a step (64)\n"
 "      --init-sd S      embeddings start as N(0, S^2) (0.1)\n"
-"      --threads N      threads of the matrix products (OpenBLAS) (1);\n"
-"                       1 gives byte-identical models for the same seed\n"
+"      --threads N      threads OpenBLAS may use for its few narrow products\n"
+"                       (1); the rest is one thread; 1 gives byte-identical\n"
+"                       models for the same seed\n"
 REC_TRAINER_HELP("10");
 
 int

@@ -32,8 +32,9 @@ static const char help_text[] =
 "      --dropout P      dropout on the embeddings and the hidden layers (0.5)\n"
 "      --batch N        ratings a step (256)\n"
 "      --init-sd S      embeddings start as N(0, S^2) (0.05)\n"
-"      --threads N      threads of the matrix products (OpenBLAS) (1);\n"
-"                       1 gives byte-identical models for the same seed\n"
+"      --threads N      threads OpenBLAS may use for its few narrow products\n"
+"                       (1); the rest is one thread; 1 gives byte-identical\n"
+"                       models for the same seed\n"
 REC_TRAINER_HELP("30");
 
 int

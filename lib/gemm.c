@@ -1,13 +1,15 @@
 /*
  * gemm.c - single-precision matrix product (see gemm.h).
  *
- * The GotoBLAS scheme cut to what small shapes need: op(B) is copied in
- * blocks of KC rows by NC columns into panels NR columns wide, and a
- * micro-kernel keeps an MR x NR block of C in sixteen 16-float registers
- * while it walks the shared dimension.  The kernel reads A in place
- * through a row and a column stride, so a transpose costs nothing; only
- * a last strip of fewer than MR rows is copied, padded with zeros, as the
- * panels of op(B) are, so the kernel has no edge cases of its own.
+ * The GotoBLAS scheme cut to what small shapes need: a micro-kernel keeps
+ * an MR x NR block of C in sixteen 16-float registers while it walks the
+ * shared dimension, reading A in place through a row and a column stride
+ * (a transpose costs nothing) and B a row of NR floats at a time.  A not
+ * transposed B is read in place too; a transposed one is copied in
+ * blocks of KC rows by NC columns into panels NR columns wide.  The last
+ * strip of fewer than MR rows and the last panel of fewer than NR
+ * columns are copied, padded with zeros, so the kernel has no edge cases
+ * of its own.
  * Shapes that would be mostly padding (fewer than 16 columns or 4 rows)
  * go to cblas_sgemm.
  *
@@ -74,19 +76,21 @@ pack_a(float *ap, const float *a, int lda, int trans, int i0, int mr,
 			    at(a, lda, trans, i0 + r, p0 + p) : 0.0f;
 }
 
-/* C[0 .. mr) x [0 .. nr) = alpha A bp + beta C, over kc, where row r
- * of the MR x kc block A is a[r * rs + p * cs]. */
+/* C[0 .. mr) x [0 .. nr) = alpha A B + beta C, over kc, where row r
+ * of the MR x kc block A is a[r * rs + p * cs] and row p of the kc x NR
+ * block B is bp[p * bs ...]. */
 VECTOR_CLONES static void
 kernel(float *c, int ldc, const float *a, size_t rs, size_t cs,
-       const float *bp, int kc, int mr, int nr, float alpha, float beta)
+       const float *bp, size_t bs, int kc, int mr, int nr, float alpha,
+       float beta)
 {
 	v16 acc[MR][2] = { { { 0 } } };
 	float tile[MR][NR];
 
 	for (int p = 0; p < kc; p++) {
 		v16 b0, b1;
-		memcpy(&b0, bp + (size_t)p * NR, sizeof b0);
-		memcpy(&b1, bp + (size_t)p * NR + 16, sizeof b1);
+		memcpy(&b0, bp + (size_t)p * bs, sizeof b0);
+		memcpy(&b1, bp + (size_t)p * bs + 16, sizeof b1);
 #pragma GCC unroll 8
 		for (int r = 0; r < MR; r++) {
 			float x = a[r * rs + (size_t)p * cs];
@@ -110,12 +114,14 @@ kernel(float *c, int ldc, const float *a, size_t rs, size_t cs,
 	}
 }
 
-/* C (m, n) = alpha op(A)[, p0 .. p0+kc) bp + beta C, bp packed as
- * pack_b does with panel stride pstride. */
+/* C (m, n) = alpha op(A)[, p0 .. p0+kc) B + beta C, B in panels of NR
+ * columns, panel i at bp + i pstride, its rows bs apart: as pack_b
+ * leaves them (bs = NR), or B itself when it is not transposed and n is
+ * whole panels (pstride = NR, bs = ldb). */
 static void
 multiply(int trans_a, int m, int n, int kc, float alpha, const float *a,
-         int lda, int p0, const float *bp, size_t pstride, float beta,
-         float *c, int ldc)
+         int lda, int p0, const float *bp, size_t pstride, size_t bs,
+         float beta, float *c, int ldc)
 {
 	_Alignas(64) float ap[MR * KC];
 
@@ -132,7 +138,7 @@ multiply(int trans_a, int m, int n, int kc, float alpha, const float *a,
 			as = a + (size_t)i0 * lda + p0, rs = (size_t)lda, cs = 1;
 		for (int j = 0; j < n; j += NR)
 			kernel(c + (size_t)i0 * ldc + j, ldc, as, rs, cs,
-			       bp + (size_t)(j / NR) * pstride, kc, mr,
+			       bp + (size_t)(j / NR) * pstride, bs, kc, mr,
 			       n - j < NR ? n - j : NR, alpha, beta);
 	}
 }
@@ -167,13 +173,21 @@ rec_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
 		            lda, b, ldb, beta, c, ldc);
 		return;
 	}
-	for (int j0 = 0; j0 < n; j0 += NC) {
-		int nc = n - j0 < NC ? n - j0 : NC;
-		for (int p0 = 0; p0 < k; p0 += KC) {
-			int kc = k - p0 < KC ? k - p0 : KC;
+	for (int p0 = 0; p0 < k; p0 += KC) {
+		int kc = k - p0 < KC ? k - p0 : KC;
+		float be = p0 == 0 ? beta : 1.0f;
+		int j0 = 0;
+
+		if (!trans_b) {   /* whole panels straight from B */
+			j0 = n / NR * NR;
+			multiply(trans_a, m, j0, kc, alpha, a, lda, p0,
+			         b + (size_t)p0 * ldb, NR, (size_t)ldb, be, c, ldc);
+		}
+		for (; j0 < n; j0 += NC) {
+			int nc = n - j0 < NC ? n - j0 : NC;
 			pack_b(bp, (size_t)kc * NR, b, ldb, trans_b, p0, kc, j0, nc);
 			multiply(trans_a, m, nc, kc, alpha, a, lda, p0, bp,
-			         (size_t)kc * NR, p0 == 0 ? beta : 1.0f, c + j0, ldc);
+			         (size_t)kc * NR, NR, be, c + j0, ldc);
 		}
 	}
 }
@@ -206,6 +220,6 @@ rec_sgemm_packed(int trans_a, int m, int n, int k, float alpha,
 	}
 	for (int p0 = 0; p0 < k; p0 += KC)
 		multiply(trans_a, m, n, k - p0 < KC ? k - p0 : KC, alpha, a, lda,
-		         p0, bp + (size_t)p0 * NR, (size_t)k * NR,
+		         p0, bp + (size_t)p0 * NR, (size_t)k * NR, NR,
 		         p0 == 0 ? beta : 1.0f, c, ldc);
 }

@@ -11,6 +11,7 @@
 #include "rec/graph.h"
 #include "rec/parallel.h"
 #include "rec/rng.h"
+#include "rec/vector.h"
 
 /* ---- memory ---- */
 
@@ -667,18 +668,51 @@ rec_graph_write_dot(const struct rec_graph *g, int64_t su, int64_t si,
 
 /* ---- propagation ---- */
 
-/* The product works on blocks of 32 columns, as four vectors of 8 floats
- * (GCC's vector extension: two SSE registers each, or one AVX register in
- * the copy compiled for AVX2, which runs where the CPU has it), whose
- * accumulators stay in registers across a row's entries; the remaining
- * columns one at a time.  Each output element sums its products in entry
- * order, with no fused multiply-add (ISO C: contraction off), on every
- * path and every thread, so neither the blocking, the instruction set nor
- * the threads change a result. */
-typedef float v8 __attribute__((vector_size(32)));
-enum { V = 4, B = 8 * V };
-
+/* The product works on blocks of 64, then 16 columns, as vectors of 16
+ * floats (vector.h), whose accumulators stay in registers across a row's
+ * entries: two sets, for the even and the odd entries, so that two
+ * chains of additions run at once; then the remaining columns one at a
+ * time, the same way.  Each output element is (y or 0) + its even
+ * entries' products in order, plus its odd entries' products in order,
+ * with no fused multiply-add (ISO C: contraction off), on every path and
+ * every thread, so neither the blocking, the instruction set nor the
+ * threads change a result. */
 static inline __attribute__((always_inline)) void
+spmm_block(float *restrict out, int add, int64_t beg, int64_t end,
+           const int64_t *indices, const float *values,
+           const float *restrict x, int k, int c, const int nv)
+{
+	v16 even[4] = { { 0 } }, odd[4] = { { 0 } };
+	int64_t e = beg;
+
+	if (add)
+		for (int t = 0; t < nv; t++)
+			memcpy(&even[t], out + c + 16 * t, sizeof even[t]);
+	for (; e + 1 < end; e += 2) {
+		const float *in0 = x + (size_t)indices[e] * k + c;
+		const float *in1 = x + (size_t)indices[e + 1] * k + c;
+		const float v0 = values[e], v1 = values[e + 1];
+		for (int t = 0; t < nv; t++) {
+			v16 a0, a1;
+			memcpy(&a0, in0 + 16 * t, sizeof a0);
+			memcpy(&a1, in1 + 16 * t, sizeof a1);
+			even[t] += v0 * a0;
+			odd[t] += v1 * a1;
+		}
+	}
+	if (e < end)
+		for (int t = 0; t < nv; t++) {
+			v16 a;
+			memcpy(&a, x + (size_t)indices[e] * k + c + 16 * t, sizeof a);
+			even[t] += values[e] * a;
+		}
+	for (int t = 0; t < nv; t++) {
+		even[t] += odd[t];
+		memcpy(out + c + 16 * t, &even[t], sizeof even[t]);
+	}
+}
+
+VECTOR_CLONES static void
 spmm_rows(float *restrict y, int add, const int64_t *indptr,
           const int64_t *indices, const float *values, const float *restrict x,
           int64_t rows, int k)
@@ -687,48 +721,22 @@ spmm_rows(float *restrict y, int add, const int64_t *indptr,
 		float *restrict out = y + (size_t)r * k;
 		const int64_t beg = indptr[r], end = indptr[r + 1];
 		int c = 0;
-		for (; c + B <= k; c += B) {
-			v8 acc[V] = { { 0 } };
-			if (add)
-				memcpy(acc, out + c, sizeof acc);
-			for (int64_t e = beg; e < end; e++) {
-				const float *in = x + (size_t)indices[e] * k + c;
-				const float v = values[e];
-				for (int t = 0; t < V; t++) {
-					v8 a;
-					memcpy(&a, in + 8 * t, sizeof a);
-					acc[t] += v * a;
-				}
-			}
-			memcpy(out + c, acc, sizeof acc);
-		}
+		for (; c + 64 <= k; c += 64)
+			spmm_block(out, add, beg, end, indices, values, x, k, c, 4);
+		for (; c + 16 <= k; c += 16)
+			spmm_block(out, add, beg, end, indices, values, x, k, c, 1);
 		for (; c < k; c++) {
-			float acc = add ? out[c] : 0;
-			for (int64_t e = beg; e < end; e++)
-				acc += values[e] * x[(size_t)indices[e] * k + c];
-			out[c] = acc;
+			float even = add ? out[c] : 0, odd = 0;
+			int64_t e = beg;
+			for (; e + 1 < end; e += 2) {
+				even += values[e] * x[(size_t)indices[e] * k + c];
+				odd += values[e + 1] * x[(size_t)indices[e + 1] * k + c];
+			}
+			if (e < end)
+				even += values[e] * x[(size_t)indices[e] * k + c];
+			out[c] = even + odd;
 		}
 	}
-}
-
-#if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target("avx2"))) static void
-spmm_rows_avx2(float *y, int add, const int64_t *indptr, const int64_t *indices,
-               const float *values, const float *x, int64_t rows, int k)
-{
-	spmm_rows(y, add, indptr, indices, values, x, rows, k);
-}
-#define HAVE_AVX2() __builtin_cpu_supports("avx2")
-#else
-#define HAVE_AVX2() 0
-#define spmm_rows_avx2 spmm_rows
-#endif
-
-static void
-spmm_plain(float *y, int add, const int64_t *indptr, const int64_t *indices,
-           const float *values, const float *x, int64_t rows, int k)
-{
-	spmm_rows(y, add, indptr, indices, values, x, rows, k);
 }
 
 struct spmm_job {
@@ -768,8 +776,8 @@ spmm_part(void *arg, size_t beg, size_t end, int t)
 
 	if (r1 <= r0)
 		return;
-	(HAVE_AVX2() ? spmm_rows_avx2 : spmm_plain)(j->y + (size_t)r0 * j->k, j->add,
-		j->indptr + r0, j->indices, j->values, j->x, r1 - r0, j->k);
+	spmm_rows(j->y + (size_t)r0 * j->k, j->add, j->indptr + r0, j->indices,
+	          j->values, j->x, r1 - r0, j->k);
 }
 
 void

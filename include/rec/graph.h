@@ -140,7 +140,8 @@ int rec_graph_write_dot(const struct rec_graph *g, int64_t su, int64_t si,
 /* ---- propagation ---- */
 
 /* y (rows, k) = A x, or with add y += A x: y[r] (+)= sum_e values[e]
- * x[indices[e]] over the entries e of row r, in entry order.  x (cols,
+ * x[indices[e]] over the entries e of row r (summed as (y or 0) + the
+ * even entries in order + the odd entries in order).  x (cols,
  * k), every index < cols; y must not overlap x.  The rows are cut into
  * threads parts of about equal numbers of entries, each on a thread of
  * its own; the result is the same for any threads.  For a symmetric A
