@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "rec/gemm.h"
 #include "rec/agr.h"
 #include "trainer.h"
 
@@ -37,9 +38,8 @@ static const char help_text[] =
 "      --dropout P      dropout on the MLP's input and hidden layers (0.5)\n"
 "      --batch N        ratings a step (1024)\n"
 "      --init-sd S      embeddings start as N(0, S^2) (0.1)\n"
-"      --threads N      threads of the graph products (1); the model is\n"
-"                       the same for any N (the dense products stay on one\n"
-"                       OpenBLAS thread)\n"
+"      --threads N      threads of the graph and matrix products (1); the\n"
+"                       model is the same, byte for byte, for any N\n"
 REC_TRAINER_HELP("30")
 "The --log rows end with the mean attention weight of each layer over the\n"
 "epoch's training pairs: user_attn_0 .. user_attn_N, item_attn_0 ..\n"
@@ -147,8 +147,9 @@ main(int argc, char *argv[])
 	if (graph_path && (optind == argc || strcmp(argv[optind], "-") == 0))
 		rec_cli_usage_error("--graph needs the training ratings as a FILE");
 	/* OpenBLAS's own threads slow the head's small products down on two
-	 * cores and spin against the graph products' threads */
+	 * cores and spin against ours */
 	openblas_set_num_threads(1);
+	rec_sgemm_set_threads((int)threads);
 	hp.threads = (int)threads;
 	for (int s = 0; s < 2; s++)
 		for (int l = 0; l <= hp.layers; l++)

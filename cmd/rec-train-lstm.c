@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "rec/gemm.h"
 #include "rec/lstmrec.h"
 #include "trainer.h"
 
@@ -38,9 +39,8 @@ static const char help_text[] =
 "      --dropout P      dropout on the MLP's input and hidden layers (0.2)\n"
 "      --batch N        training sequences a step (64)\n"
 "      --init-sd S      embeddings start as N(0, S^2) (0.1)\n"
-"      --threads N      threads OpenBLAS may use for its few narrow products\n"
-"                       (1); the rest is one thread; 1 gives byte-identical\n"
-"                       models for the same seed\n"
+"      --threads N      threads of the matrix products (1); the model is\n"
+"                       the same, byte for byte, for any N\n"
 REC_TRAINER_HELP("10");
 
 int
@@ -93,12 +93,14 @@ main(int argc, char *argv[])
 		case 'd': hp.dropout = (float)rec_cli_real(optarg, "--dropout", 0, 0.99); break;
 		case 'b': hp.batch = (int)rec_cli_count(optarg, "--batch", 1, 4096); break;
 		case 'i': hp.init_sd = (float)rec_cli_real(optarg, "--init-sd", 0, 10); break;
-		case 'j': threads = rec_cli_count(optarg, "--threads", 1, 256); break;
+		case 'j': threads = rec_cli_count(optarg, "--threads", 1, 64); break;
 		default:  rec_cli_usage();
 		}
 	}
 	rec_trainer_check(&t, argc, optind, 10);
-	openblas_set_num_threads((int)threads);
+	/* OpenBLAS's own threads would spin against rec_sgemm's */
+	openblas_set_num_threads(1);
+	rec_sgemm_set_threads((int)threads);
 	rec_trainer_run(&t, "rec-train-lstm", argv[optind], rec_lstmrec_make, &hp);
 	return rec_cli_exit(0);
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "rec/gemm.h"
 #include "rec/ncf.h"
 #include "trainer.h"
 
@@ -32,9 +33,8 @@ static const char help_text[] =
 "      --dropout P      dropout on the embeddings and the hidden layers (0.5)\n"
 "      --batch N        ratings a step (256)\n"
 "      --init-sd S      embeddings start as N(0, S^2) (0.05)\n"
-"      --threads N      threads OpenBLAS may use for its few narrow products\n"
-"                       (1); the rest is one thread; 1 gives byte-identical\n"
-"                       models for the same seed\n"
+"      --threads N      threads of the matrix products (1); the model is\n"
+"                       the same, byte for byte, for any N\n"
 REC_TRAINER_HELP("30");
 
 int
@@ -85,12 +85,14 @@ main(int argc, char *argv[])
 		case 'd': hp.dropout = (float)rec_cli_real(optarg, "--dropout", 0, 0.99); break;
 		case 'b': hp.batch = (int)rec_cli_count(optarg, "--batch", 1, 1 << 16); break;
 		case 'i': hp.init_sd = (float)rec_cli_real(optarg, "--init-sd", 0, 10); break;
-		case 'j': threads = rec_cli_count(optarg, "--threads", 1, 256); break;
+		case 'j': threads = rec_cli_count(optarg, "--threads", 1, 64); break;
 		default:  rec_cli_usage();
 		}
 	}
 	rec_trainer_check(&t, argc, optind, 30);
-	openblas_set_num_threads((int)threads);
+	/* OpenBLAS's own threads would spin against rec_sgemm's */
+	openblas_set_num_threads(1);
+	rec_sgemm_set_threads((int)threads);
 	if (movies_path) {
 		struct rec_input in = rec_cli_input(movies_path);
 		if (!(movies = rec_movies_new()))

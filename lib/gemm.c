@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "rec/gemm.h"
+#include "rec/parallel.h"
 #include "rec/vector.h"
 
 enum {
@@ -156,12 +157,96 @@ scale(int m, int n, float beta, float *c, int ldc)
 		}
 }
 
+/* The product over rows [0, m) of C with B given (packed == NULL) or
+ * packed whole (rec_sgemm_pack); m, n, k > 0 and not a BLAS shape. */
+static void
+rows(int trans_a, int trans_b, int m, int n, int k, float alpha,
+     const float *a, int lda, const float *b, int ldb, const float *packed,
+     float beta, float *c, int ldc)
+{
+	_Alignas(64) float bp[KC * NC];
+
+	for (int p0 = 0; p0 < k; p0 += KC) {
+		int kc = k - p0 < KC ? k - p0 : KC;
+		float be = p0 == 0 ? beta : 1.0f;
+		int j0 = 0;
+
+		if (packed) {
+			multiply(trans_a, m, n, kc, alpha, a, lda, p0,
+			         packed + (size_t)p0 * NR, (size_t)k * NR, NR, be, c,
+			         ldc);
+			continue;
+		}
+		if (!trans_b) {   /* whole panels straight from B */
+			j0 = n / NR * NR;
+			multiply(trans_a, m, j0, kc, alpha, a, lda, p0,
+			         b + (size_t)p0 * ldb, NR, (size_t)ldb, be, c, ldc);
+		}
+		for (; j0 < n; j0 += NC) {
+			int nc = n - j0 < NC ? n - j0 : NC;
+			pack_b(bp, (size_t)kc * NR, b, ldb, trans_b, p0, kc, j0, nc);
+			multiply(trans_a, m, nc, kc, alpha, a, lda, p0, bp,
+			         (size_t)kc * NR, NR, be, c + j0, ldc);
+		}
+	}
+}
+
+static int threads = 1;
+
+void
+rec_sgemm_set_threads(int n)
+{
+	threads = n < 1 ? 1 : n;
+}
+
+/* One product cut into parts by strips of MR rows, for rec_parallel_for. */
+struct job {
+	int trans_a, trans_b, m, n, k, lda, ldb, ldc;
+	float alpha, beta;
+	const float *a, *b, *packed;
+	float *c;
+};
+
+static void
+part(void *arg, size_t beg, size_t end, int t)
+{
+	const struct job *j = arg;
+	int r0 = (int)beg * MR, r1 = (int)end * MR < j->m ? (int)end * MR : j->m;
+
+	(void)t;
+	if (r1 > r0)
+		rows(j->trans_a, j->trans_b, r1 - r0, j->n, j->k, j->alpha,
+		     j->a + (j->trans_a ? (size_t)r0 : (size_t)r0 * j->lda), j->lda,
+		     j->b, j->ldb, j->packed, j->beta, j->c + (size_t)r0 * j->ldc,
+		     j->ldc);
+}
+
+/* rows() on one thread, or on strips spread over the threads when the
+ * product is worth it (a few hundred thousand multiply-adds a thread). */
+static void
+spread(const struct job *j)
+{
+	size_t strips = ((size_t)j->m + MR - 1) / MR;
+	int parts = threads;
+
+	if ((double)j->m * j->n * j->k < 262144.0 * parts)
+		parts = 1;
+	if ((size_t)parts > strips)
+		parts = (int)strips;
+	if (parts <= 1)
+		rows(j->trans_a, j->trans_b, j->m, j->n, j->k, j->alpha, j->a,
+		     j->lda, j->b, j->ldb, j->packed, j->beta, j->c, j->ldc);
+	else
+		rec_parallel_for(strips, parts, part, (void *)j);
+}
+
 void
 rec_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
           const float *a, int lda, const float *b, int ldb, float beta,
           float *c, int ldc)
 {
-	_Alignas(64) float bp[KC * NC];
+	struct job j = { trans_a, trans_b, m, n, k, lda, ldb, ldc, alpha, beta,
+	                 a, b, NULL, c };
 
 	if (m <= 0 || n <= 0)
 		return;
@@ -175,23 +260,7 @@ rec_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
 		            lda, b, ldb, beta, c, ldc);
 		return;
 	}
-	for (int p0 = 0; p0 < k; p0 += KC) {
-		int kc = k - p0 < KC ? k - p0 : KC;
-		float be = p0 == 0 ? beta : 1.0f;
-		int j0 = 0;
-
-		if (!trans_b) {   /* whole panels straight from B */
-			j0 = n / NR * NR;
-			multiply(trans_a, m, j0, kc, alpha, a, lda, p0,
-			         b + (size_t)p0 * ldb, NR, (size_t)ldb, be, c, ldc);
-		}
-		for (; j0 < n; j0 += NC) {
-			int nc = n - j0 < NC ? n - j0 : NC;
-			pack_b(bp, (size_t)kc * NR, b, ldb, trans_b, p0, kc, j0, nc);
-			multiply(trans_a, m, nc, kc, alpha, a, lda, p0, bp,
-			         (size_t)kc * NR, NR, be, c + j0, ldc);
-		}
-	}
+	spread(&j);
 }
 
 size_t
@@ -214,14 +283,14 @@ rec_sgemm_packed(int trans_a, int m, int n, int k, float alpha,
                  const float *a, int lda, const float *bp, float beta,
                  float *c, int ldc)
 {
+	struct job j = { trans_a, 0, m, n, k, lda, 0, ldc, alpha, beta, a, NULL,
+	                 bp, c };
+
 	if (m <= 0 || n <= 0)
 		return;
 	if (k <= 0) {
 		scale(m, n, beta, c, ldc);
 		return;
 	}
-	for (int p0 = 0; p0 < k; p0 += KC)
-		multiply(trans_a, m, n, k - p0 < KC ? k - p0 : KC, alpha, a, lda,
-		         p0, bp + (size_t)p0 * NR, (size_t)k * NR, NR,
-		         p0 == 0 ? beta : 1.0f, c, ldc);
+	spread(&j);
 }

@@ -1,46 +1,150 @@
 /*
  * parallel.c - a parallel for on POSIX threads (see parallel.h).
+ *
+ * The threads are started once, on first need, and kept: a product of a
+ * few tens of microseconds cannot pay for starting a thread.  A call
+ * publishes its job and bumps a generation counter; each worker spins a
+ * little on the counter, then sleeps on a condition variable, runs its
+ * part and counts itself out; the caller runs part 0 and waits the same
+ * way.  One job at a time: a call made while another runs (from a part,
+ * or from a second thread of the caller's) runs its parts itself, in
+ * order.  The workers are joined at exit.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "rec/parallel.h"
 
-struct part {
-	rec_part_fn *fn;
-	void *ctx;
-	size_t beg, end;
-	int t;
+enum {
+	MAXPARTS = 64,
+	SPINS = 1 << 16   /* polls of the counter before sleeping */
 };
 
-static void *
-run_part(void *arg)
-{
-	struct part *p = arg;
+static struct {
+	pthread_mutex_t mu;         /* guards the sleeps and wake-ups */
+	pthread_cond_t wake, done;
+	pthread_mutex_t busy;       /* held by the call whose job runs */
+	pthread_t tid[MAXPARTS];
+	unsigned born[MAXPARTS];    /* gen when worker w started */
+	int workers;                /* started; worker w runs part w + 1 */
+	int quit;
+	/* the job, written before gen is bumped */
+	rec_part_fn *fn;
+	void *ctx;
+	size_t n;
+	int parts;
+	atomic_uint gen;
+	atomic_int pending;         /* workers yet to finish this job */
+} pool = {
+	.mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
+	.done = PTHREAD_COND_INITIALIZER, .busy = PTHREAD_MUTEX_INITIALIZER,
+};
 
-	p->fn(p->ctx, p->beg, p->end, p->t);
-	return NULL;
+static void
+relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+static void
+run(rec_part_fn *fn, void *ctx, size_t n, int parts, int t)
+{
+	fn(ctx, n * (size_t)t / (size_t)parts, n * (size_t)(t + 1) / (size_t)parts,
+	   t);
+}
+
+static void *
+worker(void *arg)
+{
+	int self = (int)(size_t)arg;
+	unsigned seen = pool.born[self];
+
+	for (;;) {
+		int spins = 0;
+		while (atomic_load_explicit(&pool.gen, memory_order_acquire) == seen &&
+		       spins++ < SPINS)
+			relax();
+		pthread_mutex_lock(&pool.mu);
+		while (atomic_load_explicit(&pool.gen, memory_order_acquire) == seen &&
+		       !pool.quit)
+			pthread_cond_wait(&pool.wake, &pool.mu);
+		pthread_mutex_unlock(&pool.mu);
+		if (atomic_load_explicit(&pool.gen, memory_order_acquire) == seen)
+			return NULL;   /* quit */
+		seen = atomic_load_explicit(&pool.gen, memory_order_acquire);
+		if (self + 1 < pool.parts)
+			run(pool.fn, pool.ctx, pool.n, pool.parts, self + 1);
+		if (atomic_fetch_sub_explicit(&pool.pending, 1,
+		                              memory_order_acq_rel) == 1) {
+			pthread_mutex_lock(&pool.mu);
+			pthread_cond_signal(&pool.done);
+			pthread_mutex_unlock(&pool.mu);
+		}
+	}
+}
+
+/* At exit: wake every worker to quit, and join it. */
+__attribute__((destructor)) static void
+stop(void)
+{
+	if (!pool.workers)
+		return;
+	pthread_mutex_lock(&pool.busy);
+	pthread_mutex_lock(&pool.mu);
+	pool.quit = 1;
+	pthread_cond_broadcast(&pool.wake);
+	pthread_mutex_unlock(&pool.mu);
+	for (int w = 0; w < pool.workers; w++)
+		pthread_join(pool.tid[w], NULL);
+	pool.workers = 0;
+	pthread_mutex_unlock(&pool.busy);
 }
 
 void
 rec_parallel_for(size_t n, int parts, rec_part_fn *fn, void *ctx)
 {
-	struct part part[64];
-	pthread_t tid[64];
-	int started[64] = { 0 };
+	int spins = 0;
 
 	if (parts < 1)
 		parts = 1;
-	if (parts > 64)
-		parts = 64;
-	for (int t = 0; t < parts; t++)
-		part[t] = (struct part){ fn, ctx, n * (size_t)t / (size_t)parts,
-		                         n * (size_t)(t + 1) / (size_t)parts, t };
-	for (int t = 1; t < parts; t++)
-		started[t] = pthread_create(&tid[t], NULL, run_part, &part[t]) == 0;
-	for (int t = 0; t < parts; t++)
-		if (!started[t])
-			run_part(&part[t]);
-	for (int t = 1; t < parts; t++)
-		if (started[t])
-			pthread_join(tid[t], NULL);
+	if (parts > MAXPARTS)
+		parts = MAXPARTS;
+	if (parts == 1 || pthread_mutex_trylock(&pool.busy) != 0) {
+		for (int t = 0; t < parts; t++)
+			run(fn, ctx, n, parts, t);
+		return;
+	}
+	/* a new worker waits for the generation after the current one */
+	while (pool.workers < parts - 1) {
+		pool.born[pool.workers] = atomic_load(&pool.gen);
+		if (pthread_create(&pool.tid[pool.workers], NULL, worker,
+		                   (void *)(size_t)pool.workers) != 0)
+			break;
+		pool.workers++;
+	}
+	pool.fn = fn;
+	pool.ctx = ctx;
+	pool.n = n;
+	pool.parts = parts;
+	atomic_store_explicit(&pool.pending, pool.workers, memory_order_relaxed);
+	pthread_mutex_lock(&pool.mu);
+	atomic_fetch_add_explicit(&pool.gen, 1, memory_order_release);
+	pthread_cond_broadcast(&pool.wake);
+	pthread_mutex_unlock(&pool.mu);
+
+	run(fn, ctx, n, parts, 0);
+	/* parts no worker could be started for */
+	for (int t = pool.workers + 1; t < parts; t++)
+		run(fn, ctx, n, parts, t);
+
+	while (atomic_load_explicit(&pool.pending, memory_order_acquire) > 0 &&
+	       spins++ < SPINS)
+		relax();
+	pthread_mutex_lock(&pool.mu);
+	while (atomic_load_explicit(&pool.pending, memory_order_acquire) > 0)
+		pthread_cond_wait(&pool.done, &pool.mu);
+	pthread_mutex_unlock(&pool.mu);
+	pthread_mutex_unlock(&pool.busy);
 }

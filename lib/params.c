@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "rec/params.h"
+#include "rec/vector.h"
 
 int
 rec_params_add(struct rec_params *p, const char *name, int ndim, int rows,
@@ -109,7 +110,10 @@ rec_adam_begin(struct rec_adam *a)
 	a->eps_t = a->eps * sqrtf(c2);
 }
 
-void
+/* Cloned per instruction set (vector.h): the square roots and divisions
+ * of a whole model every step; each is correctly rounded on every path,
+ * so every clone gives the same bits. */
+VECTOR_CLONES void
 rec_adam_update(struct rec_params *p, const struct rec_adam *a, size_t off,
                 size_t n)
 {

@@ -14,9 +14,10 @@
  * (it may hold anything).  Sizes <= 0 do nothing but the beta scaling
  * (k <= 0 gives C = beta C).  C must not overlap A or B.
  *
- * One thread; the summation order depends only on the sizes, so the
- * result is the same from run to run.  Never allocates (it packs blocks
- * into about 150 KB of stack), prints or fails.
+ * Each element is summed in an order that depends only on k, so the
+ * result is the same from run to run and for any number of threads.
+ * Never allocates (it packs blocks into about 150 KB of stack), prints or
+ * fails.
  */
 #ifndef REC_GEMM_H
 #define REC_GEMM_H
@@ -41,5 +42,13 @@ void rec_sgemm_pack(float *bp, int trans_b, int k, int n, const float *b,
 void rec_sgemm_packed(int trans_a, int m, int n, int k, float alpha,
                       const float *a, int lda, const float *bp, float beta,
                       float *c, int ldc);
+
+/*
+ * Threads (1, the default, to 64) over which rec_sgemm and
+ * rec_sgemm_packed spread products large enough to gain from it, in
+ * strips of rows (rec_parallel_for); for the whole process, as
+ * openblas_set_num_threads is.  The numbers do not change.
+ */
+void rec_sgemm_set_threads(int n);
 
 #endif

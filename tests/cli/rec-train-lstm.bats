@@ -163,10 +163,12 @@ small=(--dim 4 --hidden 6 --seq-len 5 --chunk 3 --layers '8,4' --batch 8)
 	assert_equal "${#lines[@]}" 90
 }
 
-@test "same seed and --threads 1, same bytes; another seed, another model" {
+@test "same seed, same bytes on any --threads; another seed, another model" {
 	rec-train-lstm -q "${small[@]}" --epochs 3 --seed 5 --threads 1 -o a.st "$mf/train.tsv"
 	rec-train-lstm -q "${small[@]}" --epochs 3 --seed 5 --threads 1 -o b.st < "$mf/train.tsv"
 	cmp a.st b.st
+	rec-train-lstm -q "${small[@]}" --epochs 3 --seed 5 --threads 2 -o t.st "$mf/train.tsv"
+	cmp a.st t.st
 	rec-train-lstm -q "${small[@]}" --epochs 3 --seed 6 --threads 1 -o c.st "$mf/train.tsv"
 	! cmp -s a.st c.st
 }

@@ -114,10 +114,11 @@ TEST(gemm_empty_sum)
 	CHECK(c[1] == 0.0f);
 }
 
-/* Same inputs, same bits, run after run. */
+/* Same inputs, same bits, run after run and on any number of threads
+ * (the product is large enough to be split into 3 and 2 strips). */
 TEST(gemm_repeatable)
 {
-	enum { M = 37, N = 70, K = 300 };
+	enum { M = 67, N = 70, K = 300 };
 	static float a[M * K], b[K * N], c1[M * N], c2[M * N];
 	struct rec_rng r;
 
@@ -126,9 +127,14 @@ TEST(gemm_repeatable)
 		a[j] = (float)rec_rng_uniform(&r);
 	for (size_t j = 0; j < K * N; j++)
 		b[j] = (float)rec_rng_uniform(&r);
-	rec_sgemm(0, 0, M, N, K, 1.0f, a, K, b, N, 0.0f, c1, N);
-	rec_sgemm(0, 0, M, N, K, 1.0f, a, K, b, N, 0.0f, c2, N);
-	CHECK(memcmp(c1, c2, sizeof c1) == 0);
+	rec_sgemm(0, 1, M, N, K, 1.0f, a, K, b, K, 0.0f, c1, N);
+	for (int threads = 1; threads <= 3; threads++) {
+		rec_sgemm_set_threads(threads);
+		memset(c2, 0, sizeof c2);
+		rec_sgemm(0, 1, M, N, K, 1.0f, a, K, b, K, 0.0f, c2, N);
+		CHECK(memcmp(c1, c2, sizeof c1) == 0);
+	}
+	rec_sgemm_set_threads(1);
 }
 
 /* A packed B gives what rec_sgemm gives, bit for bit, at the shapes it
