@@ -10,6 +10,14 @@
 #include "rec/gemm.h"
 #include "rec/rng.h"
 
+/* x[0 .. n) uniform on [0, 1). */
+static void
+uniform(float *x, size_t n, struct rec_rng *r)
+{
+	for (size_t j = 0; j < n; j++)
+		x[j] = (float)rec_rng_uniform(r);
+}
+
 /* Element (row, col) of op(X), X row-major with stride ld. */
 static double
 elem(const float *x, int ld, int trans, int row, int col)
@@ -33,10 +41,8 @@ check_one(int packed, int ta, int tb, int m, int n, int k, float alpha,
 	CHECK(a && b && c && c0);
 	if (!a || !b || !c || !c0)
 		goto out;
-	for (size_t j = 0; j < na; j++)
-		a[j] = (float)rec_rng_uniform(r) * 2 - 1;
-	for (size_t j = 0; j < nb; j++)
-		b[j] = (float)rec_rng_uniform(r) * 2 - 1;
+	uniform(a, na, r);
+	uniform(b, nb, r);
 	for (size_t j = 0; j < nc; j++)
 		c0[j] = c[j] = beta == 0.0f && j % (size_t)ldc < (size_t)n ?
 		                NAN : (float)rec_rng_uniform(r);
@@ -123,10 +129,8 @@ TEST(gemm_repeatable)
 	struct rec_rng r;
 
 	rec_rng_seed(&r, 3);
-	for (size_t j = 0; j < M * K; j++)
-		a[j] = (float)rec_rng_uniform(&r);
-	for (size_t j = 0; j < K * N; j++)
-		b[j] = (float)rec_rng_uniform(&r);
+	uniform(a, M * K, &r);
+	uniform(b, K * N, &r);
 	rec_sgemm(0, 1, M, N, K, 1.0f, a, K, b, K, 0.0f, c1, N);
 	for (int threads = 1; threads <= 3; threads++) {
 		rec_sgemm_set_threads(threads);
@@ -147,10 +151,8 @@ TEST(gemm_packed_same_bits)
 
 	CHECK(rec_sgemm_packed_len(K, N) <= sizeof bp / sizeof bp[0]);
 	rec_rng_seed(&r, 4);
-	for (size_t j = 0; j < M * K; j++)
-		a[j] = (float)rec_rng_uniform(&r);
-	for (size_t j = 0; j < K * N; j++)
-		b[j] = (float)rec_rng_uniform(&r);
+	uniform(a, M * K, &r);
+	uniform(b, K * N, &r);
 	rec_sgemm(0, 1, M, N, K, 1.0f, a, K, b, K, 0.0f, c1, N);
 	rec_sgemm_pack(bp, 1, K, N, b, K);
 	rec_sgemm_packed(0, M, N, K, 1.0f, a, K, bp, 0.0f, c2, N);
