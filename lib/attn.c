@@ -7,13 +7,14 @@
 
 #include "rec/attn.h"
 #include "rec/layer.h"
+#include "rec/vector.h"
 
 /* tanh as a rational function (the approximation Eigen uses for float:
  * odd degree 13 over even degree 6, the input clamped to +-7.9, where
  * tanh is 1 to float precision; at most 4e-7 from tanh).  No call and no
  * branch, so the loop over an array of them is vectorised: several times
  * faster than tanhf here. */
-static inline float
+static inline __attribute__((always_inline)) float
 tanh_rational(float x)
 {
 	const float lim = 7.90531110763549805f;
@@ -43,7 +44,7 @@ tanh_rational(float x)
 /* a . b over n floats, summed in 8 interleaved partial sums (then those
  * in order): the same result every run, without the latency of one long
  * chain of additions. */
-static inline float
+static inline __attribute__((always_inline)) float
 dot(const float *a, const float *b, int n)
 {
 	float acc[8] = { 0 }, s = 0;
@@ -59,7 +60,7 @@ dot(const float *a, const float *b, int n)
 	return s;
 }
 
-void
+VECTOR_CLONES void
 rec_attn_forward(float *z, float *alpha, float *t, const float *e,
                  const float *q, const float *W, const float *Q,
                  const float *b, const float *v, float *qq, int n, int nl,
@@ -100,7 +101,7 @@ rec_attn_forward(float *z, float *alpha, float *t, const float *e,
 	}
 }
 
-void
+VECTOR_CLONES void
 rec_attn_backward(float *d_e, float *d_q, float *d_W, float *d_Q, float *d_b,
                   float *d_v, const float *d_z, const float *e,
                   const float *q, const float *alpha, const float *t,
