@@ -11,6 +11,7 @@
 
 #include "rec/gemm.h"
 #include "rec/layer.h"
+#include "rec/vector.h"
 
 /* ---- embedding ---- */
 
@@ -138,13 +139,14 @@ rec_sigmoid_backward(float *d_x, const float *d_y, const float *y, int n,
 
 /* ---- dropout ---- */
 
-void
+/* Cloned per instruction set (vector.h): each word's bits become 64 (or
+ * 4) entries in a loop without a carried shift, which vectorises. */
+VECTOR_CLONES void
 rec_dropout_mask(float *mask, struct rec_rng *rng, float p, int n, int in)
 {
 	size_t len = (size_t)n * in;
 	uint32_t cut;
 	float value[2];
-	uint64_t bits = 0;
 
 	if (!(p > 0.0f))        /* also NaN */
 		cut = 0;
@@ -158,20 +160,21 @@ rec_dropout_mask(float *mask, struct rec_rng *rng, float p, int n, int in)
 	if (cut == 32768) {
 		/* p = 1/2: one random bit an entry, the same law, 16 times fewer
 		 * draws */
-		for (size_t j = 0; j < len; j++) {
-			if ((j & 63) == 0)
-				bits = rec_rng_next(rng);
-			mask[j] = value[bits & 1];
-			bits >>= 1;
+		for (size_t j = 0; j < len; j += 64) {
+			const uint64_t bits = rec_rng_next(rng);
+			const size_t m = len - j < 64 ? len - j : 64;
+			for (size_t b = 0; b < m; b++)
+				mask[j + b] = bits >> b & 1 ? value[1] : value[0];
 		}
 		return;
 	}
-	for (size_t j = 0; j < len; j++) {
-		if ((j & 3) == 0)
-			bits = rec_rng_next(rng);
-		/* index 1 (dropped) when the 16 bits fall below cut; no branch */
-		mask[j] = value[(uint32_t)(bits & 0xffff) < cut];
-		bits >>= 16;
+	for (size_t j = 0; j < len; j += 4) {
+		const uint64_t bits = rec_rng_next(rng);
+		const size_t m = len - j < 4 ? len - j : 4;
+		/* dropped when the 16 bits fall below cut */
+		for (size_t b = 0; b < m; b++)
+			mask[j + b] = (uint32_t)(bits >> 16 * b & 0xffff) < cut ?
+			              value[1] : value[0];
 	}
 }
 
