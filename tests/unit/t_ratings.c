@@ -138,7 +138,10 @@ TEST(ratings_skip_bad_keeps_lines)
 
 TEST(ratings_write_tsv_round_trip)
 {
-	const char *tsv = "5\t7\t3.5\t10\n6\t7\t4\t20\n9\t8\t0.1\t0\n";
+	/* numbers on each side of every digit-pair and 32-bit boundary */
+	const char *tsv = "5\t7\t3.5\t10\n6\t7\t4\t20\n9\t8\t0.1\t0\n"
+	                  "10\t99\t1\t100\n101\t1000\t2.5\t4294967295\n"
+	                  "4294967296\t9223372036854775807\t5\t12345678901234\n";
 	struct rec_read_opts o = REC_READ_DEFAULTS;
 	struct rec_err err;
 	struct rec_ratings *r;
