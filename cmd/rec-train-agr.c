@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "rec/gemm.h"
 #include "rec/agr.h"
+#include "rec/gemm.h"
 #include "trainer.h"
 
 static const char usage_text[] =
