@@ -375,13 +375,8 @@ forward(const struct agr *m, struct work *w, int n, struct rec_rng *rng)
 		                   P + m->oB[l], w->dropped ? rng : NULL, drop, n,
 		                   m->width[l], m->width[l + 1]);
 	rec_linear_forward(w->out, w->x[nm], P + m->oOut, NULL, n, last, 1);
-	for (int j = 0; j < n; j++) {
-		w->out[j] += P[m->omu];
-		if (w->u[j] >= 0)
-			w->out[j] += P[m->obu + w->u[j]];
-		if (w->i[j] >= 0)
-			w->out[j] += P[m->obi + w->i[j]];
-	}
+	rec_bias_forward(w->out, w->u, w->i, P + m->omu, P + m->obu, P + m->obi,
+	                 n);
 	rec_sigmoid_forward(w->y, w->out, n, 1);
 }
 
@@ -401,11 +396,8 @@ backward(struct agr *m, struct work *w, int n)
 	total = rec_mse_forward(w->d_y, w->y, w->target, n) * n;
 	memset(w->d_out, 0, (size_t)n * sizeof(float));
 	rec_sigmoid_backward(w->d_out, w->d_y, w->y, n, 1);
-	for (int j = 0; j < n; j++) {
-		G[m->omu] += w->d_out[j];
-		G[m->obu + w->u[j]] += w->d_out[j];
-		G[m->obi + w->i[j]] += w->d_out[j];
-	}
+	rec_bias_backward(G + m->omu, G + m->obu, G + m->obi, w->d_out, w->u,
+	                  w->i, n);
 	memset(w->d_x[nm], 0, (size_t)n * last * sizeof(float));
 	rec_linear_backward(w->d_x[nm], G + m->oOut, NULL, w->d_out, w->x[nm],
 	                    P + m->oOut, n, last, 1);

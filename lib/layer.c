@@ -137,6 +137,32 @@ rec_sigmoid_backward(float *d_x, const float *d_y, const float *y, int n,
 		d_x[j] += d_y[j] * y[j] * (1.0f - y[j]);
 }
 
+/* ---- rating biases ---- */
+
+void
+rec_bias_forward(float *y, const int32_t *u, const int32_t *i,
+                 const float *mu, const float *bu, const float *bi, int n)
+{
+	for (int r = 0; r < n; r++) {
+		y[r] += *mu;
+		if (u[r] >= 0)
+			y[r] += bu[u[r]];
+		if (i[r] >= 0)
+			y[r] += bi[i[r]];
+	}
+}
+
+void
+rec_bias_backward(float *d_mu, float *d_bu, float *d_bi, const float *d_y,
+                  const int32_t *u, const int32_t *i, int n)
+{
+	for (int r = 0; r < n; r++) {
+		*d_mu += d_y[r];
+		d_bu[u[r]] += d_y[r];
+		d_bi[i[r]] += d_y[r];
+	}
+}
+
 /* ---- dropout ---- */
 
 /* Cloned per instruction set (vector.h): each word's bits become 64 (or

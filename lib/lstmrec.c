@@ -515,13 +515,7 @@ head_forward(const struct lstmrec *m, struct work *w, const float *states,
 		                   P + m->oW[l], P + m->oBl[l], w->dropped ? rng : NULL,
 		                   drop, n, m->width[l], m->width[l + 1]);
 	rec_linear_forward(w->o, w->xl[nl], P + m->oOut, NULL, n, m->width[nl], 1);
-	for (int j = 0; j < n; j++) {
-		w->o[j] += P[m->omu];
-		if (w->u[j] >= 0)
-			w->o[j] += P[m->obu + w->u[j]];
-		if (w->i[j] >= 0)
-			w->o[j] += P[m->obi + w->i[j]];
-	}
+	rec_bias_forward(w->o, w->u, w->i, P + m->omu, P + m->obu, P + m->obi, n);
 	rec_sigmoid_forward(w->y, w->o, n, 1);
 }
 
@@ -541,11 +535,8 @@ head_backward(struct lstmrec *m, struct work *w, int n)
 	total = rec_mse_forward(w->d_y, w->y, w->target, n) * n;
 	memset(w->d_o, 0, (size_t)n * sizeof(float));
 	rec_sigmoid_backward(w->d_o, w->d_y, w->y, n, 1);
-	for (int j = 0; j < n; j++) {
-		G[m->omu] += w->d_o[j];
-		G[m->obu + w->u[j]] += w->d_o[j];
-		G[m->obi + w->i[j]] += w->d_o[j];
-	}
+	rec_bias_backward(G + m->omu, G + m->obu, G + m->obi, w->d_o, w->u, w->i,
+	                  n);
 	memset(w->d_xl[nl], 0, (size_t)n * last * sizeof(float));
 	rec_linear_backward(w->d_xl[nl], G + m->oOut, NULL, w->d_o, w->xl[nl],
 	                    P + m->oOut, n, last, 1);

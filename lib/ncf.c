@@ -294,13 +294,7 @@ forward(const struct ncf *m, struct work *w, int n, struct rec_rng *rng)
 		                   m->width[l], m->width[l + 1]);
 	rec_concat_forward(w->zin, w->gmf, w->x[nl], n, k, last);
 	rec_linear_forward(w->z, w->zin, P + m->oOut, NULL, n, k + last, 1);
-	for (int j = 0; j < n; j++) {
-		w->z[j] += P[m->omu];
-		if (w->u[j] >= 0)
-			w->z[j] += P[m->obu + w->u[j]];
-		if (w->i[j] >= 0)
-			w->z[j] += P[m->obi + w->i[j]];
-	}
+	rec_bias_forward(w->z, w->u, w->i, P + m->omu, P + m->obu, P + m->obi, n);
 	rec_sigmoid_forward(w->y, w->z, n, 1);
 }
 
@@ -318,11 +312,8 @@ backward(struct ncf *m, struct work *w, int n)
 	total = rec_mse_forward(w->d_y, w->y, w->target, n) * n;
 	memset(w->d_z, 0, (size_t)n * sizeof(float));
 	rec_sigmoid_backward(w->d_z, w->d_y, w->y, n, 1);
-	for (int j = 0; j < n; j++) {
-		G[m->omu] += w->d_z[j];
-		G[m->obu + w->u[j]] += w->d_z[j];
-		G[m->obi + w->i[j]] += w->d_z[j];
-	}
+	rec_bias_backward(G + m->omu, G + m->obu, G + m->obi, w->d_z, w->u, w->i,
+	                  n);
 	memset(w->d_zin, 0, (size_t)n * (k + last) * sizeof(float));
 	rec_linear_backward(w->d_zin, G + m->oOut, NULL, w->d_z, w->zin, P + m->oOut,
 	                    n, k + last, 1);

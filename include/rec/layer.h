@@ -141,6 +141,21 @@ void rec_hidden_backward(float *d_x, float *d_w, float *d_b, float *d_a,
                          const float *x, const float *w, int n, int in,
                          int out);
 
+/* ---- rating biases (the output of a rating head) ---- */
+
+/* y[r] += mu + bu[u[r]] + bi[i[r]], added in that order; an index < 0
+ * (a user or item the model does not know) adds nothing.  y (n); u, i
+ * (n); mu (1); bu, bi the bias tables. */
+void rec_bias_forward(float *y, const int32_t *u, const int32_t *i,
+                      const float *mu, const float *bu, const float *bi,
+                      int n);
+
+/* d_mu, d_bu[u[r]], d_bi[i[r]] += d_y[r], row by row; every index >= 0
+ * (training rows).  The three may lie in one gradient slab. */
+void rec_bias_backward(float *d_mu, float *d_bu, float *d_bi,
+                       const float *d_y, const int32_t *u, const int32_t *i,
+                       int n);
+
 /* ---- loss ---- */
 
 /* Mean squared error: returns (1/n) sum (pred - target)^2, summed in

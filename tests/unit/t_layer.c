@@ -773,3 +773,55 @@ TEST(layer_gradcheck_can_fail)
 	v = gradcheck(&c, vars, 1, 1e-2f);
 	CHECK(v.var < 0 && v.not_doubled);
 }
+
+/* ---- rating biases ---- */
+
+/* L = sum_r g[r] y[r] with y = x + biases, in double. */
+static double
+bias_loss(const float *x, const float *g, const int32_t *u, const int32_t *i,
+          const float *mu, const float *bu, const float *bi, int n)
+{
+	float y[8];
+	double l = 0;
+
+	memcpy(y, x, (size_t)n * sizeof *y);
+	rec_bias_forward(y, u, i, mu, bu, bi, n);
+	for (int r = 0; r < n; r++)
+		l += (double)g[r] * y[r];
+	return l;
+}
+
+/* Central differences on mu and every table entry, the gradient called
+ * twice doubling, and an unknown index adding nothing. */
+TEST(layer_bias_grad)
+{
+	enum { N = 5, NB = 3 };
+	static const int32_t u[N] = { 0, 2, 1, 2, 0 }, i[N] = { 1, 0, 1, 2, 2 };
+	const int32_t none = -1;
+	float x[N], g[N], p[1 + 2 * NB], d[1 + 2 * NB] = { 0 }, once, y = 1.0f;
+	const float eps = 1e-2f;
+	struct rec_rng r;
+
+	rec_rng_seed(&r, 17);
+	fill(x, N, -1, 1, &r);
+	fill(g, N, -1, 1, &r);
+	fill(p, 1 + 2 * NB, -1, 1, &r);
+	rec_bias_backward(d, d + 1, d + 1 + NB, g, u, i, N);
+	for (int k = 0; k < 1 + 2 * NB; k++) {
+		float keep = p[k];
+		double hi, lo;
+		p[k] = keep + eps;
+		hi = bias_loss(x, g, u, i, p, p + 1, p + 1 + NB, N);
+		p[k] = keep - eps;
+		lo = bias_loss(x, g, u, i, p, p + 1, p + 1 + NB, N);
+		p[k] = keep;
+		CHECK_NEAR(d[k], (hi - lo) / (2 * eps), 1e-4);
+	}
+	once = d[0];
+	rec_bias_backward(d, d + 1, d + 1 + NB, g, u, i, N);
+	CHECK(d[0] == 2 * once);
+
+	/* unknown user and item: only mu is added */
+	rec_bias_forward(&y, &none, &none, p, p + 1, p + 1 + NB, 1);
+	CHECK(y == 1.0f + p[0]);
+}
