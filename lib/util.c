@@ -4,12 +4,14 @@
  * The allocation countdown is the one mutable global of the library (a
  * test hook, SQLite's fault-injection loop in our size).
  */
+#define _DEFAULT_SOURCE   /* MADV_HUGEPAGE */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "rec/util.h"
 
@@ -79,20 +81,42 @@ injected_failure(void)
 	return 1;
 }
 
+/* Ask for transparent huge pages under a large block (Linux; a hint that
+ * may be ignored).  Filling a 25M-rating table otherwise takes 120,000
+ * page faults, which cost a third of the read on a virtual machine. */
+static void *
+huge_pages(void *p, size_t size)
+{
+#ifdef MADV_HUGEPAGE
+	enum { HUGE_MIN = 8 << 20, PAGE = 4096 };
+	uintptr_t beg = (uintptr_t)p & ~(uintptr_t)(PAGE - 1);
+
+	if (p && size >= HUGE_MIN)
+		madvise((void *)beg, (uintptr_t)p + size - beg, MADV_HUGEPAGE);
+#else
+	(void)size;
+#endif
+	return p;
+}
+
 void *
 rec_malloc(size_t size)
 {
 	if (injected_failure())
 		return NULL;
-	return malloc(size ? size : 1);
+	return huge_pages(malloc(size ? size : 1), size);
 }
 
 void *
 rec_calloc(size_t n, size_t size)
 {
+	size_t bytes;
+
 	if (injected_failure())
 		return NULL;
-	return calloc(n ? n : 1, size ? size : 1);
+	if (!rec_mul_ok(n, size, &bytes))
+		return NULL;
+	return huge_pages(calloc(n ? n : 1, size ? size : 1), bytes);
 }
 
 void *
@@ -100,7 +124,7 @@ rec_realloc(void *p, size_t size)
 {
 	if (injected_failure())
 		return NULL;
-	return realloc(p, size ? size : 1);
+	return huge_pages(realloc(p, size ? size : 1), size);
 }
 
 void
