@@ -339,9 +339,9 @@ rec_ratings_read_tsv(struct rec_ratings *r, FILE *fp, const char *name,
 
 /* ---- writing ---- */
 
-/* v in decimal at p; returns the end.  Two digits a step from a table,
- * in 32-bit arithmetic once v fits: writing a 25M-rating file is mostly
- * this. */
+/* v in decimal at p; returns the end.  The digits are counted first and
+ * written backwards in place, two a step from a table, in 32-bit
+ * arithmetic once v fits: writing a 25M-rating file is mostly this. */
 static char *
 put_u64(char *p, uint64_t v)
 {
@@ -350,9 +350,14 @@ put_u64(char *p, uint64_t v)
 		"25262728293031323334353637383940414243444546474849"
 		"50515253545556575859606162636465666768697071727374"
 		"75767778798081828384858687888990919293949596979899";
-	char tmp[24], *end = tmp + sizeof tmp, *s = end;
+	uint64_t big = 10;
+	int n = 1;
+	char *s;
 	uint32_t w;
 
+	while (n < 20 && v >= big)
+		n++, big *= 10;
+	s = p + n;
 	while (v > UINT32_MAX) {
 		s -= 2;
 		memcpy(s, pairs + 2 * (v % 100), 2);
@@ -362,14 +367,11 @@ put_u64(char *p, uint64_t v)
 		s -= 2;
 		memcpy(s, pairs + 2 * (w % 100), 2);
 	}
-	if (w >= 10) {
-		s -= 2;
-		memcpy(s, pairs + 2 * w, 2);
-	} else {
-		*--s = (char)('0' + w);
-	}
-	memcpy(p, s, (size_t)(end - s));
-	return p + (end - s);
+	if (w >= 10)
+		memcpy(s - 2, pairs + 2 * w, 2);
+	else
+		s[-1] = (char)('0' + w);
+	return p + n;
 }
 
 /* The shortest decimal that reads back as v, never with an exponent (so
