@@ -9,7 +9,8 @@
  * Shapes (op(A) m x k times op(B) k x n, N = not transposed, T =
  * transposed): NCF's MLP forward and backward at batch 256 and its
  * side-feature projection; the LSTM's step (64 sequences, 4 x 128 gates)
- * and its input part; AttnGraphRec's head at batch 1024.
+ * and its input part; AttnGraphRec's head at batch 1024 and its
+ * attention's projection of the 4 layers of 1024 nodes to 32.
  */
 #include <cblas.h>
 #include <math.h>
@@ -56,6 +57,9 @@ main(void)
 		{ 1, 0, 128, 192, 256 }, { 0, 1, 256, 64, 220 },
 		{ 0, 1, 64, 512, 128 }, { 0, 1, 3200, 512, 64 },
 		{ 0, 1, 1024, 128, 192 }, { 1, 0, 128, 192, 1024 },
+		{ 0, 0, 1024, 192, 128 }, { 0, 1, 1024, 64, 128 },
+		{ 0, 1, 4096, 32, 64 }, { 0, 0, 4096, 64, 32 },
+		{ 1, 0, 32, 64, 4096 },
 	};
 	struct rec_rng r;
 

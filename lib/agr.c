@@ -17,21 +17,30 @@
 #include "rec/batch.h"
 #include "rec/layer.h"
 #include "rec/params.h"
+#include "rec/vector.h"
 
 #define M REC_AGR_MAX_MLP
 #define NL (REC_AGR_MAX_LAYERS + 1)
 
 /* The activations of one batch of up to cap rows, and their gradients;
- * side 0 is the user's, side 1 the item's. */
+ * side 0 is the user's, side 1 the item's.  Each side's distinct nodes
+ * are gathered once, in order of first appearance, however many of the
+ * batch's pairs share them. */
 struct work {
 	int cap;
 	int32_t *u, *i;                /* (n) model indices; -1 unknown */
-	float *e[2], *d_e[2];          /* (n, nl, k) the layers of each side */
-	float *q[2], *d_q[2];          /* (n, k) each side's query */
+	int nn[2];                     /* each side's distinct nodes */
+	int32_t *node[2];              /* (nn) their rows of E; -1 unknown (zeros) */
+	int32_t *row[2];               /* (n) pair j's node among them */
+	int32_t *slot;                 /* (nodes) a node's place among them;
+	                                * -1 (all, between batches) */
+	float *e[2], *d_e[2];          /* (nn, nl, k) the distinct nodes' layers */
+	float *mean[2], *d_mean[2];    /* (nn, k) their mean layer: the query of
+	                                * the other side's attention */
 	float *t[2];                   /* (n, nl, h) attention's tanh */
 	float *alpha[2];               /* (n, nl) attention weights */
 	float *z[2], *d_z[2];          /* (n, k) attended representations */
-	float *d_t, *qq, *d_qq;        /* scratch: (n, nl, h), (n, h), (n, h) */
+	float *pe, *pq;                /* attention's scratch: (n, nl, h), (n, h) */
 	float *x[M + 1], *d_x[M + 1];  /* x[0] (n, 3k) MLP input; x[l + 1] after layer l */
 	float *mask_in;                /* (n, 3k) x[0]'s dropout mask */
 	float *a[M], *d_a[M], *mask[M];   /* (n, width) after ReLU; dropout masks */
@@ -50,7 +59,9 @@ struct agr {
 	size_t oW[M], oB[M], oOut, omu;
 	int nu, ni, nodes, nl, width[M + 1];
 	struct rec_adam adam;
-	float *E, *dE;                 /* (nl, nodes, k) layers and gradients */
+	float *E;                      /* (nl, nodes, k) layers 0 .. L */
+	float *dE;                     /* (L, nodes, k) gradients of layers 1 .. L;
+	                                * layer L's are zeros between steps */
 	float *Y, *dY;                 /* gcn: (L, nodes, k) A E^l; (nodes, k) scratch */
 	int fresh;                     /* E is the propagation of the weights */
 	struct work w;
@@ -103,17 +114,16 @@ carve_all(struct agr *m, int cap, struct rec_err *err)
 	for (int s = 0; s < 2; s++) {
 		ADD(w->e[s], n * nl, k);
 		ADD(w->d_e[s], n * nl, k);
-		ADD(w->q[s], n, k);
-		ADD(w->d_q[s], n, k);
+		ADD(w->mean[s], n, k);
+		ADD(w->d_mean[s], n, k);
 		ADD(w->t[s], n * nl, h);
 		ADD(w->alpha[s], n, nl);
 		ADD(w->z[s], n, k);
 		ADD(w->d_z[s], n, k);
 	}
-	ADD(w->d_t, n * nl, h);
+	ADD(w->pe, n * nl, h);
+	ADD(w->pq, n, h);
 	ADD(w->mask_in, n, 3 * k);
-	ADD(w->qq, n, h);
-	ADD(w->d_qq, n, h);
 	for (int l = 0; l <= m->h.nmlp; l++) {
 		ADD(w->x[l], n, (size_t)m->width[l]);
 		ADD(w->d_x[l], n, (size_t)m->width[l]);
@@ -129,7 +139,7 @@ carve_all(struct agr *m, int cap, struct rec_err *err)
 	ADD(w->d_out, n, 1);
 	ADD(w->d_y, n, 1);
 	ADD(m->E, nl * nodes, k);
-	ADD(m->dE, nl * nodes, k);
+	ADD(m->dE, (nl - 1) * nodes, k);
 	if (m->h.conv == REC_AGR_GCN) {
 		ADD(m->Y, nl * nodes, k);
 		ADD(m->dY, nodes, k);
@@ -142,15 +152,22 @@ carve_all(struct agr *m, int cap, struct rec_err *err)
 		total += len;
 	}
 	w->cap = cap;
-	if (!(m->arena = rec_malloc_array(total ? total : 1, sizeof(float))) ||
-	    !(m->iarena = rec_malloc_array(2 * n, sizeof(int32_t))))
+	if (!(m->arena = rec_calloc(total ? total : 1, sizeof(float))) ||
+	    !(m->iarena = rec_malloc_array(6 * n + nodes, sizeof(int32_t))))
 		return rec_erroom(err, NULL);
 	for (size_t j = 0; j < nc; j++) {
 		*c[j].at = m->arena + off;
 		off += c[j].rows * c[j].cols;
 	}
 	w->u = m->iarena;
-	w->i = m->iarena + n;
+	w->i = w->u + n;
+	w->node[0] = w->i + n;
+	w->node[1] = w->node[0] + n;
+	w->row[0] = w->node[1] + n;
+	w->row[1] = w->row[0] + n;
+	w->slot = w->row[1] + n;
+	for (size_t x = 0; x < nodes; x++)
+		w->slot[x] = -1;
 	return 0;
 }
 
@@ -278,59 +295,45 @@ propagate(struct agr *m)
 	m->fresh = 1;
 }
 
-/* The gradient of E^0 into the slab from the gradients of each layer in
- * dE (which this overwrites): back through the layers, last first. */
-static void
-propagate_backward(struct agr *m)
-{
-	const struct rec_graph *g = m->g;
-	const size_t layer = (size_t)m->nodes * m->h.k;
-	const int k = m->h.k;
-	float *G = m->p.g + m->oE;
-
-	for (int l = m->h.layers - 1; l >= 0; l--) {
-		float *d_in = m->dE + l * layer, *d_next = m->dE + (l + 1) * layer;
-		if (m->h.conv == REC_AGR_LIGHTGCN) {
-			/* A is symmetric: the transpose product is A's own */
-			rec_spmm(d_in, 1, g->indptr, g->indices, g->values, d_next,
-			         g->nodes, k, m->h.threads);
-			continue;
-		}
-		const float *next = m->E + (l + 1) * layer;
-		for (size_t j = 0; j < layer; j++)   /* through tanh, in place */
-			d_next[j] *= 1 - next[j] * next[j];
-		memset(m->dY, 0, layer * sizeof(float));
-		rec_linear_backward(m->dY, m->p.g + m->oC[l], NULL, d_next,
-		                    m->Y + l * layer, m->p.w + m->oC[l], m->nodes, k, k);
-		rec_spmm(d_in, 1, g->indptr, g->indices, g->values, m->dY,
-		         g->nodes, k, m->h.threads);
-	}
-	for (size_t j = 0; j < layer; j++)
-		G[j] += m->dE[j];
-}
-
 /* ---- the network ---- */
 
-/* Gather the layers of the n pairs of w from E (unknown: zeros), and
- * each side's query, the mean of the other side's layers. */
+/* Each side's distinct nodes among the n pairs of w, their layers from E
+ * (unknown: zeros) and their mean layer. */
 static void
 gather(const struct agr *m, struct work *w, int n)
 {
 	const size_t k = (size_t)m->h.k, nl = (size_t)m->nl;
 	const size_t layer = (size_t)m->nodes * k;
 
-	for (int j = 0; j < n; j++) {
-		const int32_t node[2] = { w->u[j], w->i[j] < 0 ? -1 : m->nu + w->i[j] };
-		for (int s = 0; s < 2; s++) {
-			float *e = w->e[s] + (size_t)j * nl * k;
-			float *q = w->q[1 - s] + (size_t)j * k;
-			if (node[s] < 0) {
+	for (int s = 0; s < 2; s++) {
+		const int32_t *side = s == 0 ? w->u : w->i;
+		const int32_t base = s == 0 ? 0 : m->nu;
+		int unknown = -1, nn = 0;
+
+		for (int j = 0; j < n; j++) {
+			int32_t node = side[j] < 0 ? -1 : base + side[j];
+			if (node < 0) {
+				if (unknown < 0)
+					w->node[s][unknown = nn++] = -1;
+				w->row[s][j] = unknown;
+				continue;
+			}
+			if (w->slot[node] < 0)
+				w->node[s][w->slot[node] = nn++] = node;
+			w->row[s][j] = w->slot[node];
+		}
+		w->nn[s] = nn;
+		for (int x = 0; x < nn; x++) {
+			const int32_t node = w->node[s][x];
+			float *e = w->e[s] + (size_t)x * nl * k, *q = w->mean[s] + (size_t)x * k;
+			if (node < 0) {
 				memset(e, 0, nl * k * sizeof(float));
 				memset(q, 0, k * sizeof(float));
 				continue;
 			}
+			w->slot[node] = -1;
 			for (size_t l = 0; l < nl; l++)
-				memcpy(e + l * k, m->E + l * layer + (size_t)node[s] * k,
+				memcpy(e + l * k, m->E + l * layer + (size_t)node * k,
 				       k * sizeof(float));
 			memcpy(q, e, k * sizeof(float));
 			for (size_t l = 1; l < nl; l++)
@@ -340,6 +343,60 @@ gather(const struct agr *m, struct work *w, int n)
 				q[c] /= (float)nl;
 		}
 	}
+}
+
+/* Add the batch's gradient of layer l into d, that layer's rows of every
+ * node: each distinct node's own, and the share of its mean (the other
+ * side's query). */
+static void
+add_batch_grad(const struct agr *m, const struct work *w, float *d, int l)
+{
+	const size_t k = (size_t)m->h.k, nl = (size_t)m->nl;
+
+	for (int s = 0; s < 2; s++)
+		for (int x = 0; x < w->nn[s]; x++) {
+			float *dx = d + (size_t)w->node[s][x] * k;
+			const float *ge = w->d_e[s] + ((size_t)x * nl + l) * k;
+			const float *gq = w->d_mean[s] + (size_t)x * k;
+			for (size_t c = 0; c < k; c++)
+				dx[c] += ge[c] + gq[c] / (float)nl;
+		}
+}
+
+/* The gradient of E^0 into the slab from the batch's gradients of every
+ * layer (w->d_e, w->d_mean): back through the layers, last first. */
+static void
+propagate_backward(struct agr *m, const struct work *w)
+{
+	const struct rec_graph *g = m->g;
+	const size_t layer = (size_t)m->nodes * m->h.k;
+	const int k = m->h.k, L = m->h.layers;
+	float *top = m->dE + (size_t)(L - 1) * layer;
+
+	add_batch_grad(m, w, top, L);
+	for (int l = L - 1; l >= 0; l--) {
+		float *d_next = m->dE + (size_t)l * layer;   /* layer l + 1 */
+		float *d_in = l > 0 ? d_next - layer : m->p.g + m->oE;
+		const float *by = d_next;
+		if (m->h.conv == REC_AGR_GCN) {
+			const float *next = m->E + (l + 1) * layer;
+			for (size_t j = 0; j < layer; j++)   /* through tanh, in place */
+				d_next[j] *= 1 - next[j] * next[j];
+			memset(m->dY, 0, layer * sizeof(float));
+			rec_linear_backward(m->dY, m->p.g + m->oC[l], NULL, d_next,
+			                    m->Y + l * layer, m->p.w + m->oC[l], m->nodes,
+			                    k, k);
+			by = m->dY;
+		}
+		/* A is symmetric: the transpose product is A's own.  Layers
+		 * below L are overwritten; E^0's gradient is added to. */
+		rec_spmm(d_in, l == 0, g->indptr, g->indices, g->values, by, g->nodes,
+		         k, m->h.threads);
+		add_batch_grad(m, w, d_in, l);
+	}
+	for (int s = 0; s < 2; s++)   /* layer L back to zeros */
+		for (int x = 0; x < w->nn[s]; x++)
+			memset(top + (size_t)w->node[s][x] * k, 0, (size_t)k * sizeof(float));
 }
 
 /* y = the network's output on [0, 1] for the n rows of w, from the
@@ -353,9 +410,10 @@ forward(const struct agr *m, struct work *w, int n, struct rec_rng *rng)
 
 	gather(m, w, n);
 	for (int s = 0; s < 2; s++)
-		rec_attn_forward(w->z[s], w->alpha[s], w->t[s], w->e[s], w->q[s],
-		                 P + m->oAW[s], P + m->oAQ[s], P + m->oAb[s],
-		                 P + m->oAv[s], w->qq, n, m->nl, k, m->h.attn_dim);
+		rec_attn_forward(w->z[s], w->alpha[s], w->t[s], w->e[s], w->mean[1 - s],
+		                 w->row[s], w->row[1 - s], P + m->oAW[s], P + m->oAQ[s],
+		                 P + m->oAb[s], P + m->oAv[s], w->pe, w->pq, n,
+		                 w->nn[s], w->nn[1 - s], m->nl, k, m->h.attn_dim);
 	for (int j = 0; j < n; j++) {
 		const float *zu = w->z[0] + (size_t)j * k, *zi = w->z[1] + (size_t)j * k;
 		float *x = w->x[0] + (size_t)j * 3 * k;
@@ -389,7 +447,7 @@ backward(struct agr *m, struct work *w, int n)
 	const float *P = m->p.w;
 	float *G = m->p.g;
 	const int k = m->h.k, nm = m->h.nmlp, last = m->width[nm];
-	const size_t nl = (size_t)m->nl, layer = (size_t)m->nodes * k;
+	const size_t nl = (size_t)m->nl;
 	const float rs = 2.0f * m->h.reg / (float)n;
 	double total;
 
@@ -414,48 +472,33 @@ backward(struct agr *m, struct work *w, int n)
 		const float *zu = w->z[0] + (size_t)j * k, *zi = w->z[1] + (size_t)j * k;
 		const float *g = w->d_x[0] + (size_t)j * 3 * k;
 		float *gu = w->d_z[0] + (size_t)j * k, *gi = w->d_z[1] + (size_t)j * k;
-		for (int c = 0; c < k; c++) {
+		for (int c = 0; c < k; c++)
 			gu[c] = g[c] + g[2 * k + c] * zi[c];
+		for (int c = 0; c < k; c++)
 			gi[c] = g[k + c] + g[2 * k + c] * zu[c];
-		}
 	}
 	for (int s = 0; s < 2; s++) {
-		memset(w->d_e[s], 0, (size_t)n * nl * k * sizeof(float));
-		memset(w->d_q[s], 0, (size_t)n * k * sizeof(float));
+		memset(w->d_e[s], 0, (size_t)w->nn[s] * nl * k * sizeof(float));
+		memset(w->d_mean[s], 0, (size_t)w->nn[s] * k * sizeof(float));
 	}
 	for (int s = 0; s < 2; s++)
-		rec_attn_backward(w->d_e[s], w->d_q[s], G + m->oAW[s], G + m->oAQ[s],
-		                  G + m->oAb[s], G + m->oAv[s], w->d_z[s], w->e[s],
-		                  w->q[s], w->alpha[s], w->t[s], P + m->oAW[s],
-		                  P + m->oAQ[s], P + m->oAv[s], w->d_t, w->d_qq, n,
+		rec_attn_backward(w->d_e[s], w->d_mean[1 - s], G + m->oAW[s],
+		                  G + m->oAQ[s], G + m->oAb[s], G + m->oAv[s], w->d_z[s],
+		                  w->e[s], w->mean[1 - s], w->row[s], w->row[1 - s],
+		                  w->alpha[s], w->t[s], P + m->oAW[s], P + m->oAQ[s],
+		                  P + m->oAv[s], w->pe, w->pq, n, w->nn[s], w->nn[1 - s],
 		                  m->nl, k, m->h.attn_dim);
-	/* into the layers: each side's own, and its share of the other
-	 * side's query (the mean) */
-	memset(m->dE, 0, nl * layer * sizeof(float));
-	for (int j = 0; j < n; j++) {
-		const size_t node[2] = { (size_t)w->u[j], (size_t)(m->nu + w->i[j]) };
-		for (int s = 0; s < 2; s++) {
-			const float *ge = w->d_e[s] + (size_t)j * nl * k;
-			const float *gq = w->d_q[1 - s] + (size_t)j * k;
-			for (size_t l = 0; l < nl; l++) {
-				float *d = m->dE + l * layer + node[s] * k;
-				for (int c = 0; c < k; c++)
-					d[c] += ge[l * k + c] + gq[c] / (float)nl;
-			}
-		}
-	}
-	propagate_backward(m);
+	propagate_backward(m, w);
 	/* L2 on each row's E^0 rows and biases, as often as the row occurs */
 	for (int j = 0; j < n; j++) {
 		size_t u = (size_t)w->u[j], i = (size_t)w->i[j];
 		const size_t offs[2] = { m->oE + u * k, m->oE + ((size_t)m->nu + i) * k };
 		double norm = 0;
-		for (int t = 0; t < 2; t++)
-			for (int c = 0; c < k; c++) {
-				float v = P[offs[t] + c];
-				G[offs[t] + c] += rs * v;
-				norm += (double)v * v;
-			}
+		for (int t = 0; t < 2; t++) {
+			for (int c = 0; c < k; c++)
+				G[offs[t] + c] += rs * P[offs[t] + c];
+			norm += vec_dot(P + offs[t], P + offs[t], k);
+		}
 		G[m->obu + u] += rs * P[m->obu + u];
 		G[m->obi + i] += rs * P[m->obi + i];
 		norm += (double)P[m->obu + u] * P[m->obu + u] +

@@ -1,9 +1,11 @@
 /*
  * attn.c - attention over per-layer representations (see attn.h).  The
- * two projections are matrix products over all n nl rows at once
- * (rec_sgemm through the linear layer); the rest is short loops.
+ * two projections are matrix products over all the nodes' rows at once
+ * (rec_sgemm through the linear layer); the rest is short loops over the
+ * pairs.
  */
 #include <math.h>
+#include <string.h>
 
 #include "rec/attn.h"
 #include "rec/layer.h"
@@ -41,49 +43,29 @@ tanh_rational(float x)
 	return p / q;
 }
 
-/* a . b over n floats, summed in 8 interleaved partial sums (then those
- * in order): the same result every run, without the latency of one long
- * chain of additions. */
-static inline __attribute__((always_inline)) float
-dot(const float *a, const float *b, int n)
-{
-	float acc[8] = { 0 }, s = 0;
-	int c = 0;
-
-	for (; c + 8 <= n; c += 8)
-		for (int t = 0; t < 8; t++)
-			acc[t] += a[c + t] * b[c + t];
-	for (int t = 0; t < 8; t++)
-		s += acc[t];
-	for (; c < n; c++)
-		s += a[c] * b[c];
-	return s;
-}
-
 VECTOR_CLONES void
 rec_attn_forward(float *z, float *alpha, float *t, const float *e,
-                 const float *q, const float *W, const float *Q,
-                 const float *b, const float *v, float *qq, int n, int nl,
-                 int k, int h)
+                 const float *q, const int32_t *ie, const int32_t *iq,
+                 const float *W, const float *Q, const float *b,
+                 const float *v, float *pe, float *pq, int n, int ne, int nq,
+                 int nl, int k, int h)
 {
-	/* t = W e_l + b for every (row, layer); qq = Q q for every row */
-	rec_linear_forward(t, e, W, b, n * nl, k, h);
-	rec_linear_forward(qq, q, Q, NULL, n, k, h);
+	/* pe = W e_l + b for every (node, layer); pq = Q q for every query */
+	rec_linear_forward(pe, e, W, b, ne * nl, k, h);
+	rec_linear_forward(pq, q, Q, NULL, nq, k, h);
 	for (int j = 0; j < n; j++) {
-		const float *qj = qq + (size_t)j * h;
-		for (int l = 0; l < nl; l++) {
-			float *tl = t + ((size_t)j * nl + l) * h;
+		const float *px = pe + (size_t)ie[j] * nl * h, *py = pq + (size_t)iq[j] * h;
+		float *tj = t + (size_t)j * nl * h;
+		for (int l = 0; l < nl; l++)
 			for (int c = 0; c < h; c++)
-				tl[c] += qj[c];
-		}
+				tj[l * h + c] = tanh_rational(px[l * h + c] + py[c]);
 	}
-	for (size_t c = 0; c < (size_t)n * nl * h; c++)
-		t[c] = tanh_rational(t[c]);
 	for (int j = 0; j < n; j++) {
+		const float *ex = e + (size_t)ie[j] * nl * k;
 		float *a = alpha + (size_t)j * nl, *zj = z + (size_t)j * k;
 		float top = -INFINITY, sum = 0;
 		for (int l = 0; l < nl; l++) {
-			a[l] = dot(v, t + ((size_t)j * nl + l) * h, h);
+			a[l] = vec_dot(v, t + ((size_t)j * nl + l) * h, h);
 			top = a[l] > top ? a[l] : top;
 		}
 		for (int l = 0; l < nl; l++) {
@@ -93,10 +75,9 @@ rec_attn_forward(float *z, float *alpha, float *t, const float *e,
 		for (int c = 0; c < k; c++)
 			zj[c] = 0;
 		for (int l = 0; l < nl; l++) {
-			const float *el = e + ((size_t)j * nl + l) * k;
 			a[l] /= sum;
 			for (int c = 0; c < k; c++)
-				zj[c] += a[l] * el[c];
+				zj[c] += a[l] * ex[l * k + c];
 		}
 	}
 }
@@ -104,36 +85,37 @@ rec_attn_forward(float *z, float *alpha, float *t, const float *e,
 VECTOR_CLONES void
 rec_attn_backward(float *d_e, float *d_q, float *d_W, float *d_Q, float *d_b,
                   float *d_v, const float *d_z, const float *e,
-                  const float *q, const float *alpha, const float *t,
-                  const float *W, const float *Q, const float *v, float *d_t,
-                  float *d_qq, int n, int nl, int k, int h)
+                  const float *q, const int32_t *ie, const int32_t *iq,
+                  const float *alpha, const float *t, const float *W,
+                  const float *Q, const float *v, float *d_pe, float *d_pq,
+                  int n, int ne, int nq, int nl, int k, int h)
 {
+	memset(d_pe, 0, (size_t)ne * nl * h * sizeof *d_pe);
+	memset(d_pq, 0, (size_t)nq * h * sizeof *d_pq);
 	for (int j = 0; j < n; j++) {
 		const float *gz = d_z + (size_t)j * k, *a = alpha + (size_t)j * nl;
-		float *gqq = d_qq + (size_t)j * h;
+		const float *ex = e + (size_t)ie[j] * nl * k;
+		float *gex = d_e + (size_t)ie[j] * nl * k;
+		float *gpx = d_pe + (size_t)ie[j] * nl * h, *gpy = d_pq + (size_t)iq[j] * h;
 		float ga[64], mean = 0;   /* nl <= 64: the model checks */
 		for (int l = 0; l < nl; l++) {
-			const float *el = e + ((size_t)j * nl + l) * k;
-			float *gel = d_e + ((size_t)j * nl + l) * k;
 			for (int c = 0; c < k; c++)
-				gel[c] += a[l] * gz[c];
-			ga[l] = dot(gz, el, k);
+				gex[l * k + c] += a[l] * gz[c];
+			ga[l] = vec_dot(gz, ex + l * k, k);
 			mean += a[l] * ga[l];
 		}
-		for (int c = 0; c < h; c++)
-			gqq[c] = 0;
 		for (int l = 0; l < nl; l++) {
 			/* through the softmax, then v . t_l, then tanh */
 			const float gs = a[l] * (ga[l] - mean);
 			const float *tl = t + ((size_t)j * nl + l) * h;
-			float *gtl = d_t + ((size_t)j * nl + l) * h;
 			for (int c = 0; c < h; c++) {
+				const float gt = gs * v[c] * (1 - tl[c] * tl[c]);
 				d_v[c] += gs * tl[c];
-				gtl[c] = gs * v[c] * (1 - tl[c] * tl[c]);
-				gqq[c] += gtl[c];
+				gpx[l * h + c] += gt;
+				gpy[c] += gt;
 			}
 		}
 	}
-	rec_linear_backward(d_e, d_W, d_b, d_t, e, W, n * nl, k, h);
-	rec_linear_backward(d_q, d_Q, NULL, d_qq, q, Q, n, k, h);
+	rec_linear_backward(d_e, d_W, d_b, d_pe, e, W, ne * nl, k, h);
+	rec_linear_backward(d_q, d_Q, NULL, d_pq, q, Q, nq, k, h);
 }

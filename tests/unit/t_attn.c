@@ -1,8 +1,9 @@
 /* t_attn.c - attention over layers (attn.h): the forward against a plain
  * double-precision reference, and every gradient (e, q, W, Q, b, v)
- * against central differences of L = sum z . g, at tiny odd sizes (n = 3
- * rows, nl = 4 layers, k = 5, h = 3); a second backward doubles the
- * gradients; the check fails on a planted error. */
+ * against five-point differences of L = sum z . g, at tiny odd sizes (n = 5
+ * pairs over 3 nodes and 2 queries, each shared by two pairs or more,
+ * nl = 4 layers, k = 5, h = 3); a second backward doubles the gradients;
+ * the check fails on a planted error. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,13 +12,16 @@
 #include "rec/attn.h"
 #include "rec/rng.h"
 
-enum { N = 3, NL = 4, K = 5, H = 3 };
+enum { N = 5, NE = 3, NQ = 2, NL = 4, K = 5, H = 3 };
+
+/* pair j: node ie[j], query iq[j] */
+static const int32_t ie[N] = { 0, 2, 0, 1, 2 }, iq[N] = { 1, 0, 0, 1, 1 };
 
 struct at {
-	float e[N * NL * K], q[N * K], W[H * K], Q[H * K], b[H], v[H];
-	float z[N * K], alpha[N * NL], t[N * NL * H], qq[N * H], g[N * K];
-	float d_e[N * NL * K], d_q[N * K], d_W[H * K], d_Q[H * K], d_b[H], d_v[H];
-	float d_t[N * NL * H], d_qq[N * H];
+	float e[NE * NL * K], q[NQ * K], W[H * K], Q[H * K], b[H], v[H];
+	float z[N * K], alpha[N * NL], t[N * NL * H], pe[NE * NL * H], pq[NQ * H];
+	float g[N * K];
+	float d_e[NE * NL * K], d_q[NQ * K], d_W[H * K], d_Q[H * K], d_b[H], d_v[H];
 };
 
 static void
@@ -48,8 +52,8 @@ loss(struct at *a)
 {
 	double sum = 0;
 
-	rec_attn_forward(a->z, a->alpha, a->t, a->e, a->q, a->W, a->Q, a->b, a->v,
-	                 a->qq, N, NL, K, H);
+	rec_attn_forward(a->z, a->alpha, a->t, a->e, a->q, ie, iq, a->W, a->Q,
+	                 a->b, a->v, a->pe, a->pq, N, NE, NQ, NL, K, H);
 	for (int j = 0; j < N * K; j++)
 		sum += (double)a->z[j] * a->g[j];
 	return sum;
@@ -59,8 +63,8 @@ static void
 backward(struct at *a)
 {
 	rec_attn_backward(a->d_e, a->d_q, a->d_W, a->d_Q, a->d_b, a->d_v, a->g,
-	                  a->e, a->q, a->alpha, a->t, a->W, a->Q, a->v, a->d_t,
-	                  a->d_qq, N, NL, K, H);
+	                  a->e, a->q, ie, iq, a->alpha, a->t, a->W, a->Q, a->v,
+	                  a->pe, a->pq, N, NE, NQ, NL, K, H);
 }
 
 TEST(attn_forward_matches_reference)
@@ -70,14 +74,15 @@ TEST(attn_forward_matches_reference)
 	setup(&a, 1);
 	loss(&a);
 	for (int j = 0; j < N; j++) {
+		const float *e = a.e + ie[j] * NL * K, *q = a.q + iq[j] * K;
 		double s[NL], top = -1e300, sum = 0;
 		for (int l = 0; l < NL; l++) {
 			s[l] = 0;
 			for (int c = 0; c < H; c++) {
 				double pre = a.b[c];
 				for (int d = 0; d < K; d++)
-					pre += (double)a.W[c * K + d] * a.e[(j * NL + l) * K + d] +
-					       (double)a.Q[c * K + d] * a.q[j * K + d];
+					pre += (double)a.W[c * K + d] * e[l * K + d] +
+					       (double)a.Q[c * K + d] * q[d];
 				s[l] += a.v[c] * tanh(pre);
 			}
 			top = s[l] > top ? s[l] : top;
@@ -89,7 +94,7 @@ TEST(attn_forward_matches_reference)
 		for (int d = 0; d < K; d++) {
 			double z = 0;
 			for (int l = 0; l < NL; l++)
-				z += exp(s[l] - top) / sum * a.e[(j * NL + l) * K + d];
+				z += exp(s[l] - top) / sum * e[l * K + d];
 			CHECK_NEAR(a.z[j * K + d], z, 1e-5);
 		}
 	}
@@ -109,12 +114,12 @@ static size_t
 check(struct at *a, long tamper, int *not_doubled)
 {
 	struct var vars[6] = {
-		{ "e", a->e, a->d_e, N * NL * K }, { "q", a->q, a->d_q, N * K },
+		{ "e", a->e, a->d_e, NE * NL * K }, { "q", a->q, a->d_q, NQ * K },
 		{ "W", a->W, a->d_W, H * K }, { "Q", a->Q, a->d_Q, H * K },
 		{ "b", a->b, a->d_b, H }, { "v", a->v, a->d_v, H },
 	};
-	static float once[6][N * NL * K];
-	static double num[N * NL * K];
+	static float once[6][NE * NL * K];
+	static double num[NE * NL * K];
 	size_t bad = 0;
 
 	for (int t = 0; t < 6; t++)
@@ -127,16 +132,20 @@ check(struct at *a, long tamper, int *not_doubled)
 		once[0][tamper] *= 1.05f;
 	for (int t = 0; t < 6; t++) {
 		for (size_t j = 0; j < vars[t].len; j++) {
-			float keep = vars[t].v[j], hi, lo;
-			double lp, lm;
-			vars[t].v[j] = keep + 1e-2f;
-			hi = vars[t].v[j];
-			lp = loss(a);
-			vars[t].v[j] = keep - 1e-2f;
-			lo = vars[t].v[j];
-			lm = loss(a);
+			/* The five-point stencil (exact through degree 4) at
+			 * a step of 1/32: some coordinates' gradients are
+			 * 1e-4, where a central difference's choice is
+			 * between its truncation and the float forward's
+			 * rounding, each a few percent. */
+			const float step = 1.0f / 32;
+			float keep = vars[t].v[j];
+			double f[4];
+			for (int p = 0; p < 4; p++) {
+				vars[t].v[j] = keep + (float)(p < 2 ? p + 1 : 1 - p) * step;
+				f[p] = loss(a);
+			}
 			vars[t].v[j] = keep;
-			num[j] = (lp - lm) / ((double)hi - lo);
+			num[j] = (8 * (f[0] - f[2]) - (f[1] - f[3])) / (12.0 * step);
 		}
 		struct grad_cmp c = grad_compare(once[t], num, vars[t].len);
 		if (c.bad && tamper < 0)
