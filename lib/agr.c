@@ -2,9 +2,10 @@
  * agr.c - AttnGraphRec (see agr.h).
  *
  * The parameters are one slab (params.h), all updated densely each step.
- * The layers of the propagation, E^0 .. E^L for every node, and their
- * gradients live in buffers made once, as do the activations of one
- * batch: nothing is allocated in the training loop.  The propagated
+ * The layers of the propagation, E^1 .. E^L for every node (E^0 is the
+ * embeddings in the slab), and their gradients live in buffers made
+ * once, as do the activations of one batch: nothing is allocated in the
+ * training loop.  The propagated
  * layers are a cache of the weights: "fresh" says whether they are
  * those of the current weights, and predicting propagates first when
  * they are not.
@@ -59,9 +60,9 @@ struct agr {
 	size_t oW[M], oB[M], oOut, omu;
 	int nu, ni, nodes, nl, width[M + 1];
 	struct rec_adam adam;
-	float *E;                      /* (nl, nodes, k) layers 0 .. L */
-	float *dE;                     /* (L, nodes, k) gradients of layers 1 .. L;
-	                                * layer L's are zeros between steps */
+	float *E, *dE;                 /* (L, nodes, k) layers 1 .. L (layer 0 is
+	                                * the embeddings) and their gradients;
+	                                * dE's layer L is zeros between steps */
 	float *Y, *dY;                 /* gcn: (L, nodes, k) A E^l; (nodes, k) scratch */
 	int fresh;                     /* E is the propagation of the weights */
 	struct work w;
@@ -138,7 +139,7 @@ carve_all(struct agr *m, int cap, struct rec_err *err)
 	ADD(w->target, n, 1);
 	ADD(w->d_out, n, 1);
 	ADD(w->d_y, n, 1);
-	ADD(m->E, nl * nodes, k);
+	ADD(m->E, (nl - 1) * nodes, k);
 	ADD(m->dE, (nl - 1) * nodes, k);
 	if (m->h.conv == REC_AGR_GCN) {
 		ADD(m->Y, nl * nodes, k);
@@ -267,7 +268,14 @@ fail:
 
 /* ---- propagation ---- */
 
-/* E^0 .. E^L of the current weights, unless they are there already. */
+/* Layer l of the propagation, (nodes, k). */
+static float *
+layer_of(const struct agr *m, int l)
+{
+	return l == 0 ? m->p.w + m->oE : m->E + (size_t)(l - 1) * m->nodes * m->h.k;
+}
+
+/* E^1 .. E^L of the current weights, unless they are there already. */
 static void
 propagate(struct agr *m)
 {
@@ -277,9 +285,9 @@ propagate(struct agr *m)
 
 	if (m->fresh)
 		return;
-	memcpy(m->E, m->p.w + m->oE, layer * sizeof(float));
 	for (int l = 0; l < m->h.layers; l++) {
-		float *in = m->E + l * layer, *next = m->E + (l + 1) * layer;
+		const float *in = layer_of(m, l);
+		float *next = layer_of(m, l + 1);
 		if (m->h.conv == REC_AGR_LIGHTGCN) {
 			rec_spmm(next, 0, g->indptr, g->indices, g->values, in,
 			         g->nodes, k, m->h.threads);
@@ -297,13 +305,12 @@ propagate(struct agr *m)
 
 /* ---- the network ---- */
 
-/* Each side's distinct nodes among the n pairs of w, their layers from E
+/* Each side's distinct nodes among the n pairs of w, their layers
  * (unknown: zeros) and their mean layer. */
 static void
 gather(const struct agr *m, struct work *w, int n)
 {
 	const size_t k = (size_t)m->h.k, nl = (size_t)m->nl;
-	const size_t layer = (size_t)m->nodes * k;
 
 	for (int s = 0; s < 2; s++) {
 		const int32_t *side = s == 0 ? w->u : w->i;
@@ -333,7 +340,7 @@ gather(const struct agr *m, struct work *w, int n)
 			}
 			w->slot[node] = -1;
 			for (size_t l = 0; l < nl; l++)
-				memcpy(e + l * k, m->E + l * layer + (size_t)node * k,
+				memcpy(e + l * k, layer_of(m, (int)l) + (size_t)node * k,
 				       k * sizeof(float));
 			memcpy(q, e, k * sizeof(float));
 			for (size_t l = 1; l < nl; l++)
@@ -345,9 +352,8 @@ gather(const struct agr *m, struct work *w, int n)
 	}
 }
 
-/* Add the batch's gradient of layer l into d, that layer's rows of every
- * node: each distinct node's own, and the share of its mean (the other
- * side's query). */
+/* Add the batch's gradient of layer l (w->d_e) into d, that layer's rows
+ * of every node. */
 static void
 add_batch_grad(const struct agr *m, const struct work *w, float *d, int l)
 {
@@ -357,14 +363,13 @@ add_batch_grad(const struct agr *m, const struct work *w, float *d, int l)
 		for (int x = 0; x < w->nn[s]; x++) {
 			float *dx = d + (size_t)w->node[s][x] * k;
 			const float *ge = w->d_e[s] + ((size_t)x * nl + l) * k;
-			const float *gq = w->d_mean[s] + (size_t)x * k;
 			for (size_t c = 0; c < k; c++)
-				dx[c] += ge[c] + gq[c] / (float)nl;
+				dx[c] += ge[c];
 		}
 }
 
 /* The gradient of E^0 into the slab from the batch's gradients of every
- * layer (w->d_e, w->d_mean): back through the layers, last first. */
+ * layer (w->d_e): back through the layers, last first. */
 static void
 propagate_backward(struct agr *m, const struct work *w)
 {
@@ -379,7 +384,7 @@ propagate_backward(struct agr *m, const struct work *w)
 		float *d_in = l > 0 ? d_next - layer : m->p.g + m->oE;
 		const float *by = d_next;
 		if (m->h.conv == REC_AGR_GCN) {
-			const float *next = m->E + (l + 1) * layer;
+			const float *next = layer_of(m, l + 1);
 			for (size_t j = 0; j < layer; j++)   /* through tanh, in place */
 				d_next[j] *= 1 - next[j] * next[j];
 			memset(m->dY, 0, layer * sizeof(float));
@@ -488,6 +493,15 @@ backward(struct agr *m, struct work *w, int n)
 		                  w->alpha[s], w->t[s], P + m->oAW[s], P + m->oAQ[s],
 		                  P + m->oAv[s], w->pe, w->pq, n, w->nn[s], w->nn[1 - s],
 		                  m->nl, k, m->h.attn_dim);
+	/* each layer's share of its node's mean (the other side's query) */
+	for (int s = 0; s < 2; s++)
+		for (int x = 0; x < w->nn[s]; x++) {
+			const float *gq = w->d_mean[s] + (size_t)x * k;
+			float *ge = w->d_e[s] + (size_t)x * nl * k;
+			for (size_t l = 0; l < nl; l++)
+				for (int c = 0; c < k; c++)
+					ge[l * k + c] += gq[c] / (float)nl;
+		}
 	propagate_backward(m, w);
 	/* L2 on each row's E^0 rows and biases, as often as the row occurs */
 	for (int j = 0; j < n; j++) {
