@@ -116,6 +116,7 @@ demo: deps all data
 bench: all $(BENCH) data
 	@bench/run $(BUILD)
 	@bench/scale $(BUILD)
+	@bench/sizes $(BUILD)
 	@bench/models $(BUILD)
 
 install: all

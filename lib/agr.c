@@ -5,10 +5,9 @@
  * The layers of the propagation, E^1 .. E^L for every node (E^0 is the
  * embeddings in the slab), and their gradients live in buffers made
  * once, as do the activations of one batch: nothing is allocated in the
- * training loop.  The propagated
- * layers are a cache of the weights: "fresh" says whether they are
- * those of the current weights, and predicting propagates first when
- * they are not.
+ * training loop.  The propagated layers are a cache of the weights:
+ * "fresh" says whether they are those of the current weights, and
+ * predicting propagates first when they are not.
  */
 #include <math.h>
 #include <string.h>
@@ -31,7 +30,8 @@ struct work {
 	int cap;
 	int32_t *u, *i;                /* (n) model indices; -1 unknown */
 	int nn[2];                     /* each side's distinct nodes */
-	int32_t *node[2];              /* (nn) their rows of E; -1 unknown (zeros) */
+	int32_t *node[2];              /* (nn) their nodes (rows of each layer);
+	                                * -1 unknown (zeros) */
 	int32_t *row[2];               /* (n) pair j's node among them */
 	int32_t *slot;                 /* (nodes) a node's place among them;
 	                                * -1 (all, between batches) */
@@ -353,7 +353,7 @@ gather(const struct agr *m, struct work *w, int n)
 }
 
 /* Add the batch's gradient of layer l (w->d_e) into d, that layer's rows
- * of every node. */
+ * of every node.  (A batch that is trained on has no unknown nodes.) */
 static void
 add_batch_grad(const struct agr *m, const struct work *w, float *d, int l)
 {
