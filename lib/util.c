@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "rec/util.h"
 
@@ -83,15 +84,19 @@ injected_failure(void)
 
 /* Ask for transparent huge pages under a large block (Linux; a hint that
  * may be ignored).  Filling a 25M-rating table otherwise takes 120,000
- * page faults, which cost a third of the read on a virtual machine. */
+ * page faults, which cost a third of the read on a virtual machine.  The
+ * advice starts at the page that holds the block's start, so it covers
+ * the whole of the mapping malloc made for it: advice on part of a
+ * mapping splits it in two, and realloc can then no longer grow the
+ * block by moving its pages (mremap), only by copying it. */
 static void *
 huge_pages(void *p, size_t size)
 {
 #ifdef MADV_HUGEPAGE
-	enum { HUGE_MIN = 8 << 20, PAGE = 4096 };
-	uintptr_t beg = (uintptr_t)p & ~(uintptr_t)(PAGE - 1);
+	const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t beg = (uintptr_t)p & ~(page - 1);
 
-	if (p && size >= HUGE_MIN)
+	if (p && size >= (8u << 20))
 		madvise((void *)beg, (uintptr_t)p + size - beg, MADV_HUGEPAGE);
 #else
 	(void)size;
