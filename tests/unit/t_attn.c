@@ -1,7 +1,7 @@
 /* t_attn.c - attention over layers (attn.h): the forward against a plain
  * double-precision reference, and every gradient (e, q, W, Q, b, v)
  * against five-point differences of L = sum z . g, at tiny odd sizes (n = 5
- * pairs over 3 nodes and 2 queries, each shared by two pairs or more,
+ * pairs over 3 nodes and 2 queries, most of them shared by several pairs,
  * nl = 4 layers, k = 5, h = 3); a second backward doubles the gradients;
  * the check fails on a planted error. */
 #include <stdlib.h>
