@@ -1,5 +1,6 @@
 /* t_ratings.c - the line reader, the id map, the ratings readers, dedupe,
  * the filters, the splits and the RNG, on in-memory streams. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,36 @@ TEST(ratings_write_tsv_round_trip)
 	FILE *out;
 
 	o.lo = 0;
+	r = read_text(tsv, "x", &o, &err);
+	CHECK(r != NULL);
+	if (!r)
+		return;
+	out = open_memstream(&buf, &len);
+	CHECK(rec_ratings_write_tsv(r, out, "o", NULL, 0, NULL, &err) == 0);
+	fclose(out);
+	CHECK(strcmp(buf, tsv) == 0);
+	free(buf);
+	rec_ratings_free(r);
+}
+
+TEST(ratings_write_tsv_every_digit_count)
+{
+	/* 10^d - 1 and 10^d as ids and timestamps, for d = 1 .. 18 */
+	char tsv[4096], *buf = NULL;
+	size_t used = 0, len = 0;
+	uint64_t ten = 1;
+	struct rec_read_opts o = REC_READ_DEFAULTS;
+	struct rec_err err;
+	struct rec_ratings *r;
+	FILE *out;
+
+	for (int d = 1; d <= 18; d++) {
+		ten *= 10;
+		used += (size_t)snprintf(tsv + used, sizeof tsv - used,
+		                         "%" PRIu64 "\t%" PRIu64 "\t1\t%" PRIu64 "\n"
+		                         "%" PRIu64 "\t%" PRIu64 "\t2\t%" PRIu64 "\n",
+		                         ten - 1, ten, ten, ten, ten - 1, ten - 1);
+	}
 	r = read_text(tsv, "x", &o, &err);
 	CHECK(r != NULL);
 	if (!r)
