@@ -16,6 +16,7 @@
 #include "rec/attn.h"
 #include "rec/batch.h"
 #include "rec/layer.h"
+#include "rec/parallel.h"
 #include "rec/params.h"
 #include "rec/vector.h"
 
@@ -41,7 +42,7 @@ struct work {
 	float *t[2];                   /* (n, nl, h) attention's tanh */
 	float *alpha[2];               /* (n, nl) attention weights */
 	float *z[2], *d_z[2];          /* (n, k) attended representations */
-	float *pe, *pq;                /* attention's scratch: (n, nl, h), (n, h) */
+	float *pe[2], *pq[2];          /* attention's scratch: (n, nl, h), (n, h) */
 	float *x[M + 1], *d_x[M + 1];  /* x[0] (n, 3k) MLP input; x[l + 1] after layer l */
 	float *mask_in;                /* (n, 3k) x[0]'s dropout mask */
 	float *a[M], *d_a[M], *mask[M];   /* (n, width) after ReLU; dropout masks */
@@ -122,8 +123,10 @@ carve_all(struct agr *m, int cap, struct rec_err *err)
 		ADD(w->z[s], n, k);
 		ADD(w->d_z[s], n, k);
 	}
-	ADD(w->pe, n * nl, h);
-	ADD(w->pq, n, h);
+	for (int s = 0; s < 2; s++) {
+		ADD(w->pe[s], n * nl, h);
+		ADD(w->pq[s], n, h);
+	}
 	ADD(w->mask_in, n, 3 * k);
 	for (int l = 0; l <= m->h.nmlp; l++) {
 		ADD(w->x[l], n, (size_t)m->width[l]);
@@ -305,51 +308,106 @@ propagate(struct agr *m)
 
 /* ---- the network ---- */
 
-/* Each side's distinct nodes among the n pairs of w, their layers
+/* Side s's distinct nodes among the n pairs of w, their layers
  * (unknown: zeros) and their mean layer. */
 static void
-gather(const struct agr *m, struct work *w, int n)
+gather_side(const struct agr *m, struct work *w, int n, int s)
 {
 	const size_t k = (size_t)m->h.k, nl = (size_t)m->nl;
+	const int32_t *side = s == 0 ? w->u : w->i;
+	const int32_t base = s == 0 ? 0 : m->nu;
+	int unknown = -1, nn = 0;
 
-	for (int s = 0; s < 2; s++) {
-		const int32_t *side = s == 0 ? w->u : w->i;
-		const int32_t base = s == 0 ? 0 : m->nu;
-		int unknown = -1, nn = 0;
-
-		for (int j = 0; j < n; j++) {
-			int32_t node = side[j] < 0 ? -1 : base + side[j];
-			if (node < 0) {
-				if (unknown < 0)
-					w->node[s][unknown = nn++] = -1;
-				w->row[s][j] = unknown;
-				continue;
-			}
-			if (w->slot[node] < 0)
-				w->node[s][w->slot[node] = nn++] = node;
-			w->row[s][j] = w->slot[node];
+	for (int j = 0; j < n; j++) {
+		int32_t node = side[j] < 0 ? -1 : base + side[j];
+		if (node < 0) {
+			if (unknown < 0)
+				w->node[s][unknown = nn++] = -1;
+			w->row[s][j] = unknown;
+			continue;
 		}
-		w->nn[s] = nn;
-		for (int x = 0; x < nn; x++) {
-			const int32_t node = w->node[s][x];
-			float *e = w->e[s] + (size_t)x * nl * k, *q = w->mean[s] + (size_t)x * k;
-			if (node < 0) {
-				memset(e, 0, nl * k * sizeof(float));
-				memset(q, 0, k * sizeof(float));
-				continue;
-			}
-			w->slot[node] = -1;
-			for (size_t l = 0; l < nl; l++)
-				memcpy(e + l * k, layer_of(m, (int)l) + (size_t)node * k,
-				       k * sizeof(float));
-			memcpy(q, e, k * sizeof(float));
-			for (size_t l = 1; l < nl; l++)
-				for (size_t c = 0; c < k; c++)
-					q[c] += e[l * k + c];
-			for (size_t c = 0; c < k; c++)
-				q[c] /= (float)nl;
-		}
+		if (w->slot[node] < 0)
+			w->node[s][w->slot[node] = nn++] = node;
+		w->row[s][j] = w->slot[node];
 	}
+	w->nn[s] = nn;
+	for (int x = 0; x < nn; x++) {
+		const int32_t node = w->node[s][x];
+		float *e = w->e[s] + (size_t)x * nl * k, *q = w->mean[s] + (size_t)x * k;
+		if (node < 0) {
+			memset(e, 0, nl * k * sizeof(float));
+			memset(q, 0, k * sizeof(float));
+			continue;
+		}
+		w->slot[node] = -1;
+		for (size_t l = 0; l < nl; l++)
+			memcpy(e + l * k, layer_of(m, (int)l) + (size_t)node * k,
+			       k * sizeof(float));
+		memcpy(q, e, k * sizeof(float));
+		for (size_t l = 1; l < nl; l++)
+			for (size_t c = 0; c < k; c++)
+				q[c] += e[l * k + c];
+		for (size_t c = 0; c < k; c++)
+			q[c] /= (float)nl;
+	}
+}
+
+/* Side s's attention: z, alpha and t from its nodes and the other side's
+ * means. */
+static void
+attn_forward_side(const struct agr *m, struct work *w, int n, int s)
+{
+	const float *P = m->p.w;
+
+	rec_attn_forward(w->z[s], w->alpha[s], w->t[s], w->e[s], w->mean[1 - s],
+	                 w->row[s], w->row[1 - s], P + m->oAW[s], P + m->oAQ[s],
+	                 P + m->oAb[s], P + m->oAv[s], w->pe[s], w->pq[s], n,
+	                 w->nn[s], w->nn[1 - s], m->nl, m->h.k, m->h.attn_dim);
+}
+
+/* Side s's attention backward: into d_e[s], d_mean[1 - s] and the side's
+ * attention weights' gradients. */
+static void
+attn_backward_side(const struct agr *m, struct work *w, int n, int s)
+{
+	const float *P = m->p.w;
+	float *G = m->p.g;
+
+	rec_attn_backward(w->d_e[s], w->d_mean[1 - s], G + m->oAW[s], G + m->oAQ[s],
+	                  G + m->oAb[s], G + m->oAv[s], w->d_z[s], w->e[s],
+	                  w->mean[1 - s], w->row[s], w->row[1 - s], w->alpha[s],
+	                  w->t[s], P + m->oAW[s], P + m->oAQ[s], P + m->oAv[s],
+	                  w->pe[s], w->pq[s], n, w->nn[s], w->nn[1 - s], m->nl,
+	                  m->h.k, m->h.attn_dim);
+}
+
+/* fn on both sides, at once on two threads when the model has them: the
+ * sides write apart, so either order gives the same bits. */
+typedef void side_fn(const struct agr *m, struct work *w, int n, int s);
+
+struct sides {
+	const struct agr *m;
+	struct work *w;
+	int n;
+	side_fn *fn;
+};
+
+static void
+run_sides(void *ctx, size_t beg, size_t end, int part)
+{
+	const struct sides *j = ctx;
+
+	(void)part;
+	for (size_t s = beg; s < end; s++)
+		j->fn(j->m, j->w, j->n, (int)s);
+}
+
+static void
+both_sides(const struct agr *m, struct work *w, int n, side_fn *fn)
+{
+	struct sides j = { m, w, n, fn };
+
+	rec_parallel_for(2, m->h.threads > 1 ? 2 : 1, run_sides, &j);
 }
 
 /* Add the batch's gradient of layer l (w->d_e) into d, that layer's rows
@@ -413,12 +471,8 @@ forward(const struct agr *m, struct work *w, int n, struct rec_rng *rng)
 	const int k = m->h.k, nm = m->h.nmlp, last = m->width[nm];
 	const float drop = m->h.dropout;
 
-	gather(m, w, n);
-	for (int s = 0; s < 2; s++)
-		rec_attn_forward(w->z[s], w->alpha[s], w->t[s], w->e[s], w->mean[1 - s],
-		                 w->row[s], w->row[1 - s], P + m->oAW[s], P + m->oAQ[s],
-		                 P + m->oAb[s], P + m->oAv[s], w->pe, w->pq, n,
-		                 w->nn[s], w->nn[1 - s], m->nl, k, m->h.attn_dim);
+	both_sides(m, w, n, gather_side);
+	both_sides(m, w, n, attn_forward_side);
 	for (int j = 0; j < n; j++) {
 		const float *zu = w->z[0] + (size_t)j * k, *zi = w->z[1] + (size_t)j * k;
 		float *x = w->x[0] + (size_t)j * 3 * k;
@@ -486,13 +540,7 @@ backward(struct agr *m, struct work *w, int n)
 		memset(w->d_e[s], 0, (size_t)w->nn[s] * nl * k * sizeof(float));
 		memset(w->d_mean[s], 0, (size_t)w->nn[s] * k * sizeof(float));
 	}
-	for (int s = 0; s < 2; s++)
-		rec_attn_backward(w->d_e[s], w->d_mean[1 - s], G + m->oAW[s],
-		                  G + m->oAQ[s], G + m->oAb[s], G + m->oAv[s], w->d_z[s],
-		                  w->e[s], w->mean[1 - s], w->row[s], w->row[1 - s],
-		                  w->alpha[s], w->t[s], P + m->oAW[s], P + m->oAQ[s],
-		                  P + m->oAv[s], w->pe, w->pq, n, w->nn[s], w->nn[1 - s],
-		                  m->nl, k, m->h.attn_dim);
+	both_sides(m, w, n, attn_backward_side);
 	/* each layer's share of its node's mean (the other side's query) */
 	for (int s = 0; s < 2; s++)
 		for (int x = 0; x < w->nn[s]; x++) {
