@@ -38,8 +38,9 @@ static const char help_text[] =
 "      --dropout P      dropout on the MLP's input and hidden layers (0.5)\n"
 "      --batch N        ratings a step (1024)\n"
 "      --init-sd S      embeddings start as N(0, S^2) (0.1)\n"
-"      --threads N      threads of the graph and matrix products (1); the\n"
-"                       model is the same, byte for byte, for any N\n"
+"      --threads N      threads of the graph and matrix products and of the\n"
+"                       two sides' attention (1); the model is the same,\n"
+"                       byte for byte, for any N\n"
 REC_TRAINER_HELP("30")
 "The --log rows end with the mean attention weight of each layer over the\n"
 "epoch's training pairs: user_attn_0 .. user_attn_N, item_attn_0 ..\n"
