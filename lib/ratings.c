@@ -71,6 +71,29 @@ grow(struct rec_ratings *r)
 	return 0;
 }
 
+/* Give back the arrays' growth slack (up to a third of them): a table
+ * read grows no more.  A shrink that fails keeps the larger array, which
+ * is as good. */
+static void
+fit(struct rec_ratings *r)
+{
+	void *p;
+
+	if (r->n == 0 || r->n == r->cap)
+		return;
+	if ((p = rec_realloc_array(r->user, r->n, sizeof *r->user)))
+		r->user = p;
+	if ((p = rec_realloc_array(r->item, r->n, sizeof *r->item)))
+		r->item = p;
+	if ((p = rec_realloc_array(r->rating, r->n, sizeof *r->rating)))
+		r->rating = p;
+	if ((p = rec_realloc_array(r->ts, r->n, sizeof *r->ts)))
+		r->ts = p;
+	if (r->line && (p = rec_realloc_array(r->line, r->n, sizeof *r->line)))
+		r->line = p;
+	r->cap = r->n;
+}
+
 int
 rec_ratings_push(struct rec_ratings *r, int64_t user, int64_t item,
                  float rating, int64_t ts, long line, struct rec_err *err)
@@ -322,6 +345,8 @@ rec_ratings_read(struct rec_ratings *r, FILE *fp, const char *name,
 		else
 			rc = rec_errf(err, name, 0, "no ratings");
 	}
+	if (rc == 0)
+		fit(r);
 out:
 	rec_lines_free(&l);
 	return rc < 0 ? -1 : 0;
