@@ -365,14 +365,17 @@ attn_forward_side(const struct agr *m, struct work *w, int n, int s)
 	                 w->nn[s], w->nn[1 - s], m->nl, m->h.k, m->h.attn_dim);
 }
 
-/* Side s's attention backward: into d_e[s], d_mean[1 - s] and the side's
- * attention weights' gradients. */
+/* Side s's attention backward: d_e[s] and d_mean[1 - s] (overwritten),
+ * and the side's attention weights' gradients (added to). */
 static void
 attn_backward_side(const struct agr *m, struct work *w, int n, int s)
 {
+	const size_t k = (size_t)m->h.k, nl = (size_t)m->nl;
 	const float *P = m->p.w;
 	float *G = m->p.g;
 
+	memset(w->d_e[s], 0, (size_t)w->nn[s] * nl * k * sizeof(float));
+	memset(w->d_mean[1 - s], 0, (size_t)w->nn[1 - s] * k * sizeof(float));
 	rec_attn_backward(w->d_e[s], w->d_mean[1 - s], G + m->oAW[s], G + m->oAQ[s],
 	                  G + m->oAb[s], G + m->oAv[s], w->d_z[s], w->e[s],
 	                  w->mean[1 - s], w->row[s], w->row[1 - s], w->alpha[s],
@@ -535,10 +538,6 @@ backward(struct agr *m, struct work *w, int n)
 			gu[c] = g[c] + g[2 * k + c] * zi[c];
 		for (int c = 0; c < k; c++)
 			gi[c] = g[k + c] + g[2 * k + c] * zu[c];
-	}
-	for (int s = 0; s < 2; s++) {
-		memset(w->d_e[s], 0, (size_t)w->nn[s] * nl * k * sizeof(float));
-		memset(w->d_mean[s], 0, (size_t)w->nn[s] * k * sizeof(float));
 	}
 	both_sides(m, w, n, attn_backward_side);
 	/* each layer's share of its node's mean (the other side's query) */
