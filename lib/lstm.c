@@ -19,47 +19,6 @@
 #include "rec/lstm.h"
 #include "rec/vector.h"
 
-/* e^x for x <= 0, without a libm call so that the cell loops vectorise:
- * x = n ln 2 + r with |r| <= ln 2 / 2, e^r by its Taylor polynomial to
- * degree 7 (relative error below 2e-7 on that range), times 2^n made
- * from the exponent bits.  x below -87 gives e^-87 (about 1.6e-38): as
- * good as 0 next to 1 in the sigmoid and tanh below. */
-static inline __attribute__((always_inline)) float
-exp_neg(float x)
-{
-	const float ln2_hi = 0.693145752f, ln2_lo = 1.42860677e-6f;
-	float n, r, p, scale;
-	int32_t bits;
-
-	x = x < -87.0f ? -87.0f : x;
-	/* round to the nearest integer by adding and taking away 1.5 2^23:
-	 * plain float arithmetic, which vectorises for every instruction set
-	 * (a round trip through int32_t does not, for AVX) */
-	n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
-	r = (x - n * ln2_hi) - n * ln2_lo;
-	p = 1.0f / 5040;
-	p = p * r + 1.0f / 720;
-	p = p * r + 1.0f / 120;
-	p = p * r + 1.0f / 24;
-	p = p * r + 1.0f / 6;
-	p = p * r + 0.5f;
-	p = p * r + 1.0f;
-	p = p * r + 1.0f;
-	bits = ((int32_t)n + 127) << 23;
-	memcpy(&scale, &bits, sizeof scale);
-	return p * scale;
-}
-
-/* sigmoid and tanh through exp_neg of -|x|: no overflow for any finite
- * x, and a select, not a branch, on the sign */
-static inline __attribute__((always_inline)) float
-sigm(float x)
-{
-	float e = exp_neg(-fabsf(x));
-
-	return (x >= 0.0f ? 1.0f : e) / (1.0f + e);
-}
-
 static inline __attribute__((always_inline)) float
 tanh_(float x)
 {

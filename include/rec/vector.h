@@ -4,7 +4,8 @@
  * ones) and VECTOR_CLONES, which compiles a function once for AVX-512,
  * once for AVX2 and once for the base x86-64, the copy picked at load
  * time for the CPU (gcc's ifunc).  Outside gcc on x86-64 it is nothing.
- * And vec_dot, a dot product that vectorises.
+ * And vec_sum16 and vec_dot, sums in a fixed order that vectorise, and
+ * exp_neg and sigm, e^x and the sigmoid without a libm call.
  *
  * Under -std=c11 a * b + c is never contracted into an FMA, so every
  * clone computes the same bits; a file that opts into contraction says
@@ -13,6 +14,10 @@
 #ifndef REC_VECTOR_H
 #define REC_VECTOR_H
 
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
@@ -20,6 +25,25 @@
 #endif
 
 typedef float v16 __attribute__((vector_size(64)));
+typedef float v8 __attribute__((vector_size(32)));
+typedef float v4 __attribute__((vector_size(16)));
+
+/* The sum of v's 16 lanes as a tree of halves (lanes 0..7 + 8..15, then
+ * 0..3 + 4..7, ...): a fixed order, four additions deep. */
+static inline __attribute__((always_inline)) float
+vec_sum16(v16 v)
+{
+	v8 lo8, hi8;
+	v4 lo4, hi4;
+
+	memcpy(&lo8, &v, sizeof lo8);
+	memcpy(&hi8, (char *)&v + sizeof lo8, sizeof hi8);
+	lo8 += hi8;
+	memcpy(&lo4, &lo8, sizeof lo4);
+	memcpy(&hi4, (char *)&lo8 + sizeof lo4, sizeof hi4);
+	lo4 += hi4;
+	return (lo4[0] + lo4[2]) + (lo4[1] + lo4[3]);
+}
 
 /* a . b over n floats, summed in 8 interleaved partial sums (then those
  * in order): the same result every run, without the latency of one long
@@ -38,6 +62,47 @@ vec_dot(const float *a, const float *b, int n)
 	for (; c < n; c++)
 		s += a[c] * b[c];
 	return s;
+}
+
+/* e^x for x <= 0, without a libm call so that the cell loops vectorise:
+ * x = n ln 2 + r with |r| <= ln 2 / 2, e^r by its Taylor polynomial to
+ * degree 7 (relative error below 2e-7 on that range), times 2^n made
+ * from the exponent bits.  x below -87 gives e^-87 (about 1.6e-38): as
+ * good as 0 next to 1 in the sigmoid and tanh below. */
+static inline __attribute__((always_inline)) float
+exp_neg(float x)
+{
+	const float ln2_hi = 0.693145752f, ln2_lo = 1.42860677e-6f;
+	float n, r, p, scale;
+	int32_t bits;
+
+	x = x < -87.0f ? -87.0f : x;
+	/* round to the nearest integer by adding and taking away 1.5 2^23:
+	 * plain float arithmetic, which vectorises for every instruction set
+	 * (a round trip through int32_t does not, for AVX) */
+	n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
+	r = (x - n * ln2_hi) - n * ln2_lo;
+	p = 1.0f / 5040;
+	p = p * r + 1.0f / 720;
+	p = p * r + 1.0f / 120;
+	p = p * r + 1.0f / 24;
+	p = p * r + 1.0f / 6;
+	p = p * r + 0.5f;
+	p = p * r + 1.0f;
+	p = p * r + 1.0f;
+	bits = ((int32_t)n + 127) << 23;
+	memcpy(&scale, &bits, sizeof scale);
+	return p * scale;
+}
+
+/* sigmoid and tanh through exp_neg of -|x|: no overflow for any finite
+ * x, and a select, not a branch, on the sign */
+static inline __attribute__((always_inline)) float
+sigm(float x)
+{
+	float e = exp_neg(-fabsf(x));
+
+	return (x >= 0.0f ? 1.0f : e) / (1.0f + e);
 }
 
 #endif
