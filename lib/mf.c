@@ -50,6 +50,16 @@ mf_free(struct rec_model *base)
 	rec_free(m);
 }
 
+/* rec_params_add on a cache line of its own: the threads of per-rating
+ * SGD write rows of P, Q and the biases at once (grid.h). */
+static int
+add_lined(struct rec_params *p, const char *name, int ndim, int rows, int cols,
+          size_t *off, struct rec_err *err)
+{
+	rec_params_align(p);
+	return rec_params_add(p, name, ndim, rows, cols, off, err);
+}
+
 /* A model of nu users, ni items, zero weights. */
 static struct mf *
 mf_alloc(const struct rec_mf_hparams *h, int nu, int ni, struct rec_err *err)
@@ -66,10 +76,10 @@ mf_alloc(const struct rec_mf_hparams *h, int nu, int ni, struct rec_err *err)
 	m->ni = ni;
 	m->adam = (struct rec_adam)REC_ADAM_DEFAULTS;
 	m->adam.lr = h->lr;
-	if (rec_params_add(&m->p, "P", 2, nu, h->k, &m->oP, err) != 0 ||
-	    rec_params_add(&m->p, "Q", 2, ni, h->k, &m->oQ, err) != 0 ||
-	    rec_params_add(&m->p, "user_bias", 1, nu, 1, &m->obu, err) != 0 ||
-	    rec_params_add(&m->p, "item_bias", 1, ni, 1, &m->obi, err) != 0 ||
+	if (add_lined(&m->p, "P", 2, nu, h->k, &m->oP, err) != 0 ||
+	    add_lined(&m->p, "Q", 2, ni, h->k, &m->oQ, err) != 0 ||
+	    add_lined(&m->p, "user_bias", 1, nu, 1, &m->obu, err) != 0 ||
+	    add_lined(&m->p, "item_bias", 1, ni, 1, &m->obi, err) != 0 ||
 	    rec_params_add(&m->p, "global_bias", 0, 1, 1, &m->omu, err) != 0 ||
 	    rec_params_alloc(&m->p, err) != 0 ||
 	    !(m->mask = rec_malloc_array((size_t)h->k + 1, sizeof *m->mask)) ||

@@ -125,6 +125,20 @@ rec_calloc(size_t n, size_t size)
 }
 
 void *
+rec_calloc_lines(size_t n, size_t size)
+{
+	size_t bytes;
+	void *p;
+
+	if (injected_failure())
+		return NULL;
+	if (!rec_mul_ok(n, size, &bytes) || posix_memalign(&p, 64, bytes ? bytes : 1))
+		return NULL;
+	memset(p, 0, bytes);
+	return huge_pages(p, bytes);
+}
+
+void *
 rec_realloc(void *p, size_t size)
 {
 	if (injected_failure())

@@ -38,6 +38,9 @@ void *rec_calloc(size_t n, size_t size);
 void *rec_realloc(void *p, size_t size);
 void rec_free(void *p);
 
+/* As rec_calloc, the block starting on a 64-byte cache line. */
+void *rec_calloc_lines(size_t n, size_t size);
+
 /* n * size bytes, or NULL if the product overflows or allocation fails. */
 void *rec_malloc_array(size_t n, size_t size);
 void *rec_realloc_array(void *p, size_t n, size_t size);

@@ -2,6 +2,7 @@
 /* t_model.c - Adam, top-K selection, and the MF model through the model
  * face: training lowers the loss, same seed same bytes, save -> load
  * predicts the same numbers, fallbacks, early stopping and refit. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,25 @@ TEST(adam_first_step_is_lr_sign_g)
 	CHECK_NEAR(p.w[0], 1 - 1e-3, 1e-6);
 	CHECK_NEAR(p.w[1], 1 + 1e-3, 1e-6);
 	CHECK(p.w[2] == 1.0f);   /* zero gradient: no move */
+	rec_params_free(&p);
+}
+
+TEST(params_align_starts_a_cache_line)
+{
+	struct rec_params p = { 0 };
+	size_t a, b, c;
+
+	CHECK(rec_params_add(&p, "a", 1, 3, 1, &a, NULL) == 0);
+	rec_params_align(&p);
+	CHECK(rec_params_add(&p, "b", 2, 2, 16, &b, NULL) == 0);
+	rec_params_align(&p);   /* already on a line: no gap */
+	CHECK(rec_params_add(&p, "c", 0, 1, 1, &c, NULL) == 0);
+	CHECK(a == 0 && b == 16 && c == 48 && p.n == 49);
+	CHECK(rec_params_alloc(&p, NULL) == 0);
+	CHECK((uintptr_t)p.w % 64 == 0 && (uintptr_t)p.g % 64 == 0);
+	CHECK((uintptr_t)p.m % 64 == 0 && (uintptr_t)p.v % 64 == 0);
+	for (size_t j = 0; j < p.n; j++)
+		CHECK(p.w[j] == 0 && p.g[j] == 0 && p.m[j] == 0 && p.v[j] == 0);
 	rec_params_free(&p);
 }
 

@@ -90,8 +90,10 @@ TEST(util_alloc_countdown)
 	rec_alloc_fail_after(0, 1);
 	a = rec_malloc(8);
 	b = rec_calloc(1, 8);
+	c = rec_calloc_lines(1, 8);
 	rec_alloc_fail_after(-1, 0);
-	CHECK(!a && !b);
+	CHECK(!a && !b && !c);
+	CHECK(!rec_calloc_lines(SIZE_MAX / 2, 4));   /* overflows */
 }
 
 TEST(util_errf_and_quote)
