@@ -7,33 +7,99 @@
 #include "rec/parallel.h"
 #include "rec/rng.h"
 
-/* Deal n things to g parts by a random permutation: part[x] in [0, g),
- * and, if rank is not NULL, rank[x] = x's place in the permutation. */
+enum {
+	LINE = 16,   /* floats in a 64-byte cache line */
+	LANES = 4    /* users whose steps are interleaved */
+};
+
+/* Deal n things to g parts by a random permutation, in runs of LINE
+ * consecutive indices: part[x] in [0, g). */
 static void
-deal(int32_t *part, uint32_t *rank, uint32_t *perm, size_t n, int g,
-     struct rec_rng *rng)
+deal(int32_t *part, uint32_t *perm, size_t n, int g, struct rec_rng *rng)
 {
-	rec_rng_permutation(rng, perm, n);
-	for (size_t j = 0; j < n; j++) {
-		if (rank)
-			rank[perm[j]] = (uint32_t)j;
-		part[perm[j]] = (int32_t)(j * (size_t)g / n);
+	const size_t runs = (n + LINE - 1) / LINE;
+
+	rec_rng_permutation(rng, perm, runs);
+	for (size_t j = 0; j < runs; j++)
+		for (size_t x = perm[j] * LINE; x < (perm[j] + 1) * LINE && x < n; x++)
+			part[x] = (int32_t)(j * (size_t)g / runs);
+}
+
+/* Reorder the cells of each key, from end[key - 1] (0 for the first) to
+ * end[key], from grouped by user into LANES lanes taken in turn: the
+ * key's cells are cut at user boundaries into LANES parts of about equal
+ * size, and come as part 0's first cell, part 1's first, ..., part 0's
+ * second, and so on.  -1 if out of memory. */
+static int
+interleave(struct rec_cell *cell, const size_t *end, size_t nkeys)
+{
+	size_t most = 0;
+	struct rec_cell *tmp;
+
+	for (size_t key = 0; key < nkeys; key++) {
+		size_t len = end[key] - (key ? end[key - 1] : 0);
+		if (len > most)
+			most = len;
 	}
+	tmp = rec_malloc_array(most + 1, sizeof *tmp);
+	if (!tmp)
+		return -1;
+	for (size_t key = 0; key < nkeys; key++) {
+		const size_t beg = key ? end[key - 1] : 0, len = end[key] - beg;
+		struct rec_cell *c = cell + beg;
+		size_t at[LANES], stop[LANES], out = 0;
+
+		for (int l = 0; l < LANES; l++) {
+			size_t cut = l == LANES - 1 ? len : len * (size_t)(l + 1) / LANES;
+			while (cut > 0 && cut < len && c[cut].user == c[cut - 1].user)
+				cut++;
+			at[l] = l ? stop[l - 1] : 0;
+			stop[l] = cut > at[l] ? cut : at[l];
+		}
+		while (out < len)
+			for (int l = 0; l < LANES; l++)
+				if (at[l] < stop[l])
+					tmp[out++] = c[at[l]++];
+		memcpy(c, tmp, len * sizeof *c);
+	}
+	rec_free(tmp);
+	return 0;
+}
+
+/* Cut each of the g parts (part[x] in [0, g) for x < n) into pieces of
+ * size things, in index order: piece[x] = x's piece in its part.  Returns
+ * the most pieces a part has (at least 1). */
+static size_t
+cut(uint32_t *piece, const int32_t *part, size_t n, int g, size_t size)
+{
+	size_t most = 1, *seen = rec_calloc((size_t)g, sizeof *seen);
+
+	if (!seen)
+		return 0;
+	for (size_t x = 0; x < n; x++) {
+		piece[x] = (uint32_t)(seen[part[x]]++ / size);
+		if (piece[x] + 1 > most)
+			most = piece[x] + 1;
+	}
+	rec_free(seen);
+	return most;
 }
 
 int
 rec_grid_build(struct rec_grid *grid, const struct rec_ratings *r, int g,
-               uint64_t seed, struct rec_err *err)
+               size_t band, size_t tile, uint64_t seed, struct rec_err *err)
 {
 	const size_t nu = r->users.n, ni = r->items.n, n = r->n;
 	const size_t nb = (size_t)g * g;
 	struct rec_rng rng;
+	size_t tiles = 0, bands = 0, nkeys;
 	int32_t *urow = rec_malloc_array(nu + 1, sizeof *urow);
 	int32_t *icol = rec_malloc_array(ni + 1, sizeof *icol);
-	uint32_t *urank = rec_malloc_array(nu + 1, sizeof *urank);
+	uint32_t *uband = rec_malloc_array(nu + 1, sizeof *uband);
+	uint32_t *itile = rec_malloc_array(ni + 1, sizeof *itile);
 	uint32_t *perm = rec_malloc_array((nu > ni ? nu : ni) + 1, sizeof *perm);
 	size_t *ustart = rec_calloc(nu + 1, sizeof *ustart);
-	size_t *fill = rec_calloc(nb, sizeof *fill);
+	size_t *fill = NULL;
 	uint32_t *byuser = rec_malloc_array(n + 1, sizeof *byuser);
 	int rc = 0;
 
@@ -42,40 +108,63 @@ rec_grid_build(struct rec_grid *grid, const struct rec_ratings *r, int g,
 	grid->n = n;
 	grid->start = rec_calloc(nb + 1, sizeof *grid->start);
 	grid->cell = rec_malloc_array(n + 1, sizeof *grid->cell);
-	if (!urow || !icol || !urank || !perm || !ustart || !fill || !byuser ||
-	    !grid->start || !grid->cell) {
-		rec_grid_free(grid);
-		rc = rec_erroom(err, NULL);
-		goto done;
-	}
+	if (!urow || !icol || !uband || !itile || !perm || !ustart || !byuser ||
+	    !grid->start || !grid->cell)
+		goto oom;
 	rec_rng_seed(&rng, seed);
-	deal(urow, urank, perm, nu, g, &rng);
-	deal(icol, NULL, perm, ni, g, &rng);
+	deal(urow, perm, nu, g, &rng);
+	deal(icol, perm, ni, g, &rng);
+	/* bands and tiles so small that there are more of them than ratings
+	 * (wide rows) would only cost memory: coarsen them */
+	band = band ? band : 1;
+	tile = tile ? tile : 1;
+	for (;;) {
+		bands = cut(uband, urow, nu, g, band);
+		tiles = cut(itile, icol, ni, g, tile);
+		if (!bands || !tiles)
+			goto oom;
+		if (rec_mul_ok(nb * bands, tiles, &nkeys) && nkeys <= nb + n)
+			break;
+		band *= 2;
+		tile *= 2;
+	}
+	fill = rec_calloc(nkeys + 1, sizeof *fill);
+	if (!fill)
+		goto oom;
 
-	/* the rows in the users' order (a counting sort on their ranks) ... */
+	/* the rows in the users' order (a counting sort) ... */
 	for (size_t j = 0; j < n; j++)
-		ustart[urank[r->user[j]] + 1]++;
+		ustart[r->user[j] + 1]++;
 	for (size_t a = 0; a < nu; a++)
 		ustart[a + 1] += ustart[a];
 	for (size_t j = 0; j < n; j++)
-		byuser[ustart[urank[r->user[j]]]++] = (uint32_t)j;
-	/* ... then stably into their blocks */
+		byuser[ustart[r->user[j]]++] = (uint32_t)j;
+	/* ... then stably into their blocks, bands and tiles, which is the
+	 * order of the keys */
+#define KEY(u, i) ((((size_t)urow[u] * g + (size_t)icol[i]) * bands + uband[u]) * \
+                   tiles + itile[i])
 	for (size_t j = 0; j < n; j++)
-		grid->start[(size_t)urow[r->user[j]] * g + icol[r->item[j]] + 1]++;
-	for (size_t b = 0; b < nb; b++) {
-		grid->start[b + 1] += grid->start[b];
-		fill[b] = grid->start[b];
-	}
+		fill[KEY(r->user[j], r->item[j]) + 1]++;
+	for (size_t key = 0; key < nkeys; key++)
+		fill[key + 1] += fill[key];
+	for (size_t b = 0; b <= nb; b++)
+		grid->start[b] = fill[b * bands * tiles];
 	for (size_t j = 0; j < n; j++) {
 		uint32_t row = byuser[j];
 		int32_t u = r->user[row], i = r->item[row];
-		grid->cell[fill[(size_t)urow[u] * g + icol[i]]++] =
-			(struct rec_cell){ u, i, r->rating[row] };
+		grid->cell[fill[KEY(u, i)]++] = (struct rec_cell){ u, i, r->rating[row] };
 	}
+#undef KEY
+	if (interleave(grid->cell, fill, nkeys) == 0)
+		goto done;
+oom:
+	rec_grid_free(grid);
+	rc = rec_erroom(err, NULL);
 done:
 	rec_free(urow);
 	rec_free(icol);
-	rec_free(urank);
+	rec_free(uband);
+	rec_free(itile);
 	rec_free(perm);
 	rec_free(ustart);
 	rec_free(fill);

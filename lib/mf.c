@@ -189,17 +189,77 @@ step_rows(struct mf *m, size_t emb, size_t bias, const int32_t *rows, size_t n)
 /* ---- per-rating SGD ---- */
 
 /* The hot loop is cloned per instruction set (vector.h); every clone
- * computes the same numbers: the lanes and their order are fixed here. */
+ * computes the same numbers: the lanes and their order are fixed here.
+ * Its sigmoid is vector.h's sigm, which agrees with 1 / (1 + expf(-z))
+ * to float precision and, being inline, keeps the rows in registers. */
 
 /* Ratings ahead whose rows are fetched into cache while this one is
- * worked on: the items come in random order, and a row from memory
- * costs more than the arithmetic on it. */
-enum { AHEAD = 6 };
+ * worked on: a user's row comes from the last-level cache once a tile
+ * (grid.h), and its latency is longer than the arithmetic of a step. */
+enum { AHEAD = 8 };
 
 struct sgd_run {
 	struct mf *m;
 	struct { double loss; char pad[56]; } sum[64];   /* a cache line each */
 };
+
+/* One SGD step on the rating (p, q, *bu, *bi, rating); returns its
+ * objective before the step.  Always inlined, so that the common k = 64
+ * compiles to straight-line code with both rows held in registers. */
+static inline __attribute__((always_inline)) double
+sgd_step(float *restrict p, float *restrict q, float *restrict bu,
+         float *restrict bi, float mu, float rating, const int k, float lr,
+         float reg)
+{
+	const float r2 = 2.0f * reg;
+	const int kv = k / 16 * 16;
+	v16 pq = { 0 }, nn = { 0 };
+	float dot, norm;
+	int d;
+
+	for (d = 0; d < kv; d += 16) {
+		v16 a, b;
+		memcpy(&a, p + d, sizeof a);
+		memcpy(&b, q + d, sizeof b);
+		pq += a * b;
+		nn += a * a + b * b;
+	}
+	dot = vec_sum16(pq);
+	norm = vec_sum16(nn);
+	for (; d < k; d++) {
+		dot += p[d] * q[d];
+		norm += p[d] * p[d] + q[d] * q[d];
+	}
+	float s = sigm(mu + *bu + *bi + dot);
+	float e = s - rec_to_unit(rating);
+	float dz = 2.0f * e * s * (1.0f - s);
+	double obj = (double)e * e + (double)reg * (norm + *bu * *bu + *bi * *bi);
+	for (d = 0; d < kv; d += 16) {
+		v16 a, b, a2, b2;
+		memcpy(&a, p + d, sizeof a);
+		memcpy(&b, q + d, sizeof b);
+		a2 = a - lr * (dz * b + r2 * a);
+		b2 = b - lr * (dz * a + r2 * b);
+		memcpy(p + d, &a2, sizeof a2);
+		memcpy(q + d, &b2, sizeof b2);
+	}
+	for (; d < k; d++) {
+		float pd = p[d], qd = q[d];
+		p[d] = pd - lr * (dz * qd + r2 * pd);
+		q[d] = qd - lr * (dz * pd + r2 * qd);
+	}
+	*bu -= lr * (dz + r2 * *bu);
+	*bi -= lr * (dz + r2 * *bi);
+	return obj;
+}
+
+/* Ask for a row of k floats to be brought into cache. */
+static inline __attribute__((always_inline)) void
+fetch_row(const float *row, int k)
+{
+	for (size_t off = 0; off < (size_t)k * sizeof(float); off += 64)
+		__builtin_prefetch((const char *)row + off, 1);
+}
 
 /* One SGD step for each of the n cells in turn; adds their objective
  * (before the step) to *loss. */
@@ -208,59 +268,21 @@ sgd_cells(float *restrict P, float *restrict Q, float *restrict bu,
           float *restrict bi, float mu, const struct rec_cell *c, size_t n,
           int k, float lr, float reg, double *loss)
 {
-	const float r2 = 2.0f * reg;
-	const int kv = k / 16 * 16;
 	double total = 0;
 
 	for (size_t j = 0; j < n; j++) {
-		float *restrict p = P + (size_t)c[j].user * k;
-		float *restrict q = Q + (size_t)c[j].item * k;
-		float *bu_ = &bu[c[j].user], *bi_ = &bi[c[j].item];
-		v16 pq = { 0 }, pp = { 0 }, qq = { 0 };
-		float dot = 0, norm = 0;
-		int d;
+		const int32_t u = c[j].user, i = c[j].item;
 
 		if (j + AHEAD < n) {
-			const char *next = (const char *)(Q + (size_t)c[j + AHEAD].item * k);
-			for (size_t off = 0; off < (size_t)k * sizeof(float); off += 64)
-				__builtin_prefetch(next + off, 1);
+			fetch_row(P + (size_t)c[j + AHEAD].user * k, k);
+			fetch_row(Q + (size_t)c[j + AHEAD].item * k, k);
 		}
-		for (d = 0; d < kv; d += 16) {
-			v16 a, b;
-			memcpy(&a, p + d, sizeof a);
-			memcpy(&b, q + d, sizeof b);
-			pq += a * b;
-			pp += a * a;
-			qq += b * b;
-		}
-		for (; d < k; d++) {
-			dot += p[d] * q[d];
-			norm += p[d] * p[d] + q[d] * q[d];
-		}
-		for (int l = 0; l < 16; l++) {
-			dot += pq[l];
-			norm += pp[l] + qq[l];
-		}
-		float s = sigmoid(mu + *bu_ + *bi_ + dot);
-		float e = s - rec_to_unit(c[j].rating);
-		float dz = 2.0f * e * s * (1.0f - s);
-		total += (double)e * e + (double)reg * (norm + *bu_ * *bu_ + *bi_ * *bi_);
-		for (d = 0; d < kv; d += 16) {
-			v16 a, b, a2, b2;
-			memcpy(&a, p + d, sizeof a);
-			memcpy(&b, q + d, sizeof b);
-			a2 = a - lr * (dz * b + r2 * a);
-			b2 = b - lr * (dz * a + r2 * b);
-			memcpy(p + d, &a2, sizeof a2);
-			memcpy(q + d, &b2, sizeof b2);
-		}
-		for (; d < k; d++) {
-			float pd = p[d], qd = q[d];
-			p[d] = pd - lr * (dz * qd + r2 * pd);
-			q[d] = qd - lr * (dz * pd + r2 * qd);
-		}
-		*bu_ -= lr * (dz + r2 * *bu_);
-		*bi_ -= lr * (dz + r2 * *bi_);
+		if (k == 64)
+			total += sgd_step(P + (size_t)u * 64, Q + (size_t)i * 64, bu + u,
+			                  bi + i, mu, c[j].rating, 64, lr, reg);
+		else
+			total += sgd_step(P + (size_t)u * k, Q + (size_t)i * k, bu + u,
+			                  bi + i, mu, c[j].rating, k, lr, reg);
 	}
 	*loss += total;
 }
@@ -276,6 +298,17 @@ sgd_block(void *ctx, const struct rec_cell *cell, size_t n, int thread)
 	          m->h.k, m->h.lr, m->h.reg, &run->sum[thread].loss);
 }
 
+/* The grid's bands and tiles (grid.h): a band's P rows take 4 MiB, a
+ * share of the last-level cache; a tile's Q rows take 512 KiB, half of a
+ * core's L2 on the machines we measure (bench/RESULTS.md). */
+enum { BAND_BYTES = 4 << 20, TILE_BYTES = 512 << 10 };
+
+static size_t
+rows_in(size_t bytes, int k)
+{
+	return bytes / ((size_t)(k > 0 ? k : 1) * sizeof(float));
+}
+
 static int
 mf_epoch_per_rating(struct mf *m, const struct rec_ratings *r,
                     struct rec_rng *rng, double *loss, struct rec_err *err)
@@ -286,7 +319,8 @@ mf_epoch_per_rating(struct mf *m, const struct rec_ratings *r,
 	if (m->grid_of != r || m->grid.n != r->n) {
 		rec_grid_free(&m->grid);
 		m->grid_of = NULL;
-		if (rec_grid_build(&m->grid, r, m->h.threads, rec_rng_next(rng), err) != 0)
+		if (rec_grid_build(&m->grid, r, m->h.threads, rows_in(BAND_BYTES, m->h.k),
+		                   rows_in(TILE_BYTES, m->h.k), rec_rng_next(rng), err) != 0)
 			return -1;
 		m->grid_of = r;
 	}

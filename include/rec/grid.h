@@ -7,12 +7,22 @@
  * ratings however popularity is skewed.  Blocks on one "diagonal" (block
  * (t, (t + s) mod g) for t = 0..g-1) share no user and no item, so g
  * threads can update the embeddings of their blocks at once without a
- * lock: a round runs one diagonal, an epoch g rounds.
+ * lock: a round runs one diagonal, an epoch g rounds.  Indices are dealt
+ * in runs of 16 consecutive ones, so that two threads never write one
+ * cache line of a 64-byte aligned float array indexed by user or item
+ * (the biases; the embeddings, 16 rows to a run).
  *
- * Each block's ratings are packed (user, item, rating) in a fixed order:
- * grouped by user (the users in the permutation's order), each user's
- * ratings in the table's order.  Grouping keeps p_u in cache while a
- * user's items stream past, which is what makes per-rating SGD fast.
+ * Each block's ratings are packed (user, item, rating) in an order made
+ * for the cache, which is what makes per-rating SGD fast:
+ *   - by band: the block row's users, in index order, cut into bands of
+ *     `band` users (whose embeddings stay in the last-level cache);
+ *   - within a band, by tile: the block column's items, in index order,
+ *     cut into tiles of `tile` items (whose embeddings stay in L2);
+ *   - within a tile, grouped by user (in index order, each user's ratings
+ *     in the table's order), the users cut into four lanes of about equal
+ *     numbers of ratings, and the lanes' ratings taken in turn, so that
+ *     consecutive steps are on different users and need not wait for
+ *     each other.
  */
 #ifndef REC_GRID_H
 #define REC_GRID_H
@@ -37,9 +47,11 @@ struct rec_grid {
 };
 
 /* Cut the n rows of r into a g x g grid (1 <= g <= 64), dealing users
- * and items with the seed.  0, or -1 (out of memory) with err set. */
+ * and items with the seed, each block in bands of band users and tiles
+ * of tile items (both >= 1).  0, or -1 (out of memory) with err set. */
 int rec_grid_build(struct rec_grid *grid, const struct rec_ratings *r, int g,
-                   uint64_t seed, struct rec_err *err);
+                   size_t band, size_t tile, uint64_t seed,
+                   struct rec_err *err);
 void rec_grid_free(struct rec_grid *grid);   /* leaves it empty; safe twice */
 
 /* The work on one block: its cells, the thread (0..g-1) that runs it. */

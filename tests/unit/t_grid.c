@@ -1,6 +1,7 @@
 /* t_grid.c - the blocked rating matrix of parallel SGD, and MF trained
  * by per-rating SGD on it: every rating once, blocks of a round disjoint,
- * users grouped, the loss falls, the threads' timing changes nothing. */
+ * an order for the cache, the loss falls, the threads' timing changes
+ * nothing. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,14 +9,14 @@
 #include "rec/grid.h"
 #include "rec/mf.h"
 
-/* 40 users x 30 items, about half the pairs rated, ratings 1..5. */
+/* nu users x ni items, about 3 pairs in 5 rated, ratings 1..5. */
 static struct rec_ratings *
-table(void)
+table_of(int nu, int ni)
 {
 	struct rec_ratings *r = rec_ratings_new();
 
-	for (int u = 0; u < 40; u++)
-		for (int i = 0; i < 30; i++)
+	for (int u = 0; u < nu; u++)
+		for (int i = 0; i < ni; i++)
 			if ((u * 7 + i * 3) % 5 < 3)
 				rec_ratings_push(r, 1000 + u, 50 + i,
 				                 (float)(1 + (u % 5 + i % 3) % 5),
@@ -23,62 +24,112 @@ table(void)
 	return r;
 }
 
+static struct rec_ratings *
+table(void)
+{
+	return table_of(40, 30);
+}
+
+/* piece[x] = x's place among the things of its part (in index order)
+ * divided by size: the bands of users and the tiles of items. */
+static void
+pieces(int *piece, const int *part, int n, int size)
+{
+	int seen[64] = { 0 };
+
+	for (int x = 0; x < n; x++)
+		piece[x] = seen[part[x]]++ / size;
+}
+
 TEST(grid_blocks_hold_every_rating_once_and_rounds_are_disjoint)
 {
-	struct rec_ratings *r = table();
+	enum { NU = 200, NI = 100, BAND = 7, TILE = 5 };
+	struct rec_ratings *r = table_of(NU, NI);
 	struct rec_err err = { 0 };
+	float rating[NU * NI];
 
+	for (size_t j = 0; j < r->n; j++)
+		rating[r->user[j] * NI + r->item[j]] = r->rating[j];
 	for (int g = 1; g <= 5; g++) {
 		struct rec_grid grid;
-		CHECK(rec_grid_build(&grid, r, g, 42, &err) == 0);
+		CHECK(rec_grid_build(&grid, r, g, BAND, TILE, 42, &err) == 0);
 		CHECK(grid.g == g && grid.n == r->n && grid.start[g * g] == r->n);
 
 		/* every (user, item) pair once, with its rating */
-		int *seen = calloc(40 * 30, sizeof *seen);
-		int *row_of = malloc(40 * sizeof *row_of), *col_of = malloc(30 * sizeof *col_of);
-		for (int j = 0; j < 40; j++) row_of[j] = -1;
-		for (int j = 0; j < 30; j++) col_of[j] = -1;
-		for (int b = 0; b < g * g; b++) {
-			int prev_user = -1;
-			char *done = calloc(40, 1);
+		int seen[NU * NI] = { 0 }, row_of[NU], col_of[NI], band[NU], tile[NI];
+		for (int j = 0; j < NU; j++) row_of[j] = -1;
+		for (int j = 0; j < NI; j++) col_of[j] = -1;
+		for (int b = 0; b < g * g; b++)
 			for (size_t c = grid.start[b]; c < grid.start[b + 1]; c++) {
 				const struct rec_cell *x = &grid.cell[c];
-				seen[x->user * 30 + x->item]++;
+				seen[x->user * NI + x->item]++;
 				/* a user or an item lives in one block row or column */
 				CHECK(row_of[x->user] < 0 || row_of[x->user] == b / g);
 				CHECK(col_of[x->item] < 0 || col_of[x->item] == b % g);
 				row_of[x->user] = b / g;
 				col_of[x->item] = b % g;
-				/* a block's ratings come grouped by user */
-				if (x->user != prev_user) {
-					CHECK(!done[x->user]);
-					if (prev_user >= 0)
-						done[prev_user] = 1;
-					prev_user = x->user;
-				}
+				CHECK(x->rating == rating[x->user * NI + x->item]);
 			}
-			free(done);
-		}
-		size_t total = 0;
-		for (size_t j = 0; j < r->n; j++) {
-			int u = r->user[j], i = r->item[j];
-			CHECK(seen[u * 30 + i] == 1);
-			total += (size_t)seen[u * 30 + i];
-		}
-		CHECK(total == r->n);
-		/* dealt evenly: each block row has 40 / g users, give or take one */
+		for (size_t j = 0; j < r->n; j++)
+			CHECK(seen[r->user[j] * NI + r->item[j]] == 1);
+		/* dealt in runs of 16 (a cache line of floats), and evenly: each
+		 * block row has NU / g users, give or take a run */
+		for (int u = 0; u < NU; u++)
+			CHECK(row_of[u] == row_of[u / 16 * 16]);
+		for (int i = 0; i < NI; i++)
+			CHECK(col_of[i] == col_of[i / 16 * 16]);
 		for (int b = 0; b < g; b++) {
 			int users = 0;
-			for (int u = 0; u < 40; u++)
+			for (int u = 0; u < NU; u++)
 				users += row_of[u] == b;
-			CHECK(users >= 40 / g && users <= 40 / g + 1);
+			CHECK(users >= NU / g - 16 && users <= NU / g + 16);
 		}
-		free(seen);
-		free(row_of);
-		free(col_of);
+		/* a block's ratings come by band of users, then tile of items */
+		pieces(band, row_of, NU, BAND);
+		pieces(tile, col_of, NI, TILE);
+		for (int b = 0; b < g * g; b++)
+			for (size_t c = grid.start[b] + 1; c < grid.start[b + 1]; c++) {
+				const struct rec_cell *x = &grid.cell[c], *w = x - 1;
+				CHECK(band[w->user] < band[x->user] ||
+				      (band[w->user] == band[x->user] &&
+				       tile[w->item] <= tile[x->item]));
+			}
 		rec_grid_free(&grid);
 		rec_grid_free(&grid);   /* safe twice */
+		/* bands and tiles of one: more of them than ratings, so coarser */
+		CHECK(rec_grid_build(&grid, r, g, 1, 1, 42, &err) == 0);
+		CHECK(grid.start[g * g] == r->n);
+		rec_grid_free(&grid);
 	}
+	rec_ratings_free(r);
+}
+
+/* Within a tile the users' ratings come in four lanes taken in turn: a
+ * user's ratings are in the table's order, each at most 4 cells after
+ * the one before, and nearly every step is on another user than the
+ * step before it. */
+TEST(grid_interleaves_four_users_within_a_tile)
+{
+	struct rec_ratings *r = table_of(200, 100);
+	struct rec_err err = { 0 };
+	struct rec_grid grid;
+	long last[200], row[200], row_of[200 * 100], other = 0;
+
+	for (size_t j = 0; j < r->n; j++)
+		row_of[r->user[j] * 100 + r->item[j]] = (long)j;
+	CHECK(rec_grid_build(&grid, r, 1, 1000, 1000, 7, &err) == 0);
+	for (int u = 0; u < 200; u++)
+		last[u] = row[u] = -1;
+	for (size_t c = 0; c < grid.n; c++) {
+		const struct rec_cell *x = &grid.cell[c];
+		CHECK(last[x->user] < 0 || (long)c - last[x->user] <= 4);
+		CHECK(row_of[x->user * 100 + x->item] > row[x->user]);
+		last[x->user] = (long)c;
+		row[x->user] = row_of[x->user * 100 + x->item];
+		other += c > 0 && x->user != grid.cell[c - 1].user;
+	}
+	CHECK(other >= 0.95 * (double)grid.n);
+	rec_grid_free(&grid);
 	rec_ratings_free(r);
 }
 
@@ -104,12 +155,12 @@ note_block(void *ctx, const struct rec_cell *cell, size_t n, int thread)
 
 TEST(grid_epoch_runs_every_block_once_on_its_diagonal_thread)
 {
-	struct rec_ratings *r = table();
+	struct rec_ratings *r = table_of(200, 100);
 	struct rec_err err = { 0 };
 	struct rec_grid grid;
 	struct visit v = { &grid, { 0 }, { 0 } };
 
-	CHECK(rec_grid_build(&grid, r, 3, 1, &err) == 0);
+	CHECK(rec_grid_build(&grid, r, 3, 1000, 1000, 1, &err) == 0);
 	for (int b = 0; b < 9; b++)
 		CHECK(grid.start[b + 1] > grid.start[b]);   /* no empty block here */
 	rec_grid_epoch(&grid, note_block, &v);
