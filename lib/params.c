@@ -45,9 +45,9 @@ int
 rec_params_alloc(struct rec_params *p, struct rec_err *err)
 {
 	p->w = rec_calloc_lines(p->n, sizeof *p->w);
-	p->g = rec_calloc_lines(p->n, sizeof *p->g);
-	p->m = rec_calloc_lines(p->n, sizeof *p->m);
-	p->v = rec_calloc_lines(p->n, sizeof *p->v);
+	p->g = rec_calloc(p->n, sizeof *p->g);
+	p->m = rec_calloc(p->n, sizeof *p->m);
+	p->v = rec_calloc(p->n, sizeof *p->v);
 	if (!p->w || !p->g || !p->m || !p->v) {
 		rec_params_free(p);
 		return rec_erroom(err, NULL);

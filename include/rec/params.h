@@ -35,11 +35,14 @@ struct rec_params {
 int rec_params_add(struct rec_params *p, const char *name, int ndim, int rows,
                    int cols, size_t *off, struct rec_err *err);
 
-/* Start the next tensor on a 64-byte line of the slabs (a gap of up to
- * 15 floats that stay 0): for tensors that threads write at once. */
+/* Start the next tensor 16 floats into the slabs' layout, so on a
+ * 64-byte line of the weights (a gap of up to 15 floats that stay 0):
+ * for tensors that threads write at once. */
 void rec_params_align(struct rec_params *p);
 
-/* Allocate the four slabs, zeroed, each on a 64-byte line.  Caller frees with rec_params_free. */
+/* Allocate the four slabs, zeroed; the weights' starts on a 64-byte
+ * line (the others are plain calloc, whose pages cost nothing until
+ * used: per-rating SGD never uses them).  Free with rec_params_free. */
 int rec_params_alloc(struct rec_params *p, struct rec_err *err);
 void rec_params_free(struct rec_params *p);
 
