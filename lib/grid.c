@@ -155,6 +155,8 @@ rec_grid_build(struct rec_grid *grid, const struct rec_ratings *r, int g,
 		grid->cell[fill[KEY(u, i)]++] = (struct rec_cell){ u, i, r->rating[row] };
 	}
 #undef KEY
+	rec_free(byuser);   /* before interleave's buffer: a lower peak */
+	byuser = NULL;
 	if (interleave(grid->cell, fill, nkeys) == 0)
 		goto done;
 oom:
