@@ -68,7 +68,7 @@ interleave(struct rec_cell *cell, const size_t *end, size_t nkeys)
 
 /* Cut each of the g parts (part[x] in [0, g) for x < n) into pieces of
  * size things, in index order: piece[x] = x's piece in its part.  Returns
- * the most pieces a part has (at least 1). */
+ * the most pieces a part has (at least 1), or 0 if out of memory. */
 static size_t
 cut(uint32_t *piece, const int32_t *part, size_t n, int g, size_t size)
 {
