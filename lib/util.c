@@ -134,8 +134,7 @@ rec_calloc_lines(size_t n, size_t size)
 		return NULL;
 	if (!rec_mul_ok(n, size, &bytes) || posix_memalign(&p, 64, bytes ? bytes : 1))
 		return NULL;
-	memset(p, 0, bytes);
-	return huge_pages(p, bytes);
+	return memset(huge_pages(p, bytes), 0, bytes);   /* advice before touch */
 }
 
 void *
