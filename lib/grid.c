@@ -25,15 +25,41 @@ deal(int32_t *part, uint32_t *perm, size_t n, int g, struct rec_rng *rng)
 			part[x] = (int32_t)(j * (size_t)g / runs);
 }
 
-/* Reorder the cells of each key, from end[key - 1] (0 for the first) to
- * end[key], from grouped by user into LANES lanes taken in turn: the
- * key's cells are cut at user boundaries into LANES parts of about equal
- * size, and come as part 0's first cell, part 1's first, ..., part 0's
- * second, and so on.  -1 if out of memory. */
-static int
-interleave(struct rec_cell *cell, const size_t *end, size_t nkeys)
+/* Cut each of the g parts (part[x] in [0, g) for x < n) into pieces of
+ * size things, in index order: x is thing place[x] of piece piece[x] of
+ * its part (place may be NULL).  Returns the most pieces a part has (at
+ * least 1), or 0 if out of memory. */
+static size_t
+cut(uint32_t *piece, uint32_t *place, const int32_t *part, size_t n, int g,
+    size_t size)
 {
-	size_t most = 0;
+	size_t most = 1, *seen = rec_calloc((size_t)g, sizeof *seen);
+
+	if (!seen)
+		return 0;
+	for (size_t x = 0; x < n; x++) {
+		size_t at = seen[part[x]]++;
+		piece[x] = (uint32_t)(at / size);
+		if (place)
+			place[x] = (uint32_t)(at % size);
+		if (piece[x] + 1 > most)
+			most = piece[x] + 1;
+	}
+	rec_free(seen);
+	return most;
+}
+
+/* Order the cells of each key, from end[key - 1] (0 for the first) to
+ * end[key], all of whose users are of one band: grouped by user (by
+ * place[user] < band, a counting sort, so each user's cells keep their
+ * order), the users cut into LANES lanes of about equal numbers of cells
+ * at user boundaries, and the lanes' cells taken in turn: lane 0's first,
+ * lane 1's first, ..., lane 0's second, and so on.  -1 if out of memory. */
+static int
+order_keys(struct rec_cell *cell, const size_t *end, size_t nkeys,
+           const uint32_t *place, size_t band)
+{
+	size_t most = 0, *at = rec_malloc_array(band + 1, sizeof *at);
 	struct rec_cell *tmp;
 
 	for (size_t key = 0; key < nkeys; key++) {
@@ -42,47 +68,38 @@ interleave(struct rec_cell *cell, const size_t *end, size_t nkeys)
 			most = len;
 	}
 	tmp = rec_malloc_array(most + 1, sizeof *tmp);
-	if (!tmp)
+	if (!at || !tmp) {
+		rec_free(at);
+		rec_free(tmp);
 		return -1;
+	}
 	for (size_t key = 0; key < nkeys; key++) {
 		const size_t beg = key ? end[key - 1] : 0, len = end[key] - beg;
 		struct rec_cell *c = cell + beg;
-		size_t at[LANES], stop[LANES], out = 0;
+		size_t next[LANES], stop[LANES], out = 0;
 
+		memset(at, 0, (band + 1) * sizeof *at);
+		for (size_t x = 0; x < len; x++)
+			at[place[c[x].user] + 1]++;
+		for (size_t y = 0; y < band; y++)
+			at[y + 1] += at[y];
+		for (size_t x = 0; x < len; x++)
+			tmp[at[place[c[x].user]]++] = c[x];
 		for (int l = 0; l < LANES; l++) {
 			size_t cut = l == LANES - 1 ? len : len * (size_t)(l + 1) / LANES;
-			while (cut > 0 && cut < len && c[cut].user == c[cut - 1].user)
+			while (cut > 0 && cut < len && tmp[cut].user == tmp[cut - 1].user)
 				cut++;
-			at[l] = l ? stop[l - 1] : 0;
-			stop[l] = cut > at[l] ? cut : at[l];
+			next[l] = l ? stop[l - 1] : 0;
+			stop[l] = cut > next[l] ? cut : next[l];
 		}
 		while (out < len)
 			for (int l = 0; l < LANES; l++)
-				if (at[l] < stop[l])
-					tmp[out++] = c[at[l]++];
-		memcpy(c, tmp, len * sizeof *c);
+				if (next[l] < stop[l])
+					c[out++] = tmp[next[l]++];
 	}
+	rec_free(at);
 	rec_free(tmp);
 	return 0;
-}
-
-/* Cut each of the g parts (part[x] in [0, g) for x < n) into pieces of
- * size things, in index order: piece[x] = x's piece in its part.  Returns
- * the most pieces a part has (at least 1), or 0 if out of memory. */
-static size_t
-cut(uint32_t *piece, const int32_t *part, size_t n, int g, size_t size)
-{
-	size_t most = 1, *seen = rec_calloc((size_t)g, sizeof *seen);
-
-	if (!seen)
-		return 0;
-	for (size_t x = 0; x < n; x++) {
-		piece[x] = (uint32_t)(seen[part[x]]++ / size);
-		if (piece[x] + 1 > most)
-			most = piece[x] + 1;
-	}
-	rec_free(seen);
-	return most;
 }
 
 int
@@ -96,11 +113,10 @@ rec_grid_build(struct rec_grid *grid, const struct rec_ratings *r, int g,
 	int32_t *urow = rec_malloc_array(nu + 1, sizeof *urow);
 	int32_t *icol = rec_malloc_array(ni + 1, sizeof *icol);
 	uint32_t *uband = rec_malloc_array(nu + 1, sizeof *uband);
+	uint32_t *uplace = rec_malloc_array(nu + 1, sizeof *uplace);
 	uint32_t *itile = rec_malloc_array(ni + 1, sizeof *itile);
 	uint32_t *perm = rec_malloc_array((nu > ni ? nu : ni) + 1, sizeof *perm);
-	size_t *ustart = rec_calloc(nu + 1, sizeof *ustart);
 	size_t *fill = NULL;
-	uint32_t *byuser = rec_malloc_array(n + 1, sizeof *byuser);
 	int rc = 0;
 
 	memset(grid, 0, sizeof *grid);
@@ -108,7 +124,7 @@ rec_grid_build(struct rec_grid *grid, const struct rec_ratings *r, int g,
 	grid->n = n;
 	grid->start = rec_calloc(nb + 1, sizeof *grid->start);
 	grid->cell = rec_malloc_array(n + 1, sizeof *grid->cell);
-	if (!urow || !icol || !uband || !itile || !perm || !ustart || !byuser ||
+	if (!urow || !icol || !uband || !uplace || !itile || !perm ||
 	    !grid->start || !grid->cell)
 		goto oom;
 	rec_rng_seed(&rng, seed);
@@ -119,8 +135,8 @@ rec_grid_build(struct rec_grid *grid, const struct rec_ratings *r, int g,
 	band = band ? band : 1;
 	tile = tile ? tile : 1;
 	for (;;) {
-		bands = cut(uband, urow, nu, g, band);
-		tiles = cut(itile, icol, ni, g, tile);
+		bands = cut(uband, uplace, urow, nu, g, band);
+		tiles = cut(itile, NULL, icol, ni, g, tile);
 		if (!bands || !tiles)
 			goto oom;
 		if (rec_mul_ok(nb * bands, tiles, &nkeys) && nkeys <= nb + n)
@@ -132,15 +148,8 @@ rec_grid_build(struct rec_grid *grid, const struct rec_ratings *r, int g,
 	if (!fill)
 		goto oom;
 
-	/* the rows in the users' order (a counting sort) ... */
-	for (size_t j = 0; j < n; j++)
-		ustart[r->user[j] + 1]++;
-	for (size_t a = 0; a < nu; a++)
-		ustart[a + 1] += ustart[a];
-	for (size_t j = 0; j < n; j++)
-		byuser[ustart[r->user[j]]++] = (uint32_t)j;
-	/* ... then stably into their blocks, bands and tiles, which is the
-	 * order of the keys */
+	/* the rows, stably, into their blocks, bands and tiles: the order of
+	 * the keys (a counting sort) ... */
 #define KEY(u, i) ((((size_t)urow[u] * g + (size_t)icol[i]) * bands + uband[u]) * \
                    tiles + itile[i])
 	for (size_t j = 0; j < n; j++)
@@ -150,14 +159,12 @@ rec_grid_build(struct rec_grid *grid, const struct rec_ratings *r, int g,
 	for (size_t b = 0; b <= nb; b++)
 		grid->start[b] = fill[b * bands * tiles];
 	for (size_t j = 0; j < n; j++) {
-		uint32_t row = byuser[j];
-		int32_t u = r->user[row], i = r->item[row];
-		grid->cell[fill[KEY(u, i)]++] = (struct rec_cell){ u, i, r->rating[row] };
+		int32_t u = r->user[j], i = r->item[j];
+		grid->cell[fill[KEY(u, i)]++] = (struct rec_cell){ u, i, r->rating[j] };
 	}
 #undef KEY
-	rec_free(byuser);   /* before interleave's buffer: a lower peak */
-	byuser = NULL;
-	if (interleave(grid->cell, fill, nkeys) == 0)
+	/* ... then each key's by user, in lanes */
+	if (order_keys(grid->cell, fill, nkeys, uplace, band) == 0)
 		goto done;
 oom:
 	rec_grid_free(grid);
@@ -166,11 +173,10 @@ done:
 	rec_free(urow);
 	rec_free(icol);
 	rec_free(uband);
+	rec_free(uplace);
 	rec_free(itile);
 	rec_free(perm);
-	rec_free(ustart);
 	rec_free(fill);
-	rec_free(byuser);
 	return rc;
 }
 
