@@ -19,6 +19,7 @@
 #include "rec/lstm.h"
 #include "rec/vector.h"
 
+/* tanh through vector.h's exp_neg, as its sigm */
 static inline __attribute__((always_inline)) float
 tanh_(float x)
 {

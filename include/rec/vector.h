@@ -64,11 +64,12 @@ vec_dot(const float *a, const float *b, int n)
 	return s;
 }
 
-/* e^x for x <= 0, without a libm call so that the cell loops vectorise:
- * x = n ln 2 + r with |r| <= ln 2 / 2, e^r by its Taylor polynomial to
- * degree 7 (relative error below 2e-7 on that range), times 2^n made
- * from the exponent bits.  x below -87 gives e^-87 (about 1.6e-38): as
- * good as 0 next to 1 in the sigmoid and tanh below. */
+/* e^x for x <= 0, without a libm call, so that a loop that calls it
+ * vectorises (the LSTM's cells) or keeps its vectors in registers (MF's
+ * SGD step): x = n ln 2 + r with |r| <= ln 2 / 2, e^r by its Taylor
+ * polynomial to degree 7 (relative error below 2e-7 on that range),
+ * times 2^n made from the exponent bits.  x below -87 gives e^-87 (about
+ * 1.6e-38): as good as 0 next to 1 in a sigmoid or tanh. */
 static inline __attribute__((always_inline)) float
 exp_neg(float x)
 {
@@ -95,8 +96,8 @@ exp_neg(float x)
 	return p * scale;
 }
 
-/* sigmoid and tanh through exp_neg of -|x|: no overflow for any finite
- * x, and a select, not a branch, on the sign */
+/* the sigmoid through exp_neg of -|x| (lstm.c's tanh likewise): no
+ * overflow for any finite x, and a select, not a branch, on the sign */
 static inline __attribute__((always_inline)) float
 sigm(float x)
 {
