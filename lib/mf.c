@@ -224,8 +224,8 @@ sgd_step(float *restrict p, float *restrict q, float *restrict bu,
 		pq += a * b;
 		nn += a * a + b * b;
 	}
-	dot = vec_sum16(pq);
-	norm = vec_sum16(nn);
+	dot = vec_sum16(&pq);
+	norm = vec_sum16(&nn);
 	for (; d < k; d++) {
 		dot += p[d] * q[d];
 		norm += p[d] * p[d] + q[d] * q[d];

@@ -28,16 +28,17 @@ typedef float v16 __attribute__((vector_size(64)));
 typedef float v8 __attribute__((vector_size(32)));
 typedef float v4 __attribute__((vector_size(16)));
 
-/* The sum of v's 16 lanes as a tree of halves (lanes 0..7 + 8..15, then
- * 0..3 + 4..7, ...): a fixed order, four additions deep. */
+/* The sum of *v's 16 lanes as a tree of halves (lanes 0..7 + 8..15, then
+ * 0..3 + 4..7, ...): a fixed order, four additions deep.  By pointer: a
+ * vector passed by value has another ABI with AVX-512 than without. */
 static inline __attribute__((always_inline)) float
-vec_sum16(v16 v)
+vec_sum16(const v16 *v)
 {
 	v8 lo8, hi8;
 	v4 lo4, hi4;
 
-	memcpy(&lo8, &v, sizeof lo8);
-	memcpy(&hi8, (char *)&v + sizeof lo8, sizeof hi8);
+	memcpy(&lo8, v, sizeof lo8);
+	memcpy(&hi8, (const char *)v + sizeof lo8, sizeof hi8);
 	lo8 += hi8;
 	memcpy(&lo4, &lo8, sizeof lo4);
 	memcpy(&hi4, (char *)&lo8 + sizeof lo4, sizeof hi4);
