@@ -2,7 +2,8 @@
  * mf.c - the study's matrix factorisation (see mf.h).
  *
  * Parameters live in one slab (params.h): P (users, k), Q (items, k),
- * user_bias (users), item_bias (items), global_bias (scalar).  Each step
+ * user_bias (users), item_bias (items), global_bias (scalar), the first
+ * four each starting a cache line (add_lined).  Each step
  * updates only the rows its batch touched (lazy Adam, as PyTorch's
  * SparseAdam): the cost of a step follows the batch, not the catalogue.
  * Dropout masks come from 16 random bits an entry, so the survival
