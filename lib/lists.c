@@ -68,7 +68,7 @@ add_line(struct rec_lists *ls, struct state *st, char *const *f,
 	int32_t li, ii;
 	double score;
 	char q[64];
-	size_t c;
+	size_t c, seen;
 
 	if (rec_parse_u64(f[0], len[0], INT64_MAX, &user) != 0)
 		return rec_errf(err, file, line, "user '%s' is not a non-negative "
@@ -108,13 +108,14 @@ add_line(struct rec_lists *ls, struct state *st, char *const *f,
 		                "3, ...)", rank, st->prev, user);
 	}
 	st->prev = rank;
+	seen = st->items.n;
 	if (rec_idmap_add(&st->items, (int64_t)item, &ii) != 0)
 		return rec_erroom(err, file);
 	c = st->icap;
 	if (reserve((void **)&st->stamp, &c, st->items.n, sizeof *st->stamp) != 0 ||
 	    reserve((void **)&st->at, &st->icap, st->items.n, sizeof *st->at) != 0)
 		return rec_erroom(err, file);
-	if ((size_t)ii == st->items.n - 1)
+	if ((size_t)ii == seen)   /* new to the stream: in no list yet */
 		st->stamp[ii] = -1;
 	if (st->stamp[ii] == li)
 		return rec_errf(err, file, line, "item %" PRIu64 " appears twice in "

@@ -180,6 +180,12 @@ fails_with() {
 	fails_with "t.tsv:1: rank '0' is not a positive integer" -r t.tsv --test "$ev/test.tsv"
 	printf '1\t1\t50\t0.9\n1\t2\t40\t0.8\n1\t3\t50\t0.7\n' > t.tsv
 	fails_with "t.tsv:3: item 50 appears twice in user 1's list (first at rank 1)" -r t.tsv --test "$ev/test.tsv"
+	# a repeat right after the item's first appearance (the item new to
+	# the stream), and in a later list
+	printf '1\t1\t50\t0.9\n1\t2\t50\t0.9\n1\t3\t50\t0.9\n' > t.tsv
+	fails_with "t.tsv:2: item 50 appears twice in user 1's list (first at rank 1)" -r t.tsv --test "$ev/test.tsv"
+	printf '2\t1\t40\t0.9\n1\t1\t50\t0.9\n1\t2\t50\t0.9\n' > t.tsv
+	fails_with "t.tsv:3: item 50 appears twice in user 1's list (first at rank 1)" -r t.tsv --test "$ev/test.tsv"
 	printf '1\t1\t50\t0.9\n2\t1\t50\t0.9\n1\t1\t40\t0.8\n' > t.tsv
 	fails_with "t.tsv:3: a second list for user 1 (the first starts on line 1)" -r t.tsv --test "$ev/test.tsv"
 	printf '1\t1\t50\t0.9\n1\t1\t40\t0.8\n' > t.tsv

@@ -168,6 +168,9 @@ usage_error() {
 	printf '7\t1\t3\t4.5\n7\t3\t2\t4.1\n' > top.tsv
 	fails_with "top.tsv:2: rank 3 after rank 1 in user 7's list (ranks go 1, 2, 3, ...)" \
 		--movies "$g/movies.csv" top.tsv
+	printf '7\t1\t3\t4.5\n7\t2\t3\t4.5\n' > top.tsv
+	fails_with "top.tsv:2: item 3 appears twice in user 7's list (first at rank 1)" \
+		--movies "$g/movies.csv" top.tsv
 	: > empty.tsv
 	fails_with "empty.tsv: no lists" --movies "$g/movies.csv" empty.tsv
 	printf '7\t1\t6\n' > hist.tsv
