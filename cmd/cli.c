@@ -8,6 +8,7 @@
  * failure, SIGINT or SIGTERM unlinks it; SIGKILL may leave it behind, but
  * never at the target path.
  */
+#define _XOPEN_SOURCE 700   /* realpath */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -257,6 +258,95 @@ rec_cli_close_input(struct rec_input *in)
 	if (in->fp && in->fp != stdin)
 		fclose(in->fp);
 	in->fp = NULL;
+}
+
+void
+rec_cli_one_stdin(const char *const *path, int n)
+{
+	int k = 0;
+
+	for (int j = 0; j < n; j++)
+		k += path[j] && strcmp(path[j], "-") == 0;
+	if (k > 1)
+		rec_cli_usage_error("only one input can be standard input");
+}
+
+/* The file an output path will be written to, as a name to compare:
+ * "/dev/fd/1"'s for standard output; for a file that exists, its device
+ * and inode (into st); otherwise its folder's real path and its name,
+ * after following symbolic links that point nowhere yet.  NULL when the
+ * folder does not resolve (the output's own open then fails). */
+static char *
+output_identity(const char *path, struct stat *st)
+{
+	char link[4096], dir[4096], *real, *name;
+	const char *slash;
+	ssize_t len;
+	size_t dlen;
+
+	if (strcmp(path, "-") == 0)
+		return fstat(STDOUT_FILENO, st) == 0 ? strdup("") : NULL;
+	if (stat(path, st) == 0)
+		return strdup("");
+	snprintf(link, sizeof link, "%s", path);
+	for (int hops = 0; hops < 8; hops++) {
+		if ((len = readlink(link, dir, sizeof dir - 1)) < 0)
+			break;
+		dir[len] = '\0';
+		slash = strrchr(link, '/');
+		if (dir[0] != '/' && slash) {   /* relative to the link's folder */
+			char rel[sizeof link];
+			if (snprintf(rel, sizeof rel, "%.*s/%s", (int)(slash - link),
+			             link, dir) >= (int)sizeof rel)
+				return NULL;
+			memcpy(dir, rel, sizeof rel);
+		}
+		memcpy(link, dir, sizeof link);
+	}
+	slash = strrchr(link, '/');
+	dlen = slash ? (size_t)(slash - link) : 0;
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(dlen ? dlen : 1) : 1,
+	         slash ? link : ".");
+	if (!(real = realpath(dir, NULL)))
+		return NULL;
+	name = malloc(strlen(real) + strlen(link) + 2);
+	if (name)
+		sprintf(name, "%s/%s", real, slash ? slash + 1 : link);
+	free(real);
+	st->st_ino = 0;
+	return name;
+}
+
+void
+rec_cli_distinct_outputs(const char *const *path, const char *const *opt, int n)
+{
+	struct stat st[8], devnull;
+	char *id[8] = { 0 };
+	int have_null = stat("/dev/null", &devnull) == 0;
+
+	if (n > 8)
+		n = 8;
+	for (int j = 0; j < n; j++) {
+		if (!path[j] || !(id[j] = output_identity(path[j], &st[j])))
+			continue;
+		for (int i = 0; i < j; i++) {
+			int same;
+			if (!id[i])
+				continue;
+			if (id[i][0] || id[j][0])   /* a file to be made */
+				same = strcmp(id[i], id[j]) == 0;
+			else
+				same = st[i].st_dev == st[j].st_dev &&
+				       st[i].st_ino == st[j].st_ino &&
+				       !(have_null && S_ISCHR(st[j].st_mode) &&
+				         st[j].st_rdev == devnull.st_rdev);
+			if (same)
+				rec_cli_usage_error("%s and %s name the same file (%s)",
+				                    opt[i], opt[j], path[j]);
+		}
+	}
+	for (int j = 0; j < n; j++)
+		free(id[j]);
 }
 
 static mode_t

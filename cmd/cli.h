@@ -52,6 +52,11 @@ struct rec_input {
 struct rec_input rec_cli_input(const char *path);
 void rec_cli_close_input(struct rec_input *in);
 
+/* Exit 2 ("only one input can be standard input") when more than one
+ * of the n paths is "-" (callers pass "-" for an operand left out that
+ * means standard input, NULL for an input not given). */
+void rec_cli_one_stdin(const char *const *path, int n);
+
 struct rec_output {
 	FILE *fp;
 	const char *name;   /* the target as given, or "<stdout>" */
@@ -64,6 +69,14 @@ struct rec_output {
  * SIGTERM removes).  binary != 0 refuses a
  * terminal (exit 2).  Exits 1 when it cannot. */
 struct rec_output rec_cli_output(const char *path, int binary);
+
+/* Exit 2 ("--train and --test name the same file") when two of the n
+ * outputs path[j] (option names opt[j]; "-" is standard output, NULL an
+ * output not asked for) are one file: the same path, another name of
+ * it (a link, a symbolic link, ./a and a), or standard output twice.
+ * /dev/null may take any number of outputs. */
+void rec_cli_distinct_outputs(const char *const *path, const char *const *opt,
+                              int n);
 
 /* Flush and check the output, fsync and rename a temporary file into
  * place.  Exits 1 on any error (a full disk, a closed stdout). */

@@ -110,6 +110,9 @@ main(int argc, char *argv[])
 	struct rec_input in;
 	size_t dups;
 
+	rec_cli_distinct_outputs((const char *const[]){ write_graph ?
+	                         (out_path ? out_path : "-") : NULL, dot_path },
+	                         (const char *const[]){ "-o", "--dot" }, 2);
 	/* Refuse a terminal (and open every output) before the work. */
 	if (write_graph)
 		out = rec_cli_output(out_path, 1);

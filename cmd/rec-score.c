@@ -393,6 +393,9 @@ main(int argc, char *argv[])
 		rec_cli_usage_error("--users FILE and a FILE operand exclude each other");
 	if (!users_path)
 		users_path = argv[optind];
+	rec_cli_one_stdin((const char *const[]){ model_path, top ? users_path :
+	                  argv[optind] ? argv[optind] : "-", exclude_path,
+	                  history_path }, 4);
 
 	struct rec_input min = rec_cli_input(model_path);
 	if (rec_model_load(&m, min.fp, min.name, &err) != 0)

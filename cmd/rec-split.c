@@ -114,6 +114,9 @@ main(int argc, char *argv[])
 		rec_cli_usage_error("-o goes with --tag");
 	if (!tag && !path[REC_PART_VALID] != !(so.valid_ratio > 0))
 		rec_cli_usage_error("--valid FILE and --valid-ratio R go together");
+	if (!tag)
+		rec_cli_distinct_outputs(path, (const char *const[]){ "--train",
+		                         "--test", "--valid" }, 3);
 
 	struct rec_input in = rec_cli_input(argv[optind]);
 	if (!(r = rec_ratings_new()))

@@ -142,7 +142,8 @@ main(int argc, char *argv[])
 		default:  rec_cli_usage();
 		}
 	}
-	rec_trainer_check(&t, argc, optind, 30);
+	rec_trainer_check(&t, argc, argv, optind, 30);
+	rec_cli_one_stdin((const char *const[]){ graph_path, t.valid_path }, 2);
 	if (graph_path && weight_set)
 		rec_cli_usage_error("--weight is the graph's own with --graph");
 	if (graph_path && (optind == argc || strcmp(argv[optind], "-") == 0))

@@ -97,7 +97,7 @@ main(int argc, char *argv[])
 		default:  rec_cli_usage();
 		}
 	}
-	rec_trainer_check(&t, argc, optind, 10);
+	rec_trainer_check(&t, argc, argv, optind, 10);
 	/* OpenBLAS's own threads would spin against rec_sgemm's */
 	openblas_set_num_threads(1);
 	rec_sgemm_set_threads((int)threads);

@@ -74,7 +74,7 @@ main(int argc, char *argv[])
 		                    "dropout: give --dropout 0");
 	if (!rec_mf_per_rating(&hp) && hp.threads > 1)
 		rec_cli_usage_error("--threads needs per-rating SGD (--optimizer sgd --batch 1)");
-	rec_trainer_check(&t, argc, optind, 40);
+	rec_trainer_check(&t, argc, argv, optind, 40);
 	rec_trainer_run(&t, "rec-train-mf", argv[optind], rec_mf_make, &hp);
 	return rec_cli_exit(0);
 }

@@ -89,7 +89,9 @@ main(int argc, char *argv[])
 		default:  rec_cli_usage();
 		}
 	}
-	rec_trainer_check(&t, argc, optind, 30);
+	rec_trainer_check(&t, argc, argv, optind, 30);
+	rec_cli_one_stdin((const char *const[]){ optind < argc ? argv[optind] : "-",
+	                  t.valid_path, movies_path, tags_path }, 4);
 	/* OpenBLAS's own threads would spin against rec_sgemm's */
 	openblas_set_num_threads(1);
 	rec_sgemm_set_threads((int)threads);

@@ -101,7 +101,10 @@ rec_trainer_option(struct rec_trainer *t, int c, const char *arg,
 	case 'e': t->to.epochs = (int)rec_cli_count(arg, "--epochs", 1, 100000); break;
 	case 's': t->to.seed = (uint64_t)rec_cli_count(arg, "--seed", 0, INT64_MAX); break;
 	case 'v': t->valid_path = arg; break;
-	case 'p': t->to.patience = (int)rec_cli_count(arg, "--patience", 1, 100000); break;
+	case 'p':
+		t->to.patience = (int)rec_cli_count(arg, "--patience", 1, 100000);
+		t->patience_set = 1;
+		break;
 	case 'R': t->to.refit = 1; break;
 	case 'L': t->log_path = arg; break;
 	case 'q': t->quiet = 1; break;
@@ -114,12 +117,21 @@ rec_trainer_option(struct rec_trainer *t, int c, const char *arg,
 }
 
 void
-rec_trainer_check(struct rec_trainer *t, int argc, int optind_, int epochs)
+rec_trainer_check(struct rec_trainer *t, int argc, char **argv, int optind_,
+                  int epochs)
 {
+	const char *train = optind_ < argc ? argv[optind_] : "-";
+
 	if (argc - optind_ > 1)
 		rec_cli_usage_error("more than one input file");
 	if (t->to.refit && !t->valid_path)
 		rec_cli_usage_error("--refit needs --valid FILE");
+	if (t->patience_set && !t->valid_path)
+		rec_cli_usage_error("--patience needs --valid FILE");
+	rec_cli_one_stdin((const char *const[]){ train, t->valid_path }, 2);
+	rec_cli_distinct_outputs((const char *const[]){ t->out_path ? t->out_path :
+	                         "-", t->log_path }, (const char *const[]){ "-o",
+	                         "--log" }, 2);
 	if (!t->to.epochs)
 		t->to.epochs = t->valid_path ? 200 : epochs;
 }

@@ -49,6 +49,7 @@ struct rec_trainer {
 	struct rec_train_opts to;
 	const char *valid_path, *log_path, *out_path;
 	int quiet;
+	int patience_set;   /* --patience was given */
 	/* More --log columns after seconds, e.g. "\tattn_0\tattn_1": the
 	 * header of the model's epoch_extra numbers (NULL: none). */
 	const char *log_extra;
@@ -62,9 +63,11 @@ void rec_trainer_init(struct rec_trainer *t);
 int rec_trainer_option(struct rec_trainer *t, int c, const char *arg,
                        const char *help);
 
-/* After the options: check them; epochs defaults to epochs, or 200 with
- * --valid. */
-void rec_trainer_check(struct rec_trainer *t, int argc, int optind_, int epochs);
+/* After the options: check them (the training input is argv[optind_],
+ * or standard input when there is none); epochs defaults to epochs, or
+ * 200 with --valid. */
+void rec_trainer_check(struct rec_trainer *t, int argc, char **argv,
+                       int optind_, int epochs);
 
 /* The whole run: refuse a terminal, read train (NULL: standard input)
  * and --valid, train the model make(hp) with progress and log, save it

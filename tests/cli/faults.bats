@@ -89,6 +89,19 @@ binary() {
 	done
 }
 
+@test "every trainer: --patience needs --valid, one standard input, -o is not --log" {
+	for p in $(programs); do
+		case $p in rec-train-*) ;; *) continue ;; esac
+		run -2 --separate-stderr $p --patience 3 -o x.st "$mf/train.tsv"
+		assert_equal "${stderr_lines[0]}" "$p: --patience needs --valid FILE"
+		run -2 --separate-stderr $p --valid - -o x.st
+		assert_equal "${stderr_lines[0]}" "$p: only one input can be standard input"
+		run -2 --separate-stderr $p --log ./x.st -o x.st "$mf/train.tsv"
+		assert_equal "${stderr_lines[0]}" "$p: -o and --log name the same file (./x.st)"
+		assert [ ! -e x.st ]
+	done
+}
+
 @test "every program that reads a file: missing file and directory" {
 	for p in rec-filter rec-split rec-info rec-train-mf rec-train-ncf rec-genres \
 	         rec-graph rec-train-agr rec-train-lstm; do

@@ -52,6 +52,9 @@ awk_stats() {
 	assert_equal "${stderr_lines[0]}" "rec-graph: --weight 'stars' is not binary or rating"
 	run -2 --separate-stderr rec-graph -o g.st "$mf/train.tsv" "$mf/test.tsv"
 	assert_equal "${stderr_lines[0]}" "rec-graph: more than one input file"
+	run -2 --separate-stderr rec-graph -o g.st --dot ./g.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-graph: -o and --dot name the same file (./g.st)"
+	assert [ ! -e g.st ]
 	# a graph is binary: not to a terminal
 	if command -v script > /dev/null; then
 		run script -qec "rec-graph $mf/train.tsv" /dev/null

@@ -23,6 +23,13 @@ setup() {
 	run -2 rec-score -m m.st --top x
 	run -2 rec-score -m m.st --exclude "$mf/train.tsv" "$mf/test.tsv"
 	run -2 rec-score -m m.st a b
+	# standard input once at most: the model would take all of it
+	for args in "-m - -" "-m - --top 3 --exclude -" "-m - --top 3 --users -" \
+	    "-m m.st --top 3 --users - --exclude -"; do
+		run -2 --separate-stderr bash -c "rec-score $args < m.st"
+		assert_equal "${stderr_lines[0]}" "rec-score: only one input can be standard input"
+		assert_equal "$output" ""
+	done
 }
 
 @test "predictions: each line unchanged plus a rating in [0.5, 5]" {

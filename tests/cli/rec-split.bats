@@ -35,6 +35,28 @@ setup() {
 	assert_equal "${stderr_lines[0]}" "rec-split: --seed '-1' is not an integer in [0, 9223372036854775807]"
 }
 
+@test "two parts to one file, by any of its names, is a usage error" {
+	printf '1\t1\t4\t1\n1\t2\t4\t2\n' > r.tsv
+	split_fails() {
+		local msg=$1
+		shift
+		run -2 --separate-stderr rec-split "$@" r.tsv
+		assert_equal "${stderr_lines[0]}" "rec-split: $msg"
+		assert_equal "$output" ""
+	}
+	split_fails "--train and --test name the same file (a)" --train a --test a
+	split_fails "--test and --valid name the same file (./b)" --train a --test b \
+		--valid ./b --valid-ratio 0.5
+	ln -s a lnk
+	split_fails "--train and --test name the same file (lnk)" --train a --test lnk
+	touch h1 && ln h1 h2
+	split_fails "--train and --test name the same file (h2)" --train h1 --test h2
+	split_fails "--train and --test name the same file (/dev/stdout)" --train - --test /dev/stdout
+	assert [ ! -e a ] && assert [ ! -e b ] && assert [ ! -s h1 ]
+	# /dev/null takes any number of parts
+	run -0 rec-split --train /dev/null --test /dev/null r.tsv
+}
+
 @test "per-user time split: round-half-up, at least one each, input order kept" {
 	run -0 rec-split --train train.tsv --test test.tsv r.tsv
 	# user 1: 4 of 5 by time (100..400), user 2: 1 of 2, user 3: 1 of 1

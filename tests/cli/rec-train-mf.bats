@@ -138,7 +138,7 @@ mf="$BATS_TEST_DIRNAME/../fixtures/mf"
 	assert_equal "$stderr" "rec-train-mf: m.st: File too large"
 	assert_equal "$(cat m.st)" old
 	# a long run, stopped: the old file stays, the temporary one goes
-	rec-train-mf -q --epochs 100000 --patience 100000 -o m.st "$mf/train.tsv" &
+	rec-train-mf -q --epochs 100000 -o m.st "$mf/train.tsv" &
 	pid=$!
 	sleep 0.5
 	kill -TERM $pid
