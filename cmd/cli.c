@@ -407,6 +407,27 @@ rec_cli_output(const char *path, int binary)
 	return out;
 }
 
+struct rec_output
+rec_cli_output_progress(const char *path)
+{
+	struct rec_output out = { 0 };
+
+	if (!path || strcmp(path, "-") == 0)
+		return rec_cli_output(path, 0);
+	if (!(out.fp = fopen(path, "w")))
+		rec_cli_die("%s: %s", path, strerror(errno));
+	out.name = path;
+	return out;
+}
+
+void
+rec_cli_flush(struct rec_output *out)
+{
+	errno = 0;
+	if (fflush(out->fp) != 0 || ferror(out->fp))
+		rec_cli_fail_output(out);
+}
+
 _Noreturn void
 rec_cli_fail_output(const struct rec_output *out)
 {

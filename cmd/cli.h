@@ -78,6 +78,16 @@ struct rec_output rec_cli_output(const char *path, int binary);
 void rec_cli_distinct_outputs(const char *const *path, const char *const *opt,
                               int n);
 
+/* Open path for writing in place, truncated, not atomically ("-" or
+ * NULL: standard output): for a record of progress, such as a --log, that
+ * is read while the program runs.  rec_cli_flush makes what was written
+ * visible; rec_cli_commit closes it.  After a failure it keeps what was
+ * written.  Exits 1 when it cannot. */
+struct rec_output rec_cli_output_progress(const char *path);
+
+/* Flush out to the file; exits 1 on an error (a full disk). */
+void rec_cli_flush(struct rec_output *out);
+
 /* Flush and check the output, fsync and rename a temporary file into
  * place.  Exits 1 on any error (a full disk, a closed stdout). */
 void rec_cli_commit(struct rec_output *out);

@@ -28,10 +28,11 @@ rec_progress_open(struct rec_progress *p, const char *prog,
 	p->tty = isatty(STDERR_FILENO);
 	p->has_log = log_path != NULL;
 	if (p->has_log) {
-		p->log = rec_cli_output(log_path, 0);
+		p->log = rec_cli_output_progress(log_path);
 		fputs("phase\tepoch\tloss\tvalid_rmse\tvalid_precision@10\t"
 		      "valid_recall@10\tvalid_f1@10\tseconds", p->log.fp);
 		fprintf(p->log.fp, "%s\n", log_extra ? log_extra : "");
+		rec_cli_flush(&p->log);
 	}
 }
 
@@ -61,6 +62,7 @@ rec_progress_epoch(void *ctx, const struct rec_epoch *e)
 		for (int j = 0; j < e->nextra; j++)
 			put_value(p->log.fp, e->extra[j]);
 		putc('\n', p->log.fp);
+		rec_cli_flush(&p->log);   /* for tail -f, as the epoch ends */
 	}
 	if (p->quiet)
 		return;

@@ -38,8 +38,9 @@
 "                       validation RMSE (5)\n" \
 "      --refit          with --valid: then train afresh on train + valid for\n" \
 "                       the best number of epochs\n" \
-"      --log FILE       one TSV row an epoch: phase epoch loss valid_rmse\n" \
-"                       valid_precision@10 valid_recall@10 valid_f1@10 seconds\n" \
+"      --log FILE       one TSV row an epoch, written as it ends: phase epoch\n" \
+"                       loss valid_rmse valid_precision@10 valid_recall@10\n" \
+"                       valid_f1@10 seconds\n" \
 "  -q, --quiet          no progress on standard error\n" \
 "  -o, --output FILE    write the model to FILE (atomically)\n" \
 "  -h, --help           show this help and exit\n" \

@@ -102,6 +102,26 @@ binary() {
 	done
 }
 
+@test "every trainer: --log shows each epoch as it ends, and stays after a kill" {
+	for p in $(programs); do
+		case $p in rec-train-*) ;; *) continue ;; esac
+		rm -f log.tsv
+		$p -q --dim 2 --epochs 100000 --log log.tsv -o x.st "$mf/train.tsv" &
+		local pid=$! tries=0
+		while [ "$(cat log.tsv 2>/dev/null | wc -l)" -lt 3 ] && [ $tries -lt 600 ]; do
+			sleep 0.05
+			tries=$((tries + 1))
+		done
+		# the run goes on, and two epochs are in the log already
+		run kill -0 $pid
+		assert_success
+		kill -TERM $pid
+		wait $pid || true
+		assert [ "$(wc -l < log.tsv)" -ge 3 ]
+		assert [ ! -e x.st ]
+	done
+}
+
 @test "every program that reads a file: missing file and directory" {
 	for p in rec-filter rec-split rec-info rec-train-mf rec-train-ncf rec-genres \
 	         rec-graph rec-train-agr rec-train-lstm; do
