@@ -77,6 +77,7 @@ load(int what, const char *path, size_t k, const char **name)
 	struct rec_err err = { 0 };
 	void *t = what == 'r' ? (void *)rec_lists_new() :
 	          what == 'm' ? (void *)rec_movies_new() : (void *)rec_ratings_new();
+	size_t dups;
 	int rc;
 
 	if (!t)
@@ -84,7 +85,11 @@ load(int what, const char *path, size_t k, const char **name)
 	switch (what) {
 	case 'r': rc = rec_lists_read(t, in.fp, in.name, k, &err); break;
 	case 'm': rc = rec_movies_read(t, in.fp, in.name, &err); break;
-	default:  rc = rec_ratings_read_tsv(t, in.fp, in.name, &err); break;
+	default:  /* ratings, as strictly as every program reads them */
+		rc = rec_ratings_read_tsv(t, in.fp, in.name, &err);
+		if (rc == 0)
+			rc = rec_ratings_dedupe(t, REC_DEDUP_ERROR, in.name, &dups, &err);
+		break;
 	}
 	if (rc != 0)
 		rec_cli_fail(&err);

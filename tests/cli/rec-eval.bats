@@ -219,6 +219,10 @@ fails_with() {
 	fails_with "nope.tsv: No such file or directory" -p nope.tsv
 	# The truth files are ratings streams.
 	fails_with "$ev/preds.tsv:1: expected 4 TAB-separated fields, got more" -r "$ev/top.tsv" --test "$ev/preds.tsv"
+	# a rating given twice, even with two ratings, as every program refuses it
+	printf '1\t10\t1\t5\n2\t10\t4\t5\n1\t10\t5\t6\n' > t.tsv
+	fails_with "t.tsv:3: duplicate rating for user 1, item 10 (first on line 1)" -r "$ev/top.tsv" --test t.tsv
+	fails_with "t.tsv:3: duplicate rating for user 1, item 10 (first on line 1)" -r "$ev/top.tsv" --test "$ev/test.tsv" --train t.tsv
 	printf 'movieId,title\n' > m.csv
 	fails_with "m.csv:1: header is 'movieId,title', expected 'movieId,title,genres'" -r "$ev/top.tsv" --test "$ev/test.tsv" --movies m.csv
 }

@@ -173,6 +173,9 @@ usage_error() {
 		--movies "$g/movies.csv" top.tsv
 	: > empty.tsv
 	fails_with "empty.tsv: no lists" --movies "$g/movies.csv" empty.tsv
+	printf '7\t1\t4\t1\n7\t1\t5\t2\n' > hist.tsv
+	fails_with "hist.tsv:2: duplicate rating for user 7, item 1 (first on line 1)" \
+		--movies "$g/movies.csv" --history hist.tsv "$g/top.tsv"
 	printf '7\t1\t6\n' > hist.tsv
 	run -1 --separate-stderr rec-genres --movies "$g/movies.csv" --history hist.tsv "$g/top.tsv"
 	assert_equal "$stderr" "rec-genres: hist.tsv:1: expected 4 TAB-separated fields, got 3"
