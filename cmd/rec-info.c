@@ -129,7 +129,7 @@ main(int argc, char *argv[])
 		}
 	}
 	if (argc - optind > 1)
-		rec_cli_usage();
+		rec_cli_usage_error("more than one input file");
 
 	struct rec_input in = rec_cli_input(argv[optind]);
 	if (rec_st_load_fp(&st, in.fp, in.name, &err) != 0)

@@ -239,15 +239,18 @@ rec_parse_dec(const char *s, size_t len, double *out)
 		*out = (double)mant / pow10_exact[frac];
 		return 0;
 	}
-	/* Long input: let strtod round it. */
-	char buf[512], *end;
-	if (len >= sizeof buf)
+	/* Long input, of any length: let strtod round it. */
+	char small[512], *buf = small, *end;
+	if (len >= sizeof small && !(buf = malloc(len + 1)))
 		return -1;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
 	errno = 0;
 	double v = strtod(buf, &end);
-	if (*end != '\0' || errno == ERANGE || !isfinite(v))
+	int bad = *end != '\0' || errno == ERANGE || !isfinite(v);
+	if (buf != small)
+		free(buf);
+	if (bad)
 		return -1;
 	*out = v;
 	return 0;

@@ -57,7 +57,8 @@ void rec_alloc_fail_after(long n, int persistent);
  * needed) and returns 0 on success, -1 when the text does not match.
  *   rec_parse_u64:  [0-9]+ , value <= max
  *   rec_parse_dec:  [0-9]+(\.[0-9]+)? , finite (no sign, exponent, nan, inf,
- *                   hex or spaces)
+ *                   hex or spaces), of any length (over 511 characters
+ *                   it allocates a copy: -1 also when that fails)
  *   rec_parse_real: an optional '-', then [0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?
  *                   or \.[0-9]+ ..., finite; for option and metadata values
  */

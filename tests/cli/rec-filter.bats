@@ -117,6 +117,12 @@ fails_with() {
 	fails_with "r.csv:2: rating '3,5' is not a number"
 	csv 1,2,,100
 	fails_with "r.csv:2: empty rating"
+	# a rating of any length: 4.000...0 with 600 and 5,000 digits
+	for n in 600 5000; do
+		csv "1,2,4.$(printf '%0*d' $n 0),100"
+		run -0 rec-filter r.csv
+		assert_output "$(printf '1\t2\t4\t100')"
+	done
 	for bad in 7.0 0 5.5 0.25; do
 		csv "1,2,$bad,100"
 		fails_with "r.csv:2: rating $bad out of range [0.5, 5]"

@@ -43,7 +43,8 @@ tensor	mu	F32	scalar	4'
 	assert_equal "$output" ""
 	assert_equal "${stderr_lines[1]}" 'usage: rec-info [--json] [-o FILE] [FILE]'
 	assert_equal "${stderr_lines[-1]}" "Try 'rec-info --help' for more information."
-	run -2 rec-info "$st/good.st" "$st/good.st"
+	run -2 --separate-stderr rec-info "$st/good.st" "$st/good.st"
+	assert_equal "${stderr_lines[0]}" "rec-info: more than one input file"
 	run -2 rec-info -o
 }
 

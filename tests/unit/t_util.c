@@ -23,6 +23,26 @@ TEST(util_parse_dec_good)
 	CHECK(dec("12345678901234567890.5", &v) == 0 && v == 12345678901234567890.5);
 }
 
+/* A number of any length: 4.000...0 and 3.4999...9 with 100,000 digits,
+ * and the first one past the stack buffer (512 characters). */
+TEST(util_parse_dec_long)
+{
+	enum { N = 100000 };
+	static char s[N + 1];
+	double v;
+
+	for (size_t len = 511; len <= 513; len++) {
+		memset(s, '0', len);
+		s[0] = '4', s[1] = '.';
+		CHECK(rec_parse_dec(s, len, &v) == 0 && v == 4.0);
+	}
+	memset(s, '9', N);
+	s[0] = '3', s[1] = '.', s[2] = '4';
+	CHECK(rec_parse_dec(s, N, &v) == 0 && v == 3.5);
+	s[N - 1] = 'x';
+	CHECK(rec_parse_dec(s, N, &v) == -1);
+}
+
 TEST(util_parse_dec_bad)
 {
 	const char *bad[] = { "", "abc", "nan", "inf", "-inf", "1e999", "0x1p2",
