@@ -519,7 +519,7 @@ rec_ncf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 		return NULL;
 	}
 	if ((h->movies || h->tags) &&
-	    rec_side_build(&side, &r->items, h->movies, h->tags, h->tag_vocab, NULL,
+	    rec_side_build(&side, r, h->movies, h->tags, h->tag_vocab, NULL,
 	                   err) != 0)
 		return NULL;
 	if (side && side->nfeat == 0) {   /* no tag qualified, no genres: none */
@@ -561,10 +561,10 @@ ncf_save(const struct rec_model *base, FILE *fp, const char *file,
 	const struct ncf *m = (const struct ncf *)base;
 	struct rec_tensor t[4 + REC_MAX_PARAMS];
 	enum { NMETA = 13, MAXX = 16 };
-	const char *key[NMETA + MAXX] = { "format", "model", "k", "layers",
+	const char *key[NMETA + MAXX + 1] = { "format", "model", "k", "layers",
 		"side_dim", "genres", "tags", "side_names", "lr", "reg", "dropout",
 		"init_sd", "batch" };
-	const char *val[NMETA + MAXX];
+	const char *val[NMETA + MAXX + 1];
 	char num[10][32], *names = NULL;
 	size_t nt = 2, len = 0;
 	int rc;
@@ -599,6 +599,10 @@ ncf_save(const struct rec_model *base, FILE *fp, const char *file,
 	for (size_t j = 0; j < nx; j++) {
 		key[NMETA + j] = xkey[j];
 		val[NMETA + j] = xval[j];
+	}
+	if (m->side && m->side->ntag > 0) {   /* the protocol of side.h */
+		key[NMETA + nx] = "tag_period";
+		val[NMETA + nx++] = "tagger_last_train_rating";
 	}
 	rec_model_map_tensors(base, t);
 	if (m->side) {

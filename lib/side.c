@@ -2,9 +2,11 @@
  * side.c - tags.csv and the item side features (see side.h).
  *
  * Tags are interned (one copy of each normalised text, found through an
- * open-addressing hash); the (movieId, tag) pairs are sorted and made
- * unique once the file is read.  The feature table is built in two passes
- * over the items and the pairs: count each row, then fill it.
+ * open-addressing hash); the tag uses are sorted by (movieId, tag) once
+ * the file is read.  A build keeps the uses of the training period and
+ * makes the (movieId, tag) pairs unique; the feature table is then built
+ * in two passes over the items and the pairs: count each row, then fill
+ * it.
  */
 #include <inttypes.h>
 #include <limits.h>
@@ -21,7 +23,7 @@ rec_tags_free(struct rec_tags *t)
 {
 	if (!t)
 		return;
-	rec_free(t->pair);
+	rec_free(t->use);
 	rec_free(t->off);
 	rec_free(t->text);
 	rec_free(t->slot);
@@ -189,30 +191,46 @@ add_tag(void *ctx, struct rec_csv_record *rec, struct rec_err *err)
 		t->empty++;
 		return 0;
 	}
+	/* Checked here, where the line is known: a tag goes into the model
+	 * file's metadata, which is JSON, which is UTF-8. */
+	if (!rec_utf8_valid(s, n))
+		return rec_errf(err, file, line, "tag '%s' is not valid UTF-8",
+		                rec_quote(q, sizeof q, s, n));
 	if ((k = intern(t, s, n)) < 0)
 		return rec_erroom(err, file);
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 1024;
-		struct rec_tag_pair *p = rec_realloc_array(t->pair, cap, sizeof *p);
+		struct rec_tag_use *p = rec_realloc_array(t->use, cap, sizeof *p);
 		if (!p)
 			return rec_erroom(err, file);
-		t->pair = p;
+		t->use = p;
 		t->cap = cap;
 	}
-	t->pair[t->n].movie = movie;
-	t->pair[t->n].tag = k;
-	t->n++;
+	t->use[t->n++] = (struct rec_tag_use){ movie, k, user, (int64_t)ts };
 	return 0;
 }
 
+/* By movie and tag: a pair's uses are consecutive. */
 static int
-cmp_pair(const void *a, const void *b)
+cmp_pair(const struct rec_tag_use *x, const struct rec_tag_use *y)
 {
-	const struct rec_tag_pair *x = a, *y = b;
-
 	if (x->movie != y->movie)
 		return x->movie < y->movie ? -1 : 1;
 	return (x->tag > y->tag) - (x->tag < y->tag);
+}
+
+/* Then by user and time: the order does not depend on the file's. */
+static int
+cmp_use(const void *a, const void *b)
+{
+	const struct rec_tag_use *x = a, *y = b;
+	int c = cmp_pair(x, y);
+
+	if (c)
+		return c;
+	if (x->user != y->user)
+		return x->user < y->user ? -1 : 1;
+	return (x->ts > y->ts) - (x->ts < y->ts);
 }
 
 int
@@ -222,7 +240,6 @@ rec_tags_read(struct rec_tags **out, FILE *fp, const char *name,
 	struct rec_tags *t = rec_calloc(1, sizeof *t);
 	struct tags_ctx c = { t, name };
 	struct rec_lines l;
-	size_t m = 0;
 	int rc;
 
 	*out = NULL;
@@ -238,12 +255,7 @@ rec_tags_read(struct rec_tags **out, FILE *fp, const char *name,
 		return -1;
 	}
 	if (t->n > 1)
-		qsort(t->pair, t->n, sizeof *t->pair, cmp_pair);
-	for (size_t i = 0; i < t->n; i++)
-		if (m == 0 || cmp_pair(&t->pair[m - 1], &t->pair[i]) != 0)
-			t->pair[m++] = t->pair[i];
-	t->repeats = t->n - m;
-	t->n = m;
+		qsort(t->use, t->n, sizeof *t->use, cmp_use);
 	*out = t;
 	return 0;
 }
@@ -401,12 +413,13 @@ cmp_cand(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-/* The tag vocabulary: rank[k] = position of tag k in it, or -1; *nvoc its
- * size, voc[r] the tag of rank r (both allocated by the caller, ntag
- * entries). */
+/* The tag vocabulary from the distinct (movieId, tag) pairs pair[0..np):
+ * rank[k] = position of tag k in it, or -1; *nvoc its size, voc[r] the
+ * tag of rank r (both allocated by the caller, ntag entries). */
 static int
-tag_vocab(const struct rec_tags *tags, const struct rec_idmap *items, int vocab,
-          int32_t *rank, int32_t *voc, int *nvoc, size_t *qualified)
+tag_vocab(const struct rec_tags *tags, const struct rec_tag_use *pair, size_t np,
+          const struct rec_idmap *items, int vocab, int32_t *rank, int32_t *voc,
+          int *nvoc, size_t *qualified)
 {
 	size_t *cnt = rec_calloc(tags->ntag, sizeof *cnt);
 	struct cand *c;
@@ -414,9 +427,9 @@ tag_vocab(const struct rec_tags *tags, const struct rec_idmap *items, int vocab,
 
 	if (!cnt)
 		return -1;
-	for (size_t i = 0; i < tags->n; i++)
-		if (rec_idmap_find(items, tags->pair[i].movie) >= 0)
-			cnt[tags->pair[i].tag]++;
+	for (size_t i = 0; i < np; i++)
+		if (rec_idmap_find(items, pair[i].movie) >= 0)
+			cnt[pair[i].tag]++;
 	for (size_t k = 0; k < tags->ntag; k++)
 		nc += cnt[k] >= 2;
 	if (!(c = rec_malloc_array(nc, sizeof *c))) {
@@ -466,18 +479,61 @@ genre_feats(const struct rec_movies *movies, int64_t id, int64_t *f, int32_t *m)
 	return n;
 }
 
+/* The distinct (movieId, tag) pairs of the tag uses of train's period
+ * (side.h) into *pair (allocated, *np of them); counts into st. */
+static int
+period_pairs(const struct rec_tags *tags, const struct rec_ratings *train,
+             struct rec_tag_use **pair, size_t *np, struct rec_side_stats *st)
+{
+	int64_t *last = rec_malloc_array(train->users.n, sizeof *last);
+	struct rec_tag_use *p = rec_malloc_array(tags->n, sizeof *p);
+	size_t n = 0;
+
+	if (!last || !p) {
+		rec_free(last);
+		rec_free(p);
+		return -1;
+	}
+	for (size_t u = 0; u < train->users.n; u++)
+		last[u] = INT64_MIN;
+	for (size_t j = 0; j < train->n; j++)
+		if (train->ts[j] > last[train->user[j]])
+			last[train->user[j]] = train->ts[j];
+	for (size_t j = 0; j < tags->n; j++) {
+		const struct rec_tag_use *t = &tags->use[j];
+		int32_t u = rec_idmap_find(&train->users, t->user);
+		if (u < 0) {
+			st->uses_unknown++;
+			continue;
+		}
+		if (t->ts > last[u]) {
+			st->uses_late++;
+			continue;
+		}
+		st->uses_kept++;
+		if (n == 0 || cmp_pair(&p[n - 1], t) != 0)
+			p[n++] = *t;
+	}
+	rec_free(last);
+	*pair = p;
+	*np = n;
+	return 0;
+}
+
 int
-rec_side_build(struct rec_side **out, const struct rec_idmap *items,
+rec_side_build(struct rec_side **out, const struct rec_ratings *train,
                const struct rec_movies *movies, const struct rec_tags *tags,
                int vocab, struct rec_side_stats *st, struct rec_err *err)
 {
+	const struct rec_idmap *items = &train->items;
 	struct rec_side_stats local;
 	struct rec_side *s = NULL;
+	struct rec_tag_use *pair = NULL;
 	int32_t *rank = NULL, *voc = NULL, m;
 	int64_t *start = NULL, *cur = NULL;
 	const char **name = NULL;
 	int ngenre = movies ? (int)movies->ngenres + 1 : 0, ntag = 0, rc = -1;
-	size_t ni = items->n, nnz;
+	size_t ni = items->n, nnz, np = 0;
 
 	*out = NULL;
 	if (!st)
@@ -492,8 +548,9 @@ rec_side_build(struct rec_side **out, const struct rec_idmap *items,
 	if (vocab > 0) {
 		rank = rec_malloc_array(tags->ntag, sizeof *rank);
 		voc = rec_malloc_array(tags->ntag, sizeof *voc);
-		if (!rank || !voc ||
-		    tag_vocab(tags, items, vocab, rank, voc, &ntag, &st->qualified) != 0)
+		if (!rank || !voc || period_pairs(tags, train, &pair, &np, st) != 0 ||
+		    tag_vocab(tags, pair, np, items, vocab, rank, voc, &ntag,
+		              &st->qualified) != 0)
 			goto oom;
 	}
 
@@ -509,9 +566,9 @@ rec_side_build(struct rec_side **out, const struct rec_idmap *items,
 	}
 	for (size_t i = 0; i < ni; i++)
 		cur[i] = start[i + 1];
-	for (size_t j = 0; ntag > 0 && j < tags->n; j++) {
-		int32_t i = rec_idmap_find(items, tags->pair[j].movie);
-		if (i >= 0 && rank[tags->pair[j].tag] >= 0)
+	for (size_t j = 0; ntag > 0 && j < np; j++) {
+		int32_t i = rec_idmap_find(items, pair[j].movie);
+		if (i >= 0 && rank[pair[j].tag] >= 0)
 			start[i + 1]++;
 	}
 	for (size_t i = 0; i < ni; i++) {
@@ -535,9 +592,9 @@ rec_side_build(struct rec_side **out, const struct rec_idmap *items,
 	for (size_t i = 0; i < ni; i++)
 		cur[i] = start[i] + (movies ? genre_feats(movies, items->ids[i],
 		                                          s->feat + start[i], &m) : 0);
-	for (size_t j = 0; ntag > 0 && j < tags->n; j++) {
-		int32_t i = rec_idmap_find(items, tags->pair[j].movie);
-		int32_t r = rank[tags->pair[j].tag];
+	for (size_t j = 0; ntag > 0 && j < np; j++) {
+		int32_t i = rec_idmap_find(items, pair[j].movie);
+		int32_t r = rank[pair[j].tag];
 		if (i >= 0 && r >= 0)
 			s->feat[cur[i]++] = ngenre + r;
 	}
@@ -551,6 +608,7 @@ rec_side_build(struct rec_side **out, const struct rec_idmap *items,
 oom:
 	rc = rec_erroom(err, NULL);
 done:
+	rec_free(pair);
 	rec_free(name);
 	rec_free(start);
 	rec_free(cur);

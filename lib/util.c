@@ -315,10 +315,48 @@ rec_parse_id(int64_t *out, const char *s, size_t len, const char *what,
 	                what, rec_quote(q, sizeof q, s, len));
 }
 
+/* The length (1 to 4) of the valid UTF-8 sequence that starts s[0..n),
+ * or 0 (RFC 3629's table of well-formed byte sequences). */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t len;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+	else
+		return 0;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+int
+rec_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0, k; i < len; i += k)
+		if (!(k = utf8_seq(p + i, len - i)))
+			return 0;
+	return 1;
+}
+
 const char *
 rec_quote(char *buf, size_t cap, const char *s, size_t len)
 {
-	size_t n = 0, keep = len;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0, i = 0, keep = len, k;
 
 	if (cap < 8) {
 		if (cap)
@@ -327,11 +365,19 @@ rec_quote(char *buf, size_t cap, const char *s, size_t len)
 	}
 	if (keep > cap - 1)
 		keep = cap - 4;
-	for (; n < keep; n++) {
-		unsigned char c = (unsigned char)s[n];
-		buf[n] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	while (i < keep) {
+		k = utf8_seq(p + i, len - i);
+		if (k > 1) {
+			if (i + k > keep)   /* a character cut by the end: left out */
+				break;
+			memcpy(buf + n, s + i, k);
+			n += k, i += k;
+			continue;
+		}
+		buf[n++] = p[i] < 0x20 || p[i] >= 0x7f ? '?' : (char)p[i];
+		i++;
 	}
-	if (keep < len) {
+	if (i < len) {
 		memcpy(buf + n, "...", 3);
 		n += 3;
 	}

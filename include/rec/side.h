@@ -11,9 +11,16 @@
  *     becomes a space;
  *   - leading and trailing spaces are trimmed;
  *   - ASCII letters are folded to lower case; other bytes (UTF-8) are kept.
- * A tag that is empty after that is skipped (counted).  What is kept is
- * the set of distinct (movieId, tag) pairs: a tag counts once for a movie
- * however many users applied it, however often.
+ * A tag that is empty after that is skipped (counted), and a tag that is
+ * not valid UTF-8 is an error.  Every other record is kept as a tag use
+ * (who, what, on which movie, when).
+ *
+ * Only what the training period knew goes into the features: a tag use
+ * counts when its tagger has ratings in the training ratings and it was
+ * written no later than the tagger's last training rating (so no tag
+ * written during the test period, or by a user unknown to training, can
+ * leak into the model).  Of the uses that count, a tag counts once for a
+ * movie however many users applied it, however often.
  *
  * The features of an item, in this order of feature index:
  *   - genres (when a movies table is given): one feature a genre of the
@@ -46,24 +53,27 @@
 
 #include "rec/idmap.h"
 #include "rec/movies.h"
+#include "rec/ratings.h"
 #include "rec/util.h"
 
 /* ---- tags.csv ---- */
 
-struct rec_tag_pair {
+struct rec_tag_use {
 	int64_t movie;                  /* movieId */
 	int32_t tag;                    /* tag index, 0..ntag-1 */
+	int64_t user;                   /* userId of the tagger */
+	int64_t ts;                     /* when it was written (seconds) */
 };
 
 struct rec_tags {
-	size_t n;                       /* distinct (movieId, tag) pairs */
-	struct rec_tag_pair *pair;      /* (n) sorted by movieId, then tag index */
+	size_t n;                       /* tag uses: the records kept */
+	struct rec_tag_use *use;        /* (n) sorted by movieId, tag index,
+	                                 * userId, then time */
 	size_t ntag;                    /* distinct tags, in order of first appearance */
 	size_t records;                 /* records read (not counting the header) */
 	size_t empty;                   /* records skipped: the tag was empty */
-	size_t repeats;                 /* records that repeated a kept pair */
 	/* private */
-	size_t cap;                     /* pairs allocated */
+	size_t cap;                     /* uses allocated */
 	size_t *off;                    /* (ntag) offset of each tag in text */
 	char *text;                     /* the tags, each NUL-terminated */
 	size_t text_len, text_cap, off_cap;
@@ -77,8 +87,9 @@ struct rec_tags {
  * line where the record starts: a missing or wrong header, a record
  * without exactly 4 fields ("expected 4 fields, got 3"), an empty or bad
  * userId or movieId ("movieId 'x' is not a non-negative integer"), a bad
- * timestamp ("bad timestamp 'x'"), malformed quoting, or a file without
- * records ("no tags", line 0).  A UTF-8 BOM and CRLF line ends are
+ * timestamp ("bad timestamp 'x'"), a tag that is not UTF-8 ("tag 'caf?'
+ * is not valid UTF-8"), malformed quoting, or a file without records
+ * ("no tags", line 0).  A UTF-8 BOM and CRLF line ends are
  * accepted. */
 int rec_tags_read(struct rec_tags **out, FILE *fp, const char *name,
                   struct rec_err *err);
@@ -106,22 +117,27 @@ struct rec_side {
 	int64_t *feat;                  /* (nnz) feature indices, ascending within a row */
 };
 
-/* What rec_side_build saw (for the programs' log); all counts of items
- * of the map, except qualified. */
+/* What rec_side_build saw (for the programs' log); counts of items of
+ * the map, except qualified and the tag uses. */
 struct rec_side_stats {
 	size_t no_movie;                /* not in movies.csv: no genre feature */
 	size_t no_genre;                /* "(no genres listed)" */
 	size_t no_tag;                  /* without any tag feature (all of them
 	                                 * when there are no tag features) */
 	size_t qualified;               /* tags on at least 2 items (vocab cuts them) */
+	size_t uses_kept;               /* tag uses of the training period */
+	size_t uses_late;               /* written after the tagger's last
+	                                 * training rating */
+	size_t uses_unknown;            /* by a tagger with no training rating */
 };
 
-/* Build the side features of the items of items (borrowed; row i is the
- * item of dense index i).  movies == NULL: no genre features; tags ==
- * NULL or vocab == 0: no tag features.  vocab must be >= 0.  st may be
- * NULL.  On success *out is a new table (free with rec_side_free); on
- * failure *out is NULL and err is filled. */
-int rec_side_build(struct rec_side **out, const struct rec_idmap *items,
+/* Build the side features of the items of train (borrowed; row i is the
+ * item of dense index i), from the tag uses of its training period (the
+ * header).  movies == NULL: no genre features; tags == NULL or vocab ==
+ * 0: no tag features.  vocab must be >= 0.  st may be NULL.  On success
+ * *out is a new table (free with rec_side_free); on failure *out is NULL
+ * and err is filled. */
+int rec_side_build(struct rec_side **out, const struct rec_ratings *train,
                    const struct rec_movies *movies, const struct rec_tags *tags,
                    int vocab, struct rec_side_stats *st, struct rec_err *err);
 

@@ -72,8 +72,13 @@ int rec_parse_real(const char *s, double *out);
 int rec_parse_id(int64_t *out, const char *s, size_t len, const char *what,
                  const char *file, long line, struct rec_err *err);
 
+/* Whether s[0..len) is valid UTF-8 (no overlong forms, no surrogates,
+ * nothing past U+10FFFF). */
+int rec_utf8_valid(const char *s, size_t len);
+
 /* Copy at most cap-1 bytes of s[0..len) into buf for an error message,
- * shortened with "..." and with control bytes shown as '?'.  Returns buf. */
+ * shortened with "..." and with control bytes and bytes that are not
+ * valid UTF-8 shown as '?' (so the message is UTF-8).  Returns buf. */
 const char *rec_quote(char *buf, size_t cap, const char *s, size_t len);
 
 #endif

@@ -200,6 +200,29 @@ vs_mean() {
 	assert_output better
 }
 
+@test "tags of the test period, or of users not in training, change nothing" {
+	rec-train-ncf -q "${small[@]}" "${side[@]}" --epochs 2 -o a.st "$mf/train.tsv"
+	# user 1's last training rating is at 1063, user 31 has none; each
+	# adds a tag that would enter the vocabulary (on 3 more items)
+	{
+		cat "$ncf/tags.csv"
+		printf '1,%s,late,1064\n' 101 102 103
+		printf '31,%s,stranger,1000\n' 101 102 103
+	} > more-tags.csv
+	rec-train-ncf -q "${small[@]}" "${side[@]/$ncf\/tags.csv/more-tags.csv}" \
+		--epochs 2 -o b.st "$mf/train.tsv"
+	run -0 cmp a.st b.st
+	run -0 rec-info b.st
+	assert_line "$(printf 'meta\ttag_period\ttagger_last_train_rating')"
+	# the same tags written at the last training rating do count
+	sed 's/,1064$/,1063/' more-tags.csv > in-period-tags.csv
+	rec-train-ncf -q "${small[@]}" "${side[@]/$ncf\/tags.csv/in-period-tags.csv}" \
+		--epochs 2 -o c.st "$mf/train.tsv"
+	run -1 cmp a.st c.st
+	run -0 rec-info c.st
+	assert_output --partial 'late'
+}
+
 @test "bad side-feature files and input: exit 1, the line named, nothing written" {
 	printf 'movieId,name,genres\n101,A (1990),Drama\n' > bad-movies.csv
 	run -1 --separate-stderr rec-train-ncf -q --movies bad-movies.csv -o m.st "$mf/train.tsv"
@@ -214,6 +237,12 @@ vs_mean() {
 	printf 'userId,movieId,tag,timestamp\n1,101,x,1\n2,102,"y\nz",2\n3,103,w\n' > short-tags.csv
 	run -1 --separate-stderr rec-train-ncf -q --tags short-tags.csv -o m.st "$mf/train.tsv"
 	assert_equal "$stderr" "rec-train-ncf: short-tags.csv:5: expected 4 fields, got 3"
+	# a tag that is not UTF-8 (Latin-1): named where it is read, before
+	# any training (--epochs 100000 would take minutes)
+	printf 'userId,movieId,tag,timestamp\n1,101,ok,1\n1,102,caf\xe9,2\n' > latin1-tags.csv
+	run -1 --separate-stderr rec-train-ncf -q --epochs 100000 --tags latin1-tags.csv -o m.st "$mf/train.tsv"
+	assert_equal "$stderr" "rec-train-ncf: latin1-tags.csv:3: tag 'caf?' is not valid UTF-8"
+	assert [ ! -e m.st ]
 	printf 'userId,movieId,tag,timestamp\n' > no-tags.csv
 	run -1 --separate-stderr rec-train-ncf -q --tags no-tags.csv -o m.st "$mf/train.tsv"
 	assert_equal "$stderr" "rec-train-ncf: no-tags.csv: no tags"

@@ -69,16 +69,29 @@ tags_error(const char *text)
 	return buf;
 }
 
-/* Tag k of movie id is name (the pairs of t hold it). */
+/* Tag k of movie id is name (a use of t holds it). */
 static int
 has_pair(const struct rec_tags *t, int64_t movie, const char *name)
 {
 	int32_t k = rec_tags_find(t, name);
 
 	for (size_t i = 0; k >= 0 && i < t->n; i++)
-		if (t->pair[i].movie == movie && t->pair[i].tag == k)
+		if (t->use[i].movie == movie && t->use[i].tag == k)
 			return 1;
 	return 0;
+}
+
+/* Ratings whose items are ids[0..n) in this order (dense index i is
+ * ids[i]), rated by users 1, 2 and 3 up to time 100. */
+static struct rec_ratings *
+train_of(const int64_t *ids, size_t n)
+{
+	struct rec_ratings *r = rec_ratings_new();
+
+	CHECK(r && n >= 3);
+	for (size_t i = 0; r && i < n; i++)
+		CHECK(rec_ratings_push(r, 1 + (int64_t)(i % 3), ids[i], 4, 100, 0, NULL) == 0);
+	return r;
 }
 
 /* Row i of s is the n features f. */
@@ -94,8 +107,8 @@ row_is(const struct rec_side *s, size_t i, const int64_t *f, int n)
 static void
 check_fixture(const struct rec_tags *t)
 {
-	CHECK(t->records == 9 && t->empty == 1 && t->repeats == 1);
-	CHECK(t->n == 7 && t->ntag == 5);
+	CHECK(t->records == 9 && t->empty == 1);
+	CHECK(t->n == 8 && t->ntag == 5);
 	/* Quoted comma, case folding, trimming: lines 2 and 3 are one pair. */
 	CHECK(strcmp(rec_tags_name(t, 0), "funny, dark") == 0);
 	CHECK(strcmp(rec_tags_name(t, 1), "classic") == 0);
@@ -108,11 +121,14 @@ check_fixture(const struct rec_tags *t)
 	CHECK(has_pair(t, 10, "classic") && has_pair(t, 30, "classic"));
 	CHECK(has_pair(t, 30, "two lines") && has_pair(t, 20, "tab here"));
 	CHECK(!has_pair(t, 20, "classic") && rec_tags_find(t, "Classic") == -1);
-	/* Sorted by movie, then tag index. */
-	for (size_t i = 1; i < t->n; i++)
-		CHECK(t->pair[i - 1].movie < t->pair[i].movie ||
-		      (t->pair[i - 1].movie == t->pair[i].movie &&
-		       t->pair[i - 1].tag < t->pair[i].tag));
+	/* Sorted by movie, then tag index, user, time. */
+	for (size_t i = 1; i < t->n; i++) {
+		const struct rec_tag_use *a = &t->use[i - 1], *b = &t->use[i];
+		CHECK(a->movie < b->movie || (a->movie == b->movie &&
+		      (a->tag < b->tag || (a->tag == b->tag && (a->user < b->user ||
+		       (a->user == b->user && a->ts <= b->ts))))));
+	}
+	CHECK(t->use[0].movie == 10 && t->use[0].user == 1 && t->use[0].ts == 1000);
 }
 
 TEST(side_tags_fixture)
@@ -127,7 +143,8 @@ TEST(side_tags_fixture)
 	if (b)
 		check_fixture(b);
 	for (size_t i = 0; a && b && i < a->n; i++)   /* not memcmp: padding */
-		CHECK(a->pair[i].movie == b->pair[i].movie && a->pair[i].tag == b->pair[i].tag);
+		CHECK(a->use[i].movie == b->use[i].movie && a->use[i].tag == b->use[i].tag &&
+		      a->use[i].user == b->use[i].user && a->use[i].ts == b->use[i].ts);
 	rec_tags_free(a);
 	rec_tags_free(b);
 	rec_tags_free(NULL);
@@ -183,6 +200,15 @@ TEST(side_tags_errors)
 	CHECK(strcmp(tags_error(HDR "1,1,\"a\nb\",5\n1,2,\"c\n"),
 	             "4: unterminated quoted field") == 0);
 	CHECK(strcmp(tags_error(HDR "1,1,a\"b\",5\n"), "2: malformed quoting") == 0);
+	/* Latin-1, a lone continuation byte, an overlong form, a surrogate:
+	 * not UTF-8, named where they are read (not when the model is saved) */
+	CHECK(strcmp(tags_error(HDR "1,1,ok,5\n1,2,caf\xe9,5\n"),
+	             "3: tag 'caf?' is not valid UTF-8") == 0);
+	CHECK(strcmp(tags_error(HDR "1,2,a\x80,5\n"), "2: tag 'a?' is not valid UTF-8") == 0);
+	CHECK(strcmp(tags_error(HDR "1,2,\xc0\xaf,5\n"), "2: tag '?" "?' is not valid UTF-8") == 0);
+	CHECK(strcmp(tags_error(HDR "1,2,\xed\xa0\x80,5\n"),
+	             "2: tag '?" "?" "?' is not valid UTF-8") == 0);
+	CHECK(strcmp(tags_error(HDR "1,2,\xf0\x9f\x8e\xac ok,5\n"), "no error") == 0);
 }
 
 /* The hand-made example of side_vocab*: items 50 (no movie, no tag), 10,
@@ -196,15 +222,12 @@ static const char vocab_movies[] = "movieId,title,genres\n"
 	"10,A,Drama|Comedy\n20,B,(no genres listed)\n30,C,Comedy\n40,D,Horror\n"
 	"60,E,Western\n";
 
-static void
-vocab_items(struct rec_idmap *items)
+static struct rec_ratings *
+vocab_train(void)
 {
 	static const int64_t ids[] = { 50, 10, 20, 30, 40 };
-	int32_t idx;
 
-	memset(items, 0, sizeof *items);
-	for (size_t i = 0; i < 5; i++)
-		CHECK(rec_idmap_add(items, ids[i], &idx) == 0 && idx == (int32_t)i);
+	return train_of(ids, 5);
 }
 
 TEST(side_vocab)
@@ -216,21 +239,20 @@ TEST(side_vocab)
 	static const char *const names[] = { "Drama", "Comedy", "Horror", "Western",
 		REC_NO_GENRES, "e", "b", "a", "c" };
 	struct rec_err err;
-	struct rec_idmap items;
+	struct rec_ratings *items = vocab_train();
 	struct rec_tags *t = tags_text(vocab_tags, &err);
 	struct rec_movies *m = movies_text(vocab_movies, &err);
 	struct rec_side *s = NULL;
 	struct rec_side_stats st;
 
-	vocab_items(&items);
-	CHECK(t && m);
-	if (!t || !m)
+	CHECK(t && m && items);
+	if (!t || !m || !items)
 		goto out;
-	CHECK(t->repeats == 2);   /* "d" twice more on 40 */
+	CHECK(t->n == 18);   /* "d" three times on 40: one pair */
 	/* vocab 3: e (4 items), b (3), then a and c tie at 2: a by its bytes
 	 * although c came first; z (3 movies, 1 item) and d (1) do not
 	 * qualify. */
-	CHECK(rec_side_build(&s, &items, m, t, 3, &st, &err) == 0);
+	CHECK(rec_side_build(&s, items, m, t, 3, &st, &err) == 0);
 	if (!s)
 		goto out;
 	CHECK(s->ngenre == 5 && s->ntag == 3 && s->nfeat == 8 && s->ni == 5);
@@ -238,6 +260,7 @@ TEST(side_vocab)
 		CHECK(strcmp(s->name[k], names[k]) == 0);
 	CHECK(st.no_movie == 1 && st.no_genre == 1 && st.no_tag == 1 &&
 	      st.qualified == 4);
+	CHECK(st.uses_kept == 18 && st.uses_late == 0 && st.uses_unknown == 0);
 	CHECK(row_is(s, 0, NULL, 0));
 	CHECK(row_is(s, 1, r1, 5));
 	CHECK(row_is(s, 2, r2, 4));     /* "(no genres listed)" is feature 4 */
@@ -247,7 +270,7 @@ TEST(side_vocab)
 	rec_side_free(s);
 
 	/* A larger vocab takes every qualified tag, no more. */
-	CHECK(rec_side_build(&s, &items, m, t, 200, &st, &err) == 0);
+	CHECK(rec_side_build(&s, items, m, t, 200, &st, &err) == 0);
 	if (!s)
 		goto out;
 	CHECK(s->ntag == 4 && s->nfeat == 9 && strcmp(s->name[8], "c") == 0);
@@ -257,42 +280,67 @@ TEST(side_vocab)
 	/* Only items of the map count: without 20, "a" and "c" are each on
 	 * one item, "b" on two. */
 	{
-		struct rec_idmap few = { 0 };
-		int32_t idx;
-		CHECK(rec_idmap_add(&few, 10, &idx) == 0 && rec_idmap_add(&few, 30, &idx) == 0 &&
-		      rec_idmap_add(&few, 40, &idx) == 0);
-		CHECK(rec_side_build(&s, &few, NULL, t, 200, &st, &err) == 0);
+		static const int64_t ids[] = { 10, 30, 40 };
+		struct rec_ratings *few = train_of(ids, 3);
+		CHECK(few && rec_side_build(&s, few, NULL, t, 200, &st, &err) == 0);
 		if (s) {
 			CHECK(s->ngenre == 0 && s->ntag == 2 && st.qualified == 2);
 			CHECK(strcmp(s->name[0], "e") == 0 && strcmp(s->name[1], "b") == 0);
 			CHECK(st.no_movie == 0 && st.no_tag == 0);
 		}
 		rec_side_free(s);
-		rec_idmap_clear(&few);
+		rec_ratings_free(few);
 	}
 
 	/* vocab 0 or no tags: genres only; no movies: tags only; neither:
 	 * empty rows. */
-	CHECK(rec_side_build(&s, &items, m, t, 0, &st, &err) == 0);
+	CHECK(rec_side_build(&s, items, m, t, 0, &st, &err) == 0);
 	CHECK(s && s->nfeat == 5 && s->ntag == 0 && s->nnz == 5 && st.no_tag == 5);
 	rec_side_free(s);
-	CHECK(rec_side_build(&s, &items, m, NULL, 200, NULL, &err) == 0);
+	CHECK(rec_side_build(&s, items, m, NULL, 200, NULL, &err) == 0);
 	CHECK(s && s->nfeat == 5 && s->nnz == 5);
 	rec_side_free(s);
-	CHECK(rec_side_build(&s, &items, NULL, t, 3, &st, &err) == 0);
+	CHECK(rec_side_build(&s, items, NULL, t, 3, &st, &err) == 0);
 	CHECK(s && s->ngenre == 0 && s->nfeat == 3 && s->nnz == 9);
 	CHECK(s && strcmp(s->name[0], "e") == 0 && s->feat[0] == 0 && st.no_movie == 0);
 	rec_side_free(s);
-	CHECK(rec_side_build(&s, &items, NULL, NULL, 3, NULL, &err) == 0);
+	CHECK(rec_side_build(&s, items, NULL, NULL, 3, NULL, &err) == 0);
 	CHECK(s && s->nfeat == 0 && s->nnz == 0 && s->start[5] == 0);
 	rec_side_free(s);
 	s = (struct rec_side *)1;
-	CHECK(rec_side_build(&s, &items, m, t, -1, NULL, &err) == -1 && s == NULL);
+	CHECK(rec_side_build(&s, items, m, t, -1, NULL, &err) == -1 && s == NULL);
 	CHECK(strcmp(err.msg, "tag vocabulary size -1 is negative") == 0);
 out:
 	rec_tags_free(t);
 	rec_movies_free(m);
-	rec_idmap_clear(&items);
+	rec_ratings_free(items);
+}
+
+/* Only the tag uses of the training period count: user 1's last training
+ * rating is at 100 (train_of) and user 4 has none.  Without the late and
+ * unknown uses, "x" is on items 10 and 30 only, "y" on one item (10):
+ * only "x" qualifies. */
+TEST(side_tags_period)
+{
+	static const int64_t ids[] = { 10, 20, 30 };
+	static const int64_t r10[] = { 0 }, r30[] = { 0 };
+	struct rec_err err;
+	struct rec_ratings *r = train_of(ids, 3);
+	struct rec_tags *t = tags_text(HDR "1,10,x,100\n2,30,x,5\n1,20,x,101\n"
+	                               "4,20,x,5\n1,10,y,1\n1,20,y,101\n4,30,y,1\n", &err);
+	struct rec_side *s = NULL;
+	struct rec_side_stats st;
+
+	CHECK(r && t);
+	if (!r || !t || rec_side_build(&s, r, NULL, t, 200, &st, &err) != 0)
+		goto out;
+	CHECK(st.uses_kept == 3 && st.uses_late == 2 && st.uses_unknown == 2);
+	CHECK(s->ntag == 1 && strcmp(s->name[0], "x") == 0 && st.qualified == 1);
+	CHECK(row_is(s, 0, r10, 1) && row_is(s, 1, NULL, 0) && row_is(s, 2, r30, 1));
+out:
+	rec_side_free(s);
+	rec_tags_free(t);
+	rec_ratings_free(r);
 }
 
 TEST(side_genres_fixture)
@@ -301,19 +349,16 @@ TEST(side_genres_fixture)
 	static const int64_t r0[] = { 3, 5 }, r1[] = { 0, 1, 2, 3, 4 }, r2[] = { 8 };
 	FILE *fp = fopen(FIXTURES "/movies/movies.csv", "r");
 	struct rec_movies *m = rec_movies_new();
-	struct rec_idmap items = { 0 };
+	struct rec_ratings *items = train_of(ids, 4);
 	struct rec_side *s = NULL;
 	struct rec_side_stats st;
 	struct rec_err err;
-	int32_t idx;
 
-	CHECK(fp && m);
-	if (!fp || !m)
+	CHECK(fp && m && items);
+	if (!fp || !m || !items)
 		goto out;
 	CHECK(rec_movies_read(m, fp, "movies.csv", &err) == 0);
-	for (size_t i = 0; i < 4; i++)
-		CHECK(rec_idmap_add(&items, ids[i], &idx) == 0);
-	CHECK(rec_side_build(&s, &items, m, NULL, 200, &st, &err) == 0);
+	CHECK(rec_side_build(&s, items, m, NULL, 200, &st, &err) == 0);
 	if (!s)
 		goto out;
 	/* 8 genres + "no genre"; 777 is not in movies.csv: no feature. */
@@ -328,7 +373,7 @@ out:
 		fclose(fp);
 	rec_side_free(s);
 	rec_movies_free(m);
-	rec_idmap_clear(&items);
+	rec_ratings_free(items);
 }
 
 /* The message of rec_side_from_csr on these parts. */
@@ -361,14 +406,13 @@ TEST(side_csr_round_trip)
 	static const int64_t f0[] = { 0, 3, 1 }, f1[] = { 2, 2, 1 }, f2[] = { 2, 0, 1 };
 	static const int64_t f3[] = { 0, 2, -1 };
 	struct rec_err err;
-	struct rec_idmap items;
+	struct rec_ratings *items = vocab_train();
 	struct rec_tags *t = tags_text(vocab_tags, &err);
 	struct rec_movies *m = movies_text(vocab_movies, &err);
 	struct rec_side *a = NULL, *b = NULL;
 
-	vocab_items(&items);
 	CHECK(t && m);
-	if (!t || !m || rec_side_build(&a, &items, m, t, 3, NULL, &err) != 0)
+	if (!t || !m || rec_side_build(&a, items, m, t, 3, NULL, &err) != 0)
 		goto out;
 	CHECK(rec_side_from_csr(&b, a->ngenre, a->ntag, (const char *const *)a->name,
 	                        a->ni, a->start, a->nnz, a->feat, NULL, &err) == 0);
@@ -414,7 +458,7 @@ out:
 	rec_side_free(NULL);
 	rec_tags_free(t);
 	rec_movies_free(m);
-	rec_idmap_clear(&items);
+	rec_ratings_free(items);
 }
 
 /* The message of splitting joined into nfeat names. */
@@ -437,15 +481,14 @@ split_error(const char *joined, int nfeat)
 TEST(side_names_join_split)
 {
 	struct rec_err err;
-	struct rec_idmap items;
+	struct rec_ratings *items = vocab_train();
 	struct rec_tags *t = tags_text(vocab_tags, &err);
 	struct rec_movies *m = movies_text(vocab_movies, &err);
 	struct rec_side *s = NULL, *z = NULL;
 	char *joined = NULL, **names = NULL;
 
-	vocab_items(&items);
 	CHECK(t && m);
-	if (!t || !m || rec_side_build(&s, &items, m, t, 3, NULL, &err) != 0)
+	if (!t || !m || rec_side_build(&s, items, m, t, 3, NULL, &err) != 0)
 		goto out;
 	joined = rec_side_names_join(s, &err);
 	CHECK(joined && strcmp(joined, "Drama\nComedy\nHorror\nWestern\n"
@@ -456,7 +499,7 @@ TEST(side_names_join_split)
 	rec_free(names);
 	names = NULL;
 	/* No features: "" both ways. */
-	CHECK(rec_side_build(&z, &items, NULL, NULL, 0, NULL, &err) == 0);
+	CHECK(rec_side_build(&z, items, NULL, NULL, 0, NULL, &err) == 0);
 	rec_free(joined);
 	joined = z ? rec_side_names_join(z, &err) : NULL;
 	CHECK(joined && strcmp(joined, "") == 0);
@@ -474,7 +517,7 @@ out:
 	rec_side_free(z);
 	rec_tags_free(t);
 	rec_movies_free(m);
-	rec_idmap_clear(&items);
+	rec_ratings_free(items);
 }
 
 /* Read, build, join, split and rebuild, with allocation n failing and
@@ -482,9 +525,8 @@ out:
  * works. */
 TEST(side_out_of_memory)
 {
-	struct rec_idmap items;
+	struct rec_ratings *items = vocab_train();
 
-	vocab_items(&items);
 	for (long n = 0;; n++) {
 		struct rec_err err = { 0 };
 		struct rec_tags *t = NULL;
@@ -494,9 +536,9 @@ TEST(side_out_of_memory)
 		int ok = 0;
 
 		rec_alloc_fail_after(n, 1);
-		if ((t = tags_text(vocab_tags, &err)) &&
+		if (items && (t = tags_text(vocab_tags, &err)) &&
 		    (m = movies_text(vocab_movies, &err)) &&
-		    rec_side_build(&s, &items, m, t, 3, NULL, &err) == 0 &&
+		    rec_side_build(&s, items, m, t, 3, NULL, &err) == 0 &&
 		    (joined = rec_side_names_join(s, &err)) &&
 		    rec_side_names_split(&names, joined, s->nfeat, "m.st", &err) == 0 &&
 		    rec_side_from_csr(&b, s->ngenre, s->ntag, (const char *const *)names,
@@ -518,7 +560,7 @@ TEST(side_out_of_memory)
 			break;
 		}
 	}
-	rec_idmap_clear(&items);
+	rec_ratings_free(items);
 }
 
 #define ML "data/ml-latest-small/"
@@ -535,31 +577,35 @@ TEST(side_movielens)
 	struct rec_ratings *r = rec_ratings_new();
 	struct rec_movies *m = rec_movies_new();
 	struct rec_tags *t = NULL;
-	struct rec_idmap items = { 0 };
+	struct rec_ratings *kept = rec_ratings_new();
 	struct rec_side *s = NULL;
 	struct rec_side_stats st;
 	struct rec_err err;
 	size_t *cnt = NULL;
-	int32_t idx;
 
 	if (!rf || !mf || !tf)
 		goto out;
-	CHECK(r && m);
-	if (!r || !m)
+	CHECK(r && m && kept);
+	if (!r || !m || !kept)
 		goto out;
 	CHECK(rec_ratings_read(r, rf, "ratings.csv", &o, NULL, &err) == 0);
 	CHECK(rec_ratings_filter(r, &fo, &fs, &err) == 0);
 	for (size_t i = 0; i < r->n; i++)
-		CHECK(rec_idmap_add(&items, r->items.ids[r->item[i]], &idx) == 0);
-	CHECK(items.n == fs.items);
+		CHECK(rec_ratings_push(kept, r->users.ids[r->user[i]],
+		                       r->items.ids[r->item[i]], r->rating[i], r->ts[i],
+		                       0, &err) == 0);
+	CHECK(kept->items.n == fs.items);
 	CHECK(rec_movies_read(m, mf, "movies.csv", &err) == 0);
 	CHECK(rec_tags_read(&t, tf, "tags.csv", &err) == 0);
 	if (!t)
 		goto out;
 	CHECK(t->records == 3683);
-	CHECK(rec_side_build(&s, &items, m, t, 200, &st, &err) == 0);
+	CHECK(rec_side_build(&s, kept, m, t, 200, &st, &err) == 0);
 	if (!s)
 		goto out;
+	/* Every rating kept, all the tags written by then: (3,683 records,
+	 * of taggers that rated) */
+	CHECK(st.uses_kept + st.uses_late + st.uses_unknown == t->n);
 	CHECK(s->ngenre == 20 && strcmp(s->name[19], REC_NO_GENRES) == 0);
 	CHECK(s->ntag == (st.qualified < 200 ? (int)st.qualified : 200));
 	CHECK(st.no_movie == 0);
@@ -577,7 +623,7 @@ TEST(side_movielens)
 	}
 	if (getenv("REC_SIDE_REPORT")) {
 		fprintf(stderr, "items %zu, tags %zu, pairs %zu, qualified %zu, "
-		        "no genre %zu, no tag %zu\n", items.n, t->ntag, t->n,
+		        "no genre %zu, no tag %zu\n", kept->items.n, t->ntag, t->n,
 		        st.qualified, st.no_genre, st.no_tag);
 		for (int k = s->ngenre; k < s->nfeat && k < s->ngenre + 10; k++)
 			fprintf(stderr, "  %zu %s\n", cnt[k], s->name[k]);
@@ -596,5 +642,5 @@ out:
 	rec_tags_free(t);
 	rec_movies_free(m);
 	rec_ratings_free(r);
-	rec_idmap_clear(&items);
+	rec_ratings_free(kept);
 }

@@ -127,4 +127,24 @@ TEST(util_errf_and_quote)
 	CHECK(strcmp(rec_quote(buf, sizeof buf, "a\tb", 3), "a?b") == 0);
 	CHECK(strcmp(rec_quote(buf, sizeof buf, "0123456789abcdefghij", 20),
 	             "0123456789ab...") == 0);
+	/* UTF-8 kept whole; a byte that is not UTF-8 shown as '?'; a
+	 * character the cut would split left out */
+	CHECK(strcmp(rec_quote(buf, sizeof buf, "caf\xc3\xa9", 5), "caf\xc3\xa9") == 0);
+	CHECK(strcmp(rec_quote(buf, sizeof buf, "caf\xe9!", 5), "caf?!") == 0);
+	CHECK(strcmp(rec_quote(buf, sizeof buf, "0123456789a\xc3\xa9" "bcdef", 18),
+	             "0123456789a...") == 0);
+}
+
+TEST(util_utf8_valid)
+{
+	const char *good[] = { "", "abc", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x8e\xac",
+		"\xef\xbf\xbf", "\xf4\x8f\xbf\xbf" };
+	const char *bad[] = { "\x80", "\xc3", "\xc0\xaf", "\xc1\xbf", "\xe0\x80\xaf",
+		"\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff",
+		"a\xe9" "b", "\xe2\x82" };
+
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+		CHECK(rec_utf8_valid(good[i], strlen(good[i])));
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(!rec_utf8_valid(bad[i], strlen(bad[i])));
 }
