@@ -7,8 +7,7 @@
 
 #include "cli.h"
 #include "rec/model.h"
-#include "rec/parallel.h"
-#include "rec/topk.h"
+#include "rec/recommend.h"
 
 static const char usage_text[] =
 "usage: rec-score -m MODEL [--history FILE] [-o FILE] [FILE]\n"
@@ -201,149 +200,96 @@ read_users(struct rec_idmap *ids, const char *path, const struct rec_model *m)
 	rec_cli_close_input(&in);
 }
 
-/* The exclusions of each listed user, as model item indices: user j's
- * are item[start[j] .. start[j + 1]). */
-static void
-read_exclusions(const char *path, const struct rec_idmap *users,
-                const struct rec_model *m, size_t **startp, int32_t **itemp)
-{
-	struct rec_input in = rec_cli_input(path);
-	struct rec_ratings *r = rec_ratings_new();
-	struct rec_err err = { 0 };
-	size_t *start;
-	int32_t *item;
-
-	if (!r)
-		rec_cli_die("out of memory");
-	if (rec_ratings_read_tsv(r, in.fp, in.name, &err) != 0)
-		rec_cli_fail(&err);
-	rec_cli_close_input(&in);
-	start = rec_calloc(users->n + 2, sizeof *start);
-	item = rec_malloc_array(r->n, sizeof *item);
-	if (!start || !item)
-		rec_cli_die("out of memory");
-	/* Counting sort of the rows by listed user (two passes). */
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < r->n; i++) {
-			int32_t j = rec_idmap_find(users, r->users.ids[r->user[i]]);
-			int32_t it = rec_idmap_find(&m->items, r->items.ids[r->item[i]]);
-			if (j < 0 || it < 0)
-				continue;
-			if (pass == 0)
-				start[j + 2]++;
-			else
-				item[start[j + 1]++] = it;
-		}
-		if (pass == 0)
-			for (size_t j = 2; j < users->n + 2; j++)
-				start[j] += start[j - 1];
-	}
-	rec_ratings_free(r);
-	*startp = start;
-	*itemp = item;
-}
-
-/* One block of users being ranked: scores (nb, ni) in, lists out. */
-struct block {
+/* What writing a block of lists needs: the listed users, their model
+ * indices, room for one prediction an item. */
+struct writer {
 	const struct rec_model *m;
-	size_t k, beg;                /* list length; the block's first user */
-	float *scores;
-	const size_t *ex_start;       /* exclusions, CSR by listed user; or NULL */
-	const int32_t *ex_item;
-	uint32_t *best;               /* (nb, k) item indices, best first */
-	size_t *len;                  /* (nb) each list's length */
+	const struct rec_idmap *users;
+	const int32_t *uidx;
+	int32_t *pu, *pi;          /* (cap) the pairs to predict */
+	float *pred;
+	size_t cap;
+	struct rec_output *out;
 };
 
-/* Exclude and select for users [beg, end) of the block (one thread). */
-static void
-select_part(void *arg, size_t beg, size_t end, int t)
+/* Write a block of lists (rec_lists_fn), each item with its predicted
+ * score. */
+static int
+write_lists(void *ctx, size_t beg, size_t nb, size_t k, const uint32_t *best,
+            const size_t *len, struct rec_err *err)
 {
-	const struct block *b = arg;
-	const size_t ni = b->m->items.n;
+	struct writer *w = ctx;
+	size_t np = 0;
 
-	(void)t;
-	for (size_t j = beg; j < end; j++) {
-		float *row = b->scores + j * ni;
-		size_t jj = b->beg + j;
-		if (b->ex_start)
-			for (size_t e = b->ex_start[jj]; e < b->ex_start[jj + 1]; e++)
-				row[b->ex_item[e]] = -INFINITY;
-		b->len[j] = rec_topk(row, b->m->items.ids, ni, b->k, b->best + j * b->k);
+	(void)err;
+	if (nb * k > w->cap) {
+		w->cap = nb * k;
+		w->pu = rec_realloc_array(w->pu, w->cap, sizeof *w->pu);
+		w->pi = rec_realloc_array(w->pi, w->cap, sizeof *w->pi);
+		w->pred = rec_realloc_array(w->pred, w->cap, sizeof *w->pred);
+		if (!w->pu || !w->pi || !w->pred)
+			rec_cli_die("out of memory");
 	}
+	for (size_t j = 0; j < nb; j++)
+		for (size_t t = 0; t < len[j]; t++, np++) {
+			w->pu[np] = w->uidx[beg + j];
+			w->pi[np] = (int32_t)best[j * k + t];
+		}
+	w->m->ops->predict(w->m, w->pu, w->pi, np, w->pred);
+	np = 0;
+	for (size_t j = 0; j < nb; j++)
+		for (size_t t = 0; t < len[j]; t++, np++)
+			fprintf(w->out->fp, "%" PRId64 "\t%zu\t%" PRId64 "\t%.6g\n",
+			        w->users->ids[beg + j], t + 1,
+			        w->m->items.ids[best[j * k + t]], (double)w->pred[np]);
+	if (ferror(w->out->fp))
+		rec_cli_fail_output(w->out);
+	return 0;
 }
 
-/* Top-k lists for the listed users, scored in blocks of users so that
- * memory stays bounded by the block, never users x items.  A block's
- * scores are one rank_scores call (one sgemm for MF, OpenBLAS's threads);
- * its users' selections run on threads threads; the predictions of all
- * its lists are one predict call. */
+/* Top-k lists for the listed users (rec_recommend), never an item of
+ * theirs in exclude_path (a ratings stream). */
 static void
 top_lists(const struct rec_model *m, size_t k, const char *users_path,
           const char *exclude_path, int threads, struct rec_output *out)
 {
 	struct rec_idmap users = { 0 };
 	struct rec_unknown unk = { 0 };
+	struct rec_exclusions ex = { 0 };
 	struct rec_err err = { 0 };
-	size_t *ex_start = NULL, ni = m->items.n, block, kk;
-	int32_t *ex_item = NULL, *uidx, *pu, *pi;
-	float *pred;
-	struct block b = { .m = m };
+	struct writer w = { .m = m, .users = &users, .out = out };
+	int32_t *uidx;
 
 	read_users(&users, users_path, m);
-	if (exclude_path)
-		read_exclusions(exclude_path, &users, m, &ex_start, &ex_item);
-	/* Blocks of up to 256 users and 64 MiB of scores. */
-	block = ni ? (16u << 20) / ni : 256;
-	block = block < 1 ? 1 : block > 256 ? 256 : block;
-	kk = k < ni ? k : ni ? ni : 1;
-	b.k = kk;
-	b.ex_start = ex_start;
-	b.ex_item = ex_item;
-	b.scores = rec_malloc_array(block * (ni ? ni : 1), sizeof *b.scores);
-	b.best = rec_malloc_array(block * kk, sizeof *b.best);
-	b.len = rec_malloc_array(block, sizeof *b.len);
-	uidx = rec_malloc_array(block, sizeof *uidx);
-	pu = rec_malloc_array(block * kk, sizeof *pu);
-	pi = rec_malloc_array(block * kk, sizeof *pi);
-	pred = rec_malloc_array(block * kk, sizeof *pred);
-	if (!b.scores || !b.best || !b.len || !uidx || !pu || !pi || !pred)
-		rec_cli_die("out of memory");
-	for (size_t beg = 0; beg < users.n; beg += block) {
-		size_t nb = users.n - beg < block ? users.n - beg : block, np = 0;
-		for (size_t j = 0; j < nb; j++) {
-			uidx[j] = rec_idmap_find(&m->users, users.ids[beg + j]);
-			unk.users += uidx[j] < 0;
-		}
-		if (m->ops->rank_scores(m, uidx, nb, b.scores, &err) != 0)
+	if (exclude_path) {
+		struct rec_input in = rec_cli_input(exclude_path);
+		struct rec_ratings *r = rec_ratings_new();
+		if (!r)
+			rec_cli_die("out of memory");
+		if (rec_ratings_read_tsv(r, in.fp, in.name, &err) != 0)
 			rec_cli_fail(&err);
-		b.beg = beg;
-		rec_parallel_for(nb, threads, select_part, &b);
-		for (size_t j = 0; j < nb; j++)
-			for (size_t t = 0; t < b.len[j]; t++, np++) {
-				pu[np] = uidx[j];
-				pi[np] = (int32_t)b.best[j * kk + t];
-			}
-		m->ops->predict(m, pu, pi, np, pred);
-		np = 0;
-		for (size_t j = 0; j < nb; j++)
-			for (size_t t = 0; t < b.len[j]; t++, np++)
-				fprintf(out->fp, "%" PRId64 "\t%zu\t%" PRId64 "\t%.6g\n",
-				        users.ids[beg + j], t + 1,
-				        m->items.ids[b.best[j * kk + t]], (double)pred[np]);
-		if (ferror(out->fp))
-			rec_cli_fail_output(out);
+		rec_cli_close_input(&in);
+		if (rec_exclusions_build(&ex, r, &users, &m->items, &err) != 0)
+			rec_cli_fail(&err);
+		rec_ratings_free(r);
 	}
+	if (!(uidx = rec_malloc_array(users.n ? users.n : 1, sizeof *uidx)))
+		rec_cli_die("out of memory");
+	for (size_t j = 0; j < users.n; j++) {
+		uidx[j] = rec_idmap_find(&m->users, users.ids[j]);
+		unk.users += uidx[j] < 0;
+	}
+	w.uidx = uidx;
+	if (rec_recommend(m, uidx, users.n, k, exclude_path ? &ex : NULL, threads,
+	                  write_lists, &w, &err) != 0)
+		rec_cli_fail(&err);
 	note_unknown(&unk);
 	rec_idmap_clear(&users);
-	rec_free(ex_start);
-	rec_free(ex_item);
-	rec_free(b.scores);
-	rec_free(b.best);
-	rec_free(b.len);
+	rec_exclusions_free(&ex);
 	rec_free(uidx);
-	rec_free(pu);
-	rec_free(pi);
-	rec_free(pred);
+	rec_free(w.pu);
+	rec_free(w.pi);
+	rec_free(w.pred);
 }
 
 int
