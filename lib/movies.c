@@ -1,8 +1,8 @@
 /*
- * movies.c - MovieLens movies.csv through libcsv (see movies.h).
- *
- * The records come from the CSV driver of csv.h (so errors name the line
- * where a record starts); this file makes movies of them.
+ * movies.c - MovieLens movie files (see movies.h): movies.csv through the
+ * CSV driver of csv.h (so errors name the line where a record starts),
+ * ml-1m's movies.dat and ml-100k's u.item one line at a time.  All three
+ * end in the same place: a checked id, a title and a genre mask.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -10,7 +10,20 @@
 #include "rec/csv.h"
 #include "rec/movies.h"
 
-#define NF 3
+#define CSV_HEADER "movieId,title,genres"
+#define CSV_FIELDS 3
+#define ITEM_FIELDS 24
+#define ITEM_FLAGS 19   /* u.item's last fields: its genre flags */
+
+/* The names of u.item's genre flags, in field order (ml-100k's u.genre).
+ * "unknown" is what movies.csv calls REC_NO_GENRES: no genre. */
+static const char *const item_genre[ITEM_FLAGS] = {
+	"unknown", "Action", "Adventure", "Animation", "Children's", "Comedy",
+	"Crime", "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror",
+	"Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western"
+};
+
+enum format { CSV, DAT, ITEM };
 
 struct rec_movies *
 rec_movies_new(void)
@@ -70,6 +83,44 @@ one_field(char *s, size_t len)
 			s[i] = ' ';
 }
 
+/* The first "::" in s[0..n), or NULL. */
+static char *
+find_dcolon(char *s, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++)
+		if (s[i] == ':' && s[i + 1] == ':')
+			return s + i;
+	return NULL;
+}
+
+/* Whether s[0..n) is UTF-8: no stray continuation byte, no overlong
+ * form, no surrogate, nothing above U+10FFFF. */
+static int
+is_utf8(const unsigned char *s, size_t n)
+{
+	static const uint32_t lead_bits[4] = { 0x7F, 0x1F, 0x0F, 0x07 };
+	static const uint32_t least[4] = { 0, 0x80, 0x800, 0x10000 };
+
+	for (size_t i = 0; i < n;) {
+		uint32_t c = s[i];
+		size_t more = c < 0x80 ? 0 : c >= 0xC2 && c <= 0xDF ? 1 :
+		              c >= 0xE0 && c <= 0xEF ? 2 : c >= 0xF0 && c <= 0xF4 ? 3 : 4;
+
+		if (more == 4 || more > n - i - 1)
+			return 0;
+		c &= lead_bits[more];
+		for (size_t k = 1; k <= more; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return 0;
+			c = c << 6 | (s[i + k] & 0x3F);
+		}
+		if (c < least[more] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+			return 0;
+		i += more + 1;
+	}
+	return 1;
+}
+
 static int
 grow(struct rec_movies *m)
 {
@@ -89,12 +140,21 @@ grow(struct rec_movies *m)
 	return 0;
 }
 
+/* Append the title s[0..len) of movie m->n.  With latin1, a title that is
+ * not UTF-8 is read as Latin-1 and converted: a byte c >= 0x80 is the
+ * code point c, two bytes in UTF-8. */
 static int
-add_title(struct rec_movies *m, const char *s, size_t len)
+add_title(struct rec_movies *m, const char *s, size_t len, int latin1)
 {
-	if (len + 1 > m->text_cap - m->text_len) {
+	size_t out = len;
+	char *d;
+
+	if (latin1 && !is_utf8((const unsigned char *)s, len))
+		for (size_t i = 0; i < len; i++)
+			out += (unsigned char)s[i] >= 0x80;
+	if (out + 1 > m->text_cap - m->text_len) {
 		size_t cap = m->text_cap ? m->text_cap : 1 << 16;
-		while (len + 1 > cap - m->text_len) {
+		while (out + 1 > cap - m->text_len) {
 			if (cap > SIZE_MAX / 2)
 				return -1;
 			cap *= 2;
@@ -106,14 +166,52 @@ add_title(struct rec_movies *m, const char *s, size_t len)
 		m->text_cap = cap;
 	}
 	m->title_off[m->n] = m->text_len;
-	memcpy(m->text + m->text_len, s, len);
-	m->text[m->text_len + len] = '\0';
-	m->text_len += len + 1;
+	d = m->text + m->text_len;
+	if (out == len) {
+		memcpy(d, s, len);
+		d += len;
+	} else {
+		for (size_t i = 0; i < len; i++) {
+			unsigned char c = (unsigned char)s[i];
+			if (c < 0x80) {
+				*d++ = (char)c;
+			} else {
+				*d++ = (char)(0xC0 | c >> 6);
+				*d++ = (char)(0x80 | (c & 0x3F));
+			}
+		}
+	}
+	*d = '\0';
+	m->text_len += out + 1;
 	return 0;
 }
 
-/* The genre mask of the genres field s (len bytes), adding new names to
- * the vocabulary. */
+/* Set the bit of the genre named s[0..n) in *mask, adding the name to the
+ * vocabulary when it is new. */
+static int
+add_genre(struct rec_movies *m, const char *s, size_t n, uint64_t *mask,
+          const char *file, long line, struct rec_err *err)
+{
+	char q[64];
+	int g = find_genre(m, s, n);
+
+	if (g < 0) {
+		if (m->ngenres == REC_GENRES_MAX)
+			return rec_errf(err, file, line, "more than %d genres ('%s' "
+			                "would be the %dth)", REC_GENRES_MAX,
+			                rec_quote(q, sizeof q, s, n), REC_GENRES_MAX + 1);
+		if (!(m->genre[m->ngenres] = rec_malloc(n + 1)))
+			return rec_erroom(err, file);
+		memcpy(m->genre[m->ngenres], s, n);
+		m->genre[m->ngenres][n] = '\0';
+		g = (int)m->ngenres++;
+	}
+	*mask |= (uint64_t)1 << g;
+	return 0;
+}
+
+/* The genre mask of the genres field s (len bytes) of movies.csv or
+ * movies.dat: names joined by '|', or REC_NO_GENRES. */
 static int
 parse_genres(struct rec_movies *m, char *s, size_t len, uint64_t *mask,
              const char *file, long line, struct rec_err *err)
@@ -130,31 +228,53 @@ parse_genres(struct rec_movies *m, char *s, size_t len, uint64_t *mask,
 	for (;;) {
 		const char *bar = memchr(p, '|', (size_t)(end - p));
 		size_t n = (size_t)((bar ? bar : end) - p);
-		int g;
 
 		if (n == 0)
 			return rec_errf(err, file, line, "empty genre name in '%s'",
 			                rec_quote(q, sizeof q, s, len));
-		if (n != none_len || memcmp(p, REC_NO_GENRES, n) != 0) {
-			if ((g = find_genre(m, p, n)) < 0) {
-				if (m->ngenres == REC_GENRES_MAX)
-					return rec_errf(err, file, line, "more than %d genres "
-					                "('%s' would be the %dth)",
-					                REC_GENRES_MAX,
-					                rec_quote(q, sizeof q, p, n),
-					                REC_GENRES_MAX + 1);
-				if (!(m->genre[m->ngenres] = rec_malloc(n + 1)))
-					return rec_erroom(err, file);
-				memcpy(m->genre[m->ngenres], p, n);
-				m->genre[m->ngenres][n] = '\0';
-				g = (int)m->ngenres++;
-			}
-			*mask |= (uint64_t)1 << g;
-		}
+		if ((n != none_len || memcmp(p, REC_NO_GENRES, n) != 0) &&
+		    add_genre(m, p, n, mask, file, line, err) != 0)
+			return -1;
 		if (!bar)
 			return 0;
 		p = bar + 1;
 	}
+}
+
+/* The id field s[0..n) of a new movie: an id not seen before. */
+static int
+new_id(const struct rec_movies *m, const char *s, size_t n, int64_t *id,
+       const char *file, long line, struct rec_err *err)
+{
+	int32_t idx;
+
+	if (rec_parse_id(id, s, n, "movieId", file, line, err) != 0)
+		return -1;
+	if ((idx = rec_idmap_find(&m->ids, *id)) >= 0)
+		return rec_errf(err, file, line, "duplicate movieId %" PRId64 " (first "
+		                "on line %lu)", *id, (unsigned long)m->line[idx]);
+	return 0;
+}
+
+/* Append movie id (from new_id) with its title and genres; latin1 as in
+ * add_title. */
+static int
+push(struct rec_movies *m, int64_t id, char *title, size_t title_len,
+     int latin1, uint64_t mask, const char *file, long line,
+     struct rec_err *err)
+{
+	int32_t idx;
+
+	if (m->n == m->cap && grow(m) != 0)
+		return rec_erroom(err, file);
+	one_field(title, title_len);
+	if (add_title(m, title, title_len, latin1) != 0 ||
+	    rec_idmap_add(&m->ids, id, &idx) != 0)
+		return rec_erroom(err, file);
+	m->genres[m->n] = mask;
+	m->line[m->n] = line > (long)UINT32_MAX ? UINT32_MAX : (uint32_t)line;
+	m->n++;
+	return 0;
 }
 
 struct movies_ctx {
@@ -162,41 +282,128 @@ struct movies_ctx {
 	const char *file;
 };
 
+/* A record of movies.csv: movieId,title,genres. */
 static int
-add_movie(void *ctx, struct rec_csv_record *rec, struct rec_err *err)
+csv_movie(void *ctx, struct rec_csv_record *rec, struct rec_err *err)
 {
 	struct rec_movies *m = ((struct movies_ctx *)ctx)->m;
 	const char *file = ((struct movies_ctx *)ctx)->file;
-	char *id_s = rec->field[0], q[64];
-	size_t id_n = rec->len[0];
-	long line = rec->line;
-	uint64_t id;
-	int32_t idx;
+	int64_t id;
 	uint64_t mask;
 
-	if (rec->nf != NF)
-		return rec_errf(err, file, line, "expected %d fields, got %d", NF,
-		                rec->nf);
-	if (id_n == 0)
-		return rec_errf(err, file, line, "empty movieId");
-	if (rec_parse_u64(id_s, id_n, INT64_MAX, &id) != 0)
-		return rec_errf(err, file, line, "movieId '%s' is not a non-negative "
-		                "integer", rec_quote(q, sizeof q, id_s, id_n));
-	if ((idx = rec_idmap_find(&m->ids, (int64_t)id)) >= 0)
-		return rec_errf(err, file, line, "duplicate movieId %" PRIu64 " (first "
-		                "on line %lu)", id, (unsigned long)m->line[idx]);
-	if (parse_genres(m, rec->field[2], rec->len[2], &mask, file, line, err) != 0)
+	if (rec->nf != CSV_FIELDS)
+		return rec_errf(err, file, rec->line, "expected %d fields, got %d",
+		                CSV_FIELDS, rec->nf);
+	if (new_id(m, rec->field[0], rec->len[0], &id, file, rec->line, err) != 0 ||
+	    parse_genres(m, rec->field[2], rec->len[2], &mask, file, rec->line,
+	                 err) != 0)
 		return -1;
-	if (m->n == m->cap && grow(m) != 0)
-		return rec_erroom(err, file);
-	one_field(rec->field[1], rec->len[1]);
-	if (add_title(m, rec->field[1], rec->len[1]) != 0 ||
-	    rec_idmap_add(&m->ids, (int64_t)id, &idx) != 0)
-		return rec_erroom(err, file);
-	m->genres[m->n] = mask;
-	m->line[m->n] = line > (long)UINT32_MAX ? UINT32_MAX : (uint32_t)line;
-	m->n++;
-	return 0;
+	return push(m, id, rec->field[1], rec->len[1], 0, mask, file, rec->line,
+	            err);
+}
+
+/* A line of movies.dat: id::title::genres.  Ids and genre names hold no
+ * ':', so the title is all between the first "::" and the last, and a
+ * title that starts or ends with ':' is read right. */
+static int
+dat_movie(struct rec_movies *m, char *s, size_t n, const char *file, long line,
+          struct rec_err *err)
+{
+	char *first = find_dcolon(s, n), *last = NULL;
+	uint64_t mask;
+	int64_t id;
+
+	for (size_t i = n; i >= 2 && first && !last; i--)
+		if (s[i - 2] == ':' && s[i - 1] == ':')
+			last = s + i - 2;
+	if (!first || last < first + 2)
+		return rec_errf(err, file, line, "expected 3 '::'-separated "
+		                "fields, got %d", first ? 2 : 1);
+	if (find_dcolon(first + 2, (size_t)(last - first - 2)))
+		return rec_errf(err, file, line, "expected 3 '::'-separated "
+		                "fields, got more");
+	if (new_id(m, s, (size_t)(first - s), &id, file, line, err) != 0 ||
+	    parse_genres(m, last + 2, (size_t)(s + n - last - 2), &mask, file,
+	                 line, err) != 0)
+		return -1;
+	return push(m, id, first + 2, (size_t)(last - first - 2), 1, mask,
+	            file, line, err);
+}
+
+/* A line of u.item: id|title|release date|video release date|IMDb URL|
+ * then the ITEM_FLAGS genre flags, each 0 or 1. */
+static int
+item_movie(struct rec_movies *m, char *s, size_t n, const char *file, long line,
+           struct rec_err *err)
+{
+	char *f[ITEM_FIELDS], *p = s, *end = s + n, q[64];
+	size_t len[ITEM_FIELDS];
+	int nf = 0;
+	uint64_t mask = 0;
+	int64_t id;
+
+	for (;;) {
+		char *bar = memchr(p, '|', (size_t)(end - p));
+		if (nf < ITEM_FIELDS) {
+			f[nf] = p;
+			len[nf] = (size_t)((bar ? bar : end) - p);
+		}
+		nf++;
+		if (!bar)
+			break;
+		p = bar + 1;
+	}
+	if (nf != ITEM_FIELDS)
+		return rec_errf(err, file, line, "expected %d '|'-separated fields, "
+		                "got %d", ITEM_FIELDS, nf);
+	if (new_id(m, f[0], len[0], &id, file, line, err) != 0)
+		return -1;
+	for (int g = 0; g < ITEM_FLAGS; g++) {
+		int k = ITEM_FIELDS - ITEM_FLAGS + g;
+
+		if (len[k] != 1 || (f[k][0] != '0' && f[k][0] != '1'))
+			return rec_errf(err, file, line, "genre flag %s (field %d) is "
+			                "'%s', expected 0 or 1", item_genre[g], k + 1,
+			                rec_quote(q, sizeof q, f[k], len[k]));
+		if (g > 0 && f[k][0] == '1' &&
+		    add_genre(m, item_genre[g], strlen(item_genre[g]), &mask, file,
+		              line, err) != 0)
+			return -1;
+	}
+	return push(m, id, f[1], len[1], 1, mask, file, line, err);
+}
+
+/* movies.dat or u.item, one movie a line. */
+static int
+read_lines(struct rec_movies *m, struct rec_lines *l, enum format fmt,
+           struct rec_err *err)
+{
+	char *s;
+	size_t n;
+	int rc;
+
+	while ((rc = rec_lines_next(l, &s, &n, err)) == 1) {
+		if (n == 0)
+			return rec_errf(err, l->name, l->lineno, "empty line");
+		if ((fmt == DAT ? dat_movie : item_movie)(m, s, n, l->name, l->lineno,
+		                                         err) != 0)
+			return -1;
+	}
+	return rc;
+}
+
+/* The format of a file whose first line is s (n bytes), told as
+ * rec_ratings_read tells its own. */
+static enum format
+detect(char *s, size_t n, const char *name)
+{
+	size_t k = strlen(name);
+
+	if ((n >= 7 && memcmp(s, "movieId", 7) == 0) ||
+	    (n >= 8 && memcmp(s, "\"movieId", 8) == 0) ||
+	    (k >= 4 && strcmp(name + k - 4, ".csv") == 0))
+		return CSV;
+	return find_dcolon(s, n) ? DAT : memchr(s, '|', n) ? ITEM : CSV;
 }
 
 int
@@ -205,12 +412,21 @@ rec_movies_read(struct rec_movies *m, FILE *fp, const char *name,
 {
 	struct movies_ctx c = { m, name };
 	struct rec_lines l;
+	enum format fmt = CSV;
+	char *s;
+	size_t n;
 	int rc;
 
 	rec_lines_init(&l, fp, name);
-	rc = rec_csv_read(&l, "movieId,title,genres", add_movie, &c, err);
+	if ((rc = rec_lines_next(&l, &s, &n, err)) == 1) {
+		fmt = detect(s, n, name);
+		rec_lines_unread(&l);
+	}
+	if (rc >= 0)
+		rc = fmt == CSV ? rec_csv_read(&l, CSV_HEADER, csv_movie, &c, err) :
+		     read_lines(m, &l, fmt, err);
 	if (rc == 0 && m->n == 0)
 		rc = rec_errf(err, name, 0, "no movies");
 	rec_lines_free(&l);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
