@@ -23,7 +23,8 @@ static const char help_text[] =
 "      --test FILE         the test ratings, the truth for -r\n"
 "      --train FILE        the train ratings: with -r, coverage, novelty,\n"
 "                          Gini index and long-tail share\n"
-"      --movies FILE       MovieLens movies.csv: with -r, diversity\n"
+"      --movies FILE       MovieLens movies.csv, ml-1m movies.dat or ml-100k\n"
+"                          u.item: with -r, diversity\n"
 "  -k K                    cut-off of every @K metric (10)\n"
 "      --threshold T       a rating >= T is relevant (3.5)\n"
 "      --wide              one row: name, then one column a metric\n"
@@ -46,7 +47,7 @@ struct opts {
 };
 
 /* Open path and read it into a new table: 'p' predictions, 'r' top-K
- * lists (the first k items of each), 'm' movies.csv, else ratings.
+ * lists (the first k items of each), 'm' movies, else ratings.
  * Exits on any failure. */
 static void *
 load(int what, const char *path, size_t k)

@@ -18,16 +18,17 @@ static const char usage_text[] =
 "                  [-n N] [-k K] [-o FILE] [LISTS]\n";
 
 static const char help_text[] =
-"Print a table (TAB-separated, one header line) of the genres of\n"
-"movies.csv, of the items in top-K lists (user rank item score, as\n"
+"Print a table (TAB-separated, one header line) of the genres of the\n"
+"movies (--movies), of the items in top-K lists (user rank item score, as\n"
 "rec-score --top writes them; standard input when LISTS is not named) and\n"
 "of the users' histories (a ratings stream, normally the train ratings).\n"
 "By default, per genre: its labels and share among the recommended items,\n"
 "in the catalogue and, with --history, in the histories.  A share is a\n"
 "genre's part of all genre labels counted, so the shares of a column add\n"
-"up to 1; '(no genres listed)' is no genre.\n"
+"up to 1; '(no genres listed)' (u.item's 'unknown') is no genre.\n"
 "\n"
-"      --movies FILE   MovieLens movies.csv (required)\n"
+"      --movies FILE   MovieLens movies.csv, ml-1m movies.dat or ml-100k\n"
+"                      u.item (required)\n"
 "      --catalog       per genre: the movies that have it, its share of\n"
 "                      the labels and of the movies (no lists read)\n"
 "      --overlap       per user, then their mean and all users together:\n"
@@ -69,7 +70,7 @@ struct data {
 };
 
 /* Open path and read it: 'r' top-K lists (the first k items of each),
- * 'm' movies.csv, else a ratings stream.  Exits on any failure. */
+ * 'm' movies, else a ratings stream.  Exits on any failure. */
 static void *
 load(int what, const char *path, size_t k, const char **name)
 {

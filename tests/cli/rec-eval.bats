@@ -249,6 +249,29 @@ fails_with() {
 	[ -z "$(ls -A | grep '^\.')" ]
 }
 
+@test "--movies: ml-100k u.item and ml-1m movies.dat give what the same movies.csv gives" {
+	# tests/fixtures/movies: the same 20 movies in three files.  User 1's
+	# list: 101 {Animation, Children's, Comedy}, 119 (u.item's "unknown":
+	# no genre, no pairs), 108 {Children's, Comedy, Drama}: 1 - 2/4 = 0.5.
+	# User 2's: 109 {Drama, Musical}, 120 {Adventure, Fantasy, Sci-Fi},
+	# 107 {Drama, Sci-Fi}: (1 + 2/3 + 3/4) / 3.  Mean 0.652778.
+	local mv="$fixtures/movies"
+	printf '1\t1\t101\t4.5\n1\t2\t119\t4.4\n1\t3\t108\t4.3\n2\t1\t109\t4.2\n2\t2\t120\t4.1\n2\t3\t107\t4\n' > top.tsv
+	for f in equivalent.csv u.item movies.dat; do
+		rec-eval -r top.tsv --test "$fixtures/mf/test.tsv" --movies "$mv/$f" -k 3 \
+			--per-user > "$f.out" 2> /dev/null
+		rec-eval -r top.tsv --test "$fixtures/mf/test.tsv" --movies "$mv/$f" -k 3 \
+			>> "$f.out" 2> /dev/null
+	done
+	cmp equivalent.csv.out u.item.out
+	cmp equivalent.csv.out movies.dat.out
+	run -0 tail -1 u.item.out
+	assert_output $'diversity@3\t0.652778'
+	printf '1|A|||x|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n2|B|||x|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|yes\n' > u.item
+	fails_with "u.item:2: genre flag Western (field 24) is 'yes', expected 0 or 1" \
+		-r top.tsv --test "$fixtures/mf/test.tsv" --movies u.item
+}
+
 @test "the MovieLens movies.csv and the movies fixture are read" {
 	run -0 --separate-stderr rec-eval -r "$ev/top.tsv" --test "$ev/test.tsv" --movies "$fixtures/movies/movies.csv" -k 3
 	# None of 10..60 is in the fixture: no genres, no pairs.

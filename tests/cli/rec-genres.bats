@@ -160,11 +160,49 @@ usage_error() {
 		--movies "$g/movies.csv" --history "$g/hist.tsv" --user 42 "$g/top.tsv"
 }
 
-@test "bad inputs: movies.csv, lists, history" {
+@test "ml-100k u.item and ml-1m movies.dat give what the same movies.csv gives" {
+	# tests/fixtures/movies: u.item, movies.dat and equivalent.csv hold the
+	# same 20 movies, 101-120, the items of tests/fixtures/mf; the titles
+	# of 109 and 120 are Latin-1 in the first two, 119 is u.item's
+	# "unknown" (no genre).
+	local mv="$fixtures/movies" hist="$fixtures/mf/train.tsv"
+	printf '1\t1\t101\t4.5\n1\t2\t119\t4.4\n1\t3\t108\t4.3\n2\t1\t109\t4.2\n2\t2\t120\t4.1\n2\t3\t107\t4\n' > top.tsv
+	for f in equivalent.csv u.item movies.dat; do
+		rec-genres --movies "$mv/$f" --catalog > "$f.catalog"
+		rec-genres --movies "$mv/$f" --history "$hist" top.tsv > "$f.lists"
+		rec-genres --movies "$mv/$f" --history "$hist" --liked 4 --overlap top.tsv > "$f.overlap"
+		rec-genres --movies "$mv/$f" --history "$hist" --user 2 top.tsv > "$f.user"
+	done
+	for t in catalog lists overlap user; do
+		cmp equivalent.csv.$t u.item.$t
+		cmp equivalent.csv.$t movies.dat.$t
+	done
+	# "unknown" is no genre; "Children's" (101, 108) keeps its name; the
+	# titles come out in UTF-8.
+	run -0 cut -f 1,2 u.item.catalog
+	assert_line --index 0 $'genre\tmovies'
+	refute_line --partial 'unknown'
+	assert_line $'Children\'s\t2'
+	assert_equal "${#lines[@]}" 16
+	run -0 cut -f 7 u.item.user
+	assert_output "$(printf '%s\n' rec_title 'Misérables, Les (1995)' \
+		'Cité des enfants perdus, La (1995)' 'Twelve Monkeys (1995)')"
+	# Standard input is told apart by its first line too.
+	run -0 rec-genres --movies - --catalog < "$mv/u.item"
+	assert_output "$(cat equivalent.csv.catalog)"
+	run -0 rec-genres --movies - --catalog < "$mv/movies.dat"
+	assert_output "$(cat equivalent.csv.catalog)"
+}
+
+@test "bad inputs: movies file, lists, history" {
 	printf 'movieId,name,genres\n1,A,Drama\n' > m.csv
 	fails_with "m.csv:1: header is 'movieId,name,genres', expected 'movieId,title,genres'" --movies m.csv --catalog
 	printf 'movieId,title,genres\n1,A,Drama\n1,B,Comedy\n' > m.csv
 	fails_with "m.csv:3: duplicate movieId 1 (first on line 2)" --movies m.csv --catalog
+	printf '1|A|||x|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n2|B|||x|0|0|0\n' > u.item
+	fails_with "u.item:2: expected 24 '|'-separated fields, got 8" --movies u.item --catalog
+	printf '1::A::Drama\n2::B::Comedy\n1::C::Drama\n' > m.dat
+	fails_with "m.dat:3: duplicate movieId 1 (first on line 1)" --movies m.dat --catalog
 	printf '7\t1\t3\t4.5\n7\t3\t2\t4.1\n' > top.tsv
 	fails_with "top.tsv:2: rank 3 after rank 1 in user 7's list (ranks go 1, 2, 3, ...)" \
 		--movies "$g/movies.csv" top.tsv

@@ -111,6 +111,27 @@ side=(--movies "$ncf/movies.csv" --tags "$ncf/tags.csv" --tag-vocab 3)
 	assert_line '101: 0 1 2 3 4 18'
 }
 
+@test "--movies: ml-100k u.item and ml-1m movies.dat give the model movies.csv gives" {
+	# tests/fixtures/movies: the same 20 movies in three files, genres in
+	# the same order, so the same features and the same bytes.
+	local mv="$fixtures/movies"
+	for f in equivalent.csv u.item movies.dat; do
+		rec-train-ncf -q "${small[@]}" --movies "$mv/$f" --epochs 2 -o "$f.st" "$mf/train.tsv"
+	done
+	cmp equivalent.csv.st u.item.st
+	cmp equivalent.csv.st movies.dat.st
+	# 15 genres in order of first appearance, u.item's "unknown" is the
+	# "no genre" feature, "Children's" keeps its name.
+	run -0 rec-info u.item.st
+	assert_line "$(printf 'meta\tgenres\t16')"
+	assert_line "$(printf 'meta\tside_names\t%s' "Animation\\nChildren's\\nComedy\\nAction\\nAdventure\\nThriller\\nDrama\\nCrime\\nSci-Fi\\nMusical\\nWar\\nFilm-Noir\\nRomance\\nHorror\\nFantasy\\n(no genres listed)")"
+	# A bad line is named, before any training, and nothing is written.
+	printf '101::A (1995)::Drama\n102::B (1995)\n' > bad.dat
+	run -1 --separate-stderr rec-train-ncf -q --movies bad.dat -o m.st "$mf/train.tsv"
+	assert_equal "$stderr" "rec-train-ncf: bad.dat:2: expected 3 '::'-separated fields, got 2"
+	assert [ ! -e m.st ]
+}
+
 @test "the tag vocabulary: most distinct training items first, ties by bytes, each on >= 2" {
 	rec-train-ncf -q "${small[@]}" --tags "$ncf/tags.csv" --epochs 1 -o m.st "$mf/train.tsv"
 	run -0 rec-info m.st
