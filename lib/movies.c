@@ -93,34 +93,6 @@ find_dcolon(char *s, size_t n)
 	return NULL;
 }
 
-/* Whether s[0..n) is UTF-8: no stray continuation byte, no overlong
- * form, no surrogate, nothing above U+10FFFF. */
-static int
-is_utf8(const unsigned char *s, size_t n)
-{
-	static const uint32_t lead_bits[4] = { 0x7F, 0x1F, 0x0F, 0x07 };
-	static const uint32_t least[4] = { 0, 0x80, 0x800, 0x10000 };
-
-	for (size_t i = 0; i < n;) {
-		uint32_t c = s[i];
-		size_t more = c < 0x80 ? 0 : c >= 0xC2 && c <= 0xDF ? 1 :
-		              c >= 0xE0 && c <= 0xEF ? 2 : c >= 0xF0 && c <= 0xF4 ? 3 : 4;
-
-		if (more == 4 || more > n - i - 1)
-			return 0;
-		c &= lead_bits[more];
-		for (size_t k = 1; k <= more; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return 0;
-			c = c << 6 | (s[i + k] & 0x3F);
-		}
-		if (c < least[more] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-			return 0;
-		i += more + 1;
-	}
-	return 1;
-}
-
 static int
 grow(struct rec_movies *m)
 {
@@ -149,7 +121,7 @@ add_title(struct rec_movies *m, const char *s, size_t len, int latin1)
 	size_t out = len;
 	char *d;
 
-	if (latin1 && !is_utf8((const unsigned char *)s, len))
+	if (latin1 && !rec_utf8_valid(s, len))
 		for (size_t i = 0; i < len; i++)
 			out += (unsigned char)s[i] >= 0x80;
 	if (out + 1 > m->text_cap - m->text_len) {
@@ -232,6 +204,10 @@ parse_genres(struct rec_movies *m, char *s, size_t len, uint64_t *mask,
 		if (n == 0)
 			return rec_errf(err, file, line, "empty genre name in '%s'",
 			                rec_quote(q, sizeof q, s, len));
+		/* a genre name goes into NCF's model metadata, JSON: UTF-8 */
+		if (!rec_utf8_valid(p, n))
+			return rec_errf(err, file, line, "genre '%s' is not valid UTF-8",
+			                rec_quote(q, sizeof q, p, n));
 		if ((n != none_len || memcmp(p, REC_NO_GENRES, n) != 0) &&
 		    add_genre(m, p, n, mask, file, line, err) != 0)
 			return -1;

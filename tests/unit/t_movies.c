@@ -131,6 +131,10 @@ TEST(movies_errors_name_lines)
 	CHECK(strncmp(error_of(HDR "1,A,\n"), "2: empty genres field", 21) == 0);
 	CHECK(strcmp(error_of(HDR "1,A,Drama||Comedy\n"),
 	             "2: empty genre name in 'Drama||Comedy'") == 0);
+	/* a genre that is not UTF-8, found where it is read (NCF would fail
+	 * only when it saves the model) */
+	CHECK(strcmp(error_of(HDR "1,A,Drama|Com\xe9" "die\n"),
+	             "2: genre 'Com?die' is not valid UTF-8") == 0);
 	CHECK(strcmp(error_of(HDR "1,A,Drama\n2,\"B\nC,Drama\n"),
 	             "3: unterminated quoted field") == 0);
 	CHECK(strcmp(error_of(HDR "1,A\"B\",Drama\n"), "2: malformed quoting") == 0);
@@ -387,6 +391,8 @@ TEST(movies_item_and_dat_errors_name_lines)
 	              "2: empty genres field", 21) == 0);
 	CHECK(strcmp(error_of_named("1::A::Drama||Comedy\n", "movies.dat"),
 	             "1: empty genre name in 'Drama||Comedy'") == 0);
+	CHECK(strcmp(error_of_named("1::A::Com\xe9" "die\n", "movies.dat"),
+	             "1: genre 'Com?die' is not valid UTF-8") == 0);
 	CHECK(strcmp(error_of_named("5::A::Drama\n\n", "movies.dat"),
 	             "2: empty line") == 0);
 	CHECK(strcmp(error_of_named("5::A::Drama\n6::B::Drama\n5::C::Drama\n",
