@@ -104,10 +104,12 @@ fuzz-smoke:
 	$(MAKE) fuzz FUZZ_SECONDS=30
 
 valgrind: all
+	@scripts/deps --valgrind
 	scripts/valgrind $(BUILD)/bin
 
 SEEDS = 3
-demo: deps all data
+demo: all data
+	@scripts/deps --demo
 	$(MAKE) -C examples/paper -j2 BIN=$(CURDIR)/$(BUILD)/bin \
 		DATA=$(CURDIR)/data/ml-latest-small SEEDS=$(SEEDS)
 	@$(MAKE) -s -C examples/paper show
