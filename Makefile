@@ -26,7 +26,7 @@ CLI_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(filter-out cmd/rec-%.c,$(wildcard cmd/*
 BINS     = $(patsubst cmd/%.c,$(BUILD)/bin/%,$(wildcard cmd/rec-*.c))
 UNIT_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/*.c))
 BENCH    = $(BUILD)/bench/synth $(BUILD)/bench/read $(BUILD)/bench/gemm
-FUZZ_TARGETS = ratings movies tags lists preds st model numbers graph recommend
+FUZZ_TARGETS = ratings movies tags lists preds st model numbers graph recommend genres
 FUZZ_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fuzz/*.c))
 REPLAYS  = $(patsubst %,$(BUILD)/fuzz/replay_%,$(FUZZ_TARGETS))
 

@@ -99,44 +99,6 @@ load(int what, const char *path, size_t k, const char **name)
 	return t;
 }
 
-/* qsort's comparison of genre indices by name; qsort takes no context. */
-static const struct rec_movies *sort_movies;
-
-static int
-cmp_name(const void *a, const void *b)
-{
-	return strcmp(sort_movies->genre[*(const size_t *)a],
-	              sort_movies->genre[*(const size_t *)b]);
-}
-
-/* The genre indices sorted by the counts c1, then c2 (both descending; c2
- * may be NULL), then by name. */
-static const uint64_t *sort_c1, *sort_c2;
-
-static int
-cmp_counts(const void *pa, const void *pb)
-{
-	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-
-	if (sort_c1[a] != sort_c1[b])
-		return sort_c1[a] > sort_c1[b] ? -1 : 1;
-	if (sort_c2 && sort_c2[a] != sort_c2[b])
-		return sort_c2[a] > sort_c2[b] ? -1 : 1;
-	return cmp_name(pa, pb);
-}
-
-static void
-sort_genres(const struct data *d, size_t *ix, const uint64_t *c1,
-            const uint64_t *c2)
-{
-	for (size_t g = 0; g < d->m->ngenres; g++)
-		ix[g] = g;
-	sort_movies = d->m;
-	sort_c1 = c1;
-	sort_c2 = c2;
-	qsort(ix, d->m->ngenres, sizeof *ix, cmp_counts);
-}
-
 /* n / total as "%.6f" ("0.000000" when total is 0). */
 static void
 put_share(FILE *fp, uint64_t n, uint64_t total)
@@ -154,7 +116,7 @@ print_catalog(FILE *fp, const struct data *d)
 		int32_t mi = (int32_t)i;
 		labels += rec_genres_count(d->m, &mi, 1, cnt);
 	}
-	sort_genres(d, ix, cnt, NULL);
+	rec_genres_order(d->m, cnt, NULL, ix);
 	fputs("genre\tmovies\tshare\tmovie_share\n", fp);
 	for (size_t j = 0; j < d->m->ngenres; j++) {
 		fprintf(fp, "%s\t%" PRIu64, d->m->genre[ix[j]], cnt[ix[j]]);
@@ -178,7 +140,7 @@ print_distribution(FILE *fp, const struct data *d)
 	}
 	if (d->hist)
 		nhis = rec_genres_count(d->m, d->hmi, d->hist->n, his);
-	sort_genres(d, ix, rec, cat);
+	rec_genres_order(d->m, rec, cat, ix);
 	fprintf(fp, "genre\trec\trec_share\tcatalog\tcatalog_share%s\n",
 	        d->hist ? "\thistory\thistory_share" : "");
 	for (size_t j = 0; j < d->m->ngenres; j++) {
@@ -216,9 +178,12 @@ put_names(FILE *fp, const struct data *d, uint64_t mask)
 static void
 put_overlap(FILE *fp, const struct data *d, uint64_t h, uint64_t r)
 {
-	fprintf(fp, "\t%d\t%d\t%d\t%d\t%d\t", rec_genres_popcount(h),
-	        rec_genres_popcount(r), rec_genres_popcount(h & r),
-	        rec_genres_popcount(h & ~r), rec_genres_popcount(r & ~h));
+	int count[REC_OVERLAP_NCOLS];
+
+	rec_genres_overlap_counts(h, r, count);
+	for (int c = 0; c < REC_OVERLAP_NCOLS; c++)
+		fprintf(fp, "\t%d", count[c]);
+	fputc('\t', fp);
 	put_names(fp, d, h & r);
 	fputc('\t', fp);
 	put_names(fp, d, h & ~r);
@@ -227,61 +192,30 @@ put_overlap(FILE *fp, const struct data *d, uint64_t h, uint64_t r)
 	fputc('\n', fp);
 }
 
-static const struct rec_lists *sort_lists;
-
-static int
-cmp_user(const void *pa, const void *pb)
-{
-	int64_t a = sort_lists->users.ids[*(const size_t *)pa],
-	        b = sort_lists->users.ids[*(const size_t *)pb];
-	return a < b ? -1 : a > b;
-}
-
 static void
 print_overlap(FILE *fp, const struct data *d)
 {
-	size_t nu = d->ls->users.n, *ix, nohist = 0;
-	uint64_t *hm, *rm, hall = 0, rall = 0;
-	double sum[5] = { 0 };
+	struct rec_overlap o;
 	struct rec_err err = { 0 };
 
-	if (rec_genres_masks(d->m, d->ls, d->lmi, d->hist, d->hmi, &hm, &rm,
-	                     &err) != 0)
+	if (rec_genres_overlap(&o, d->m, d->ls, d->lmi, d->hist, d->hmi, &err) != 0)
 		rec_cli_fail(&err);
-	if (!(ix = rec_malloc_array(nu, sizeof *ix)))
-		rec_cli_die("out of memory");
-	for (size_t i = 0; i < nu; i++)
-		ix[i] = i;
-	sort_lists = d->ls;
-	qsort(ix, nu, sizeof *ix, cmp_user);
 	fputs("user\thistory\trec\tboth\thistory_only\trec_only\tboth_genres\t"
 	      "history_only_genres\trec_only_genres\n", fp);
-	for (size_t j = 0; j < nu; j++) {
-		size_t i = ix[j];
-		uint64_t h = hm[i], r = rm[i];
-		fprintf(fp, "%" PRId64, d->ls->users.ids[i]);
-		put_overlap(fp, d, h, r);
-		sum[0] += rec_genres_popcount(h);
-		sum[1] += rec_genres_popcount(r);
-		sum[2] += rec_genres_popcount(h & r);
-		sum[3] += rec_genres_popcount(h & ~r);
-		sum[4] += rec_genres_popcount(r & ~h);
-		hall |= h;
-		rall |= r;
-		nohist += h == 0;
+	for (size_t j = 0; j < o.n; j++) {
+		fprintf(fp, "%" PRId64, o.row[j].user);
+		put_overlap(fp, d, o.row[j].hist, o.row[j].rec);
 	}
 	fputs("mean", fp);
-	for (size_t c = 0; c < 5; c++)
-		fprintf(fp, "\t%.6f", sum[c] / (double)nu);
+	for (int c = 0; c < REC_OVERLAP_NCOLS; c++)
+		fprintf(fp, "\t%.6f", o.mean[c]);
 	fputs("\t-\t-\t-\n", fp);
 	fputs("all", fp);
-	put_overlap(fp, d, hall, rall);
-	if (nohist)
+	put_overlap(fp, d, o.hist_all, o.rec_all);
+	if (o.no_history)
 		rec_cli_note("%zu of %zu users with a list have no genre in their "
-		             "history", nohist, nu);
-	rec_free(ix);
-	rec_free(hm);
-	rec_free(rm);
+		             "history", o.no_history, o.n);
+	rec_genres_overlap_free(&o);
 }
 
 /* The id, title and genres of movie mi, then a TAB. */
@@ -410,10 +344,7 @@ main(int argc, char *argv[])
 		rec_cli_usage_error("only one input can be standard input");
 
 	d.m = load('m', o.movies, 0, &o.movies);
-	for (size_t g = 0; g < d.m->ngenres; g++)
-		d.order[g] = g;
-	sort_movies = d.m;
-	qsort(d.order, d.m->ngenres, sizeof *d.order, cmp_name);
+	rec_genres_order(d.m, (const uint64_t[REC_GENRES_MAX]){ 0 }, NULL, d.order);
 	if (o.mode != CATALOG) {
 		d.ls = load('r', o.lists, o.k, &d.lname);
 		if (d.ls->users.n == 0)

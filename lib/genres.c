@@ -3,6 +3,7 @@
  */
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "rec/genres.h"
 
@@ -100,6 +101,88 @@ rec_genres_masks(const struct rec_movies *m, const struct rec_lists *ls,
 	*hmask = h;
 	*rmask = r;
 	return 0;
+}
+
+void
+rec_genres_overlap_counts(uint64_t hist, uint64_t rec, int count[REC_OVERLAP_NCOLS])
+{
+	count[REC_OVERLAP_HIST] = rec_genres_popcount(hist);
+	count[REC_OVERLAP_REC] = rec_genres_popcount(rec);
+	count[REC_OVERLAP_BOTH] = rec_genres_popcount(hist & rec);
+	count[REC_OVERLAP_HIST_ONLY] = rec_genres_popcount(hist & ~rec);
+	count[REC_OVERLAP_REC_ONLY] = rec_genres_popcount(rec & ~hist);
+}
+
+static int
+by_user(const void *pa, const void *pb)
+{
+	int64_t a = ((const struct rec_overlap_row *)pa)->user,
+	        b = ((const struct rec_overlap_row *)pb)->user;
+
+	return (a > b) - (a < b);
+}
+
+int
+rec_genres_overlap(struct rec_overlap *o, const struct rec_movies *m,
+                   const struct rec_lists *ls, const int32_t *lmi,
+                   const struct rec_ratings *hist, const int32_t *hmi,
+                   struct rec_err *err)
+{
+	size_t nu = ls->users.n;
+	uint64_t *hm, *rm;
+
+	*o = (struct rec_overlap){ 0 };
+	if (rec_genres_masks(m, ls, lmi, hist, hmi, &hm, &rm, err) != 0)
+		return -1;
+	if (!(o->row = rec_malloc_array(nu ? nu : 1, sizeof *o->row))) {
+		rec_free(hm);
+		rec_free(rm);
+		return rec_erroom(err, NULL);
+	}
+	o->n = nu;
+	for (size_t i = 0; i < nu; i++) {
+		int count[REC_OVERLAP_NCOLS];
+		o->row[i] = (struct rec_overlap_row){ ls->users.ids[i], hm[i], rm[i] };
+		rec_genres_overlap_counts(hm[i], rm[i], count);
+		for (int c = 0; c < REC_OVERLAP_NCOLS; c++)
+			o->mean[c] += count[c];
+		o->hist_all |= hm[i];
+		o->rec_all |= rm[i];
+		o->no_history += hm[i] == 0;
+	}
+	for (int c = 0; nu && c < REC_OVERLAP_NCOLS; c++)
+		o->mean[c] /= (double)nu;
+	qsort(o->row, nu, sizeof *o->row, by_user);
+	rec_free(hm);
+	rec_free(rm);
+	return 0;
+}
+
+void
+rec_genres_overlap_free(struct rec_overlap *o)
+{
+	rec_free(o->row);
+	*o = (struct rec_overlap){ 0 };
+}
+
+void
+rec_genres_order(const struct rec_movies *m, const uint64_t *c1,
+                 const uint64_t *c2, size_t *ix)
+{
+	/* insertion sort: 64 genres at most, and no context for qsort */
+	for (size_t g = 0; g < m->ngenres; g++) {
+		size_t j = g;
+		for (; j > 0; j--) {
+			size_t a = ix[j - 1];
+			int before = c1[g] != c1[a] ? c1[g] > c1[a] :
+			             c2 && c2[g] != c2[a] ? c2[g] > c2[a] :
+			             strcmp(m->genre[g], m->genre[a]) < 0;
+			if (!before)
+				break;
+			ix[j] = a;
+		}
+		ix[j] = g;
+	}
 }
 
 /* The order of rec_genres_user_rows, through a file-scope pointer: qsort

@@ -57,6 +57,46 @@ int rec_genres_masks(const struct rec_movies *m, const struct rec_lists *ls,
                      const int32_t *hmi, uint64_t **hmask, uint64_t **rmask,
                      struct rec_err *err);
 
+/* The overlap of each listed user's history genres with the genres of
+ * the user's list (rec-genres --overlap): how many genres are in the
+ * history, in the list, in both, only in the history, only in the list. */
+enum { REC_OVERLAP_HIST, REC_OVERLAP_REC, REC_OVERLAP_BOTH,
+       REC_OVERLAP_HIST_ONLY, REC_OVERLAP_REC_ONLY, REC_OVERLAP_NCOLS };
+
+struct rec_overlap_row {
+	int64_t user;                   /* the user's id */
+	uint64_t hist, rec;             /* the genre masks (rec_genres_masks) */
+};
+
+struct rec_overlap {
+	size_t n;                       /* users with a list */
+	struct rec_overlap_row *row;    /* (n) by user id */
+	double mean[REC_OVERLAP_NCOLS]; /* each count's mean over the users */
+	uint64_t hist_all, rec_all;     /* the unions over all users */
+	size_t no_history;              /* users whose history has no genre */
+};
+
+/* The five counts (REC_OVERLAP_*) of the genre masks hist and rec. */
+void rec_genres_overlap_counts(uint64_t hist, uint64_t rec,
+                               int count[REC_OVERLAP_NCOLS]);
+
+/* The overlap table of the lists ls (item movie indices lmi) and the
+ * histories hist (movie indices hmi, as rec_genres_masks; hist may be
+ * NULL).  Free with rec_genres_overlap_free.  -1 (err) when out of
+ * memory, leaving nothing to free. */
+int rec_genres_overlap(struct rec_overlap *o, const struct rec_movies *m,
+                       const struct rec_lists *ls, const int32_t *lmi,
+                       const struct rec_ratings *hist, const int32_t *hmi,
+                       struct rec_err *err);
+
+void rec_genres_overlap_free(struct rec_overlap *o);   /* zeroes *o */
+
+/* The genre indices of m in ix[0..m->ngenres), sorted by the counts c1,
+ * then c2 (both descending; c2 may be NULL), then by name: the order of
+ * rec-genres' tables. */
+void rec_genres_order(const struct rec_movies *m, const uint64_t *c1,
+                      const uint64_t *c2, size_t *ix);
+
 /* The rows of hist of the user with id user that have hmi >= 0, best
  * first: by rating, highest first, then the newest first, then by item
  * id, then by row.  *n of them in *rows (row indices; rec_free it); none

@@ -77,6 +77,8 @@ run_all(struct rec_err *err)
 	int32_t *lmi = NULL, *hmi = NULL;
 	uint64_t *hm = NULL, *rm = NULL, cnt[REC_GENRES_MAX] = { 0 };
 	uint32_t *rows = NULL;
+	struct rec_overlap o = { 0 };
+	int count[REC_OVERLAP_NCOLS];
 	size_t n = 0;
 	int rc = -1;
 
@@ -85,7 +87,8 @@ run_all(struct rec_err *err)
 	    rec_genres_history(in.m, "movies.csv", in.hist, "hist.tsv", 4.0, &hmi,
 	                       err) != 0 ||
 	    rec_genres_masks(in.m, in.ls, lmi, in.hist, hmi, &hm, &rm, err) != 0 ||
-	    rec_genres_user_rows(in.hist, hmi, 7, &rows, &n, err) != 0)
+	    rec_genres_user_rows(in.hist, hmi, 7, &rows, &n, err) != 0 ||
+	    rec_genres_overlap(&o, in.m, in.ls, lmi, in.hist, hmi, err) != 0)
 		goto out;
 	rc = 0;
 	/* Lists: Drama 3, Comedy 2, Action 2, Sci-Fi 2, Horror 1. */
@@ -108,7 +111,26 @@ run_all(struct rec_err *err)
 	CHECK(hm[2] == 0 && rec_genres_popcount(rm[2]) == 4);
 	/* User 7's liked rows, best first: movie 1 (5 stars), movie 6 (4). */
 	CHECK(n == 2 && rows[0] == 0 && rows[1] == 1);
+	/* The overlap table: users by id; means history 3/3, list 10/3, both
+	 * 3/3, history only 0, list only 7/3; user 9 has no liked history */
+	CHECK(o.n == 3 && o.row[0].user == 7 && o.row[1].user == 8 &&
+	      o.row[2].user == 9);
+	CHECK(o.row[0].hist == hm[0] && o.row[0].rec == rm[0] &&
+	      o.row[2].hist == 0 && o.row[2].rec == rm[2]);
+	CHECK_NEAR(o.mean[REC_OVERLAP_HIST], 1.0, 1e-12);
+	CHECK_NEAR(o.mean[REC_OVERLAP_REC], 10.0 / 3, 1e-12);
+	CHECK_NEAR(o.mean[REC_OVERLAP_BOTH], 1.0, 1e-12);
+	CHECK_NEAR(o.mean[REC_OVERLAP_HIST_ONLY], 0.0, 1e-12);
+	CHECK_NEAR(o.mean[REC_OVERLAP_REC_ONLY], 7.0 / 3, 1e-12);
+	CHECK(o.no_history == 1 && o.hist_all == (hm[0] | hm[1]) &&
+	      o.rec_all == (rm[0] | rm[1] | rm[2]));
+	rec_genres_overlap_counts(o.row[1].hist, o.row[1].rec, count);
+	CHECK(count[REC_OVERLAP_HIST] == 1 && count[REC_OVERLAP_REC] == 2 &&
+	      count[REC_OVERLAP_BOTH] == 1 && count[REC_OVERLAP_HIST_ONLY] == 0 &&
+	      count[REC_OVERLAP_REC_ONLY] == 1);
 out:
+	rec_genres_overlap_free(&o);
+	CHECK(o.row == NULL && o.n == 0);
 	rec_free(lmi);
 	rec_free(hmi);
 	rec_free(hm);
@@ -116,6 +138,35 @@ out:
 	rec_free(rows);
 	inputs_free(&in);
 	return rc;
+}
+
+/* The order of the tables: the catalogue's counts (Drama 3, Comedy 2,
+ * then Action, Horror, Sci-Fi with 1 each, by name); a second count
+ * breaks the first's ties before the names do. */
+TEST(genres_order)
+{
+	struct inputs in;
+	struct rec_err err;
+	uint64_t cnt[REC_GENRES_MAX] = { 0 }, second[REC_GENRES_MAX] = { 0 };
+	size_t ix[REC_GENRES_MAX];
+	static const char *const want[] = { "Drama", "Comedy", "Action", "Horror", "Sci-Fi" };
+
+	CHECK(inputs_read(&in, NULL, &err) == 0);
+	if (!in.m)
+		return;
+	for (size_t i = 0; i < in.m->n; i++) {
+		int32_t mi = (int32_t)i;
+		rec_genres_count(in.m, &mi, 1, cnt);
+	}
+	CHECK(in.m->ngenres == 5);
+	rec_genres_order(in.m, cnt, NULL, ix);
+	for (size_t j = 0; j < 5; j++)
+		CHECK(strcmp(in.m->genre[ix[j]], want[j]) == 0);
+	second[rec_movies_genre_index(in.m, "Sci-Fi")] = 1;
+	rec_genres_order(in.m, cnt, second, ix);
+	CHECK(strcmp(in.m->genre[ix[2]], "Sci-Fi") == 0 &&
+	      strcmp(in.m->genre[ix[3]], "Action") == 0);
+	inputs_free(&in);
 }
 
 TEST(genres_fixture)
