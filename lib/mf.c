@@ -337,14 +337,45 @@ mf_epoch_per_rating(struct mf *m, const struct rec_ratings *r,
 
 /* ---- minibatches ---- */
 
+/* Add the gradient of one rating's objective, times scale, to g, and
+ * return the objective: (s - y)^2 + reg (|p_u|^2 + |q_i|^2 + b_u^2 +
+ * b_i^2) with s the sigmoid of mu + b_u + b_i + p_u . (mask * q_i) and y
+ * the rating on [0, 1] (mask NULL: no dropout). */
+static double
+rating_grad(struct mf *m, int u, int i, float rating, const float *mask,
+            float scale)
+{
+	const int k = m->h.k;
+	const float reg = m->h.reg, rs = 2.0f * reg * scale;
+	const float *w = m->p.w;
+	float *g = m->p.g;
+	const float *pu = w + m->oP + (size_t)u * k, *qi = w + m->oQ + (size_t)i * k;
+	float *gp = g + m->oP + (size_t)u * k, *gq = g + m->oQ + (size_t)i * k;
+	float bu = w[m->obu + u], bi = w[m->obi + i];
+	float s = sigmoid(w[m->omu] + bu + bi + dot3(pu, qi, mask, k));
+	float e = s - rec_to_unit(rating);
+	float dz = 2.0f * e * s * (1.0f - s) * scale;
+	float norm = bu * bu + bi * bi + dot3(pu, pu, NULL, k) + dot3(qi, qi, NULL, k);
+
+	for (int d = 0; d < k; d++) {
+		float both = mask ? mask[d] : 1.0f;
+		gp[d] += dz * qi[d] * both + rs * pu[d];
+		gq[d] += dz * pu[d] * both + rs * qi[d];
+	}
+	g[m->obu + u] += dz + rs * bu;
+	g[m->obi + i] += dz + rs * bi;
+	g[m->omu] += dz;
+	return (double)e * e + (double)reg * norm;
+}
+
 static int
 mf_epoch(struct rec_model *base, const struct rec_ratings *r,
          struct rec_rng *rng, double *loss, struct rec_err *err)
 {
 	struct mf *m = (struct mf *)base;
 	const int k = m->h.k, batch = m->h.batch;
-	const float drop = m->h.dropout, reg = m->h.reg;
-	float *w = m->p.w, *g = m->p.g, *mask = drop > 0 ? m->mask : NULL;
+	const float drop = m->h.dropout;
+	float *g = m->p.g, *mask = drop > 0 ? m->mask : NULL;
 	double total = 0;
 
 	if (rec_mf_per_rating(&m->h))
@@ -353,33 +384,16 @@ mf_epoch(struct rec_model *base, const struct rec_ratings *r,
 		return -1;
 	for (size_t beg = 0; beg < r->n; beg += (size_t)batch) {
 		size_t len = r->n - beg < (size_t)batch ? r->n - beg : (size_t)batch;
-		const float scale = 1.0f / (float)len, rs = 2.0f * reg * scale;
 
 		rec_batches_next(&m->b);
 		for (size_t j = beg; j < beg + len; j++) {
 			uint32_t row = m->b.order[j];
 			int u = r->user[row], i = r->item[row];
-			float *pu = w + m->oP + (size_t)u * k, *qi = w + m->oQ + (size_t)i * k;
-			float *gp = g + m->oP + (size_t)u * k, *gq = g + m->oQ + (size_t)i * k;
-			float bu = w[m->obu + u], bi = w[m->obi + i];
 
 			rec_batches_touch(&m->b, u, i);
 			if (mask)
 				draw_masks(mask, k, drop, rng);
-			float s = sigmoid(w[m->omu] + bu + bi + dot3(pu, qi, mask, k));
-			float e = s - rec_to_unit(r->rating[row]);
-			float dz = 2.0f * e * s * (1.0f - s) * scale;
-			float norm = bu * bu + bi * bi + dot3(pu, pu, NULL, k) +
-			             dot3(qi, qi, NULL, k);
-			total += (double)e * e + (double)reg * norm;
-			for (int d = 0; d < k; d++) {
-				float both = mask ? mask[d] : 1.0f;
-				gp[d] += dz * qi[d] * both + rs * pu[d];
-				gq[d] += dz * pu[d] * both + rs * qi[d];
-			}
-			g[m->obu + u] += dz + rs * bu;
-			g[m->obi + i] += dz + rs * bi;
-			g[m->omu] += dz;
+			total += rating_grad(m, u, i, r->rating[row], mask, 1.0f / (float)len);
 		}
 		if (m->h.opt == REC_OPT_ADAM)
 			rec_adam_begin(&m->adam);
@@ -390,6 +404,33 @@ mf_epoch(struct rec_model *base, const struct rec_ratings *r,
 		else
 			rec_sgd_update(&m->p, m->h.lr, m->omu, 1);
 		g[m->omu] = 0;
+	}
+	*loss = total / (double)r->n;
+	return 0;
+}
+
+struct rec_params *
+rec_mf_params(struct rec_model *base)
+{
+	return &((struct mf *)base)->p;
+}
+
+int
+rec_mf_objective(struct rec_model *base, const struct rec_ratings *r,
+                 double *loss)
+{
+	struct mf *m = (struct mf *)base;
+	double total = 0;
+
+	if (r->n == 0)
+		return -1;
+	memset(m->p.g, 0, m->p.n * sizeof *m->p.g);
+	for (size_t j = 0; j < r->n; j++) {
+		int32_t u = rec_idmap_find(&m->base.users, r->users.ids[r->user[j]]);
+		int32_t i = rec_idmap_find(&m->base.items, r->items.ids[r->item[j]]);
+		if (u < 0 || i < 0)
+			return -1;
+		total += rating_grad(m, u, i, r->rating[j], NULL, 1.0f / (float)r->n);
 	}
 	*loss = total / (double)r->n;
 	return 0;

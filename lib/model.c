@@ -160,22 +160,6 @@ rmse_of(const struct rec_ratings *r, const float *pred)
 }
 
 int
-rec_model_rmse(const struct rec_model *m, const struct rec_ratings *r,
-               double *rmse, struct rec_err *err)
-{
-	float *pred;
-
-	if (r->n == 0)
-		return rec_errf(err, NULL, 0, "no ratings to evaluate");
-	if (!(pred = rec_malloc_array(r->n, sizeof *pred)))
-		return rec_erroom(err, NULL);
-	predict_rows(m, r, pred);
-	*rmse = rmse_of(r, pred);
-	rec_free(pred);
-	return 0;
-}
-
-int
 rec_model_validate(const struct rec_model *m, const struct rec_ratings *r,
                    struct rec_valid *v, struct rec_err *err)
 {

@@ -50,4 +50,14 @@ struct rec_model *rec_mf_make(const void *hp, const struct rec_ratings *r,
 int rec_mf_load(struct rec_model **out, const struct rec_st *st,
                 struct rec_err *err);
 
+/* For the gradient check: the model's parameter slab, and the objective
+ * of the rows of r as one batch: the mean over the rows of (s - y)^2 +
+ * reg (|p_u|^2 + |q_i|^2 + b_u^2 + b_i^2), dropout off, whose gradient
+ * it leaves in the slab's g (minibatch training steps on it; per-rating
+ * SGD takes each rating's, but for mu).  r must hold only users and items
+ * m knows, at least one row (else -1). */
+struct rec_params *rec_mf_params(struct rec_model *m);
+int rec_mf_objective(struct rec_model *m, const struct rec_ratings *r,
+                     double *loss);
+
 #endif

@@ -164,10 +164,6 @@ int rec_train(struct rec_model **out, rec_model_make_fn *make, const void *hp,
               const struct rec_train_opts *o, struct rec_train_result *res,
               struct rec_err *err);
 
-/* RMSE (star scale, predictions clipped to [0.5, 5]) of m on r. */
-int rec_model_rmse(const struct rec_model *m, const struct rec_ratings *r,
-                   double *rmse, struct rec_err *err);
-
 /* RMSE and the rated-items P, R, F1 at 10 of m on r (struct rec_valid). */
 int rec_model_validate(const struct rec_model *m, const struct rec_ratings *r,
                        struct rec_valid *v, struct rec_err *err);

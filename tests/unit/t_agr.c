@@ -1,8 +1,7 @@
 /* t_agr.c - AttnGraphRec: the whole objective's gradient (propagation,
  * attention, head; LightGCN and GCN layers) against finite differences,
- * training lowers the loss, same seed same bytes, save -> load predicts
- * the same numbers, a given graph is used, and the OOM countdown over
- * make, save and load. */
+ * and a given graph is used (what every model promises is
+ * t_models.c's). */
 #define _GNU_SOURCE   /* memmem */
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,66 +192,6 @@ save(const struct rec_model *m, size_t *len)
 	return buf;
 }
 
-TEST(agr_trains_saves_loads)
-{
-	struct rec_agr_hparams h = small();
-	struct rec_train_opts o = { .epochs = 40, .patience = 5, .seed = 7 };
-	struct rec_train_result res;
-	struct rec_ratings *r = toy();
-	struct rec_model *m, *m2, *back = NULL;
-	struct rec_err err = { 0 };
-	double before = 0, after = 0;
-	size_t len, len2;
-	char *a, *b;
-
-	h.batch = 16;
-	h.lr = 0.01f;
-	h.dropout = 0.1f;
-	h.init_sd = 0.1f;
-	h.conv = REC_AGR_GCN;
-	m = rec_agr_make(&h, r, 7, &err);
-	CHECK(m && rec_model_rmse(m, r, &before, &err) == 0);
-	rec_model_free(m);
-	CHECK(rec_train(&m, rec_agr_make, &h, r, NULL, &o, &res, &err) == 0);
-	CHECK(rec_model_rmse(m, r, &after, &err) == 0);
-	CHECK(after < 0.8 * before);
-	CHECK(rec_train(&m2, rec_agr_make, &h, r, NULL, &o, &res, &err) == 0);
-	a = save(m, &len);
-	b = save(m2, &len2);
-	CHECK(len == len2 && memcmp(a, b, len) == 0);
-	FILE *fp = fmemopen(a, len, "r");
-	CHECK(rec_model_load(&back, fp, "a.st", &err) == 0);
-	fclose(fp);
-	if (back) {
-		int64_t users[] = { 100, 105, 111, 999, 100 };
-		int64_t items[] = { 200, 208, 203, 200, 999 };
-		float p1[5], p2[5];
-		struct rec_unknown unk = { 0 };
-		rec_model_predict_ids(m, users, items, 5, p1, &unk);
-		rec_model_predict_ids(back, users, items, 5, p2, &unk);
-		CHECK(memcmp(p1, p2, sizeof p1) == 0);
-		CHECK(unk.users == 2 && unk.items == 2);
-		/* rank_scores are the predictions */
-		int32_t u = 4, us[9], is[9];
-		float rank[9], pred[9];
-		CHECK(back->ops->rank_scores(back, &u, 1, rank, &err) == 0);
-		for (int i = 0; i < 9; i++)
-			us[i] = 4, is[i] = i;
-		back->ops->predict(back, us, is, 9, pred);
-		CHECK(memcmp(rank, pred, sizeof rank) == 0);
-		/* the file written again from the loaded model is the same */
-		char *c = save(back, &len2);
-		CHECK(len == len2 && memcmp(a, c, len) == 0);
-		free(c);
-	}
-	free(a);
-	free(b);
-	rec_model_free(m);
-	rec_model_free(m2);
-	rec_model_free(back);
-	rec_ratings_free(r);
-}
-
 /* A graph given in the hyperparameters is the model's when it is the
  * graph of the ratings (in another numbering: renumbered), and a graph
  * of the ratings is built when it is not. */
@@ -292,39 +231,3 @@ TEST(agr_uses_a_given_graph)
 	rec_ratings_free(few);
 }
 
-TEST(agr_oom_loop)
-{
-	struct rec_agr_hparams h = small();
-	struct rec_ratings *r = toy();
-
-	h.conv = REC_AGR_GCN;
-	for (long n = 0; n < 100000; n++) {
-		struct rec_err err = { 0 };
-		struct rec_model *m, *back = NULL;
-		char *buf = NULL;
-		size_t len = 0;
-		int rc;
-
-		rec_alloc_fail_after(n, 1);
-		m = rec_agr_make(&h, r, 1, &err);
-		rc = m ? 0 : -1;
-		if (m) {
-			FILE *fp = open_memstream(&buf, &len);
-			rc = rec_model_save(m, fp, "a.st", NULL, NULL, 0, &err);
-			fclose(fp);
-		}
-		if (rc == 0) {
-			FILE *fp = fmemopen(buf, len, "r");
-			rc = rec_model_load(&back, fp, "a.st", &err);
-			fclose(fp);
-		}
-		rec_alloc_fail_after(-1, 0);
-		rec_model_free(m);
-		rec_model_free(back);
-		free(buf);
-		if (rc == 0)
-			break;
-		CHECK(strcmp(err.msg, "out of memory") == 0);
-	}
-	rec_ratings_free(r);
-}

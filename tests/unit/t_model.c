@@ -1,7 +1,6 @@
 #define _GNU_SOURCE   /* memmem */
-/* t_model.c - Adam, top-K selection, and the MF model through the model
- * face: training lowers the loss, same seed same bytes, save -> load
- * predicts the same numbers, fallbacks, early stopping and refit. */
+/* t_model.c - Adam, top-K selection, batches, and loading model files:
+ * bad MF files and foreign or corrupt files of any model are refused. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,110 +153,6 @@ save(const struct rec_model *m, size_t *len)
 	return buf;
 }
 
-TEST(mf_trains_saves_loads)
-{
-	struct rec_mf_hparams hp = REC_MF_DEFAULTS;
-	struct rec_train_opts o = { .epochs = 30, .patience = 5, .seed = 7 };
-	struct rec_train_result res;
-	struct rec_ratings *r = toy();
-	struct rec_model *m, *m2, *back;
-	struct rec_err err = { 0 };
-	double before = 0, after = 0;
-	size_t len, len2;
-	char *a, *b;
-
-	hp.k = 5;
-	hp.batch = 16;
-	hp.lr = 0.02f;
-	hp.dropout = 0.1f;
-	m = rec_mf_make(&hp, r, 7, &err);
-	CHECK(m && rec_model_rmse(m, r, &before, &err) == 0);
-	rec_model_free(m);
-	CHECK(rec_train(&m, rec_mf_make, &hp, r, NULL, &o, &res, &err) == 0);
-	CHECK(rec_model_rmse(m, r, &after, &err) == 0);
-	CHECK(after < 0.8 * before);
-	CHECK(res.epochs_run == 30 && res.best_epoch == 30);
-
-	/* same seed: byte-identical file */
-	CHECK(rec_train(&m2, rec_mf_make, &hp, r, NULL, &o, &res, &err) == 0);
-	a = save(m, &len);
-	b = save(m2, &len2);
-	CHECK(len == len2 && memcmp(a, b, len) == 0);
-
-	/* save -> load -> the same predictions, bit for bit */
-	FILE *fp = fmemopen(a, len, "r");
-	CHECK(rec_model_load(&back, fp, "m.st", &err) == 0);
-	fclose(fp);
-	int64_t users[] = { 100, 105, 111, 999, 100, 999 };
-	int64_t items[] = { 200, 204, 208, 200, 999, 999 };
-	float p1[6], p2[6];
-	struct rec_unknown unk = { 0 };
-	rec_model_predict_ids(m, users, items, 6, p1, &unk);
-	CHECK(unk.users == 2 && unk.items == 2);
-	rec_model_predict_ids(back, users, items, 6, p2, &unk);
-	CHECK(memcmp(p1, p2, sizeof p1) == 0);
-	for (int j = 0; j < 6; j++)
-		CHECK(p1[j] >= 0.5f && p1[j] <= 5.0f);
-
-	/* rank_scores orders items as predict does */
-	int32_t u = 3;
-	float rank[9], pred[9];
-	int32_t us[9], is[9];
-	CHECK(m->ops->rank_scores(m, &u, 1, rank, &err) == 0);
-	for (int i = 0; i < 9; i++)
-		us[i] = 3, is[i] = i;
-	m->ops->predict(m, us, is, 9, pred);
-	for (int i = 0; i < 9; i++)
-		for (int j = 0; j < 9; j++)
-			if (rank[i] > rank[j] + 1e-5f)
-				CHECK(pred[i] >= pred[j]);
-	free(a);
-	free(b);
-	rec_model_free(m);
-	rec_model_free(m2);
-	rec_model_free(back);
-	rec_ratings_free(r);
-}
-
-static int epochs_seen;
-
-static void
-count_epoch(void *ctx, const struct rec_epoch *e)
-{
-	(void)ctx;
-	(void)e;
-	epochs_seen++;
-}
-
-TEST(mf_early_stopping_and_refit)
-{
-	struct rec_mf_hparams hp = REC_MF_DEFAULTS;
-	struct rec_train_opts o = { .epochs = 200, .patience = 2, .seed = 3,
-	                            .refit = 1, .on_epoch = count_epoch };
-	struct rec_train_result res;
-	struct rec_ratings *r = toy(), *valid = rec_ratings_new();
-	struct rec_model *m;
-	struct rec_err err = { 0 };
-
-	/* a validation set the model cannot learn: it stops early */
-	for (int u = 0; u < 12; u++)
-		rec_ratings_push(valid, 100 + u, 200 + u % 9, u % 2 ? 5.0f : 0.5f, 0,
-		                 u + 1, NULL);
-	hp.k = 4;
-	hp.batch = 8;
-	hp.lr = 0.05f;
-	epochs_seen = 0;
-	CHECK(rec_train(&m, rec_mf_make, &hp, r, valid, &o, &res, &err) == 0);
-	CHECK(res.epochs_run < 200 && res.best_epoch <= res.epochs_run);
-	CHECK(res.epochs_run - res.best_epoch == 2);
-	/* the refit ran best_epoch more epochs */
-	CHECK(epochs_seen == res.epochs_run + res.best_epoch);
-	CHECK(m->users.n == 12);
-	rec_model_free(m);
-	rec_ratings_free(r);
-	rec_ratings_free(valid);
-}
-
 TEST(mf_load_rejects_bad_files)
 {
 	struct rec_mf_hparams hp = REC_MF_DEFAULTS;
@@ -311,37 +206,6 @@ TEST(mf_load_rejects_bad_files)
 	}
 	free(buf);
 	rec_model_free(m);
-	rec_ratings_free(r);
-}
-
-TEST(mf_oom_loop)
-{
-	struct rec_mf_hparams hp = REC_MF_DEFAULTS;
-	struct rec_ratings *r = toy();
-
-	hp.k = 3;
-	for (long n = 0; n < 10000; n++) {
-		struct rec_err err = { 0 };
-		struct rec_model *m;
-		char *buf = NULL;
-		size_t len = 0;
-		int rc;
-
-		rec_alloc_fail_after(n, 1);
-		m = rec_mf_make(&hp, r, 1, &err);
-		rc = m ? 0 : -1;
-		if (m) {
-			FILE *fp = open_memstream(&buf, &len);
-			rc = rec_model_save(m, fp, "m.st", NULL, NULL, 0, &err);
-			fclose(fp);
-		}
-		rec_alloc_fail_after(-1, 0);
-		rec_model_free(m);
-		free(buf);
-		if (rc == 0)
-			break;
-		CHECK(strcmp(err.msg, "out of memory") == 0);
-	}
 	rec_ratings_free(r);
 }
 

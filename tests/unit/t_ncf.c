@@ -1,6 +1,6 @@
 /* t_ncf.c - NeuMF: the whole network's gradient against finite
- * differences (with and without side features), training lowers the
- * loss, same seed same bytes, save -> load predicts the same numbers. */
+ * differences, with and without side features (what every model
+ * promises is t_models.c's). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,79 +192,3 @@ TEST(ncf_gradcheck_can_fail)
 	rec_ratings_free(few);
 }
 
-static char *
-save(const struct rec_model *m, size_t *len)
-{
-	char *buf = NULL;
-	FILE *fp = open_memstream(&buf, len);
-
-	CHECK(rec_model_save(m, fp, "n.st", NULL, NULL, 0, NULL) == 0);
-	fclose(fp);
-	return buf;
-}
-
-TEST(ncf_trains_saves_loads)
-{
-	struct rec_ncf_hparams h = small();
-	struct rec_train_opts o = { .epochs = 40, .patience = 5, .seed = 7 };
-	struct rec_train_result res;
-	struct rec_ratings *r = toy();
-	struct rec_movies *mv = movies();
-	struct rec_tags *tg = tags();
-	struct rec_model *m, *m2, *back = NULL;
-	struct rec_err err = { 0 };
-	double before = 0, after = 0;
-	size_t len, len2;
-	char *a, *b;
-
-	h.movies = mv;
-	h.tags = tg;
-	h.tag_vocab = 5;
-	h.batch = 16;
-	h.lr = 0.01f;
-	h.dropout = 0.1f;
-	h.init_sd = 0.05f;
-	m = rec_ncf_make(&h, r, 7, &err);
-	CHECK(m && rec_model_rmse(m, r, &before, &err) == 0);
-	rec_model_free(m);
-	CHECK(rec_train(&m, rec_ncf_make, &h, r, NULL, &o, &res, &err) == 0);
-	CHECK(rec_model_rmse(m, r, &after, &err) == 0);
-	CHECK(after < 0.8 * before);
-	CHECK(rec_train(&m2, rec_ncf_make, &h, r, NULL, &o, &res, &err) == 0);
-	a = save(m, &len);
-	b = save(m2, &len2);
-	CHECK(len == len2 && memcmp(a, b, len) == 0);
-	FILE *fp = fmemopen(a, len, "r");
-	CHECK(rec_model_load(&back, fp, "n.st", &err) == 0);
-	fclose(fp);
-	if (back) {
-		int64_t users[] = { 100, 105, 111, 999, 100 };
-		int64_t items[] = { 200, 208, 203, 200, 999 };
-		float p1[5], p2[5];
-		struct rec_unknown unk = { 0 };
-		rec_model_predict_ids(m, users, items, 5, p1, &unk);
-		rec_model_predict_ids(back, users, items, 5, p2, &unk);
-		CHECK(memcmp(p1, p2, sizeof p1) == 0);
-		CHECK(unk.users == 2 && unk.items == 2);
-		/* rank_scores are the predictions */
-		int32_t u = 4, us[9], is[9];
-		float rank[9], pred[9];
-		CHECK(back->ops->rank_scores(back, &u, 1, rank, &err) == 0);
-		for (int i = 0; i < 9; i++)
-			us[i] = 4, is[i] = i;
-		back->ops->predict(back, us, is, 9, pred);
-		CHECK(memcmp(rank, pred, sizeof rank) == 0);
-		/* the file written again from the loaded model is the same */
-		char *c = save(back, &len2);
-		CHECK(len == len2 && memcmp(a, c, len) == 0);
-		free(c);
-	}
-	free(a);
-	free(b);
-	rec_model_free(m);
-	rec_model_free(m2);
-	rec_model_free(back);
-	rec_movies_free(mv);
-	rec_tags_free(tg);
-	rec_ratings_free(r);
-}

@@ -1,0 +1,135 @@
+/* t_mf.c - matrix factorisation's gradient: the minibatch objective's
+ * against central differences (the planted error caught), and the step
+ * of per-rating SGD against that gradient (it moves p_u, q_i, b_u and
+ * b_i by -lr times it, and leaves mu). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "gradcheck.h"
+#include "rec/mf.h"
+#include "rec/params.h"
+
+/* 5 users x 4 items, most pairs rated. */
+static struct rec_ratings *
+toy(void)
+{
+	struct rec_ratings *r = rec_ratings_new();
+
+	for (int u = 0; u < 5; u++)
+		for (int i = 0; i < 4; i++)
+			if ((u + i) % 4 != 0)
+				CHECK(rec_ratings_push(r, 10 + u, 20 + i,
+				                       0.5f + (float)((u * 3 + i * 2) % 10) / 2,
+				                       0, (long)r->n + 1, NULL) == 0);
+	return r;
+}
+
+/* A model with weights large enough that every term carries gradient. */
+static struct rec_model *
+model(const struct rec_ratings *r, int per_rating, int k)
+{
+	struct rec_mf_hparams h = REC_MF_DEFAULTS;
+	struct rec_model *m;
+	struct rec_params *p;
+
+	h.k = k;
+	h.reg = 0.05f;
+	h.init_sd = 0.5f;
+	h.dropout = 0;
+	if (per_rating) {
+		h.opt = REC_OPT_SGD;
+		h.batch = 1;
+		h.lr = 0.01f;
+	}
+	m = rec_mf_make(&h, r, 5, NULL);
+	CHECK(m != NULL);
+	p = rec_mf_params(m);
+	for (size_t j = 0; j < p->n; j++)   /* biases too */
+		p->w[j] += 0.3f * (float)((j * 7) % 5) / 5 - 0.1f;
+	return m;
+}
+
+/* The central differences of the objective on r along every coordinate. */
+static double *
+numeric(struct rec_model *m, const struct rec_ratings *r)
+{
+	struct rec_params *p = rec_mf_params(m);
+	double *num = malloc(p->n * sizeof *num), up, down;
+	const float eps = 1e-2f;
+
+	for (size_t j = 0; j < p->n; j++) {
+		float keep = p->w[j];
+		p->w[j] = keep + eps;
+		CHECK(rec_mf_objective(m, r, &up) == 0);
+		p->w[j] = keep - eps;
+		CHECK(rec_mf_objective(m, r, &down) == 0);
+		p->w[j] = keep;
+		num[j] = (up - down) / (2.0 * eps);
+	}
+	return num;
+}
+
+TEST(mf_gradient_matches_finite_differences)
+{
+	struct rec_ratings *r = toy();
+
+	for (int k = 3; k <= 19; k += 16) {
+		struct rec_model *m = model(r, 0, k);
+		struct rec_params *p = rec_mf_params(m);
+		double loss, *num = numeric(m, r);
+		struct grad_cmp c;
+
+		CHECK(rec_mf_objective(m, r, &loss) == 0);
+		c = grad_compare(p->g, num, p->n);
+		CHECK(c.bad == 0);
+		/* and a planted 5% error in one coordinate of Q is caught */
+		p->g[p->t[1].off + 4] *= 1.05f;
+		c = grad_compare(p->g, num, p->n);
+		CHECK(c.bad == 1 && c.worst == p->t[1].off + 4);
+		free(num);
+		rec_model_free(m);
+	}
+	rec_ratings_free(r);
+}
+
+/* One epoch of per-rating SGD on one rating is one step: every weight but
+ * mu moves by -lr times the objective's gradient on that rating (the
+ * checked one, and the numerical one). */
+TEST(mf_per_rating_step_follows_the_gradient)
+{
+	static const int ks[] = { 3, 19, 64 };   /* the tail, the vectors, k = 64's own path */
+	struct rec_ratings *one = rec_ratings_new();
+	const float lr = 0.01f;   /* model()'s */
+
+	CHECK(rec_ratings_push(one, 12, 21, 4.5f, 0, 1, NULL) == 0);
+	for (size_t c = 0; c < sizeof ks / sizeof ks[0]; c++) {
+		struct rec_model *m = model(one, 1, ks[c]);
+		struct rec_params *p = rec_mf_params(m);
+		size_t bad = 0, mu = p->t[4].off;
+		double loss, *num = numeric(m, one);
+		float *w0 = malloc(p->n * sizeof *w0);
+		struct rec_rng rng;
+
+		CHECK(rec_mf_objective(m, one, &loss) == 0);
+		memcpy(w0, p->w, p->n * sizeof *w0);
+		rec_rng_seed(&rng, 1);
+		CHECK(m->ops->epoch(m, one, &rng, &loss, NULL) == 0);
+		for (size_t j = 0; j < p->n; j++) {
+			double step = (double)(p->w[j] - w0[j]) / -lr;
+			/* the step is the checked gradient's; that gradient is
+			 * the numerical one, where rounding allows (the objective
+			 * of k = 64 is good to about 1e-8: 1e-6 at eps 1e-2) */
+			if (j != mu && (grad_relerr(step, p->g[j]) > GRAD_TOL ||
+			                fabs(p->g[j] - num[j]) > GRAD_TOL *
+			                fmax(fabs(p->g[j]) + fabs(num[j]), 1e-3)))
+				bad++;
+		}
+		CHECK(bad == 0);
+		CHECK(p->w[mu] == w0[mu]);   /* mu stays at the training mean's logit */
+		free(w0);
+		free(num);
+		rec_model_free(m);
+	}
+	rec_ratings_free(one);
+}
