@@ -10,7 +10,9 @@
  * transposed): NCF's MLP forward and backward at batch 256 and its
  * side-feature projection; the LSTM's step (64 sequences, 4 x 128 gates)
  * and its input part; AttnGraphRec's head at batch 1024 and its
- * attention's projection of the 4 layers of 1024 nodes to 32.
+ * attention's projection of the 4 layers of 1024 nodes to 32; and the
+ * narrow ones: NCF's output layer forward and its weight gradient at
+ * batch 256, the LSTM's at 1600 rows.
  */
 #include <cblas.h>
 #include <math.h>
@@ -59,7 +61,8 @@ main(void)
 		{ 0, 1, 1024, 128, 192 }, { 1, 0, 128, 192, 1024 },
 		{ 0, 0, 1024, 192, 128 }, { 0, 1, 1024, 64, 128 },
 		{ 0, 1, 4096, 32, 64 }, { 0, 0, 4096, 64, 32 },
-		{ 1, 0, 32, 64, 4096 },
+		{ 1, 0, 32, 64, 4096 }, { 0, 1, 256, 1, 96 }, { 1, 0, 1, 96, 256 },
+		{ 0, 1, 1600, 1, 64 }, { 1, 0, 1, 64, 1600 },
 	};
 	struct rec_rng r;
 

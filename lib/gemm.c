@@ -10,43 +10,98 @@
  * strip of fewer than MR rows and the last panel of fewer than NR
  * columns are copied, padded with zeros, so the kernel has no edge cases
  * of its own.
- * Shapes that would be mostly padding (fewer than 16 columns or 4 rows)
- * go to cblas_sgemm.
+ * Shapes that would be mostly padding have loops of their own: fewer
+ * than 16 columns (a layer with one output) a dot product an element,
+ * fewer than 4 rows (that layer's weight gradient) a row of C at a time.
+ * Which loop runs, and so the order of every sum, depends on the shape
+ * alone, never on the threads: no product goes to a BLAS, whose result
+ * depends on the kernel it picks (OPENBLAS_CORETYPE).
  *
- * The kernel is cloned for AVX-512 and AVX2 (gcc's ifunc), and a + b * c
- * may be fused here (fp-contract below), unlike in the rest of the
- * library: the lanes and the order of the sums are fixed, so a machine
- * gets the same numbers on every run, though an AVX-512 machine and one
- * without FMA differ in the last bits, as two BLAS kernels do.
+ * Every product is compiled three times, for AVX-512, for AVX2 with FMA
+ * (x86-64-v3) and for the base x86-64, and runs as the best the CPU has.
+ * Here, unlike in the rest of the library, a + b * c is fused where the
+ * instruction set has FMA (fp-contract below): AVX-512 and AVX2 fuse the
+ * same operations on the same lanes in the same order, so the two give
+ * the same bits (t_gemm runs both); the base version rounds each product
+ * first and differs from them in the last bits.
  */
+/* Fused wherever the version has FMA, whatever CFLAGS say: gcc forms
+ * FMAs only in an optimised build (-O2 and up), so this file is always
+ * built at -O3.  clang fuses within an expression at every level. */
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("fp-contract=fast")   /* clang contracts by default */
+#pragma GCC optimize("O3", "fp-contract=fast")
 #endif
 
-#include <cblas.h>
 #include <string.h>
 
 #include "rec/gemm.h"
 #include "rec/parallel.h"
 #include "rec/vector.h"
 
+/* gcc on x86-64 builds the AVX-512 and AVX2 versions (as for
+ * vector.h's VECTOR_CLONES); elsewhere there is only the base one. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define GEMM_ISAS 1
+#endif
+
+/* Everything a product runs is inlined into the version for its
+ * instruction set: a call out would run the base code. */
+#define INLINE static inline __attribute__((always_inline))
+
 enum {
 	MR = 8,     /* rows of C a kernel call computes */
 	NR = 32,    /* its columns: two 16-float vectors */
 	KC = 256,   /* the shared dimension, a block at a time */
-	NC = 128    /* columns of op(B) packed at a time (KC x NC: 128 KB) */
+	NC = 128,   /* columns of op(B) packed at a time (KC x NC: 128 KB) */
+	NARROW = NR / 2,   /* fewer columns than this: dot products */
+	SHORT = MR / 2     /* fewer rows than this: a row at a time */
 };
 
-static float
+/* One product, C = alpha op(A) op(B) + beta C, with B given (packed ==
+ * NULL) or packed whole (rec_sgemm_pack); m, n, k > 0. */
+struct job {
+	int trans_a, trans_b, m, n, k, lda, ldb, ldc;
+	float alpha, beta;
+	const float *a, *b, *packed;
+	float *c;
+};
+
+/* Rows [r0, r1) of C for j, in one instruction set's version. */
+typedef void product_fn(const struct job *j, int r0, int r1);
+
+INLINE float
 at(const float *x, int ld, int trans, int row, int col)
 {
 	return trans ? x[(size_t)col * ld + row] : x[(size_t)row * ld + col];
 }
 
+/* s + x y, rounded once (fused: the version has FMA) or twice.  Said
+ * explicitly: whether gcc fuses a + b * c in a scalar loop depends on how
+ * it vectorises the loop, which differs between instruction sets.  (The
+ * vector operations, acc += x * b, are fused wherever FMA is.) */
+INLINE float
+mac(int fused, float s, float x, float y)
+{
+	return fused ? __builtin_fmaf(x, y, s) : s + x * y;
+}
+
+/* v = the len floats x[0], x[s], x[2 s], ..., then zeros to 16 lanes
+ * (none for len <= 0, all 16 for len >= 16). */
+INLINE void
+load16(v16 *v, const float *x, size_t s, int len)
+{
+	if (s == 1 && len >= 16) {
+		memcpy(v, x, sizeof *v);
+		return;
+	}
+	for (int q = 0; q < 16; q++)
+		(*v)[q] = q < len ? x[q * s] : 0.0f;
+}
+
 /* op(B)[p0 .. p0+kc) x [j0 .. j0+nc) into panels NR columns wide (the
  * last padded with zeros), panel i at bp + i pstride, its row p at
  * p NR. */
-static void
+INLINE void
 pack_b(float *bp, size_t pstride, const float *b, int ldb, int trans,
        int p0, int kc, int j0, int nc)
 {
@@ -69,7 +124,7 @@ pack_b(float *bp, size_t pstride, const float *b, int ldb, int trans,
 
 /* ap = op(A)[i0 .. i0+mr) x [p0 .. p0+kc) padded with zero rows to MR,
  * column by column: the strip the kernel reads when mr < MR. */
-static void
+INLINE void
 pack_a(float *ap, const float *a, int lda, int trans, int i0, int mr,
        int p0, int kc)
 {
@@ -82,10 +137,10 @@ pack_a(float *ap, const float *a, int lda, int trans, int i0, int mr,
 /* C[0 .. mr) x [0 .. nr) = alpha A B + beta C, over kc, where row r
  * of the MR x kc block A is a[r * rs + p * cs] and row p of the kc x NR
  * block B is bp[p * bs ...]. */
-VECTOR_CLONES static void
-kernel(float *c, int ldc, const float *a, size_t rs, size_t cs,
-       const float *bp, size_t bs, int kc, int mr, int nr, float alpha,
-       float beta)
+INLINE void
+kernel(int fused, float *c, int ldc, const float *a, size_t rs,
+       size_t cs, const float *bp, size_t bs, int kc, int mr, int nr,
+       float alpha, float beta)
 {
 	v16 acc[MR][2] = { { { 0 } } };
 	float tile[MR][NR];
@@ -113,7 +168,7 @@ kernel(float *c, int ldc, const float *a, size_t rs, size_t cs,
 			memcpy(cr, tile[r], (size_t)nr * sizeof *cr);
 		else
 			for (int j = 0; j < nr; j++)
-				cr[j] = tile[r][j] + beta * cr[j];
+				cr[j] = mac(fused, tile[r][j], beta, cr[j]);
 	}
 }
 
@@ -121,10 +176,10 @@ kernel(float *c, int ldc, const float *a, size_t rs, size_t cs,
  * columns, panel i at bp + i pstride, its rows bs apart: as pack_b
  * leaves them (bs = NR), or B itself when it is not transposed and n is
  * whole panels (pstride = NR, bs = ldb). */
-static void
-multiply(int trans_a, int m, int n, int kc, float alpha, const float *a,
-         int lda, int p0, const float *bp, size_t pstride, size_t bs,
-         float beta, float *c, int ldc)
+INLINE void
+multiply(int fused, int trans_a, int m, int n, int kc, float alpha,
+         const float *a, int lda, int p0, const float *bp, size_t pstride,
+         size_t bs, float beta, float *c, int ldc)
 {
 	_Alignas(64) float ap[MR * KC];
 
@@ -140,10 +195,192 @@ multiply(int trans_a, int m, int n, int kc, float alpha, const float *a,
 		else
 			as = a + (size_t)i0 * lda + p0, rs = (size_t)lda, cs = 1;
 		for (int j = 0; j < n; j += NR)
-			kernel(c + (size_t)i0 * ldc + j, ldc, as, rs, cs,
+			kernel(fused, c + (size_t)i0 * ldc + j, ldc, as, rs, cs,
 			       bp + (size_t)(j / NR) * pstride, bs, kc, mr,
 			       n - j < NR ? n - j : NR, alpha, beta);
 	}
+}
+
+/* The blocked product over rows [0, m) of C (B packed whole when packed
+ * is not NULL): KC terms of the sum at a time, C's columns a panel of B
+ * at a time. */
+INLINE void
+blocked(int fused, int trans_a, int trans_b, int m, int n, int k,
+        float alpha, const float *a, int lda, const float *b, int ldb,
+        const float *packed, float beta, float *c, int ldc)
+{
+	_Alignas(64) float bp[KC * NC];
+
+	for (int p0 = 0; p0 < k; p0 += KC) {
+		int kc = k - p0 < KC ? k - p0 : KC;
+		float be = p0 == 0 ? beta : 1.0f;
+
+		for (int j0 = 0, w; j0 < n; j0 += w) {
+			const float *panels = bp;
+			size_t pstride = (size_t)kc * NR, bs = NR;
+
+			if (packed) {
+				w = n;
+				panels = packed + (size_t)p0 * NR;
+				pstride = (size_t)k * NR;
+			} else if (!trans_b && n - j0 >= NR) {   /* B in place */
+				w = (n - j0) / NR * NR;
+				panels = b + (size_t)p0 * ldb + j0;
+				pstride = NR;
+				bs = (size_t)ldb;
+			} else {
+				w = n - j0 < NC ? n - j0 : NC;
+				pack_b(bp, pstride, b, ldb, trans_b, p0, kc, j0, w);
+			}
+			multiply(fused, trans_a, m, w, kc, alpha, a, lda, p0, panels,
+			         pstride, bs, be, c + j0, ldc);
+		}
+	}
+}
+
+/* C (m, n) = alpha op(A) op(B) + beta C for n < NARROW: each element the
+ * dot product of op(A)'s row and op(B)'s column, term p in lane p mod 16
+ * of a vector of partial sums, the lanes added as vec_sum16's tree, then
+ * the last k mod 16 terms in order. */
+INLINE void
+dots(int fused, int trans_a, int trans_b, int m, int n, int k,
+     float alpha, const float *a, int lda, const float *b, int ldb,
+     float beta, float *c, int ldc)
+{
+	/* op(A)[i][p] is a[i * ia + p * pa], op(B)[p][j] b[p * pb + j * jb] */
+	size_t ia = trans_a ? 1 : (size_t)lda, pa = trans_a ? (size_t)lda : 1;
+	size_t pb = trans_b ? 1 : (size_t)ldb, jb = trans_b ? (size_t)ldb : 1;
+
+	for (int i = 0; i < m; i++)
+		for (int j = 0; j < n; j++) {
+			const float *x = a + (size_t)i * ia, *y = b + (size_t)j * jb;
+			float *cij = c + (size_t)i * ldc + j;
+			v16 acc = { 0 };
+			float sum;
+			int p = 0;
+
+			for (; p + 16 <= k; p += 16) {
+				v16 u, v;
+				load16(&u, x + (size_t)p * pa, pa, 16);
+				load16(&v, y + (size_t)p * pb, pb, 16);
+				acc += u * v;
+			}
+			sum = vec_sum16(&acc);
+			for (; p < k; p++)
+				sum = mac(fused, sum, x[(size_t)p * pa], y[(size_t)p * pb]);
+			sum *= alpha;
+			*cij = beta == 0.0f ? sum : mac(fused, sum, beta, *cij);
+		}
+}
+
+/* acc[q] += the sum over p in order of x[p xs] b[p pb + (16 q + l) jb],
+ * lane l of vector q, for the w columns 16 q + l < w (up to 64). */
+INLINE void
+row_sums(v16 acc[4], const float *x, size_t xs, const float *b, size_t pb,
+         size_t jb, int k, int w)
+{
+	for (int p = 0; p < k; p++)
+		for (int q = 0; q < 4 && 16 * q < w; q++) {
+			v16 v;
+			load16(&v, b + (size_t)p * pb + (size_t)q * 16 * jb, jb,
+			       w - 16 * q);
+			acc[q] += x[(size_t)p * xs] * v;
+		}
+}
+
+/* C (m, n) = alpha op(A) op(B) + beta C for m < SHORT: a row of C 64
+ * columns at a time, each element summed over p in order. */
+INLINE void
+rows_of_c(int fused, int trans_a, int trans_b, int m, int n, int k,
+          float alpha, const float *a, int lda, const float *b, int ldb,
+          float beta, float *c, int ldc)
+{
+	/* op(A)[i][p] is a[i * ia + p * pa], op(B)[p][j] b[p * pb + j * jb] */
+	size_t ia = trans_a ? 1 : (size_t)lda, pa = trans_a ? (size_t)lda : 1;
+	size_t pb = trans_b ? 1 : (size_t)ldb, jb = trans_b ? (size_t)ldb : 1;
+
+	for (int i = 0; i < m; i++)
+		for (int j0 = 0; j0 < n; j0 += 64) {
+			int w = n - j0 < 64 ? n - j0 : 64;
+			const float *x = a + (size_t)i * ia, *bj = b + (size_t)j0 * jb;
+			float *ci = c + (size_t)i * ldc + j0;
+			v16 acc[4] = { { 0 } };
+
+			if (jb == 1 && w == 64)   /* whole rows of B: plain loads */
+				row_sums(acc, x, pa, bj, pb, 1, k, 64);
+			else
+				row_sums(acc, x, pa, bj, pb, jb, k, w);
+			for (int j = 0; j < w; j++) {
+				float sum = alpha * acc[j / 16][j % 16];
+				ci[j] = beta == 0.0f ? sum : mac(fused, sum, beta, ci[j]);
+			}
+		}
+}
+
+/* Rows [r0, r1) of C for j, fused or not.  The loop is chosen by the
+ * whole product's shape, so that a strip of rows gets the bits it gets
+ * alone. */
+INLINE void
+product(int fused, const struct job *j, int r0, int r1)
+{
+	const float *a = j->a + (j->trans_a ? (size_t)r0 : (size_t)r0 * j->lda);
+	float *c = j->c + (size_t)r0 * j->ldc;
+	int m = r1 - r0;
+
+	if (j->packed || (j->n >= NARROW && j->m >= SHORT))
+		blocked(fused, j->trans_a, j->trans_b, m, j->n, j->k, j->alpha, a,
+		        j->lda, j->b, j->ldb, j->packed, j->beta, c, j->ldc);
+	else if (j->n < NARROW)
+		dots(fused, j->trans_a, j->trans_b, m, j->n, j->k, j->alpha, a,
+		     j->lda, j->b, j->ldb, j->beta, c, j->ldc);
+	else
+		rows_of_c(fused, j->trans_a, j->trans_b, m, j->n, j->k, j->alpha,
+		          a, j->lda, j->b, j->ldb, j->beta, c, j->ldc);
+}
+
+static void
+product_base(const struct job *j, int r0, int r1)
+{
+	product(0, j, r0, r1);
+}
+
+#ifdef GEMM_ISAS
+__attribute__((target("avx2,fma"))) static void
+product_avx2(const struct job *j, int r0, int r1)
+{
+	product(1, j, r0, r1);
+}
+
+__attribute__((target("avx512f"))) static void
+product_avx512(const struct job *j, int r0, int r1)
+{
+	product(1, j, r0, r1);
+}
+#endif
+
+/* The version for isa, or NULL when this build or this CPU has none. */
+static product_fn *
+version(enum rec_gemm_isa isa)
+{
+#ifdef GEMM_ISAS
+	if (isa == REC_GEMM_AVX512 && __builtin_cpu_supports("avx512f"))
+		return product_avx512;
+	if (isa == REC_GEMM_AVX2 && __builtin_cpu_supports("avx2") &&
+	    __builtin_cpu_supports("fma"))
+		return product_avx2;
+#endif
+	return isa == REC_GEMM_BASE ? product_base : NULL;
+}
+
+/* The best version this CPU runs. */
+static product_fn *
+best(void)
+{
+	product_fn *f = version(REC_GEMM_AVX512);
+
+	if (!f)
+		f = version(REC_GEMM_AVX2);
+	return f ? f : product_base;
 }
 
 /* k <= 0: C = beta C. */
@@ -157,40 +394,6 @@ scale(int m, int n, float beta, float *c, int ldc)
 		}
 }
 
-/* The product over rows [0, m) of C with B given (packed == NULL) or
- * packed whole (rec_sgemm_pack); m, n, k > 0 and not a BLAS shape. */
-static void
-rows(int trans_a, int trans_b, int m, int n, int k, float alpha,
-     const float *a, int lda, const float *b, int ldb, const float *packed,
-     float beta, float *c, int ldc)
-{
-	_Alignas(64) float bp[KC * NC];
-
-	for (int p0 = 0; p0 < k; p0 += KC) {
-		int kc = k - p0 < KC ? k - p0 : KC;
-		float be = p0 == 0 ? beta : 1.0f;
-		int j0 = 0;
-
-		if (packed) {
-			multiply(trans_a, m, n, kc, alpha, a, lda, p0,
-			         packed + (size_t)p0 * NR, (size_t)k * NR, NR, be, c,
-			         ldc);
-			continue;
-		}
-		if (!trans_b) {   /* whole panels straight from B */
-			j0 = n / NR * NR;
-			multiply(trans_a, m, j0, kc, alpha, a, lda, p0,
-			         b + (size_t)p0 * ldb, NR, (size_t)ldb, be, c, ldc);
-		}
-		for (; j0 < n; j0 += NC) {
-			int nc = n - j0 < NC ? n - j0 : NC;
-			pack_b(bp, (size_t)kc * NR, b, ldb, trans_b, p0, kc, j0, nc);
-			multiply(trans_a, m, nc, kc, alpha, a, lda, p0, bp,
-			         (size_t)kc * NR, NR, be, c + j0, ldc);
-		}
-	}
-}
-
 static int threads = 1;
 
 void
@@ -199,45 +402,48 @@ rec_sgemm_set_threads(int n)
 	threads = n < 1 ? 1 : n;
 }
 
-/* One product cut into parts by strips of MR rows, for rec_parallel_for. */
-struct job {
-	int trans_a, trans_b, m, n, k, lda, ldb, ldc;
-	float alpha, beta;
-	const float *a, *b, *packed;
-	float *c;
+/* A product and its version, cut into parts by strips of MR rows for
+ * rec_parallel_for. */
+struct run {
+	const struct job *job;
+	product_fn *fn;
 };
 
 static void
 part(void *arg, size_t beg, size_t end, int t)
 {
-	const struct job *j = arg;
-	int r0 = (int)beg * MR, r1 = (int)end * MR < j->m ? (int)end * MR : j->m;
+	const struct run *run = arg;
+	int m = run->job->m;
+	int r0 = (int)beg * MR, r1 = (int)end * MR < m ? (int)end * MR : m;
 
 	(void)t;
 	if (r1 > r0)
-		rows(j->trans_a, j->trans_b, r1 - r0, j->n, j->k, j->alpha,
-		     j->a + (j->trans_a ? (size_t)r0 : (size_t)r0 * j->lda), j->lda,
-		     j->b, j->ldb, j->packed, j->beta, j->c + (size_t)r0 * j->ldc,
-		     j->ldc);
+		run->fn(run->job, r0, r1);
 }
 
-/* rows() on one thread, or on strips spread over the threads when the
+/* j by fn on one thread, or on strips spread over the threads when the
  * product is worth it (a few hundred thousand multiply-adds a thread). */
 static void
-spread(const struct job *j)
+spread(const struct job *j, product_fn *fn)
 {
+	struct run run = { j, fn };
 	size_t strips = ((size_t)j->m + MR - 1) / MR;
 	int parts = threads;
 
+	if (j->m <= 0 || j->n <= 0)
+		return;
+	if (j->k <= 0) {
+		scale(j->m, j->n, j->beta, j->c, j->ldc);
+		return;
+	}
 	if ((double)j->m * j->n * j->k < 262144.0 * parts)
 		parts = 1;
 	if ((size_t)parts > strips)
 		parts = (int)strips;
 	if (parts <= 1)
-		rows(j->trans_a, j->trans_b, j->m, j->n, j->k, j->alpha, j->a,
-		     j->lda, j->b, j->ldb, j->packed, j->beta, j->c, j->ldc);
+		fn(j, 0, j->m);
 	else
-		rec_parallel_for(strips, parts, part, (void *)j);
+		rec_parallel_for(strips, parts, part, &run);
 }
 
 void
@@ -248,19 +454,22 @@ rec_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
 	struct job j = { trans_a, trans_b, m, n, k, lda, ldb, ldc, alpha, beta,
 	                 a, b, NULL, c };
 
-	if (m <= 0 || n <= 0)
-		return;
-	if (k <= 0) {
-		scale(m, n, beta, c, ldc);
-		return;
-	}
-	if (n < NR / 2 || m < MR / 2) {   /* mostly padding: leave it to BLAS */
-		cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-		            trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a,
-		            lda, b, ldb, beta, c, ldc);
-		return;
-	}
-	spread(&j);
+	spread(&j, best());
+}
+
+int
+rec_sgemm_isa(enum rec_gemm_isa isa, int trans_a, int trans_b, int m, int n,
+              int k, float alpha, const float *a, int lda, const float *b,
+              int ldb, float beta, float *c, int ldc)
+{
+	struct job j = { trans_a, trans_b, m, n, k, lda, ldb, ldc, alpha, beta,
+	                 a, b, NULL, c };
+	product_fn *fn = version(isa);
+
+	if (!fn)
+		return -1;
+	spread(&j, fn);
+	return 0;
 }
 
 size_t
@@ -286,11 +495,5 @@ rec_sgemm_packed(int trans_a, int m, int n, int k, float alpha,
 	struct job j = { trans_a, 0, m, n, k, lda, 0, ldc, alpha, beta, a, NULL,
 	                 bp, c };
 
-	if (m <= 0 || n <= 0)
-		return;
-	if (k <= 0) {
-		scale(m, n, beta, c, ldc);
-		return;
-	}
-	spread(&j);
+	spread(&j, best());
 }

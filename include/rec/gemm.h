@@ -14,10 +14,12 @@
  * (it may hold anything).  Sizes <= 0 do nothing but the beta scaling
  * (k <= 0 gives C = beta C).  C must not overlap A or B.
  *
- * Each element is summed in an order that depends only on k, so the
- * result is the same from run to run and for any number of threads.
- * Never allocates (it packs blocks into about 150 KB of stack), prints or
- * fails.
+ * Each element is summed in an order that depends only on the shape (m,
+ * n, k and the transposes), so the result is the same from run to run,
+ * for any number of threads, and on every CPU that has AVX2 and FMA
+ * (x86-64-v3; one without differs in the last bits): no product goes to
+ * a BLAS.  Never allocates (it packs blocks into about 150 KB of stack),
+ * prints or fails.
  */
 #ifndef REC_GEMM_H
 #define REC_GEMM_H
@@ -42,6 +44,17 @@ void rec_sgemm_pack(float *bp, int trans_b, int k, int n, const float *b,
 void rec_sgemm_packed(int trans_a, int m, int n, int k, float alpha,
                       const float *a, int lda, const float *bp, float beta,
                       float *c, int ldc);
+
+/*
+ * For tests: the instruction sets a product is compiled for, best first
+ * (AVX-512; AVX2 with FMA; the base x86-64, the only one outside gcc on
+ * x86-64), and rec_sgemm run in one of them, or -1 (nothing done) when
+ * this build or this CPU cannot.  The first two give the same bits.
+ */
+enum rec_gemm_isa { REC_GEMM_AVX512, REC_GEMM_AVX2, REC_GEMM_BASE };
+int rec_sgemm_isa(enum rec_gemm_isa isa, int trans_a, int trans_b, int m,
+                  int n, int k, float alpha, const float *a, int lda,
+                  const float *b, int ldb, float beta, float *c, int ldc);
 
 /*
  * Threads (1, the default, to 64) over which rec_sgemm and

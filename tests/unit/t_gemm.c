@@ -1,8 +1,9 @@
 /* t_gemm.c - rec_sgemm and rec_sgemm_packed against a naive loop in
- * double: the four transposes, sizes on both sides of every block edge (MR 8, NR 32,
- * KC 256, NC 128) and of the BLAS hand-off (16 columns, 4 rows), row
- * strides wider than the rows, alpha and beta, beta = 0 over NaN, and
- * k = 0. */
+ * double: the four transposes, sizes on both sides of every block edge
+ * (MR 8, NR 32, KC 256, NC 128) and of the narrow loops (16 columns, 4
+ * rows), row strides wider than the rows, alpha and beta, beta = 0 over
+ * NaN, and k = 0.  Then every instruction set's version against the
+ * order gemm.c documents, to the bit. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,8 +142,8 @@ TEST(gemm_repeatable)
 	rec_sgemm_set_threads(1);
 }
 
-/* A packed B gives what rec_sgemm gives, bit for bit, at the shapes it
- * does not hand to BLAS. */
+/* A packed B gives what rec_sgemm gives, bit for bit, at the shapes of
+ * the blocked loop (4 rows and 16 columns or more). */
 TEST(gemm_packed_same_bits)
 {
 	enum { M = 37, N = 70, K = 300 };
@@ -157,4 +158,109 @@ TEST(gemm_packed_same_bits)
 	rec_sgemm_pack(bp, 1, K, N, b, K);
 	rec_sgemm_packed(0, M, N, K, 1.0f, a, K, bp, 0.0f, c2, N);
 	CHECK(memcmp(c1, c2, sizeof c1) == 0);
+}
+
+/* x y + s rounded once (fused) or the product rounded first */
+static float
+mac(int fused, float s, float x, float y)
+{
+	return fused ? fmaf(x, y, s) : s + x * y;
+}
+
+/* Element (i, j) of alpha op(A) op(B) + beta c, summed in the order
+ * gemm.c gives it for the shape: fewer than 16 columns, 16 lanes of
+ * partial sums (term p in lane p % 16) added as a tree of halves, then
+ * the rest in order; fewer than 4 rows, in order; else in order a block
+ * of 256 terms at a time, each block's alpha sum added to C. */
+static float
+in_order(int fused, int ta, int tb, int m, int n, int k, float alpha,
+         const float *a, int lda, const float *b, int ldb, float beta,
+         float c, int i, int j)
+{
+	int block = n < 16 ? k : m < 4 ? k : 256;
+	float sum;
+
+	for (int p0 = 0; p0 < k || p0 == 0; p0 += block) {
+		int end = p0 + block < k ? p0 + block : k, p = p0;
+		float s = 0, be = p0 == 0 ? beta : 1.0f;
+
+		if (n < 16) {
+			float lane[16] = { 0 };
+			for (; p + 16 <= k; p += 16)
+				for (int l = 0; l < 16; l++)
+					lane[l] = mac(fused, lane[l],
+					              (float)elem(a, lda, ta, i, p + l),
+					              (float)elem(b, ldb, tb, p + l, j));
+			for (int w = 8; w >= 2; w /= 2)
+				for (int l = 0; l < w; l++)
+					lane[l] += lane[l + w];
+			s = lane[0] + lane[1];
+		}
+		for (; p < end; p++)
+			s = mac(fused, s, (float)elem(a, lda, ta, i, p),
+			        (float)elem(b, ldb, tb, p, j));
+		sum = alpha * s;
+		c = be == 0.0f ? sum : mac(fused, sum, be, c);
+	}
+	return c;
+}
+
+/* Every version this CPU runs (the base one always) gives in_order's
+ * bits, fused where it has FMA: the AVX-512 and AVX2 versions agree. */
+TEST(gemm_versions_in_order)
+{
+	static const int ms[] = { 1, 3, 4, 9 }, ns[] = { 1, 7, 15, 16, 33, 130 };
+	static const int ks[] = { 1, 16, 37, 256, 300 };
+	static const float ab[][2] = { { 1, 0 }, { 1, 1 }, { -0.5f, 2 } };
+	static const char *name[] = { "avx512", "avx2", "base" };
+	struct rec_rng r;
+
+	rec_rng_seed(&r, 12);
+	for (int isa = REC_GEMM_AVX512; isa <= REC_GEMM_BASE; isa++) {
+		size_t bad = 0, ran = 0;
+		for (size_t mi = 0; mi < sizeof ms / sizeof ms[0]; mi++)
+		for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++)
+		for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
+		for (int t = 0; t < 4; t++)
+		for (size_t v = 0; v < sizeof ab / sizeof ab[0]; v++) {
+			int m = ms[mi], n = ns[ni], k = ks[ki], ta = t & 1, tb = t >> 1;
+			int lda = (ta ? m : k) + 1, ldb = (tb ? k : n) + 2, ldc = n + 3;
+			float alpha = ab[v][0], beta = ab[v][1];
+			float *a = malloc((size_t)(ta ? k : m) * lda * sizeof *a);
+			float *b = malloc((size_t)(tb ? n : k) * ldb * sizeof *b);
+			float *c = malloc((size_t)m * ldc * sizeof *c);
+			float *c0 = malloc((size_t)m * ldc * sizeof *c0);
+
+			CHECK(a && b && c && c0);
+			if (a && b && c && c0) {
+				uniform(a, (size_t)(ta ? k : m) * lda, &r);
+				uniform(b, (size_t)(tb ? n : k) * ldb, &r);
+				uniform(c0, (size_t)m * ldc, &r);
+				memcpy(c, c0, (size_t)m * ldc * sizeof *c);
+				if (rec_sgemm_isa(isa, ta, tb, m, n, k, alpha, a, lda, b,
+				                  ldb, beta, c, ldc) == 0) {
+					ran++;
+					for (int i = 0; i < m; i++)
+						for (int j = 0; j < n; j++) {
+							size_t o = (size_t)i * ldc + j;
+							float want = in_order(isa != REC_GEMM_BASE, ta,
+							                      tb, m, n, k, alpha, a, lda,
+							                      b, ldb, beta, c0[o], i, j);
+							bad += memcmp(&c[o], &want, sizeof want) != 0;
+						}
+				}
+			}
+			free(a);
+			free(b);
+			free(c);
+			free(c0);
+		}
+		if (!ran)
+			fprintf(stderr, "gemm: no %s version on this CPU\n", name[isa]);
+		if (bad)
+			fprintf(stderr, "gemm %s: %zu elements out of order\n",
+			        name[isa], bad);
+		CHECK(bad == 0);
+		CHECK(ran > 0 || isa != REC_GEMM_BASE);
+	}
 }
