@@ -32,10 +32,11 @@ now(void)
 	return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-/* Seconds a call of the product, over about 0.3 s of calls. */
+/* Seconds a call of the product, over about 0.3 s of calls: BLAS's, or
+ * rec_sgemm's on threads threads. */
 static double
-timed(int blas, int ta, int tb, int m, int n, int k, const float *a,
-      const float *b, float *c)
+timed(int blas, int threads, int ta, int tb, int m, int n, int k,
+      const float *a, const float *b, float *c)
 {
 	int lda = ta ? m : k, ldb = tb ? k : n;
 	long reps = (long)(6e8 / (2.0 * m * n * k)) + 1;
@@ -47,7 +48,8 @@ timed(int blas, int ta, int tb, int m, int n, int k, const float *a,
 			            tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a,
 			            lda, b, ldb, 1.0f, c, n);
 		else
-			rec_sgemm(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 1.0f, c, n);
+			rec_sgemm(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 1.0f, c, n,
+			          threads);
 	return (now() - t0) / (double)reps;
 }
 
@@ -89,14 +91,12 @@ main(void)
 		            tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a,
 		            ta ? m : k, b, tb ? k : n, 0.0f, c1, n);
 		rec_sgemm(ta, tb, m, n, k, 1.0f, a, ta ? m : k, b, tb ? k : n, 0.0f,
-		          c2, n);
+		          c2, n, 1);
 		for (size_t j = 0; j < nc; j++)
 			diff = fmax(diff, fabs((double)c1[j] - c2[j]));
-		t[0] = timed(1, ta, tb, m, n, k, a, b, c1);
-		t[1] = timed(0, ta, tb, m, n, k, a, b, c2);
-		rec_sgemm_set_threads(2);
-		t[2] = timed(0, ta, tb, m, n, k, a, b, c2);
-		rec_sgemm_set_threads(1);
+		t[0] = timed(1, 1, ta, tb, m, n, k, a, b, c1);
+		t[1] = timed(0, 1, ta, tb, m, n, k, a, b, c2);
+		t[2] = timed(0, 2, ta, tb, m, n, k, a, b, c2);
 		printf("%c%c %dx%dx%d\t%.1e\t%.0f\t%.0f\t%.0f\t%.1f\t%.1f\t%.1f\n",
 		       ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, diff,
 		       flop / t[0] * 1e-9, flop / t[1] * 1e-9, flop / t[2] * 1e-9,

@@ -1,10 +1,8 @@
 /* rec-train-agr - train AttnGraphRec (graph propagation, attention over the layers, an MLP) on a ratings stream */
-#include <cblas.h>
 #include <string.h>
 
 #include "cli.h"
 #include "rec/agr.h"
-#include "rec/gemm.h"
 #include "trainer.h"
 
 static const char usage_text[] =
@@ -148,10 +146,6 @@ main(int argc, char *argv[])
 		rec_cli_usage_error("--weight is the graph's own with --graph");
 	if (graph_path && (optind == argc || strcmp(argv[optind], "-") == 0))
 		rec_cli_usage_error("--graph needs the training ratings as a FILE");
-	/* OpenBLAS's own threads slow the head's small products down on two
-	 * cores and spin against ours */
-	openblas_set_num_threads(1);
-	rec_sgemm_set_threads((int)threads);
 	hp.threads = (int)threads;
 	for (int s = 0; s < 2; s++)
 		for (int l = 0; l <= hp.layers; l++)

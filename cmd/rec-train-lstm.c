@@ -1,9 +1,7 @@
 /* rec-train-lstm - train the LSTM sequential recommender on a ratings stream */
-#include <cblas.h>
 #include <string.h>
 
 #include "cli.h"
-#include "rec/gemm.h"
 #include "rec/lstmrec.h"
 #include "trainer.h"
 
@@ -98,9 +96,7 @@ main(int argc, char *argv[])
 		}
 	}
 	rec_trainer_check(&t, argc, argv, optind, 10);
-	/* OpenBLAS's own threads would spin against rec_sgemm's */
-	openblas_set_num_threads(1);
-	rec_sgemm_set_threads((int)threads);
+	hp.threads = (int)threads;
 	rec_trainer_run(&t, "rec-train-lstm", argv[optind], rec_lstmrec_make, &hp);
 	return rec_cli_exit(0);
 }

@@ -1,9 +1,7 @@
 /* rec-train-ncf - train NeuMF, with genre and tag side features, on a ratings stream */
-#include <cblas.h>
 #include <string.h>
 
 #include "cli.h"
-#include "rec/gemm.h"
 #include "rec/ncf.h"
 #include "trainer.h"
 
@@ -92,9 +90,7 @@ main(int argc, char *argv[])
 	rec_trainer_check(&t, argc, argv, optind, 30);
 	rec_cli_one_stdin((const char *const[]){ optind < argc ? argv[optind] : "-",
 	                  t.valid_path, movies_path, tags_path }, 4);
-	/* OpenBLAS's own threads would spin against rec_sgemm's */
-	openblas_set_num_threads(1);
-	rec_sgemm_set_threads((int)threads);
+	hp.threads = (int)threads;
 	if (movies_path) {
 		struct rec_input in = rec_cli_input(movies_path);
 		if (!(movies = rec_movies_new()))

@@ -299,7 +299,8 @@ propagate(struct agr *m)
 		float *y = m->Y + l * layer;
 		rec_spmm(y, 0, g->indptr, g->indices, g->values, in, g->nodes, k,
 		         m->h.threads);
-		rec_linear_forward(next, y, m->p.w + m->oC[l], NULL, m->nodes, k, k);
+		rec_linear_forward(next, y, m->p.w + m->oC[l], NULL, m->nodes, k, k,
+		                   m->h.threads);
 		for (size_t j = 0; j < layer; j++)
 			next[j] = tanhf(next[j]);
 	}
@@ -362,7 +363,8 @@ attn_forward_side(const struct agr *m, struct work *w, int n, int s)
 	rec_attn_forward(w->z[s], w->alpha[s], w->t[s], w->e[s], w->mean[1 - s],
 	                 w->row[s], w->row[1 - s], P + m->oAW[s], P + m->oAQ[s],
 	                 P + m->oAb[s], P + m->oAv[s], w->pe[s], w->pq[s], n,
-	                 w->nn[s], w->nn[1 - s], m->nl, m->h.k, m->h.attn_dim);
+	                 w->nn[s], w->nn[1 - s], m->nl, m->h.k, m->h.attn_dim,
+	                 m->h.threads);
 }
 
 /* Side s's attention backward: d_e[s] and d_mean[1 - s] (overwritten),
@@ -381,7 +383,7 @@ attn_backward_side(const struct agr *m, struct work *w, int n, int s)
 	                  w->mean[1 - s], w->row[s], w->row[1 - s], w->alpha[s],
 	                  w->t[s], P + m->oAW[s], P + m->oAQ[s], P + m->oAv[s],
 	                  w->pe[s], w->pq[s], n, w->nn[s], w->nn[1 - s], m->nl,
-	                  m->h.k, m->h.attn_dim);
+	                  m->h.k, m->h.attn_dim, m->h.threads);
 }
 
 /* fn on both sides, at once on two threads when the model has them: the
@@ -451,7 +453,7 @@ propagate_backward(struct agr *m, const struct work *w)
 			memset(m->dY, 0, layer * sizeof(float));
 			rec_linear_backward(m->dY, m->p.g + m->oC[l], NULL, d_next,
 			                    m->Y + l * layer, m->p.w + m->oC[l], m->nodes,
-			                    k, k);
+			                    k, k, m->h.threads);
 			by = m->dY;
 		}
 		/* A is symmetric: the transpose product is A's own.  Layers
@@ -493,8 +495,9 @@ forward(const struct agr *m, struct work *w, int n, struct rec_rng *rng)
 	for (int l = 0; l < nm; l++)
 		rec_hidden_forward(w->x[l + 1], w->a[l], w->mask[l], w->x[l], P + m->oW[l],
 		                   P + m->oB[l], w->dropped ? rng : NULL, drop, n,
-		                   m->width[l], m->width[l + 1]);
-	rec_linear_forward(w->out, w->x[nm], P + m->oOut, NULL, n, last, 1);
+		                   m->width[l], m->width[l + 1], m->h.threads);
+	rec_linear_forward(w->out, w->x[nm], P + m->oOut, NULL, n, last, 1,
+	                   m->h.threads);
 	rec_bias_forward(w->out, w->u, w->i, P + m->omu, P + m->obu, P + m->obi,
 	                 n);
 	rec_sigmoid_forward(w->y, w->out, n, 1);
@@ -520,12 +523,13 @@ backward(struct agr *m, struct work *w, int n)
 	                  w->i, n);
 	memset(w->d_x[nm], 0, (size_t)n * last * sizeof(float));
 	rec_linear_backward(w->d_x[nm], G + m->oOut, NULL, w->d_out, w->x[nm],
-	                    P + m->oOut, n, last, 1);
+	                    P + m->oOut, n, last, 1, m->h.threads);
 	for (int l = nm - 1; l >= 0; l--) {
 		memset(w->d_x[l], 0, (size_t)n * m->width[l] * sizeof(float));
 		rec_hidden_backward(w->d_x[l], G + m->oW[l], G + m->oB[l], w->d_a[l],
 		                    w->d_x[l + 1], w->dropped ? w->mask[l] : NULL, w->a[l],
-		                    w->x[l], P + m->oW[l], n, m->width[l], m->width[l + 1]);
+		                    w->x[l], P + m->oW[l], n, m->width[l], m->width[l + 1],
+		                    m->h.threads);
 	}
 	/* [z_u, z_i, z_u * z_i], after dropout */
 	if (w->dropped)

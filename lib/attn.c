@@ -48,11 +48,11 @@ rec_attn_forward(float *z, float *alpha, float *t, const float *e,
                  const float *q, const int32_t *ie, const int32_t *iq,
                  const float *W, const float *Q, const float *b,
                  const float *v, float *pe, float *pq, int n, int ne, int nq,
-                 int nl, int k, int h)
+                 int nl, int k, int h, int threads)
 {
 	/* pe = W e_l + b for every (node, layer); pq = Q q for every query */
-	rec_linear_forward(pe, e, W, b, ne * nl, k, h);
-	rec_linear_forward(pq, q, Q, NULL, nq, k, h);
+	rec_linear_forward(pe, e, W, b, ne * nl, k, h, threads);
+	rec_linear_forward(pq, q, Q, NULL, nq, k, h, threads);
 	for (int j = 0; j < n; j++) {
 		const float *px = pe + (size_t)ie[j] * nl * h, *py = pq + (size_t)iq[j] * h;
 		float *tj = t + (size_t)j * nl * h;
@@ -88,7 +88,7 @@ rec_attn_backward(float *d_e, float *d_q, float *d_W, float *d_Q, float *d_b,
                   const float *q, const int32_t *ie, const int32_t *iq,
                   const float *alpha, const float *t, const float *W,
                   const float *Q, const float *v, float *d_pe, float *d_pq,
-                  int n, int ne, int nq, int nl, int k, int h)
+                  int n, int ne, int nq, int nl, int k, int h, int threads)
 {
 	memset(d_pe, 0, (size_t)ne * nl * h * sizeof *d_pe);
 	memset(d_pq, 0, (size_t)nq * h * sizeof *d_pq);
@@ -116,6 +116,6 @@ rec_attn_backward(float *d_e, float *d_q, float *d_W, float *d_Q, float *d_b,
 			}
 		}
 	}
-	rec_linear_backward(d_e, d_W, d_b, d_pe, e, W, ne * nl, k, h);
-	rec_linear_backward(d_q, d_Q, NULL, d_pq, q, Q, nq, k, h);
+	rec_linear_backward(d_e, d_W, d_b, d_pe, e, W, ne * nl, k, h, threads);
+	rec_linear_backward(d_q, d_Q, NULL, d_pq, q, Q, nq, k, h, threads);
 }

@@ -394,14 +394,6 @@ scale(int m, int n, float beta, float *c, int ldc)
 		}
 }
 
-static int threads = 1;
-
-void
-rec_sgemm_set_threads(int n)
-{
-	threads = n < 1 ? 1 : n;
-}
-
 /* A product and its version, cut into parts by strips of MR rows for
  * rec_parallel_for. */
 struct run {
@@ -421,14 +413,15 @@ part(void *arg, size_t beg, size_t end, int t)
 		run->fn(run->job, r0, r1);
 }
 
-/* j by fn on one thread, or on strips spread over the threads when the
- * product is worth it (a few hundred thousand multiply-adds a thread). */
+/* j by fn on one thread, or on strips spread over up to threads threads
+ * when the product is worth it (a few hundred thousand multiply-adds a
+ * thread). */
 static void
-spread(const struct job *j, product_fn *fn)
+spread(const struct job *j, product_fn *fn, int threads)
 {
 	struct run run = { j, fn };
 	size_t strips = ((size_t)j->m + MR - 1) / MR;
-	int parts = threads;
+	int parts = threads < 1 ? 1 : threads;
 
 	if (j->m <= 0 || j->n <= 0)
 		return;
@@ -449,12 +442,12 @@ spread(const struct job *j, product_fn *fn)
 void
 rec_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
           const float *a, int lda, const float *b, int ldb, float beta,
-          float *c, int ldc)
+          float *c, int ldc, int threads)
 {
 	struct job j = { trans_a, trans_b, m, n, k, lda, ldb, ldc, alpha, beta,
 	                 a, b, NULL, c };
 
-	spread(&j, best());
+	spread(&j, best(), threads);
 }
 
 int
@@ -468,7 +461,7 @@ rec_sgemm_isa(enum rec_gemm_isa isa, int trans_a, int trans_b, int m, int n,
 
 	if (!fn)
 		return -1;
-	spread(&j, fn);
+	spread(&j, fn, 1);
 	return 0;
 }
 
@@ -490,10 +483,10 @@ rec_sgemm_pack(float *bp, int trans_b, int k, int n, const float *b, int ldb)
 void
 rec_sgemm_packed(int trans_a, int m, int n, int k, float alpha,
                  const float *a, int lda, const float *bp, float beta,
-                 float *c, int ldc)
+                 float *c, int ldc, int threads)
 {
 	struct job j = { trans_a, 0, m, n, k, lda, 0, ldc, alpha, beta, a, NULL,
 	                 bp, c };
 
-	spread(&j, best());
+	spread(&j, best(), threads);
 }

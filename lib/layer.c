@@ -40,7 +40,7 @@ rec_embedding_backward(float *d_table, const float *d_y, const int32_t *idx,
 
 void
 rec_linear_forward(float *y, const float *x, const float *w, const float *b,
-                   int n, int in, int out)
+                   int n, int in, int out, int threads)
 {
 	float beta = 0.0f;
 
@@ -52,7 +52,7 @@ rec_linear_forward(float *y, const float *x, const float *w, const float *b,
 			memcpy(y + (size_t)r * out, b, (size_t)out * sizeof *y);
 		beta = 1.0f;
 	}
-	rec_sgemm(0, 1, n, out, in, 1.0f, x, in, w, in, beta, y, out);
+	rec_sgemm(0, 1, n, out, in, 1.0f, x, in, w, in, beta, y, out, threads);
 }
 
 void
@@ -71,17 +71,18 @@ rec_linear_forward_naive(float *y, const float *x, const float *w,
 
 void
 rec_linear_backward(float *d_x, float *d_w, float *d_b, const float *d_y,
-                    const float *x, const float *w, int n, int in, int out)
+                    const float *x, const float *w, int n, int in, int out,
+                    int threads)
 {
 	if (n <= 0 || out <= 0)
 		return;
 	if (in > 0) {
 		if (d_x)        /* beta = 1: accumulate, as every backward does */
 			rec_sgemm(0, 0, n, in, out, 1.0f, d_y, out, w, in,
-			          1.0f, d_x, in);
+			          1.0f, d_x, in, threads);
 		if (d_w)
 			rec_sgemm(1, 0, out, in, n, 1.0f, d_y, out, x, in,
-			          1.0f, d_w, in);
+			          1.0f, d_w, in, threads);
 	}
 	if (d_b)
 		for (int r = 0; r < n; r++) {
@@ -285,9 +286,9 @@ rec_mul_backward(float *d_a, float *d_b, const float *d_y, const float *a,
 void
 rec_hidden_forward(float *y, float *a, float *mask, const float *x,
                    const float *w, const float *b, struct rec_rng *rng,
-                   float p, int n, int in, int out)
+                   float p, int n, int in, int out, int threads)
 {
-	rec_linear_forward(a, x, w, b, n, in, out);
+	rec_linear_forward(a, x, w, b, n, in, out, threads);
 	rec_relu_forward(a, a, n, out);
 	if (rng) {
 		rec_dropout_mask(mask, rng, p, n, out);
@@ -301,7 +302,7 @@ void
 rec_hidden_backward(float *d_x, float *d_w, float *d_b, float *restrict d_a,
                     const float *restrict d_y, const float *restrict mask,
                     const float *restrict a, const float *x, const float *w,
-                    int n, int in, int out)
+                    int n, int in, int out, int threads)
 {
 	size_t len = (size_t)n * out;
 
@@ -313,7 +314,7 @@ rec_hidden_backward(float *d_x, float *d_w, float *d_b, float *restrict d_a,
 	else
 		for (size_t j = 0; j < len; j++)
 			d_a[j] = 0.0f + d_y[j] * (float)(a[j] > 0.0f);
-	rec_linear_backward(d_x, d_w, d_b, d_a, x, w, n, in, out);
+	rec_linear_backward(d_x, d_w, d_b, d_a, x, w, n, in, out, threads);
 }
 
 /* ---- loss ---- */

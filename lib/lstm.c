@@ -107,7 +107,8 @@ rec_lstm_wpack_len(int h)
 void
 rec_lstm_forward(float *hs, float *cs, float *gates, const float *x,
                  const float *mask, const float *wx, const float *wh,
-                 const float *b, float *wpack, int t, int n, int in, int h)
+                 const float *b, float *wpack, int t, int n, int in, int h,
+                 int threads)
 {
 	size_t g4 = (size_t)4 * h, nh = (size_t)n * h;
 	size_t rows = (size_t)t * n;
@@ -123,7 +124,7 @@ rec_lstm_forward(float *hs, float *cs, float *gates, const float *x,
 		else
 			memset(gates, 0, rows * g4 * sizeof *gates);
 		rec_sgemm(0, 1, t * n, 4 * h, in, 1.0f, x, in, wx, in, 1.0f, gates,
-		          4 * h);
+		          4 * h, threads);
 	}
 	rec_sgemm_pack(wpack, 1, h, 4 * h, wh, h);
 
@@ -135,7 +136,7 @@ rec_lstm_forward(float *hs, float *cs, float *gates, const float *x,
 
 		if (s > 0)
 			rec_sgemm_packed(0, n, 4 * h, h, 1.0f, hprev, h, wpack, 1.0f,
-			                 a, 4 * h);
+			                 a, 4 * h, threads);
 		for (int r = 0; r < n; r++) {
 			float *ar = a + r * g4;
 			size_t o = (size_t)r * h;
@@ -159,10 +160,10 @@ rec_lstm_backward(float *d_x, float *d_wx, float *d_wh, float *d_b,
                   const float *d_hs, const float *x, const float *mask,
                   const float *hs, const float *cs, const float *gates,
                   const float *wx, const float *wh, float *scratch,
-                  int t, int n, int in, int h)
+                  int t, int n, int in, int h, int threads)
 {
 	rec_lstm_backward_trunc(d_x, d_wx, d_wh, d_b, d_hs, x, mask, hs, cs,
-	                        gates, wx, wh, scratch, 0, t, n, in, h);
+	                        gates, wx, wh, scratch, 0, t, n, in, h, threads);
 }
 
 void
@@ -170,7 +171,7 @@ rec_lstm_backward_trunc(float *d_x, float *d_wx, float *d_wh, float *d_b,
                         const float *d_hs, const float *x, const float *mask,
                         const float *hs, const float *cs, const float *gates,
                         const float *wx, const float *wh, float *scratch,
-                        int t0, int t, int n, int in, int h)
+                        int t0, int t, int n, int in, int h, int threads)
 {
 	size_t g4 = (size_t)4 * h, nh = (size_t)n * h;
 	size_t rows = (size_t)t * n;
@@ -212,7 +213,7 @@ rec_lstm_backward_trunc(float *d_x, float *d_wx, float *d_wh, float *d_b,
 		 * before step t0, is a constant */
 		if (s > t0)
 			rec_sgemm_packed(0, n, h, 4 * h, 1.0f, das, 4 * h, wp, 1.0f,
-			                 dh, h);
+			                 dh, h, threads);
 	}
 
 	/* every step at once; step 0 has no recurrent input, so d_wh pairs
@@ -221,14 +222,14 @@ rec_lstm_backward_trunc(float *d_x, float *d_wx, float *d_wh, float *d_b,
 	if (d_wh && t > s1)
 		rec_sgemm(1, 0, 4 * h, h, (t - s1) * n, 1.0f,
 		          da + (size_t)s1 * nh * 4, 4 * h,
-		          hs + (size_t)(s1 - 1) * nh, h, 1.0f, d_wh, h);
+		          hs + (size_t)(s1 - 1) * nh, h, 1.0f, d_wh, h, threads);
 	if (in > 0) {
 		if (d_x)
 			rec_sgemm(0, 0, t * n, in, 4 * h, 1.0f, da, 4 * h, wx,
-			          in, 1.0f, d_x, in);
+			          in, 1.0f, d_x, in, threads);
 		if (d_wx)
 			rec_sgemm(1, 0, 4 * h, in, t * n, 1.0f, da, 4 * h, x,
-			          in, 1.0f, d_wx, in);
+			          in, 1.0f, d_wx, in, threads);
 	}
 	if (d_b)
 		for (size_t r = (size_t)t0 * n; r < rows; r++) {

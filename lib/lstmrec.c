@@ -443,7 +443,7 @@ lstm_input(const struct lstmrec *m, struct work *w, const struct window *win,
 		memcpy(w->sg + (size_t)j * g4, P + m->oB, (size_t)g4 * sizeof(float));
 	if (w->nslot > 0)
 		rec_sgemm(0, 1, w->nslot, g4, k, 1.0f, w->se, k, P + m->oWx,
-		          in, 1.0f, w->sg, g4);
+		          in, 1.0f, w->sg, g4, m->h.threads);
 	for (int g = 0; g < g4; g++)
 		w->wxr[g] = P[m->oWx + (size_t)g * in + k];
 	for (size_t at = 0; at < (size_t)t * n; at++) {
@@ -474,7 +474,7 @@ lstm_run(const struct lstmrec *m, struct work *w, const struct window *win, int 
 	lstm_input(m, w, win, n, t);
 	rec_lstm_forward(w->hs, w->cs, w->gates, NULL, w->mask, P + m->oWx,
 	                 P + m->oWh, P + m->oB, w->wpack, t, n, m->in,
-	                 m->h.hidden);
+	                 m->h.hidden, m->h.threads);
 	return t;
 }
 
@@ -513,8 +513,9 @@ head_forward(const struct lstmrec *m, struct work *w, const float *states,
 	for (int l = 0; l < nl; l++)
 		rec_hidden_forward(w->xl[l + 1], w->a[l], w->lmask[l], w->xl[l],
 		                   P + m->oW[l], P + m->oBl[l], w->dropped ? rng : NULL,
-		                   drop, n, m->width[l], m->width[l + 1]);
-	rec_linear_forward(w->o, w->xl[nl], P + m->oOut, NULL, n, m->width[nl], 1);
+		                   drop, n, m->width[l], m->width[l + 1], m->h.threads);
+	rec_linear_forward(w->o, w->xl[nl], P + m->oOut, NULL, n, m->width[nl], 1,
+	                   m->h.threads);
 	rec_bias_forward(w->o, w->u, w->i, P + m->omu, P + m->obu, P + m->obi, n);
 	rec_sigmoid_forward(w->y, w->o, n, 1);
 }
@@ -539,13 +540,13 @@ head_backward(struct lstmrec *m, struct work *w, int n)
 	                  n);
 	memset(w->d_xl[nl], 0, (size_t)n * last * sizeof(float));
 	rec_linear_backward(w->d_xl[nl], G + m->oOut, NULL, w->d_o, w->xl[nl],
-	                    P + m->oOut, n, last, 1);
+	                    P + m->oOut, n, last, 1, m->h.threads);
 	for (int l = nl - 1; l >= 0; l--) {
 		memset(w->d_xl[l], 0, (size_t)n * m->width[l] * sizeof(float));
 		rec_hidden_backward(w->d_xl[l], G + m->oW[l], G + m->oBl[l], w->d_a[l],
 		                    w->d_xl[l + 1], w->dropped ? w->lmask[l] : NULL,
 		                    w->a[l], w->xl[l], P + m->oW[l], n, m->width[l],
-		                    m->width[l + 1]);
+		                    m->width[l + 1], m->h.threads);
 	}
 	if (w->dropped)
 		rec_mul_forward(w->d_xl[0], w->d_xl[0], w->zmask, n, zw);
@@ -605,11 +606,11 @@ lstm_input_backward(struct lstmrec *m, struct work *w, const float *da,
 		return;
 	/* wx[:, :k] += sd^T se;  sde = sd wx[:, :k] */
 	rec_sgemm(1, 0, g4, k, w->nslot, 1.0f, w->sd, g4, w->se, k, 1.0f,
-	          G + m->oWx, in);
+	          G + m->oWx, in, m->h.threads);
 	for (int g = 0; g < g4; g++)
 		G[m->oWx + (size_t)g * in + k] += w->dwxr[g];
 	rec_sgemm(0, 0, w->nslot, k, g4, 1.0f, w->sd, g4, P + m->oWx, in, 0.0f,
-	          w->sde, k);
+	          w->sde, k, m->h.threads);
 	rec_embedding_backward(G + m->oE, w->sde, w->sitem, w->nslot, k);
 }
 
@@ -667,7 +668,7 @@ chunk_step(struct lstmrec *m, const uint32_t *ix, int n, struct rec_rng *rng,
 	rec_lstm_backward_trunc(NULL, NULL, m->p.g + m->oWh, m->p.g + m->oB,
 	                        w->d_hs, NULL, w->mask, w->hs, w->cs, w->gates,
 	                        m->p.w + m->oWx, m->p.w + m->oWh, w->scratch, t0, t,
-	                        n, in, hd);
+	                        n, in, hd, m->h.threads);
 	lstm_input_backward(m, w, w->scratch, t0 * n, t * n);
 	*targets = (size_t)nt;
 	return total;

@@ -291,9 +291,10 @@ forward(const struct ncf *m, struct work *w, int n, struct rec_rng *rng)
 	for (int l = 0; l < nl; l++)
 		rec_hidden_forward(w->x[l + 1], w->a[l], w->mask[l], w->x[l], P + m->oW[l],
 		                   P + m->oB[l], w->dropped ? rng : NULL, drop, n,
-		                   m->width[l], m->width[l + 1]);
+		                   m->width[l], m->width[l + 1], m->h.threads);
 	rec_concat_forward(w->zin, w->gmf, w->x[nl], n, k, last);
-	rec_linear_forward(w->z, w->zin, P + m->oOut, NULL, n, k + last, 1);
+	rec_linear_forward(w->z, w->zin, P + m->oOut, NULL, n, k + last, 1,
+	                   m->h.threads);
 	rec_bias_forward(w->z, w->u, w->i, P + m->omu, P + m->obu, P + m->obi, n);
 	rec_sigmoid_forward(w->y, w->z, n, 1);
 }
@@ -316,7 +317,7 @@ backward(struct ncf *m, struct work *w, int n)
 	                  n);
 	memset(w->d_zin, 0, (size_t)n * (k + last) * sizeof(float));
 	rec_linear_backward(w->d_zin, G + m->oOut, NULL, w->d_z, w->zin, P + m->oOut,
-	                    n, k + last, 1);
+	                    n, k + last, 1, m->h.threads);
 	memset(w->d_gmf, 0, (size_t)n * k * sizeof(float));
 	memset(w->d_x[nl], 0, (size_t)n * last * sizeof(float));
 	rec_concat_backward(w->d_gmf, w->d_x[nl], w->d_zin, n, k, last);
@@ -324,7 +325,8 @@ backward(struct ncf *m, struct work *w, int n)
 		memset(w->d_x[l], 0, (size_t)n * m->width[l] * sizeof(float));
 		rec_hidden_backward(w->d_x[l], G + m->oW[l], G + m->oB[l], w->d_a[l],
 		                    w->d_x[l + 1], w->dropped ? w->mask[l] : NULL, w->a[l],
-		                    w->x[l], P + m->oW[l], n, m->width[l], m->width[l + 1]);
+		                    w->x[l], P + m->oW[l], n, m->width[l], m->width[l + 1],
+		                    m->h.threads);
 	}
 	memset(w->d_emb2, 0, (size_t)n * 2 * k * sizeof(float));
 	if (m->side) {

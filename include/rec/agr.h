@@ -52,8 +52,8 @@ struct rec_agr_hparams {
 	 * the ratings (rec_graph_match); otherwise (the refit on train +
 	 * valid) a graph is built from the ratings with its weighting. */
 	const struct rec_graph *graph;
-	int threads;                 /* of the graph products (1); not saved,
-	                              * and no result depends on it */
+	int threads;                 /* of the graph and matrix products (1);
+	                              * not saved, and no result depends on it */
 };
 #define REC_AGR_DEFAULTS { 64, 3, REC_AGR_LIGHTGCN, 32, 2, { 128, 64, 0 }, \
 	3e-3f, 1e-3f, 0.5f, 0.1f, 1024, REC_GRAPH_BINARY, NULL, 1 }

@@ -19,7 +19,8 @@
  *
  * Shapes: e (ne, nl, k) row-major, so node x's layer l is e[(x nl + l) k];
  * q (nq, k); ie, iq (n) rows of e and of q; W (h, k); Q (h, k); b (h);
- * v (h); t (n, nl, h); alpha (n, nl); z (n, k).  nl <= 64.
+ * v (h); t (n, nl, h); alpha (n, nl); z (n, k).  nl <= 64.  threads:
+ * those the projections may run on (rec_sgemm); no result depends on it.
  */
 #ifndef REC_ATTN_H
 #define REC_ATTN_H
@@ -32,7 +33,7 @@ void rec_attn_forward(float *z, float *alpha, float *t, const float *e,
                       const float *q, const int32_t *ie, const int32_t *iq,
                       const float *W, const float *Q, const float *b,
                       const float *v, float *pe, float *pq, int n, int ne,
-                      int nq, int nl, int k, int h);
+                      int nq, int nl, int k, int h, int threads);
 
 /* Gradients from d_z (n, k): d_e (ne, nl, k), d_q (nq, k), d_W, d_Q,
  * d_b, d_v, all added to.  e, q, ie, iq, W, Q, v as in forward; alpha and
@@ -43,6 +44,6 @@ void rec_attn_backward(float *d_e, float *d_q, float *d_W, float *d_Q,
                        const int32_t *iq, const float *alpha, const float *t,
                        const float *W, const float *Q, const float *v,
                        float *d_pe, float *d_pq, int n, int ne, int nq,
-                       int nl, int k, int h);
+                       int nl, int k, int h, int threads);
 
 #endif

@@ -10,7 +10,9 @@
  *
  * where op(X) is X or its transpose (trans_a, trans_b nonzero), C is
  * (m, n) with row stride ldc, op(A) is (m, k) and op(B) is (k, n); A and
- * B are row-major with row strides lda and ldb.  beta = 0 never reads C
+ * B are row-major with row strides lda and ldb.  A product large enough
+ * to gain from it is cut into strips of rows run on threads threads (1
+ * to 64; below 1, 1) through rec_parallel_for.  beta = 0 never reads C
  * (it may hold anything).  Sizes <= 0 do nothing but the beta scaling
  * (k <= 0 gives C = beta C).  C must not overlap A or B.
  *
@@ -28,7 +30,7 @@
 
 void rec_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
                const float *a, int lda, const float *b, int ldb, float beta,
-               float *c, int ldc);
+               float *c, int ldc, int threads);
 
 /*
  * The same with op(B) copied once into the kernel's layout, for a B that
@@ -43,25 +45,17 @@ void rec_sgemm_pack(float *bp, int trans_b, int k, int n, const float *b,
                     int ldb);
 void rec_sgemm_packed(int trans_a, int m, int n, int k, float alpha,
                       const float *a, int lda, const float *bp, float beta,
-                      float *c, int ldc);
+                      float *c, int ldc, int threads);
 
 /*
  * For tests: the instruction sets a product is compiled for, best first
  * (AVX-512; AVX2 with FMA; the base x86-64, the only one outside gcc on
- * x86-64), and rec_sgemm run in one of them, or -1 (nothing done) when
- * this build or this CPU cannot.  The first two give the same bits.
+ * x86-64), and rec_sgemm run in one of them on one thread, or -1
+ * (nothing done) when this build or this CPU cannot.  The first two give the same bits.
  */
 enum rec_gemm_isa { REC_GEMM_AVX512, REC_GEMM_AVX2, REC_GEMM_BASE };
 int rec_sgemm_isa(enum rec_gemm_isa isa, int trans_a, int trans_b, int m,
                   int n, int k, float alpha, const float *a, int lda,
                   const float *b, int ldb, float beta, float *c, int ldc);
-
-/*
- * Threads (1, the default, to 64) over which rec_sgemm and
- * rec_sgemm_packed spread products large enough to gain from it, in
- * strips of rows (rec_parallel_for); for the whole process, as
- * openblas_set_num_threads is.  The numbers do not change.
- */
-void rec_sgemm_set_threads(int n);
 
 #endif

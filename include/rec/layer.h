@@ -25,6 +25,8 @@
  *   ia, ib  the widths of the two blocks of a concat
  *   k       embedding dimension
  *   h       hidden size
+ * A kernel with matrix products takes last the threads they may run on
+ * (rec_sgemm); no result depends on it.
  */
 #ifndef REC_LAYER_H
 #define REC_LAYER_H
@@ -52,7 +54,7 @@ void rec_embedding_backward(float *d_table, const float *d_y,
 /* y (n, out) = x (n, in) . w (out, in)^T + b (out), with rec_sgemm.
  * b NULL: no bias.  y must not overlap x, w or b. */
 void rec_linear_forward(float *y, const float *x, const float *w,
-                        const float *b, int n, int in, int out);
+                        const float *b, int n, int in, int out, int threads);
 
 /* The same, as a plain triple loop summed in double: the reference the
  * tests hold rec_linear_forward against.  Slow; not for training. */
@@ -63,7 +65,7 @@ void rec_linear_forward_naive(float *y, const float *x, const float *w,
  * colsum(d_y).  d_y (n, out); x (n, in) and w (out, in) as in forward. */
 void rec_linear_backward(float *d_x, float *d_w, float *d_b, const float *d_y,
                          const float *x, const float *w, int n, int in,
-                         int out);
+                         int out, int threads);
 
 /* ---- activations ---- */
 
@@ -130,7 +132,7 @@ void rec_mul_backward(float *d_a, float *d_b, const float *d_y,
  * y = a.  y, a, mask (n, out); x (n, in); w (out, in); b (out). */
 void rec_hidden_forward(float *y, float *a, float *mask, const float *x,
                         const float *w, const float *b, struct rec_rng *rng,
-                        float p, int n, int in, int out);
+                        float p, int n, int in, int out, int threads);
 
 /* Back through the layer from d_y (n, out): d_x (n, in), d_w (out, in)
  * and d_b (out) += their gradients.  d_a (n, out) is scratch, OVERWRITTEN
@@ -139,7 +141,7 @@ void rec_hidden_forward(float *y, float *a, float *mask, const float *x,
 void rec_hidden_backward(float *d_x, float *d_w, float *d_b, float *d_a,
                          const float *d_y, const float *mask, const float *a,
                          const float *x, const float *w, int n, int in,
-                         int out);
+                         int out, int threads);
 
 /* ---- rating biases (the output of a rating head) ---- */
 

@@ -7,7 +7,9 @@
  * Sizes: t steps, n sequences (batch rows), in input width, h hidden size.
  * Sequence tensors are time-major: x (t, n, in) holds step s of sequence r
  * at x + (s n + r) in.  t n, 4 h and in must fit in int (rec_sgemm takes
- * int; the model checks once); n, h > 0 and t >= 0, in >= 0.
+ * int; the model checks once); n, h > 0 and t >= 0, in >= 0.  threads:
+ * those the matrix products may run on (rec_sgemm); no result depends on
+ * it.
  *
  * The cell (the equations and gate order of torch.nn.LSTM):
  *   a   = x_s wx^T + h_{s-1} wh^T + b           pre-activations (n, 4h)
@@ -69,7 +71,7 @@ size_t rec_lstm_wpack_len(int h);
 void rec_lstm_forward(float *hs, float *cs, float *gates, const float *x,
                       const float *mask, const float *wx, const float *wh,
                       const float *b, float *wpack, int t, int n, int in,
-                      int h);
+                      int h, int threads);
 
 /* Backpropagation through time, from d_hs, dL/dh at every step.
  *   d_x   (t, n, in)  += dL/dx   (exactly 0 added at padding steps)
@@ -95,7 +97,7 @@ void rec_lstm_backward(float *d_x, float *d_wx, float *d_wh, float *d_b,
                        const float *d_hs, const float *x, const float *mask,
                        const float *hs, const float *cs, const float *gates,
                        const float *wx, const float *wh, float *scratch,
-                       int t, int n, int in, int h);
+                       int t, int n, int in, int h, int threads);
 
 /* rec_lstm_backward truncated at step t0 (0 <= t0 < t; clamped): the
  * gradient flows back through steps t0 .. t-1 only, and the states
@@ -108,6 +110,7 @@ void rec_lstm_backward_trunc(float *d_x, float *d_wx, float *d_wh, float *d_b,
                              const float *mask, const float *hs,
                              const float *cs, const float *gates,
                              const float *wx, const float *wh, float *scratch,
-                             int t0, int t, int n, int in, int h);
+                             int t0, int t, int n, int in, int h,
+                             int threads);
 
 #endif

@@ -60,9 +60,11 @@ struct rec_lstmrec_hparams {
 	int truncate;                 /* backpropagate through a chunk's own
 	                               * steps only, the history before it a
 	                               * constant (1; 0: through every step) */
+	int threads;                  /* of the matrix products (1); not saved,
+	                               * and no result depends on it */
 };
 #define REC_LSTMREC_DEFAULTS { 64, 128, 50, 25, 2, { 128, 64 }, 3e-3f, \
-	1e-2f, 0.2f, 0.1f, 64, 0.5f, 1 }
+	1e-2f, 0.2f, 0.1f, 64, 0.5f, 1, 1 }
 
 /* A new model for the users, items and sequences of r
  * (rec_model_make_fn). */

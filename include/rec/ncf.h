@@ -35,9 +35,11 @@ struct rec_ncf_hparams {
 	const struct rec_movies *movies;
 	const struct rec_tags *tags;
 	int tag_vocab;                /* tags in the vocabulary (200) */
+	int threads;                  /* of the matrix products (1); not saved,
+	                               * and no result depends on it */
 };
 #define REC_NCF_DEFAULTS { 64, 3, { 128, 64, 32 }, 64, 1e-3f, 1e-3f, 0.5f, \
-	0.05f, 256, NULL, NULL, 200 }
+	0.05f, 256, NULL, NULL, 200, 1 }
 
 /* A new NCF model for the users and items of r (rec_model_make_fn). */
 struct rec_model *rec_ncf_make(const void *hp, const struct rec_ratings *r,

@@ -53,7 +53,7 @@ loss(struct at *a)
 	double sum = 0;
 
 	rec_attn_forward(a->z, a->alpha, a->t, a->e, a->q, ie, iq, a->W, a->Q,
-	                 a->b, a->v, a->pe, a->pq, N, NE, NQ, NL, K, H);
+	                 a->b, a->v, a->pe, a->pq, N, NE, NQ, NL, K, H, 1);
 	for (int j = 0; j < N * K; j++)
 		sum += (double)a->z[j] * a->g[j];
 	return sum;
@@ -64,7 +64,7 @@ backward(struct at *a)
 {
 	rec_attn_backward(a->d_e, a->d_q, a->d_W, a->d_Q, a->d_b, a->d_v, a->g,
 	                  a->e, a->q, ie, iq, a->alpha, a->t, a->W, a->Q, a->v,
-	                  a->pe, a->pq, N, NE, NQ, NL, K, H);
+	                  a->pe, a->pq, N, NE, NQ, NL, K, H, 1);
 }
 
 TEST(attn_forward_matches_reference)

@@ -53,10 +53,10 @@ check_one(int packed, int ta, int tb, int m, int n, int k, float alpha,
 		if (!bp)
 			goto out;
 		rec_sgemm_pack(bp, tb, k, n, b, ldb);
-		rec_sgemm_packed(ta, m, n, k, alpha, a, lda, bp, beta, c, ldc);
+		rec_sgemm_packed(ta, m, n, k, alpha, a, lda, bp, beta, c, ldc, 1);
 		free(bp);
 	} else {
-		rec_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+		rec_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 1);
 	}
 	for (int i = 0; i < m; i++) {
 		for (int j = 0; j < n; j++) {
@@ -115,31 +115,35 @@ TEST(gemm_empty_sum)
 {
 	float a[1] = { 5 }, b[1] = { 7 }, c[2] = { 2, NAN };
 
-	rec_sgemm(0, 0, 1, 1, 0, 1.0f, a, 1, b, 1, 3.0f, c, 1);
+	rec_sgemm(0, 0, 1, 1, 0, 1.0f, a, 1, b, 1, 3.0f, c, 1, 1);
 	CHECK(c[0] == 6.0f);
-	rec_sgemm(0, 0, 1, 1, 0, 1.0f, a, 1, b, 1, 0.0f, c + 1, 1);
+	rec_sgemm(0, 0, 1, 1, 0, 1.0f, a, 1, b, 1, 0.0f, c + 1, 1, 1);
 	CHECK(c[1] == 0.0f);
 }
 
-/* Same inputs, same bits, run after run and on any number of threads
- * (the product is large enough to be split into 3 and 2 strips). */
+/* Same inputs, same bits, run after run and on any number of threads:
+ * a product large enough to be cut into 3 and 2 strips, and one with 3
+ * columns (dot products) whose strips end inside the rows. */
 TEST(gemm_repeatable)
 {
-	enum { M = 67, N = 70, K = 300 };
-	static float a[M * K], b[K * N], c1[M * N], c2[M * N];
+	static const int shape[][3] = { { 67, 70, 300 }, { 4099, 3, 100 } };
+	static float a[4099 * 300], b[300 * 70], c1[4099 * 70], c2[4099 * 70];
 	struct rec_rng r;
 
 	rec_rng_seed(&r, 3);
-	uniform(a, M * K, &r);
-	uniform(b, K * N, &r);
-	rec_sgemm(0, 1, M, N, K, 1.0f, a, K, b, K, 0.0f, c1, N);
-	for (int threads = 1; threads <= 3; threads++) {
-		rec_sgemm_set_threads(threads);
-		memset(c2, 0, sizeof c2);
-		rec_sgemm(0, 1, M, N, K, 1.0f, a, K, b, K, 0.0f, c2, N);
-		CHECK(memcmp(c1, c2, sizeof c1) == 0);
+	uniform(a, sizeof a / sizeof a[0], &r);
+	uniform(b, sizeof b / sizeof b[0], &r);
+	for (size_t s = 0; s < sizeof shape / sizeof shape[0]; s++) {
+		int m = shape[s][0], n = shape[s][1], k = shape[s][2];
+		size_t bytes = (size_t)m * n * sizeof c1[0];
+
+		rec_sgemm(0, 1, m, n, k, 1.0f, a, k, b, k, 0.0f, c1, n, 1);
+		for (int threads = 1; threads <= 3; threads++) {
+			memset(c2, 0, bytes);
+			rec_sgemm(0, 1, m, n, k, 1.0f, a, k, b, k, 0.0f, c2, n, threads);
+			CHECK(memcmp(c1, c2, bytes) == 0);
+		}
 	}
-	rec_sgemm_set_threads(1);
 }
 
 /* A packed B gives what rec_sgemm gives, bit for bit, at the shapes of
@@ -154,9 +158,9 @@ TEST(gemm_packed_same_bits)
 	rec_rng_seed(&r, 4);
 	uniform(a, M * K, &r);
 	uniform(b, K * N, &r);
-	rec_sgemm(0, 1, M, N, K, 1.0f, a, K, b, K, 0.0f, c1, N);
+	rec_sgemm(0, 1, M, N, K, 1.0f, a, K, b, K, 0.0f, c1, N, 1);
 	rec_sgemm_pack(bp, 1, K, N, b, K);
-	rec_sgemm_packed(0, M, N, K, 1.0f, a, K, bp, 0.0f, c2, N);
+	rec_sgemm_packed(0, M, N, K, 1.0f, a, K, bp, 0.0f, c2, N, 1);
 	CHECK(memcmp(c1, c2, sizeof c1) == 0);
 }
 

@@ -147,14 +147,14 @@ grad_ok(const char *kernel, struct kc *c, const struct var *vars, int nv,
 static void
 linear_fwd(struct kc *c)
 {
-	rec_linear_forward(c->y, c->x, c->w, c->b, c->n, c->in, c->out);
+	rec_linear_forward(c->y, c->x, c->w, c->b, c->n, c->in, c->out, 1);
 }
 
 static void
 linear_bwd(struct kc *c)
 {
 	rec_linear_backward(c->d_x, c->d_w, c->d_b, c->g, c->x, c->w, c->n,
-	                    c->in, c->out);
+	                    c->in, c->out, 1);
 }
 
 static void
@@ -197,10 +197,10 @@ TEST(layer_linear_null_grads)
 	float dx[CAP] = { 0 }, dw[CAP] = { 0 }, db[CAP] = { 0 };
 
 	linear_setup(&c, vars, 12);
-	rec_linear_backward(c.d_x, c.d_w, c.d_b, c.g, c.x, c.w, 3, 5, 4);
-	rec_linear_backward(dx, NULL, NULL, c.g, c.x, c.w, 3, 5, 4);
-	rec_linear_backward(NULL, dw, NULL, c.g, c.x, c.w, 3, 5, 4);
-	rec_linear_backward(NULL, NULL, db, c.g, c.x, c.w, 3, 5, 4);
+	rec_linear_backward(c.d_x, c.d_w, c.d_b, c.g, c.x, c.w, 3, 5, 4, 1);
+	rec_linear_backward(dx, NULL, NULL, c.g, c.x, c.w, 3, 5, 4, 1);
+	rec_linear_backward(NULL, dw, NULL, c.g, c.x, c.w, 3, 5, 4, 1);
+	rec_linear_backward(NULL, NULL, db, c.g, c.x, c.w, 3, 5, 4, 1);
 	CHECK(memcmp(dx, c.d_x, 15 * sizeof(float)) == 0);
 	CHECK(memcmp(dw, c.d_w, 20 * sizeof(float)) == 0);
 	CHECK(memcmp(db, c.d_b, 4 * sizeof(float)) == 0);
@@ -235,7 +235,7 @@ TEST(layer_linear_matches_naive)
 			/* forward overwrites: garbage in y must not show through */
 			for (size_t j = 0; j < ny; j++)
 				y[j] = NAN;
-			rec_linear_forward(y, x, w, bb, n, in, out);
+			rec_linear_forward(y, x, w, bb, n, in, out, 1);
 			rec_linear_forward_naive(ref, x, w, bb, n, in, out);
 			for (int i = 0; i < n; i++)
 				for (int o = 0; o < out; o++) {
@@ -271,11 +271,11 @@ TEST(layer_linear_empty_input)
 
 	for (int j = 0; j < 6; j++)
 		y[j] = NAN;
-	rec_linear_forward(y, NULL, NULL, b, 2, 0, 3);
+	rec_linear_forward(y, NULL, NULL, b, 2, 0, 3, 1);
 	CHECK(y[0] == 1 && y[1] == -2 && y[2] == 3 && y[3] == 1 && y[5] == 3);
-	rec_linear_forward(y, NULL, NULL, NULL, 2, 0, 3);
+	rec_linear_forward(y, NULL, NULL, NULL, 2, 0, 3, 1);
 	CHECK(y[0] == 0 && y[5] == 0);
-	rec_linear_backward(NULL, dw, db, g, NULL, NULL, 2, 0, 3);
+	rec_linear_backward(NULL, dw, db, g, NULL, NULL, 2, 0, 3, 1);
 	CHECK(db[0] == 3 && db[2] == 3 && dw[0] == 0);
 }
 
@@ -490,7 +490,7 @@ hidden_fwd(struct kc *c)
 
 	rec_rng_seed(&r, 61);
 	rec_hidden_forward(c->y, hidden_a, c->mask, c->x, c->w, c->b,
-	                   hidden_dropout ? &r : NULL, 0.5f, c->n, c->in, c->out);
+	                   hidden_dropout ? &r : NULL, 0.5f, c->n, c->in, c->out, 1);
 }
 
 static void
@@ -498,7 +498,7 @@ hidden_bwd(struct kc *c)
 {
 	rec_hidden_backward(c->d_x, c->d_w, c->d_b, hidden_d_a, c->g,
 	                    hidden_dropout ? c->mask : NULL, hidden_a, c->x, c->w,
-	                    c->n, c->in, c->out);
+	                    c->n, c->in, c->out, 1);
 }
 
 TEST(layer_hidden_grad)
@@ -511,7 +511,7 @@ TEST(layer_hidden_grad)
 		c.forward = hidden_fwd;
 		c.backward = hidden_bwd;
 		/* every pre-activation away from ReLU's kink, some cut off */
-		rec_linear_forward(c.y, c.x, c.w, c.b, c.n, c.in, c.out);
+		rec_linear_forward(c.y, c.x, c.w, c.b, c.n, c.in, c.out, 1);
 		int cut = 0, near = 0;
 		for (size_t j = 0; j < c.ylen; j++) {
 			cut += c.y[j] < 0;
@@ -722,7 +722,7 @@ static void
 linear_bwd_no_bias(struct kc *c)
 {
 	rec_linear_backward(c->d_x, c->d_w, NULL, c->g, c->x, c->w, c->n, c->in,
-	                    c->out);
+	                    c->out, 1);
 }
 
 TEST(layer_gradcheck_can_fail)

@@ -140,7 +140,7 @@ lstm_fwd(struct lc *c)
 	rec_lstm_forward(c->hs, c->cs, c->gates, c->x,
 	                 c->nomask ? NULL : c->mask, c->wx, c->wh,
 	                 c->nobias ? NULL : c->b, wpack, c->t, c->n, c->in,
-	                 c->h);
+	                 c->h, 1);
 }
 
 static void
@@ -149,7 +149,7 @@ lstm_bwd(struct lc *c)
 	rec_lstm_backward(c->d_x, c->d_wx, c->d_wh, c->nobias ? NULL : c->d_b,
 	                  c->g, c->x, c->nomask ? NULL : c->mask, c->hs, c->cs,
 	                  c->gates, c->wx, c->wh, c->scratch, c->t, c->n, c->in,
-	                  c->h);
+	                  c->h, 1);
 }
 
 /* L = sum hs . g, hs from lstm_ref (see the top of the file) */
@@ -377,7 +377,7 @@ TEST(lstm_null_grads)
 	lstm_fwd(&c);
 	lstm_bwd(&c);
 #define BWD(a, b_, c_, d) rec_lstm_backward(a, b_, c_, d, c.g, c.x, c.mask, \
-	c.hs, c.cs, c.gates, c.wx, c.wh, c.scratch, c.t, c.n, c.in, c.h)
+	c.hs, c.cs, c.gates, c.wx, c.wh, c.scratch, c.t, c.n, c.in, c.h, 1)
 	BWD(dx, NULL, NULL, NULL);
 	BWD(NULL, dwx, NULL, NULL);
 	BWD(NULL, NULL, dwh, NULL);
@@ -446,10 +446,10 @@ directional(int t, int n, int in, int h, uint64_t seed, int ndir,
 	fill(buf[3], len[3], -0.5f, 0.5f, &r);
 	fill(g, ny, -1, 1, &r);
 	rec_lstm_forward(hs, cs, gates, buf[0], mask, buf[1], buf[2], buf[3],
-	                 wpack, t, n, in, h);
+	                 wpack, t, n, in, h, 1);
 	rec_lstm_backward(grad[0], grad[1], grad[2], grad[3], g, buf[0], mask, hs,
 	                  cs, gates, buf[1], truncate ? zero : buf[2], scr, t, n,
-	                  in, h);
+	                  in, h, 1);
 
 	double norm = 0;
 	for (int k = 0; k < 4; k++)
@@ -473,7 +473,7 @@ directional(int t, int n, int in, int h, uint64_t seed, int ndir,
 						buf[k][j] += step * dir[k][j];
 				rec_lstm_forward(hs, cs, gates, buf[0], mask,
 				                 buf[1], buf[2], buf[3], wpack,
-				                 t, n, in, h);
+				                 t, n, in, h, 1);
 				l[side] = 0;
 				for (size_t j = 0; j < ny; j++)
 					l[side] += (double)hs[j] * g[j];
@@ -583,7 +583,7 @@ TEST(lstm_matches_reference)
 			for (size_t j = 0; j < 4 * ny; j++)
 				gates[j] = NAN;
 			rec_lstm_forward(hs, cs, gates, x, m, wx, wh, b, wpack,
-			                 t, n, in, h);
+			                 t, n, in, h, 1);
 			lstm_ref(rh, rc, x, m, wx, wh, b, t, n, in, h);
 			double dh = maxdiff_ref(hs, rh, ny), dc = maxdiff_ref(cs, rc, ny);
 			if (!(dh <= 1e-5 && dc <= 1e-5))
@@ -672,9 +672,9 @@ TEST(lstm_order_matters)
 		       IN * sizeof(float));
 	}
 	rec_lstm_forward(hs[0], cs, gates, x, NULL, wx, wh, b, wpack, T, N, IN,
-	                 H);
+	                 H, 1);
 	rec_lstm_forward(hs[1], cs, gates, y, NULL, wx, wh, b, wpack, T, N, IN,
-	                 H);
+	                 H, 1);
 	const float *last0 = hs[0] + (size_t)(T - 1) * N * H;
 	const float *last1 = hs[1] + (size_t)(T - 1) * N * H;
 	CHECK(maxdiff(last0, last1, H) > 1e-2f);
@@ -714,9 +714,9 @@ TEST(lstm_padding_changes_nothing)
 	fill(b, sizeof b / sizeof b[0], -0.5f, 0.5f, &r);
 	fill(g, sizeof g / sizeof g[0], -1, 1, &r);   /* junk d_hs at padding */
 
-	rec_lstm_forward(hs, cs, gates, x, mask, wx, wh, b, wpack, T, N, IN, H);
+	rec_lstm_forward(hs, cs, gates, x, mask, wx, wh, b, wpack, T, N, IN, H, 1);
 	rec_lstm_backward(dx, dwx, dwh, db, g, x, mask, hs, cs, gates, wx, wh,
-	                  scr, T, N, IN, H);
+	                  scr, T, N, IN, H, 1);
 	for (int s = 0; s < T; s++)
 		for (int q = 0; q < N; q++) {
 			if (s >= pad[q])
@@ -737,9 +737,9 @@ TEST(lstm_padding_changes_nothing)
 		}
 		memset(dx1, 0, sizeof dx1);
 		rec_lstm_forward(hs1, cs1, gates1, x1, NULL, wx, wh, b, wpack,
-		                 len, 1, IN, H);
+		                 len, 1, IN, H, 1);
 		rec_lstm_backward(dx1, sdwx, sdwh, sdb, g1, x1, NULL, hs1, cs1,
-		                  gates1, wx, wh, scr1, len, 1, IN, H);
+		                  gates1, wx, wh, scr1, len, 1, IN, H, 1);
 		for (int s = 0; s < len; s++) {
 			size_t at = (size_t)(pad[q] + s) * N + q;
 			CHECK(maxdiff(hs + at * H, hs1 + (size_t)s * H, H) <= 1e-6f);
@@ -760,9 +760,9 @@ TEST(lstm_padding_changes_nothing)
 			fill(g + (size_t)j * H, H, -9, 9, &r);
 		}
 	rec_lstm_forward(hs2, cs2, gates, x, mask, wx, wh, b, wpack, T, N, IN,
-	                 H);
+	                 H, 1);
 	rec_lstm_backward(dx2, dwx2, dwh2, db2, g, x, mask, hs2, cs2, gates, wx,
-	                  wh, scr, T, N, IN, H);
+	                  wh, scr, T, N, IN, H, 1);
 	CHECK(memcmp(hs, hs2, sizeof hs) == 0 && memcmp(cs, cs2, sizeof cs) == 0);
 	CHECK(memcmp(dx, dx2, sizeof dx) == 0);
 	CHECK(memcmp(dwx, dwx2, sizeof dwx) == 0);
@@ -809,7 +809,7 @@ bwd_truncated(struct lc *c)
 {
 	rec_lstm_backward(c->d_x, c->d_wx, c->d_wh, c->d_b, c->g, c->x, c->mask,
 	                  c->hs, c->cs, c->gates, c->wx, c->zero, c->scratch,
-	                  c->t, c->n, c->in, c->h);
+	                  c->t, c->n, c->in, c->h, 1);
 }
 
 /* A backward told nothing of the padding. */
@@ -818,7 +818,7 @@ bwd_no_mask(struct lc *c)
 {
 	rec_lstm_backward(c->d_x, c->d_wx, c->d_wh, c->d_b, c->g, c->x, NULL,
 	                  c->hs, c->cs, c->gates, c->wx, c->wh, c->scratch, c->t,
-	                  c->n, c->in, c->h);
+	                  c->n, c->in, c->h, 1);
 }
 
 /* A backward that overwrites d_b instead of adding. */
@@ -906,20 +906,20 @@ TEST(lstm_input_part_from_the_caller)
 	fill(g, sizeof g / sizeof g[0], -1, 1, &r);
 	left_pad(mask, pad, T, N);
 	rec_lstm_forward(hs[0], cs[0], gates[0], x, mask, wx, wh, b, wpack, T,
-	                 N, IN, H);
+	                 N, IN, H, 1);
 	rec_linear_forward_naive(gates[1], x, wx, b, T * N, IN, 4 * H);
 	for (int s = 0; s < T; s++)
 		for (int q = 0; q < N; q++)
 			if (!mask[s * N + q])   /* junk, finite */
 				fill(gates[1] + ((size_t)s * N + q) * 4 * H, 4 * H, -9, 9, &r);
 	rec_lstm_forward(hs[1], cs[1], gates[1], NULL, mask, NULL, wh, NULL,
-	                 wpack, T, N, IN, H);
+	                 wpack, T, N, IN, H, 1);
 	CHECK(maxdiff(hs[0], hs[1], T * N * H) <= 1e-5f);
 	CHECK(maxdiff(cs[0], cs[1], T * N * H) <= 1e-5f);
 	rec_lstm_backward(dx, dwx, dwh[0], db[0], g, x, mask, hs[0], cs[0],
-	                  gates[0], wx, wh, scr[0], T, N, IN, H);
+	                  gates[0], wx, wh, scr[0], T, N, IN, H, 1);
 	rec_lstm_backward(NULL, NULL, dwh[1], db[1], g, NULL, mask, hs[1], cs[1],
-	                  gates[1], NULL, wh, scr[1], T, N, IN, H);
+	                  gates[1], NULL, wh, scr[1], T, N, IN, H, 1);
 	CHECK(maxdiff(dwh[0], dwh[1], 4 * H * H) <= 1e-5f);
 	CHECK(maxdiff(db[0], db[1], 4 * H) <= 1e-5f);
 	/* d_x = da wx, d_wx = da^T x from the scratch's dL/da */
@@ -967,13 +967,13 @@ TEST(lstm_truncated_backward)
 	fill(b, sizeof b / sizeof b[0], -0.5f, 0.5f, &r);
 	fill(g, sizeof g / sizeof g[0], -1, 1, &r);
 	left_pad(mask, pad, T, N);
-	rec_lstm_forward(hs, cs, gates, x, mask, wx, wh, b, wpack, T, N, IN, H);
+	rec_lstm_forward(hs, cs, gates, x, mask, wx, wh, b, wpack, T, N, IN, H, 1);
 	/* no gradient before t0 */
 	memset(g, 0, (size_t)T0 * nh * sizeof(float));
 	rec_lstm_backward(NULL, NULL, dwh[0], db[0], g, x, mask, hs, cs, gates,
-	                  wx, wh, scr[0], T, N, IN, H);
+	                  wx, wh, scr[0], T, N, IN, H, 1);
 	rec_lstm_backward_trunc(NULL, NULL, dwh[1], db[1], g, x, mask, hs, cs,
-	                        gates, wx, wh, scr[1], T0, T, N, IN, H);
+	                        gates, wx, wh, scr[1], T0, T, N, IN, H, 1);
 	for (size_t j = 0; j < (size_t)T * N * g4; j++)
 		ok &= j < (size_t)T0 * N * g4 ? scr[1][j] == 0.0f : scr[1][j] == scr[0][j];
 	CHECK(ok);
@@ -992,7 +992,7 @@ TEST(lstm_truncated_backward)
 	CHECK(maxdiff(dwh[0], dwh[1], 4 * H * H) > 1e-4f);
 	/* t0 = 0 is the full backward */
 	rec_lstm_backward_trunc(dx, dwx, dwh[2], db[2], g, x, mask, hs, cs, gates,
-	                        wx, wh, scr[1], 0, T, N, IN, H);
+	                        wx, wh, scr[1], 0, T, N, IN, H, 1);
 	CHECK(memcmp(dwh[0], dwh[2], sizeof dwh[0]) == 0);
 	CHECK(memcmp(db[0], db[2], sizeof db[0]) == 0);
 }
