@@ -38,9 +38,9 @@
 #include "rec/parallel.h"
 #include "rec/vector.h"
 
-/* gcc on x86-64 builds the AVX-512 and AVX2 versions (as for
- * vector.h's VECTOR_CLONES); elsewhere there is only the base one. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+/* gcc and clang on x86-64 build the AVX-512 and AVX2 versions;
+ * elsewhere there is only the base one. */
+#if defined(__GNUC__) && defined(__x86_64__)
 #define GEMM_ISAS 1
 #endif
 

@@ -49,9 +49,10 @@ void rec_sgemm_packed(int trans_a, int m, int n, int k, float alpha,
 
 /*
  * For tests: the instruction sets a product is compiled for, best first
- * (AVX-512; AVX2 with FMA; the base x86-64, the only one outside gcc on
- * x86-64), and rec_sgemm run in one of them on one thread, or -1
- * (nothing done) when this build or this CPU cannot.  The first two give the same bits.
+ * (AVX-512; AVX2 with FMA; the base one: plain x86-64, or what the build
+ * targets on another processor), and rec_sgemm run in one of them on
+ * one thread, or -1 (nothing done) when this build or this CPU cannot.
+ * The first two give the same bits.
  */
 enum rec_gemm_isa { REC_GEMM_AVX512, REC_GEMM_AVX2, REC_GEMM_BASE };
 int rec_sgemm_isa(enum rec_gemm_isa isa, int trans_a, int trans_b, int m,

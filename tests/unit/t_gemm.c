@@ -260,7 +260,8 @@ TEST(gemm_versions_in_order)
 			free(c0);
 		}
 		if (!ran)
-			fprintf(stderr, "gemm: no %s version on this CPU\n", name[isa]);
+			fprintf(stderr, "gemm: no %s version in this build or CPU\n",
+			        name[isa]);
 		if (bad)
 			fprintf(stderr, "gemm %s: %zu elements out of order\n",
 			        name[isa], bad);
