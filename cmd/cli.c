@@ -149,27 +149,6 @@ rec_cli_real(const char *s, const char *opt, double min, double max)
 	return v;
 }
 
-int
-rec_cli_widths(const char *s, const char *opt, int *w, int max)
-{
-	const char *p = s;
-	char num[16];
-	int nw = 0;
-
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-		if (nw == max || n >= sizeof num)
-			rec_cli_usage_error("%s '%s' is not 1 to %d widths", opt, s, max);
-		memcpy(num, p, n);
-		num[n] = '\0';
-		w[nw++] = (int)rec_cli_count(num, opt, 1, 4096);
-		if (!comma)
-			return nw;
-		p = comma + 1;
-	}
-}
-
 static void
 remove_tmp(void)
 {

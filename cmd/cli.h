@@ -31,10 +31,6 @@ _Noreturn void rec_cli_usage_error(const char *fmt, ...)
 /* Option values, checked in one call: a bad value is a usage error. */
 long rec_cli_count(const char *s, const char *opt, long min, long max);
 double rec_cli_real(const char *s, const char *opt, double min, double max);
-/* Comma-separated layer widths ("128,64,32"), each 1 to 4096, into
- * w[0..max); returns how many (1 to max). */
-int rec_cli_widths(const char *s, const char *opt, int *w, int max);
-
 /* "prog: FILE:LINE: msg" (or "prog: FILE: msg"), remove any temporary
  * output file, exit 1. */
 _Noreturn void rec_cli_fail(const struct rec_err *e);

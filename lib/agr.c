@@ -15,6 +15,7 @@
 #include "rec/agr.h"
 #include "rec/attn.h"
 #include "rec/batch.h"
+#include "rec/hparams.h"
 #include "rec/layer.h"
 #include "rec/parallel.h"
 #include "rec/params.h"
@@ -76,23 +77,42 @@ struct agr {
 
 static const struct rec_model_ops agr_ops;
 
-const char *
-rec_agr_conv_name(enum rec_agr_conv c)
-{
-	return c == REC_AGR_GCN ? "gcn" : "lightgcn";
-}
+/* ---- hyperparameters ---- */
 
-int
-rec_agr_conv_parse(enum rec_agr_conv *c, const char *s)
-{
-	if (strcmp(s, "lightgcn") == 0)
-		*c = REC_AGR_LIGHTGCN;
-	else if (strcmp(s, "gcn") == 0)
-		*c = REC_AGR_GCN;
-	else
-		return -1;
-	return 0;
-}
+static const char *const convs[] = { "lightgcn", "gcn", NULL };
+static const struct rec_agr_hparams agr_defaults = REC_AGR_DEFAULTS;
+
+#define T struct rec_agr_hparams
+static const struct rec_hparam agr_params[] = {
+	REC_HP_ONE_OF(T, weight, "weight", "weight", rec_graph_weight_names,
+	              "the edges of a graph built here"),
+	REC_HP_INTEGER(T, k, "dim", "k", 1, 4096, "K", "embedding dimension"),
+	REC_HP_INTEGER(T, layers, "layers", "layers", 0, REC_AGR_MAX_LAYERS, "N",
+	               "graph-convolution layers"),
+	REC_HP_ONE_OF(T, conv, "conv", "conv", convs,
+	              "lightgcn (E' = A E) or gcn (E' = tanh(A E W))"),
+	REC_HP_INTEGER(T, attn_dim, "attn-dim", "attn_dim", 1, 4096, "H",
+	               "hidden size of the attention"),
+	REC_HP_WIDTHS_OF(T, mlp, nmlp, REC_AGR_MAX_MLP, "mlp", "mlp", 1, 4096,
+	                 "widths of the head's hidden layers"),
+	REC_HP_NUMBER(T, lr, "lr", "lr", 1e-9, 100, "R", "learning rate of Adam"),
+	REC_HP_NUMBER(T, reg, "reg", "reg", 0, 100, "R",
+	              "L2 weight on each rating's embeddings and biases"),
+	REC_HP_NUMBER(T, dropout, "dropout", "dropout", 0, 0.99, "P",
+	              "dropout on the MLP's input and hidden layers"),
+	REC_HP_INTEGER(T, batch, "batch", "batch", 1, 1 << 16, "N", "ratings a step"),
+	REC_HP_NUMBER(T, init_sd, "init-sd", "init_sd", 0, 10, "S",
+	              "embeddings start as N(0, S^2)"),
+	REC_HP_INTEGER(T, threads, "threads", NULL, 1, 64, "N",
+	               "threads of the graph and matrix products and of\n"
+	               "the two sides' attention; the model is the\n"
+	               "same, byte for byte, for any N"),
+};
+#undef T
+
+const struct rec_hparams_desc rec_agr_desc = {
+	"agr", agr_params, sizeof agr_params / sizeof agr_params[0], &agr_defaults
+};
 
 /* ---- memory ---- */
 
@@ -209,6 +229,7 @@ agr_alloc(const struct rec_agr_hparams *h, struct rec_graph *g,
 	m->base.ops = &agr_ops;
 	m->h = *h;
 	m->h.graph = NULL;
+	m->h.weight = g->weight;   /* a given graph's weighting wins */
 	m->g = g;
 	if (g->nodes > INT32_MAX) {
 		rec_errf(err, NULL, 0, "too many users and items");
@@ -769,86 +790,28 @@ agr_save(const struct rec_model *base, FILE *fp, const char *file,
          const char *const *xkey, const char *const *xval, size_t nx,
          struct rec_err *err)
 {
+	static const char *const names[3] = { "graph.indptr", "graph.indices",
+	                                      "graph.values" };
 	const struct agr *m = (const struct agr *)base;
-	struct rec_tensor t[5 + REC_MAX_PARAMS];
-	enum { NMETA = 13, MAXX = 16 };
-	const char *key[NMETA + MAXX] = { "format", "model", "k", "layers", "conv",
-		"attn_dim", "mlp", "weight", "lr", "reg", "dropout", "init_sd",
-		"batch" };
-	const char *val[NMETA + MAXX];
 	const struct rec_graph *g = m->g;
-	char num[9][32];
-	size_t len = 0;
+	const void *data[3] = { g->indptr, g->indices, g->values };
+	const int64_t n[3] = { g->nodes + 1, g->nnz, g->nnz };
+	struct rec_tensor t[5 + REC_MAX_PARAMS];
 
-	if (nx > MAXX)
-		return rec_errf(err, file, 0, "too much metadata");
-	snprintf(num[0], sizeof num[0], "%d", m->h.k);
-	snprintf(num[1], sizeof num[1], "%d", m->h.layers);
-	snprintf(num[2], sizeof num[2], "%d", m->h.attn_dim);
-	num[3][0] = '\0';
-	for (int l = 0; l < m->h.nmlp; l++)
-		len += (size_t)snprintf(num[3] + len, sizeof num[3] - len, "%s%d",
-		                        l ? "," : "", m->h.mlp[l]);
-	snprintf(num[4], sizeof num[4], "%g", (double)m->h.lr);
-	snprintf(num[5], sizeof num[5], "%g", (double)m->h.reg);
-	snprintf(num[6], sizeof num[6], "%g", (double)m->h.dropout);
-	snprintf(num[7], sizeof num[7], "%g", (double)m->h.init_sd);
-	snprintf(num[8], sizeof num[8], "%d", m->h.batch);
-	val[0] = REC_MODEL_FORMAT;
-	val[1] = "agr";
-	val[2] = num[0];
-	val[3] = num[1];
-	val[4] = rec_agr_conv_name(m->h.conv);
-	val[5] = num[2];
-	val[6] = num[3];
-	val[7] = rec_graph_weight_name(g->weight);
-	for (int j = 0; j < 5; j++)
-		val[8 + j] = num[4 + j];
-	for (size_t j = 0; j < nx; j++) {
-		key[NMETA + j] = xkey[j];
-		val[NMETA + j] = xval[j];
-	}
 	rec_model_map_tensors(base, t);
-	{
-		static const char *const names[3] = { "graph.indptr", "graph.indices",
-		                                      "graph.values" };
-		const void *data[3] = { g->indptr, g->indices, g->values };
-		const int64_t n[3] = { g->nodes + 1, g->nnz, g->nnz };
-		for (int j = 0; j < 3; j++) {
-			struct rec_tensor *x = &t[2 + j];
-			memset(x, 0, sizeof *x);
-			snprintf(x->name, sizeof x->name, "%s", names[j]);
-			x->dtype = j == 2 ? REC_F32 : REC_I64;
-			x->ndim = 1;
-			x->shape[0] = n[j];
-			x->data = (void *)data[j];
-			x->nbytes = (size_t)n[j] * rec_st_dtype_size(x->dtype);
-		}
+	for (int j = 0; j < 3; j++) {
+		struct rec_tensor *x = &t[2 + j];
+		memset(x, 0, sizeof *x);
+		snprintf(x->name, sizeof x->name, "%s", names[j]);
+		x->dtype = j == 2 ? REC_F32 : REC_I64;
+		x->ndim = 1;
+		x->shape[0] = n[j];
+		x->data = (void *)data[j];
+		x->nbytes = (size_t)n[j] * rec_st_dtype_size(x->dtype);
 	}
 	rec_params_tensors(&m->p, t + 5);
-	return rec_st_write(fp, file, t, 5 + (size_t)m->p.nt, key, val, NMETA + nx, err);
-}
-
-/* "128,64" into h->mlp. */
-static int
-parse_mlp(struct rec_agr_hparams *h, const char *s, const char *file,
-          struct rec_err *err)
-{
-	const char *p = s;
-	uint64_t v;
-
-	h->nmlp = 0;
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-		if (h->nmlp == M || rec_parse_u64(p, n, 4096, &v) != 0 || v == 0)
-			return rec_errf(err, file, 0, "metadata 'mlp' = '%.40s' is not "
-			                "1 to %d widths in [1, 4096]", s, M);
-		h->mlp[h->nmlp++] = (int)v;
-		if (!comma)
-			return 0;
-		p = comma + 1;
-	}
+	return rec_model_write(fp, file, &rec_agr_desc, &m->h, t, 5 + (size_t)m->p.nt,
+	                       NULL, NULL, 0, xkey, xval, nx, err);
 }
 
 /* The graph stored in st, for nu users and ni items, checked. */
@@ -896,37 +859,10 @@ rec_agr_load(struct rec_model **out, const struct rec_st *st, struct rec_err *er
 	struct rec_agr_hparams h = REC_AGR_DEFAULTS;
 	const struct rec_tensor *uids, *iids;
 	struct rec_graph *g;
-	const char *s;
-	long k, layers, adim, batch;
 	struct agr *m;
 
 	*out = NULL;
-	if (rec_model_meta_real(&h.lr, st, "lr", 0, 100, err) != 0 ||
-	    rec_model_meta_real(&h.reg, st, "reg", 0, 100, err) != 0 ||
-	    rec_model_meta_real(&h.dropout, st, "dropout", 0, 0.99, err) != 0 ||
-	    rec_model_meta_real(&h.init_sd, st, "init_sd", 0, 10, err) != 0 ||
-	    rec_st_meta_count(&batch, st, "batch", 1, 1 << 16, err) != 0 ||
-	    rec_st_meta_count(&k, st, "k", 1, 4096, err) != 0 ||
-	    rec_st_meta_count(&layers, st, "layers", 0, REC_AGR_MAX_LAYERS, err) != 0 ||
-	    rec_st_meta_count(&adim, st, "attn_dim", 1, 4096, err) != 0)
-		return -1;
-	h.batch = (int)batch;
-	h.k = (int)k;
-	h.layers = (int)layers;
-	h.attn_dim = (int)adim;
-	if (!(s = rec_st_meta(st, "conv")))
-		return rec_errf(err, st->name, 0, "missing metadata 'conv'");
-	if (rec_agr_conv_parse(&h.conv, s) != 0)
-		return rec_errf(err, st->name, 0, "metadata 'conv' = '%.40s' is not "
-		                "'lightgcn' or 'gcn'", s);
-	if (!(s = rec_st_meta(st, "weight")))
-		return rec_errf(err, st->name, 0, "missing metadata 'weight'");
-	if (rec_graph_weight_parse(&h.weight, s) != 0)
-		return rec_errf(err, st->name, 0, "metadata 'weight' = '%.40s' is not "
-		                "'binary' or 'rating'", s);
-	if (!(s = rec_st_meta(st, "mlp")))
-		return rec_errf(err, st->name, 0, "missing metadata 'mlp'");
-	if (parse_mlp(&h, s, st->name, err) != 0 ||
+	if (rec_hparams_load(&rec_agr_desc, &h, st, err) != 0 ||
 	    rec_st_tensor(&uids, st, "user_ids", REC_I64, 1, NULL, err) != 0 ||
 	    rec_st_tensor(&iids, st, "item_ids", REC_I64, 1, NULL, err) != 0)
 		return -1;

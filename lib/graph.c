@@ -57,22 +57,23 @@ rec_graph_free(struct rec_graph *g)
 	rec_free(g);
 }
 
+const char *const rec_graph_weight_names[] = { "binary", "rating", NULL };
+
 const char *
 rec_graph_weight_name(enum rec_graph_weight w)
 {
-	return w == REC_GRAPH_RATING ? "rating" : "binary";
+	return rec_graph_weight_names[w == REC_GRAPH_RATING];
 }
 
 int
 rec_graph_weight_parse(enum rec_graph_weight *w, const char *s)
 {
-	if (strcmp(s, "binary") == 0)
-		*w = REC_GRAPH_BINARY;
-	else if (strcmp(s, "rating") == 0)
-		*w = REC_GRAPH_RATING;
-	else
-		return -1;
-	return 0;
+	for (int j = 0; rec_graph_weight_names[j]; j++)
+		if (strcmp(s, rec_graph_weight_names[j]) == 0) {
+			*w = (enum rec_graph_weight)j;
+			return 0;
+		}
+	return -1;
 }
 
 /* Copy the ids of src into dst (an empty map). */

@@ -26,6 +26,7 @@
 
 #include "rec/batch.h"
 #include "rec/gemm.h"
+#include "rec/hparams.h"
 #include "rec/layer.h"
 #include "rec/lstm.h"
 #include "rec/lstmrec.h"
@@ -112,6 +113,52 @@ struct lstmrec {
 
 static const struct rec_model_ops lstmrec_ops;
 
+/* ---- hyperparameters ---- */
+
+static const char *const bptts[] = { "full", "chunk", NULL };
+static const struct rec_lstmrec_hparams lstmrec_defaults = REC_LSTMREC_DEFAULTS;
+
+#define T struct rec_lstmrec_hparams
+static const struct rec_hparam lstmrec_params[] = {
+	REC_HP_INTEGER(T, k, "dim", "k", 1, 4096, "K",
+	               "dimension of the user and item embeddings"),
+	REC_HP_INTEGER(T, hidden, "hidden", "hidden", 1, 4096, "H",
+	               "size of the LSTM state"),
+	REC_HP_INTEGER(T, seq_len, "seq-len", "seq_len", 1, 4096, "N",
+	               "history steps the LSTM reads"),
+	REC_HP_INTEGER(T, chunk, "chunk", "chunk", 1, 4096, "N",
+	               "targets of one training sequence"),
+	REC_HP_NUMBER(T, horizon, "horizon", "horizon", 0, 1, "P",
+	              "share of training targets predicted from an earlier\n"
+	              "state of their sequence, not the one right before\n"
+	              "them"),
+	REC_HP_ONE_OF(T, truncate, "bptt", "bptt", bptts,
+	              "backpropagate through every step of a training\n"
+	              "sequence (full), or only through the steps of its\n"
+	              "targets, the history before them a constant\n"
+	              "(chunk: faster)"),
+	REC_HP_WIDTHS_OF(T, mlp, nmlp, REC_LSTMREC_MAX_LAYERS, "mlp", "mlp", 1, 4096,
+	                 "widths of the MLP's hidden layers"),
+	REC_HP_NUMBER(T, lr, "lr", "lr", 1e-9, 100, "R", "learning rate of Adam"),
+	REC_HP_NUMBER(T, reg, "reg", "reg", 0, 100, "R",
+	              "L2 weight on each rating's embeddings and biases"),
+	REC_HP_NUMBER(T, dropout, "dropout", "dropout", 0, 0.99, "P",
+	              "dropout on the MLP's input and hidden layers"),
+	REC_HP_INTEGER(T, batch, "batch", "batch", 1, 4096, "N",
+	               "training sequences a step"),
+	REC_HP_NUMBER(T, init_sd, "init-sd", "init_sd", 0, 10, "S",
+	              "embeddings start as N(0, S^2)"),
+	REC_HP_INTEGER(T, threads, "threads", NULL, 1, 64, "N",
+	               "threads of the matrix products; the model is\n"
+	               "the same, byte for byte, for any N"),
+};
+#undef T
+
+const struct rec_hparams_desc rec_lstmrec_desc = {
+	"lstm", lstmrec_params, sizeof lstmrec_params / sizeof lstmrec_params[0],
+	&lstmrec_defaults
+};
+
 /* ---- memory ---- */
 
 static void
@@ -196,11 +243,11 @@ work_alloc(struct lstmrec *m)
 	     (w->zmask = buf(nt, (size_t)m->zw, 1, f)) &&
 	     (w->o = buf(nt, 1, 1, f)) && (w->y = buf(nt, 1, 1, f)) &&
 	     (w->d_o = buf(nt, 1, 1, f)) && (w->d_y = buf(nt, 1, 1, f));
-	for (int l = 1; ok && l <= m->h.nlayers; l++)
+	for (int l = 1; ok && l <= m->h.nmlp; l++)
 		ok = (w->xl[l] = buf(nt, (size_t)m->width[l], 1, f)) != NULL;
-	for (int l = 0; ok && l <= m->h.nlayers; l++)
+	for (int l = 0; ok && l <= m->h.nmlp; l++)
 		ok = (w->d_xl[l] = buf(nt, (size_t)m->width[l], 1, f)) != NULL;
-	for (int l = 0; ok && l < m->h.nlayers; l++)
+	for (int l = 0; ok && l < m->h.nmlp; l++)
 		ok = (w->a[l] = buf(nt, (size_t)m->width[l + 1], 1, f)) &&
 		     (w->lmask[l] = buf(nt, (size_t)m->width[l + 1], 1, f)) &&
 		     (w->d_a[l] = buf(nt, (size_t)m->width[l + 1], 1, f));
@@ -251,8 +298,8 @@ lstmrec_alloc(const struct rec_lstmrec_hparams *h, int nu, int ni,
 	m->in = k + 1;
 	m->zw = hd + 2 * k;
 	m->width[0] = m->zw;
-	for (int l = 0; l < h->nlayers; l++)
-		m->width[l + 1] = h->layers[l];
+	for (int l = 0; l < h->nmlp; l++)
+		m->width[l + 1] = h->mlp[l];
 	m->adam = (struct rec_adam)REC_ADAM_DEFAULTS;
 	m->adam.lr = h->lr;
 	m->ver = 1;
@@ -270,7 +317,7 @@ lstmrec_alloc(const struct rec_lstmrec_hparams *h, int nu, int ni,
 	    rec_params_add(p, "lstm.wh", 2, 4 * hd, hd, &m->oWh, err) ||
 	    rec_params_add(p, "lstm.b", 1, 4 * hd, 1, &m->oB, err))
 		goto fail;
-	for (int l = 0; l < h->nlayers; l++) {
+	for (int l = 0; l < h->nmlp; l++) {
 		snprintf(name, sizeof name, "mlp.%d.w", l);
 		if (rec_params_add(p, name, 2, m->width[l + 1], m->width[l], &m->oW[l], err))
 			goto fail;
@@ -278,7 +325,7 @@ lstmrec_alloc(const struct rec_lstmrec_hparams *h, int nu, int ni,
 		if (rec_params_add(p, name, 1, m->width[l + 1], 1, &m->oBl[l], err))
 			goto fail;
 	}
-	if (rec_params_add(p, "out.w", 2, 1, m->width[h->nlayers], &m->oOut, err) ||
+	if (rec_params_add(p, "out.w", 2, 1, m->width[h->nmlp], &m->oOut, err) ||
 	    rec_params_add(p, "global_bias", 0, 1, 1, &m->omu, err) ||
 	    rec_params_alloc(p, err) != 0 || work_alloc(m) != 0 ||
 	    !(m->win = buf((size_t)h->batch, 1, 1, sizeof *m->win)) ||
@@ -486,7 +533,7 @@ head_forward(const struct lstmrec *m, struct work *w, const float *states,
              int n, struct rec_rng *rng)
 {
 	const float *P = m->p.w;
-	const int k = m->h.k, hd = m->h.hidden, zw = m->zw, nl = m->h.nlayers;
+	const int k = m->h.k, hd = m->h.hidden, zw = m->zw, nl = m->h.nmlp;
 	const float drop = m->h.dropout;
 	const size_t hb = (size_t)hd * sizeof(float), kb = (size_t)k * sizeof(float);
 
@@ -528,7 +575,7 @@ head_backward(struct lstmrec *m, struct work *w, int n)
 {
 	const float *P = m->p.w;
 	float *G = m->p.g;
-	const int k = m->h.k, hd = m->h.hidden, zw = m->zw, nl = m->h.nlayers;
+	const int k = m->h.k, hd = m->h.hidden, zw = m->zw, nl = m->h.nmlp;
 	const int last = m->width[nl];
 	const float rs = 2.0f * m->h.reg / (float)n;
 	double total;
@@ -1004,28 +1051,17 @@ rec_lstmrec_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	init_uniform(P + m->oWx, (size_t)4 * hd * m->in, hd, &rng);
 	init_uniform(P + m->oWh, (size_t)4 * hd * hd, hd, &rng);
 	init_uniform(P + m->oB, (size_t)4 * hd, hd, &rng);
-	for (int l = 0; l < h->nlayers; l++) {
+	for (int l = 0; l < h->nmlp; l++) {
 		init_uniform(P + m->oW[l], (size_t)m->width[l + 1] * m->width[l],
 		             m->width[l], &rng);
 		init_uniform(P + m->oBl[l], (size_t)m->width[l + 1], m->width[l], &rng);
 	}
-	init_uniform(P + m->oOut, (size_t)m->width[h->nlayers], m->width[h->nlayers], &rng);
+	init_uniform(P + m->oOut, (size_t)m->width[h->nmlp], m->width[h->nmlp], &rng);
 	P[m->omu] = rec_model_mean_logit(r);
 	return &m->base;
 }
 
 /* "128,64" into buf. */
-static void
-join_layers(char *buf, size_t cap, const struct rec_lstmrec_hparams *h)
-{
-	size_t len = 0;
-
-	buf[0] = '\0';
-	for (int l = 0; l < h->nlayers && len < cap; l++)
-		len += (size_t)snprintf(buf + len, cap - len, "%s%d", l ? "," : "",
-		                        h->layers[l]);
-}
-
 static int
 lstmrec_save(const struct rec_model *base, FILE *fp, const char *file,
              const char *const *xkey, const char *const *xval, size_t nx,
@@ -1033,20 +1069,14 @@ lstmrec_save(const struct rec_model *base, FILE *fp, const char *file,
 {
 	const struct lstmrec *m = (const struct lstmrec *)base;
 	struct rec_tensor t[5 + REC_MAX_PARAMS];
-	enum { NMETA = 15, MAXX = 16 };
-	const char *key[NMETA + MAXX] = { "format", "model", "k", "hidden",
-		"seq_len", "chunk", "layers", "lr", "reg", "dropout", "init_sd",
-		"batch", "history", "horizon", "bptt" };
-	const char *val[NMETA + MAXX];
-	char num[12][40];
+	const char *key[1] = { "history" }, *val[1];
+	char num[24];
 	const size_t sl = (size_t)m->h.seq_len;
 	int64_t *hstart, *hitem;
 	float *hrating;
 	size_t len = 0;
 	int rc;
 
-	if (nx > MAXX)
-		return rec_errf(err, file, 0, "too much metadata");
 	/* the stored history: each user's last seq_len entries */
 	for (int u = 0; u < m->nu; u++) {
 		size_t n = m->hist.start[u + 1] - m->hist.start[u];
@@ -1069,27 +1099,8 @@ lstmrec_save(const struct rec_model *base, FILE *fp, const char *file,
 		}
 		hstart[u + 1] = (int64_t)len;
 	}
-	snprintf(num[0], sizeof num[0], "%d", m->h.k);
-	snprintf(num[1], sizeof num[1], "%d", m->h.hidden);
-	snprintf(num[2], sizeof num[2], "%d", m->h.seq_len);
-	snprintf(num[3], sizeof num[3], "%d", m->h.chunk);
-	join_layers(num[4], sizeof num[4], &m->h);
-	snprintf(num[5], sizeof num[5], "%g", (double)m->h.lr);
-	snprintf(num[6], sizeof num[6], "%g", (double)m->h.reg);
-	snprintf(num[7], sizeof num[7], "%g", (double)m->h.dropout);
-	snprintf(num[8], sizeof num[8], "%g", (double)m->h.init_sd);
-	snprintf(num[9], sizeof num[9], "%d", m->h.batch);
-	snprintf(num[10], sizeof num[10], "%zu", len);
-	snprintf(num[11], sizeof num[11], "%g", (double)m->h.horizon);
-	val[0] = REC_MODEL_FORMAT;
-	val[1] = "lstm";
-	for (int j = 0; j < 12; j++)
-		val[2 + j] = num[j];
-	val[14] = m->h.truncate ? "chunk" : "full";
-	for (size_t j = 0; j < nx; j++) {
-		key[NMETA + j] = xkey[j];
-		val[NMETA + j] = xval[j];
-	}
+	snprintf(num, sizeof num, "%zu", len);
+	val[0] = num;
 	rec_model_map_tensors(base, t);
 	{
 		static const char *const names[3] = { "hist_start", "hist_item", "hist_rating" };
@@ -1107,34 +1118,13 @@ lstmrec_save(const struct rec_model *base, FILE *fp, const char *file,
 		}
 	}
 	rec_params_tensors(&m->p, t + 5);
-	rc = rec_st_write(fp, file, t, 5 + (size_t)m->p.nt, key, val, NMETA + nx, err);
+	rc = rec_model_write(fp, file, &rec_lstmrec_desc, &m->h, t,
+	                     5 + (size_t)m->p.nt, key, val, 1, xkey, xval, nx, err);
 out:
 	rec_free(hstart);
 	rec_free(hitem);
 	rec_free(hrating);
 	return rc;
-}
-
-/* "128,64" into h->layers. */
-static int
-parse_layers(struct rec_lstmrec_hparams *h, const char *s, const char *file,
-             struct rec_err *err)
-{
-	const char *p = s;
-	uint64_t v;
-
-	h->nlayers = 0;
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-		if (h->nlayers == L || rec_parse_u64(p, n, 4096, &v) != 0 || v == 0)
-			return rec_errf(err, file, 0, "metadata 'layers' = '%.40s' is not "
-			                "1 to %d widths in [1, 4096]", s, L);
-		h->layers[h->nlayers++] = (int)v;
-		if (!comma)
-			return 0;
-		p = comma + 1;
-	}
 }
 
 /* The stored histories of st into m->hist (times unknown). */
@@ -1193,42 +1183,17 @@ rec_lstmrec_load(struct rec_model **out, const struct rec_st *st,
 		"hist_rating", NULL };
 	struct rec_lstmrec_hparams h = REC_LSTMREC_DEFAULTS;
 	const struct rec_tensor *uids, *iids;
-	const char *layers, *bptt;
-	long k, hidden, sl, chunk, batch, len;
+	long len;
 	struct lstmrec *m;
 
 	*out = NULL;
-	if (rec_model_meta_real(&h.lr, st, "lr", 0, 100, err) != 0 ||
-	    rec_model_meta_real(&h.reg, st, "reg", 0, 100, err) != 0 ||
-	    rec_model_meta_real(&h.dropout, st, "dropout", 0, 0.99, err) != 0 ||
-	    rec_model_meta_real(&h.init_sd, st, "init_sd", 0, 10, err) != 0 ||
-	    rec_model_meta_real(&h.horizon, st, "horizon", 0, 1, err) != 0 ||
-	    rec_st_meta_count(&batch, st, "batch", 1, 1 << 16, err) != 0 ||
-	    rec_st_meta_count(&k, st, "k", 1, 4096, err) != 0 ||
-	    rec_st_meta_count(&hidden, st, "hidden", 1, 4096, err) != 0 ||
-	    rec_st_meta_count(&sl, st, "seq_len", 1, 4096, err) != 0 ||
-	    rec_st_meta_count(&chunk, st, "chunk", 1, 4096, err) != 0 ||
-	    rec_st_meta_count(&len, st, "history", 0, INT32_MAX, err) != 0)
-		return -1;
-	if (!(layers = rec_st_meta(st, "layers")))
-		return rec_errf(err, st->name, 0, "missing metadata 'layers'");
-	if (!(bptt = rec_st_meta(st, "bptt")))
-		return rec_errf(err, st->name, 0, "missing metadata 'bptt'");
-	if (strcmp(bptt, "full") != 0 && strcmp(bptt, "chunk") != 0)
-		return rec_errf(err, st->name, 0, "metadata 'bptt' = '%.40s' is not "
-		                "'full' or 'chunk'", bptt);
-	h.truncate = strcmp(bptt, "chunk") == 0;
-	if (parse_layers(&h, layers, st->name, err) != 0 ||
+	if (rec_hparams_load(&rec_lstmrec_desc, &h, st, err) != 0 ||
+	    rec_st_meta_count(&len, st, "history", 0, INT32_MAX, err) != 0 ||
 	    rec_st_tensor(&uids, st, "user_ids", REC_I64, 1, NULL, err) != 0 ||
 	    rec_st_tensor(&iids, st, "item_ids", REC_I64, 1, NULL, err) != 0)
 		return -1;
 	if (uids->shape[0] > INT32_MAX || iids->shape[0] > INT32_MAX)
 		return rec_errf(err, st->name, 0, "too many users or items");
-	h.k = (int)k;
-	h.hidden = (int)hidden;
-	h.seq_len = (int)sl;
-	h.chunk = (int)chunk;
-	h.batch = (int)batch;
 	if (err)
 		err->msg[0] = '\0';
 	if (!(m = lstmrec_alloc(&h, (int)uids->shape[0], (int)iids->shape[0], err))) {

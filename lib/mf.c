@@ -18,6 +18,7 @@
 
 #include "rec/batch.h"
 #include "rec/grid.h"
+#include "rec/hparams.h"
 #include "rec/mf.h"
 #include "rec/params.h"
 #include "rec/vector.h"
@@ -36,6 +37,36 @@ struct mf {
 };
 
 static const struct rec_model_ops mf_ops;
+
+/* ---- hyperparameters ---- */
+
+static const char *const optimizers[] = { "adam", "sgd", NULL };
+static const struct rec_mf_hparams mf_defaults = REC_MF_DEFAULTS;
+
+#define T struct rec_mf_hparams
+static const struct rec_hparam mf_params[] = {
+	REC_HP_INTEGER(T, k, "dim", "k", 0, 4096, "K",
+	               "embedding dimension, 0 for biases only"),
+	REC_HP_NUMBER(T, lr, "lr", "lr", 1e-9, 100, "R", "learning rate"),
+	REC_HP_NUMBER(T, reg, "reg", "reg", 0, 100, "R",
+	              "L2 weight on each rating's embeddings and biases"),
+	REC_HP_NUMBER(T, dropout, "dropout", "dropout", 0, 0.99, "P",
+	              "dropout on the embedding vectors in training"),
+	REC_HP_ONE_OF(T, opt, "optimizer", "optimizer", optimizers, "the optimizer"),
+	REC_HP_INTEGER(T, batch, "batch", "batch", 1, 1 << 20, "N",
+	               "ratings a step; with --optimizer sgd, 1 is\n"
+	               "per-rating SGD over a blocked matrix (no dropout)"),
+	REC_HP_INTEGER(T, threads, "threads", "threads", 1, 64, "N",
+	               "per-rating SGD on N threads, lock-free (the\n"
+	               "model depends on N, not on the threads' timing)"),
+	REC_HP_NUMBER(T, init_sd, "init-sd", "init_sd", 0, 10, "S",
+	              "embeddings start as N(0, S^2)"),
+};
+#undef T
+
+const struct rec_hparams_desc rec_mf_desc = {
+	"mf", mf_params, sizeof mf_params / sizeof mf_params[0], &mf_defaults
+};
 
 static void
 mf_free(struct rec_model *base)
@@ -506,32 +537,11 @@ mf_save(const struct rec_model *base, FILE *fp, const char *file,
 {
 	const struct mf *m = (const struct mf *)base;
 	struct rec_tensor t[2 + REC_MAX_PARAMS];
-	enum { NMETA = 9, MAXX = 16 };
-	const char *key[NMETA + MAXX] = { "format", "model", "k", "lr", "reg",
-		"dropout", "init_sd", "batch", "optimizer" };
-	const char *val[NMETA + MAXX];
-	char num[6][32];
 
-	if (nx > MAXX)
-		return rec_errf(err, file, 0, "too much metadata");
-	snprintf(num[0], sizeof num[0], "%d", m->h.k);
-	snprintf(num[1], sizeof num[1], "%g", (double)m->h.lr);
-	snprintf(num[2], sizeof num[2], "%g", (double)m->h.reg);
-	snprintf(num[3], sizeof num[3], "%g", (double)m->h.dropout);
-	snprintf(num[4], sizeof num[4], "%g", (double)m->h.init_sd);
-	snprintf(num[5], sizeof num[5], "%d", m->h.batch);
-	val[0] = REC_MODEL_FORMAT;
-	val[1] = "mf";
-	for (int j = 0; j < 6; j++)
-		val[2 + j] = num[j];
-	val[8] = m->h.opt == REC_OPT_ADAM ? "adam" : "sgd";
-	for (size_t j = 0; j < nx; j++) {
-		key[NMETA + j] = xkey[j];
-		val[NMETA + j] = xval[j];
-	}
 	rec_model_map_tensors(base, t);
 	rec_params_tensors(&m->p, t + 2);
-	return rec_st_write(fp, file, t, 2 + (size_t)m->p.nt, key, val, NMETA + nx, err);
+	return rec_model_write(fp, file, &rec_mf_desc, &m->h, t, 2 + (size_t)m->p.nt,
+	                       NULL, NULL, 0, xkey, xval, nx, err);
 }
 
 int
@@ -540,27 +550,14 @@ rec_mf_load(struct rec_model **out, const struct rec_st *st, struct rec_err *err
 	struct rec_mf_hparams h = REC_MF_DEFAULTS;
 	const struct rec_tensor *uids, *iids;
 	struct mf *m;
-	long k;
 
 	*out = NULL;
-	long batch;
-	const char *opt = rec_st_meta(st, "optimizer");
-
-	if (rec_model_meta_real(&h.lr, st, "lr", 0, 100, err) != 0 ||
-	    rec_model_meta_real(&h.reg, st, "reg", 0, 100, err) != 0 ||
-	    rec_model_meta_real(&h.dropout, st, "dropout", 0, 0.99, err) != 0 ||
-	    rec_model_meta_real(&h.init_sd, st, "init_sd", 0, 10, err) != 0 ||
-	    rec_st_meta_count(&batch, st, "batch", 1, 1 << 20, err) != 0)
-		return -1;
-	h.batch = (int)batch;
-	h.opt = opt && strcmp(opt, "sgd") == 0 ? REC_OPT_SGD : REC_OPT_ADAM;
-	if (rec_st_meta_count(&k, st, "k", 0, 4096, err) != 0 ||
+	if (rec_hparams_load(&rec_mf_desc, &h, st, err) != 0 ||
 	    rec_st_tensor(&uids, st, "user_ids", REC_I64, 1, NULL, err) != 0 ||
 	    rec_st_tensor(&iids, st, "item_ids", REC_I64, 1, NULL, err) != 0)
 		return -1;
 	if (uids->shape[0] > INT32_MAX || iids->shape[0] > INT32_MAX)
 		return rec_errf(err, st->name, 0, "too many users or items");
-	h.k = (int)k;
 	if (err)
 		err->msg[0] = '\0';
 	if (!(m = mf_alloc(&h, (int)uids->shape[0], (int)iids->shape[0], err))) {

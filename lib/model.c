@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rec/agr.h"
+#include "rec/hparams.h"
 #include "rec/lstmrec.h"
 #include "rec/metrics.h"
 #include "rec/mf.h"
@@ -243,22 +244,6 @@ rec_model_mean_logit(const struct rec_ratings *r)
 }
 
 int
-rec_model_meta_real(float *out, const struct rec_st *st, const char *key,
-                    double lo, double hi, struct rec_err *err)
-{
-	const char *s = rec_st_meta(st, key);
-	double v;
-
-	if (!s)
-		return rec_errf(err, st->name, 0, "missing metadata '%s'", key);
-	if (rec_parse_real(s, &v) != 0 || v < lo || v > hi)
-		return rec_errf(err, st->name, 0, "metadata '%s' = '%.40s' is not a "
-		                "number in [%g, %g]", key, s, lo, hi);
-	*out = (float)v;
-	return 0;
-}
-
-int
 rec_model_load_map(struct rec_idmap *map, const struct rec_st *st,
                    const char *name, int64_t n, struct rec_err *err)
 {
@@ -298,6 +283,37 @@ rec_model_no_extra(const struct rec_st *st, const struct rec_params *p,
 			return rec_errf(err, st->name, 0, "unexpected tensor '%s'", name);
 	}
 	return 0;
+}
+
+int
+rec_model_write(FILE *fp, const char *file, const struct rec_hparams_desc *desc,
+                const void *hp, const struct rec_tensor *t, size_t nt,
+                const char *const *key, const char *const *val, size_t n,
+                const char *const *xkey, const char *const *xval, size_t nx,
+                struct rec_err *err)
+{
+	enum { MAX = 64 };
+	const char *k[2 + MAX], *v[2 + MAX];
+	char (*text)[REC_HP_TEXT];
+	size_t len = 2;
+	int rc;
+
+	if ((size_t)desc->n + n + nx > MAX)
+		return rec_errf(err, file, 0, "too much metadata");
+	if (!(text = rec_malloc_array((size_t)desc->n, sizeof *text)))
+		return rec_erroom(err, file);
+	k[0] = "format";
+	v[0] = REC_MODEL_FORMAT;
+	k[1] = "model";
+	v[1] = desc->model;
+	len += (size_t)rec_hparams_meta(desc, hp, k + len, v + len, text);
+	for (size_t j = 0; j < n; j++, len++)
+		k[len] = key[j], v[len] = val[j];
+	for (size_t j = 0; j < nx; j++, len++)
+		k[len] = xkey[j], v[len] = xval[j];
+	rc = rec_st_write(fp, file, t, nt, k, v, len, err);
+	rec_free(text);
+	return rc;
 }
 
 void

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "rec/batch.h"
+#include "rec/hparams.h"
 #include "rec/layer.h"
 #include "rec/ncf.h"
 #include "rec/params.h"
@@ -49,12 +50,47 @@ struct ncf {
 	size_t dense_off;
 	size_t oS, oW[L], oB[L], oOut, omu;    /* dense part */
 	int nu, ni, in0, width[L + 1];         /* width[0] = in0 */
+	int d;                                 /* the side projection's width:
+	                                        * h.side_dim, 0 without side */
 	struct rec_adam adam;
 	struct work w;
 	struct rec_batches b;
 };
 
 static const struct rec_model_ops ncf_ops;
+
+/* ---- hyperparameters ---- */
+
+static const struct rec_ncf_hparams ncf_defaults = REC_NCF_DEFAULTS;
+
+#define T struct rec_ncf_hparams
+static const struct rec_hparam ncf_params[] = {
+	REC_HP_INTEGER(T, tag_vocab, "tag-vocab", "tag_vocab", 0, 100000, "N",
+	               "tags in the vocabulary: those on the most movies,\n"
+	               "each on at least 2"),
+	REC_HP_INTEGER(T, k, "dim", "k", 1, 4096, "K",
+	               "dimension of each of the four embeddings"),
+	REC_HP_WIDTHS_OF(T, mlp, nmlp, REC_NCF_MAX_LAYERS, "mlp", "mlp", 1, 4096,
+	                 "widths of the MLP's hidden layers"),
+	REC_HP_INTEGER(T, side_dim, "side-dim", "side_dim", 1, 4096, "D",
+	               "dimension of the projected side vector"),
+	REC_HP_NUMBER(T, lr, "lr", "lr", 1e-9, 100, "R", "learning rate of Adam"),
+	REC_HP_NUMBER(T, reg, "reg", "reg", 0, 100, "R",
+	              "L2 weight on each rating's embeddings and biases"),
+	REC_HP_NUMBER(T, dropout, "dropout", "dropout", 0, 0.99, "P",
+	              "dropout on the embeddings and the hidden layers"),
+	REC_HP_INTEGER(T, batch, "batch", "batch", 1, 1 << 16, "N", "ratings a step"),
+	REC_HP_NUMBER(T, init_sd, "init-sd", "init_sd", 0, 10, "S",
+	              "embeddings start as N(0, S^2)"),
+	REC_HP_INTEGER(T, threads, "threads", NULL, 1, 64, "N",
+	               "threads of the matrix products; the model is\n"
+	               "the same, byte for byte, for any N"),
+};
+#undef T
+
+const struct rec_hparams_desc rec_ncf_desc = {
+	"ncf", ncf_params, sizeof ncf_params / sizeof ncf_params[0], &ncf_defaults
+};
 
 /* ---- memory ---- */
 
@@ -103,8 +139,8 @@ static int
 work_alloc(struct ncf *m, int cap)
 {
 	struct work *w = &m->w;
-	const size_t n = (size_t)cap, k = (size_t)m->h.k, d = (size_t)m->h.side_dim;
-	const size_t last = (size_t)m->width[m->h.nlayers], f = sizeof(float);
+	const size_t n = (size_t)cap, k = (size_t)m->h.k, d = (size_t)m->d;
+	const size_t last = (size_t)m->width[m->h.nmlp], f = sizeof(float);
 	int ok;
 
 	w->cap = cap;
@@ -123,10 +159,10 @@ work_alloc(struct ncf *m, int cap)
 	     (w->d_z = buf(n, 1, f)) && (w->d_y = buf(n, 1, f)) &&
 	     (w->d_gu = buf(n, k, f)) && (w->d_gi = buf(n, k, f)) &&
 	     (w->d_mu = buf(n, k, f)) && (w->d_mi = buf(n, k, f));
-	for (int l = 0; ok && l <= m->h.nlayers; l++)
+	for (int l = 0; ok && l <= m->h.nmlp; l++)
 		ok = (w->x[l] = buf(n, (size_t)m->width[l], f)) &&
 		     (w->d_x[l] = buf(n, (size_t)m->width[l], f));
-	for (int l = 0; ok && l < m->h.nlayers; l++)
+	for (int l = 0; ok && l < m->h.nmlp; l++)
 		ok = (w->a[l] = buf(n, (size_t)m->width[l + 1], f)) &&
 		     (w->mask[l] = buf(n, (size_t)m->width[l + 1], f)) &&
 		     (w->d_a[l] = buf(n, (size_t)m->width[l + 1], f));
@@ -168,14 +204,13 @@ ncf_alloc(const struct rec_ncf_hparams *h, int nu, int ni,
 	m->h.movies = NULL;
 	m->h.tags = NULL;
 	m->side = side;
-	if (!side)
-		m->h.side_dim = 0;
+	m->d = side ? h->side_dim : 0;
 	m->nu = nu;
 	m->ni = ni;
-	m->in0 = 2 * k + m->h.side_dim;
+	m->in0 = 2 * k + m->d;
 	m->width[0] = m->in0;
-	for (int l = 0; l < h->nlayers; l++)
-		m->width[l + 1] = h->layers[l];
+	for (int l = 0; l < h->nmlp; l++)
+		m->width[l + 1] = h->mlp[l];
 	m->adam = (struct rec_adam)REC_ADAM_DEFAULTS;
 	m->adam.lr = h->lr;
 	p = &m->p;
@@ -187,9 +222,9 @@ ncf_alloc(const struct rec_ncf_hparams *h, int nu, int ni,
 	    rec_params_add(p, "item_bias", 1, ni, 1, &m->obi, err))
 		goto fail;
 	m->dense_off = p->n;
-	if (side && rec_params_add(p, "side.proj", 2, nf, m->h.side_dim, &m->oS, err))
+	if (side && rec_params_add(p, "side.proj", 2, nf, m->d, &m->oS, err))
 		goto fail;
-	for (int l = 0; l < h->nlayers; l++) {
+	for (int l = 0; l < h->nmlp; l++) {
 		snprintf(name, sizeof name, "mlp.%d.w", l);
 		if (rec_params_add(p, name, 2, m->width[l + 1], m->width[l], &m->oW[l], err))
 			goto fail;
@@ -197,7 +232,7 @@ ncf_alloc(const struct rec_ncf_hparams *h, int nu, int ni,
 		if (rec_params_add(p, name, 1, m->width[l + 1], 1, &m->oB[l], err))
 			goto fail;
 	}
-	if (rec_params_add(p, "out.w", 2, 1, k + m->width[h->nlayers], &m->oOut, err) ||
+	if (rec_params_add(p, "out.w", 2, 1, k + m->width[h->nmlp], &m->oOut, err) ||
 	    rec_params_add(p, "global_bias", 0, 1, 1, &m->omu, err) ||
 	    rec_params_alloc(p, err) ||
 	    work_alloc(m, h->batch) != 0)
@@ -243,7 +278,7 @@ gather(const struct ncf *m, struct work *w, int n)
 static void
 side_forward(const struct ncf *m, struct work *w, int n)
 {
-	const int d = m->h.side_dim;
+	const int d = m->d;
 	const float *S = m->p.w + m->oS;
 
 	memset(w->side, 0, (size_t)n * d * sizeof(float));
@@ -265,7 +300,7 @@ static void
 forward(const struct ncf *m, struct work *w, int n, struct rec_rng *rng)
 {
 	const float *P = m->p.w;
-	const int k = m->h.k, nl = m->h.nlayers, last = m->width[nl];
+	const int k = m->h.k, nl = m->h.nmlp, last = m->width[nl];
 	const float drop = m->h.dropout;
 
 	gather(m, w, n);
@@ -284,7 +319,7 @@ forward(const struct ncf *m, struct work *w, int n, struct rec_rng *rng)
 	rec_concat_forward(w->emb2, w->mu, w->mi, n, k, k);
 	if (m->side) {
 		side_forward(m, w, n);
-		rec_concat_forward(w->x[0], w->emb2, w->side, n, 2 * k, m->h.side_dim);
+		rec_concat_forward(w->x[0], w->emb2, w->side, n, 2 * k, m->d);
 	} else {
 		memcpy(w->x[0], w->emb2, (size_t)n * 2 * k * sizeof(float));
 	}
@@ -306,7 +341,7 @@ backward(struct ncf *m, struct work *w, int n)
 {
 	const float *P = m->p.w;
 	float *G = m->p.g;
-	const int k = m->h.k, nl = m->h.nlayers, last = m->width[nl];
+	const int k = m->h.k, nl = m->h.nmlp, last = m->width[nl];
 	const float rs = 2.0f * m->h.reg / (float)n;
 	double total;
 
@@ -330,7 +365,7 @@ backward(struct ncf *m, struct work *w, int n)
 	}
 	memset(w->d_emb2, 0, (size_t)n * 2 * k * sizeof(float));
 	if (m->side) {
-		const int d = m->h.side_dim;
+		const int d = m->d;
 		memset(w->d_side, 0, (size_t)n * d * sizeof(float));
 		rec_concat_backward(w->d_emb2, w->d_side, w->d_x[0], n, 2 * k, d);
 		for (int j = 0; j < n; j++) {
@@ -542,15 +577,15 @@ rec_ncf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	for (size_t j = m->oPg; j < m->obu; j++)   /* the four embedding tables */
 		P[j] = h->init_sd * rec_rng_normal(&rng);
 	if (m->side)
-		init_uniform(P + m->oS, (size_t)m->side->nfeat * m->h.side_dim,
+		init_uniform(P + m->oS, (size_t)m->side->nfeat * m->d,
 		             m->side->nfeat, &rng);
-	for (int l = 0; l < h->nlayers; l++) {
+	for (int l = 0; l < h->nmlp; l++) {
 		init_uniform(P + m->oW[l], (size_t)m->width[l + 1] * m->width[l],
 		             m->width[l], &rng);
 		init_uniform(P + m->oB[l], (size_t)m->width[l + 1], m->width[l], &rng);
 	}
-	init_uniform(P + m->oOut, (size_t)(h->k + m->width[h->nlayers]),
-	             h->k + m->width[h->nlayers], &rng);
+	init_uniform(P + m->oOut, (size_t)(h->k + m->width[h->nmlp]),
+	             h->k + m->width[h->nmlp], &rng);
 	P[m->omu] = rec_model_mean_logit(r);
 	return &m->base;
 }
@@ -562,50 +597,21 @@ ncf_save(const struct rec_model *base, FILE *fp, const char *file,
 {
 	const struct ncf *m = (const struct ncf *)base;
 	struct rec_tensor t[4 + REC_MAX_PARAMS];
-	enum { NMETA = 13, MAXX = 16 };
-	const char *key[NMETA + MAXX + 1] = { "format", "model", "k", "layers",
-		"side_dim", "genres", "tags", "side_names", "lr", "reg", "dropout",
-		"init_sd", "batch" };
-	const char *val[NMETA + MAXX + 1];
-	char num[10][32], *names = NULL;
-	size_t nt = 2, len = 0;
+	const char *key[4] = { "genres", "tags", "side_names", "tag_period" };
+	const char *val[4];
+	char num[2][16], *names = NULL;
+	size_t nt = 2, nm = 3;
 	int rc;
 
-	if (nx > MAXX)
-		return rec_errf(err, file, 0, "too much metadata");
 	if (m->side && !(names = rec_side_names_join(m->side, err)))
 		return -1;
-	snprintf(num[0], sizeof num[0], "%d", m->h.k);
-	num[1][0] = '\0';
-	for (int l = 0; l < m->h.nlayers; l++)
-		len += (size_t)snprintf(num[1] + len, sizeof num[1] - len, "%s%d",
-		                        l ? "," : "", m->h.layers[l]);
-	snprintf(num[2], sizeof num[2], "%d", m->h.side_dim);
-	snprintf(num[3], sizeof num[3], "%d", m->side ? m->side->ngenre : 0);
-	snprintf(num[4], sizeof num[4], "%d", m->side ? m->side->ntag : 0);
-	snprintf(num[5], sizeof num[5], "%g", (double)m->h.lr);
-	snprintf(num[6], sizeof num[6], "%g", (double)m->h.reg);
-	snprintf(num[7], sizeof num[7], "%g", (double)m->h.dropout);
-	snprintf(num[8], sizeof num[8], "%g", (double)m->h.init_sd);
-	snprintf(num[9], sizeof num[9], "%d", m->h.batch);
-	val[0] = REC_MODEL_FORMAT;
-	val[1] = "ncf";
-	val[2] = num[0];
-	val[3] = num[1];
-	val[4] = num[2];
-	val[5] = num[3];
-	val[6] = num[4];
-	val[7] = names ? names : "";
-	for (int j = 0; j < 5; j++)
-		val[8 + j] = num[5 + j];
-	for (size_t j = 0; j < nx; j++) {
-		key[NMETA + j] = xkey[j];
-		val[NMETA + j] = xval[j];
-	}
-	if (m->side && m->side->ntag > 0) {   /* the protocol of side.h */
-		key[NMETA + nx] = "tag_period";
-		val[NMETA + nx++] = "tagger_last_train_rating";
-	}
+	snprintf(num[0], sizeof num[0], "%d", m->side ? m->side->ngenre : 0);
+	snprintf(num[1], sizeof num[1], "%d", m->side ? m->side->ntag : 0);
+	val[0] = num[0];
+	val[1] = num[1];
+	val[2] = names ? names : "";
+	if (m->side && m->side->ntag > 0)   /* the protocol of side.h */
+		val[nm++] = "tagger_last_train_rating";
 	rec_model_map_tensors(base, t);
 	if (m->side) {
 		const struct rec_side *sd = m->side;
@@ -625,32 +631,10 @@ ncf_save(const struct rec_model *base, FILE *fp, const char *file,
 		b->nbytes = sd->nnz * sizeof(int64_t);
 	}
 	rec_params_tensors(&m->p, t + nt);
-	rc = rec_st_write(fp, file, t, nt + (size_t)m->p.nt, key, val, NMETA + nx, err);
+	rc = rec_model_write(fp, file, &rec_ncf_desc, &m->h, t, nt + (size_t)m->p.nt,
+	                     key, val, nm, xkey, xval, nx, err);
 	rec_free(names);
 	return rc;
-}
-
-/* "128,64,32" into h->layers. */
-static int
-parse_layers(struct rec_ncf_hparams *h, const char *s, const char *file,
-             struct rec_err *err)
-{
-	const char *p = s;
-	uint64_t v;
-
-	h->nlayers = 0;
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-		if (h->nlayers == REC_NCF_MAX_LAYERS ||
-		    rec_parse_u64(p, n, 4096, &v) != 0 || v == 0)
-			return rec_errf(err, file, 0, "metadata 'layers' = '%.40s' is not "
-			                "1 to %d widths in [1, 4096]", s, REC_NCF_MAX_LAYERS);
-		h->layers[h->nlayers++] = (int)v;
-		if (!comma)
-			return 0;
-		p = comma + 1;
-	}
 }
 
 int
@@ -660,38 +644,21 @@ rec_ncf_load(struct rec_model **out, const struct rec_st *st, struct rec_err *er
 	struct rec_ncf_hparams h = REC_NCF_DEFAULTS;
 	const struct rec_tensor *uids, *iids, *ss, *sf;
 	struct rec_side *side = NULL;
-	const char *layers, *joined;
+	const char *joined;
 	char **names = NULL;
-	long k, d, ng, ntag;
+	long ng, ntag;
 	struct ncf *m;
 	int rc;
 
-	long batch;
-
 	*out = NULL;
-	layers = rec_st_meta(st, "layers");
-	if (rec_model_meta_real(&h.lr, st, "lr", 0, 100, err) != 0 ||
-	    rec_model_meta_real(&h.reg, st, "reg", 0, 100, err) != 0 ||
-	    rec_model_meta_real(&h.dropout, st, "dropout", 0, 0.99, err) != 0 ||
-	    rec_model_meta_real(&h.init_sd, st, "init_sd", 0, 10, err) != 0 ||
-	    rec_st_meta_count(&batch, st, "batch", 1, 1 << 16, err) != 0)
-		return -1;
-	h.batch = (int)batch;
-	if (rec_st_meta_count(&k, st, "k", 1, 4096, err) != 0 ||
-	    rec_st_meta_count(&d, st, "side_dim", 0, 4096, err) != 0 ||
+	if (rec_hparams_load(&rec_ncf_desc, &h, st, err) != 0 ||
 	    rec_st_meta_count(&ng, st, "genres", 0, 64 + 1, err) != 0 ||
-	    rec_st_meta_count(&ntag, st, "tags", 0, 1000000, err) != 0)
-		return -1;
-	if (!layers)
-		return rec_errf(err, st->name, 0, "missing metadata 'layers'");
-	if (parse_layers(&h, layers, st->name, err) != 0 ||
+	    rec_st_meta_count(&ntag, st, "tags", 0, 1000000, err) != 0 ||
 	    rec_st_tensor(&uids, st, "user_ids", REC_I64, 1, NULL, err) != 0 ||
 	    rec_st_tensor(&iids, st, "item_ids", REC_I64, 1, NULL, err) != 0)
 		return -1;
 	if (uids->shape[0] > INT32_MAX || iids->shape[0] > INT32_MAX)
 		return rec_errf(err, st->name, 0, "too many users or items");
-	h.k = (int)k;
-	h.side_dim = (int)d;
 	if (ng + ntag > 0) {
 		int64_t shape[1] = { iids->shape[0] + 1 };
 		if (!(joined = rec_st_meta(st, "side_names")))
@@ -706,10 +673,6 @@ rec_ncf_load(struct rec_model **out, const struct rec_st *st, struct rec_err *er
 		rec_free(names);
 		if (rc != 0)
 			return -1;
-		if (d < 1) {
-			rec_side_free(side);
-			return rec_errf(err, st->name, 0, "metadata 'side_dim' is 0 with side features");
-		}
 	}
 	if (err)
 		err->msg[0] = '\0';

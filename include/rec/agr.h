@@ -31,6 +31,7 @@
 #define REC_AGR_H
 
 #include "rec/graph.h"
+#include "rec/hparams.h"
 #include "rec/model.h"
 
 #define REC_AGR_MAX_LAYERS 8   /* graph-convolution layers */
@@ -58,9 +59,8 @@ struct rec_agr_hparams {
 #define REC_AGR_DEFAULTS { 64, 3, REC_AGR_LIGHTGCN, 32, 2, { 128, 64, 0 }, \
 	3e-3f, 1e-3f, 0.5f, 0.1f, 1024, REC_GRAPH_BINARY, NULL, 1 }
 
-/* "lightgcn" or "gcn"; parse: 0, or -1 for another name. */
-const char *rec_agr_conv_name(enum rec_agr_conv c);
-int rec_agr_conv_parse(enum rec_agr_conv *c, const char *s);
+/* Its hyperparameters (hparams.h); the graph is an input, not one. */
+extern const struct rec_hparams_desc rec_agr_desc;
 
 /* A new model for the users and items of r (rec_model_make_fn). */
 struct rec_model *rec_agr_make(const void *hp, const struct rec_ratings *r,

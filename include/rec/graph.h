@@ -49,7 +49,9 @@ int rec_graph_build(struct rec_graph **out, const struct rec_ratings *r,
                     enum rec_graph_weight weight, struct rec_err *err);
 void rec_graph_free(struct rec_graph *g);   /* NULL-safe */
 
-/* "binary" or "rating". */
+/* The weightings' names by value ("binary", "rating"), then NULL; the
+ * name of w. */
+extern const char *const rec_graph_weight_names[];
 const char *rec_graph_weight_name(enum rec_graph_weight w);
 /* The weighting called s: 0, or -1 when s names none. */
 int rec_graph_weight_parse(enum rec_graph_weight *w, const char *s);

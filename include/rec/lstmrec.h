@@ -42,6 +42,7 @@
 #ifndef REC_LSTMREC_H
 #define REC_LSTMREC_H
 
+#include "rec/hparams.h"
 #include "rec/model.h"
 
 #define REC_LSTMREC_MAX_LAYERS 4
@@ -51,8 +52,8 @@ struct rec_lstmrec_hparams {
 	int hidden;                   /* LSTM state (128) */
 	int seq_len;                  /* history steps (50) */
 	int chunk;                    /* targets a training sequence (25) */
-	int nlayers;                  /* hidden layers of the head (2) */
-	int layers[REC_LSTMREC_MAX_LAYERS];   /* their widths (128, 64) */
+	int nmlp;                     /* hidden layers of the head (2) */
+	int mlp[REC_LSTMREC_MAX_LAYERS];   /* their widths (128, 64) */
 	float lr, reg, dropout, init_sd;
 	int batch;                    /* chunks a step (64) */
 	float horizon;                /* share of targets served by an earlier
@@ -65,6 +66,9 @@ struct rec_lstmrec_hparams {
 };
 #define REC_LSTMREC_DEFAULTS { 64, 128, 50, 25, 2, { 128, 64 }, 3e-3f, \
 	1e-2f, 0.2f, 0.1f, 64, 0.5f, 1, 1 }
+
+/* Its hyperparameters (hparams.h). */
+extern const struct rec_hparams_desc rec_lstmrec_desc;
 
 /* A new model for the users, items and sequences of r
  * (rec_model_make_fn). */

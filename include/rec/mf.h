@@ -15,6 +15,7 @@
 #ifndef REC_MF_H
 #define REC_MF_H
 
+#include "rec/hparams.h"
 #include "rec/model.h"
 
 enum rec_optimizer { REC_OPT_ADAM, REC_OPT_SGD };
@@ -40,6 +41,9 @@ rec_mf_per_rating(const struct rec_mf_hparams *h)
 {
 	return h->opt == REC_OPT_SGD && h->batch == 1;
 }
+
+/* Its hyperparameters: names, ranges, help, metadata keys (hparams.h). */
+extern const struct rec_hparams_desc rec_mf_desc;
 
 /* A new MF model for the users and items of r (rec_model_make_fn). */
 struct rec_model *rec_mf_make(const void *hp, const struct rec_ratings *r,

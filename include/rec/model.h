@@ -179,11 +179,6 @@ int rec_model_rank_by_predict(const struct rec_model *m, const int32_t *user,
 int rec_model_init_maps(struct rec_model *m, const struct rec_ratings *r,
                         struct rec_err *err);
 
-/* *out = metadata key as a number in [lo, hi] (strict grammar,
- * rec_parse_real): "metadata 'lr' = 'x' is not a number in [0, 100]". */
-int rec_model_meta_real(float *out, const struct rec_st *st, const char *key,
-                        double lo, double hi, struct rec_err *err);
-
 /* Build an id map from an I64 tensor (the ids must be distinct and
  * non-negative). */
 int rec_model_load_map(struct rec_idmap *map, const struct rec_st *st,
@@ -194,6 +189,18 @@ int rec_model_load_map(struct rec_idmap *map, const struct rec_st *st,
 struct rec_params;
 int rec_model_no_extra(const struct rec_st *st, const struct rec_params *p,
                        const char *const *also, struct rec_err *err);
+
+/* Write a model file: the nt tensors t, and the metadata format, model
+ * (desc's), every saved hyperparameter of hp (desc), the model's own n
+ * pairs key[j] = val[j] (sizes that are not hyperparameters), then the
+ * caller's nx pairs xkey[j] = xval[j] (provenance).  rec_st_write's
+ * errors. */
+struct rec_hparams_desc;
+int rec_model_write(FILE *fp, const char *file, const struct rec_hparams_desc *desc,
+                    const void *hp, const struct rec_tensor *t, size_t nt,
+                    const char *const *key, const char *const *val, size_t n,
+                    const char *const *xkey, const char *const *xval, size_t nx,
+                    struct rec_err *err);
 
 /* Describe the id maps of m as the tensors user_ids and item_ids. */
 void rec_model_map_tensors(const struct rec_model *m, struct rec_tensor t[2]);

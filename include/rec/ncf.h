@@ -17,6 +17,7 @@
 #ifndef REC_NCF_H
 #define REC_NCF_H
 
+#include "rec/hparams.h"
 #include "rec/model.h"
 #include "rec/movies.h"
 #include "rec/side.h"
@@ -25,9 +26,10 @@
 
 struct rec_ncf_hparams {
 	int k;                        /* each of the four embeddings (64) */
-	int nlayers;                  /* hidden layers of the MLP (3) */
-	int layers[REC_NCF_MAX_LAYERS];   /* their widths (128, 64, 32) */
-	int side_dim;                 /* the projection of the side vector (64) */
+	int nmlp;                     /* hidden layers of the MLP (3) */
+	int mlp[REC_NCF_MAX_LAYERS];  /* their widths (128, 64, 32) */
+	int side_dim;                 /* the projection of the side vector (64;
+	                               * unused without side features) */
 	float lr, reg, dropout, init_sd;
 	int batch;
 	/* Where side features come from (borrowed, NULL for none); they are
@@ -40,6 +42,10 @@ struct rec_ncf_hparams {
 };
 #define REC_NCF_DEFAULTS { 64, 3, { 128, 64, 32 }, 64, 1e-3f, 1e-3f, 0.5f, \
 	0.05f, 256, NULL, NULL, 200, 1 }
+
+/* Its hyperparameters (hparams.h); movies and tags are inputs, not
+ * hyperparameters. */
+extern const struct rec_hparams_desc rec_ncf_desc;
 
 /* A new NCF model for the users and items of r (rec_model_make_fn). */
 struct rec_model *rec_ncf_make(const void *hp, const struct rec_ratings *r,

@@ -16,7 +16,7 @@ programs() {
 
 setup() {
 	rec-train-mf -q --dim 2 --epochs 2 -o m.st "$mf/train.tsv"
-	rec-train-ncf -q --dim 2 --layers 4,3,2 --epochs 2 -o n.st \
+	rec-train-ncf -q --dim 2 --mlp 4,3,2 --epochs 2 -o n.st \
 		--movies "$fixtures/ncf/movies.csv" --tags "$fixtures/ncf/tags.csv" "$mf/train.tsv"
 	# a movies.csv with every item of the fixture (101..120)
 	{
@@ -35,7 +35,7 @@ run_of() {
 	rec-split)     echo "rec-split --tag $2" ;;
 	rec-info)      echo "rec-info --json $2" ;;
 	rec-train-mf)  echo "rec-train-mf -q --dim 2 --epochs 2 $2" ;;
-	rec-train-ncf) echo "rec-train-ncf -q --dim 2 --layers 4 --epochs 2 $2" ;;
+	rec-train-ncf) echo "rec-train-ncf -q --dim 2 --mlp 4 --epochs 2 $2" ;;
 	rec-score)     echo "rec-score -m m.st $2" ;;
 	rec-eval)      echo "rec-eval --per-user --test $mf/test.tsv --train $2 -r top.tsv" ;;
 	rec-genres)    echo "rec-genres --movies mv.csv --history $mf/train.tsv --overlap $2" ;;

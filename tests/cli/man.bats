@@ -31,3 +31,50 @@ page_options() {
 		assert_success
 	done
 }
+
+# "--name DEFAULT" for each option whose --help entry ends in a default
+# in parentheses, and the same from the page: the last parenthesised
+# text of the paragraph of the option's .It line.
+help_defaults() {
+	"$1" --help | python3 -c '
+import re, sys
+name, text = None, []
+def flush():
+    m = re.search(r"\(([^()]*)\)$", " ".join(text).strip())
+    if name and m:
+        print(name, m.group(1))
+for line in sys.stdin:
+    m = re.match(r"^  (?:-\w, |    )--([a-z][a-z0-9-]*)(?: \S+)?\s*(.*)", line)
+    if m or not line.startswith("    "):
+        flush()
+        name, text = (m.group(1), [m.group(2)]) if m else (None, [])
+    elif name:
+        text.append(line.strip())
+flush()' | sort
+}
+page_defaults() {
+	python3 -c '
+import re, sys
+name, text = None, []
+def flush():
+    m = re.search(r"\(([^()]*)\)\.?$", " ".join(text).strip())
+    if name and m:
+        print(name, m.group(1))
+for line in open(sys.argv[1]):
+    line = line.rstrip("\n")
+    if line.startswith(".It") or line.startswith(".El") or line.startswith(".Sh"):
+        flush()
+        m = re.search(r"Fl -([a-z][a-z0-9-]*)", line) if line.startswith(".It") else None
+        name, text = (m.group(1) if m else None), []
+    elif name and not line.startswith("."):
+        text.append(line)
+flush()' "$1" | sort
+}
+
+@test "every trainer's page states each option's default as its --help does" {
+	for p in "$REC_BIN"/rec-train-*; do
+		page="$man/man1/$(basename "$p").1"
+		run diff <(help_defaults "$p") <(page_defaults "$page")
+		assert_success
+	done
+}

@@ -13,7 +13,7 @@ small=(--dim 4 --attn-dim 3 --mlp '8,4' --batch 64)
 @test "--help and --version" {
 	run -0 rec-train-agr --help
 	assert_line --index 0 --partial 'usage: rec-train-agr'
-	assert_output --partial '--conv C'
+	assert_output --partial '--conv lightgcn|gcn'
 	assert_output --partial 'user_attn_0'
 	run -0 rec-train-agr --version
 	assert_output 'rec-train-agr (recpipe) 0.1.0'
@@ -30,7 +30,7 @@ small=(--dim 4 --attn-dim 3 --mlp '8,4' --batch 64)
 	run -2 --separate-stderr rec-train-agr --layers 9 -o m.st "$mf/train.tsv"
 	assert_equal "${stderr_lines[0]}" "rec-train-agr: --layers '9' is not an integer in [0, 8]"
 	run -2 --separate-stderr rec-train-agr --mlp 1,2,3,4 -o m.st "$mf/train.tsv"
-	assert_equal "${stderr_lines[0]}" "rec-train-agr: --mlp '1,2,3,4' is not 1 to 3 widths"
+	assert_equal "${stderr_lines[0]}" "rec-train-agr: --mlp '1,2,3,4' is not 1 to 3 widths, each an integer in [1, 4096]"
 	rec-graph -o g.st "$mf/train.tsv"
 	run -2 --separate-stderr rec-train-agr --graph g.st --weight rating -o m.st "$mf/train.tsv"
 	assert_equal "${stderr_lines[0]}" "rec-train-agr: --weight is the graph's own with --graph"

@@ -7,7 +7,7 @@ load helpers
 mf="$BATS_TEST_DIRNAME/../fixtures/mf"
 
 # Small and fast: the whole file runs in well under a second of training.
-small=(--dim 4 --hidden 6 --seq-len 5 --chunk 3 --layers '8,4' --batch 8)
+small=(--dim 4 --hidden 6 --seq-len 5 --chunk 3 --mlp '8,4' --batch 8)
 
 @test "--help and --version" {
 	run -0 rec-train-lstm --help
@@ -19,8 +19,8 @@ small=(--dim 4 --hidden 6 --seq-len 5 --chunk 3 --layers '8,4' --batch 8)
 }
 
 @test "bad usage exits 2, writes nothing" {
-	for bad in '--seq-len 0' '--chunk 0' '--hidden 0' '--dim 0' '--layers 0' \
-	           '--layers 1,2,3,4,5' '--batch 0' '--dropout 1' '--threads 0' \
+	for bad in '--seq-len 0' '--chunk 0' '--hidden 0' '--dim 0' '--mlp 0' \
+	           '--mlp 1,2,3,4,5' '--batch 0' '--dropout 1' '--threads 0' \
 	           '--lr 0' '--horizon 1.5' '--bptt some' '--refit' '--nope'; do
 		run -2 rec-train-lstm $bad -o m.st "$mf/train.tsv"
 		assert [ ! -e m.st ]
@@ -29,7 +29,7 @@ small=(--dim 4 --hidden 6 --seq-len 5 --chunk 3 --layers '8,4' --batch 8)
 	assert_equal "${stderr_lines[0]}" "rec-train-lstm: --seq-len '0' is not an integer in [1, 4096]"
 	assert_equal "${stderr_lines[-1]}" "Try 'rec-train-lstm --help' for more information."
 	run -2 --separate-stderr rec-train-lstm --bptt some -o m.st "$mf/train.tsv"
-	assert_equal "${stderr_lines[0]}" "rec-train-lstm: --bptt 'some' is not 'full' or 'chunk'"
+	assert_equal "${stderr_lines[0]}" "rec-train-lstm: --bptt 'some' is not full or chunk"
 	run -2 --separate-stderr rec-train-lstm --refit -o m.st "$mf/train.tsv"
 	assert_equal "${stderr_lines[0]}" "rec-train-lstm: --refit needs --valid FILE"
 }
@@ -46,7 +46,7 @@ small=(--dim 4 --hidden 6 --seq-len 5 --chunk 3 --layers '8,4' --batch 8)
 	assert_line "$(printf 'meta\tchunk\t3')"
 	assert_line "$(printf 'meta\thorizon\t0.5')"
 	assert_line "$(printf 'meta\tbptt\tchunk')"
-	assert_line "$(printf 'meta\tlayers\t8,4')"
+	assert_line "$(printf 'meta\tmlp\t8,4')"
 	assert_line "$(printf 'meta\tepochs\t3')"
 	# 30 users of 10 training ratings each: 5 kept each
 	assert_line "$(printf 'meta\thistory\t150')"
@@ -254,5 +254,5 @@ PY
 	assert_equal "$stderr" "rec-score: b7.st: metadata 'seq_len' = '0' is not an integer in [1, 4096]"
 	edit m.st b8.st 'meta["bptt"] = "half"'
 	run -1 --separate-stderr rec-score -m b8.st "$mf/test.tsv"
-	assert_equal "$stderr" "rec-score: b8.st: metadata 'bptt' = 'half' is not 'full' or 'chunk'"
+	assert_equal "$stderr" "rec-score: b8.st: metadata 'bptt' = 'half' is not full or chunk"
 }

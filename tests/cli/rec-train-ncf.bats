@@ -8,7 +8,7 @@ mf="$BATS_TEST_DIRNAME/../fixtures/mf"
 ncf="$BATS_TEST_DIRNAME/../fixtures/ncf"
 
 # Small and fast: the whole file runs in well under a second of training.
-small=(--dim 4 --layers '8,4' --side-dim 4)
+small=(--dim 4 --mlp '8,4' --side-dim 4)
 side=(--movies "$ncf/movies.csv" --tags "$ncf/tags.csv" --tag-vocab 3)
 
 @test "--help and --version" {
@@ -21,17 +21,17 @@ side=(--movies "$ncf/movies.csv" --tags "$ncf/tags.csv" --tag-vocab 3)
 }
 
 @test "bad usage exits 2, writes nothing" {
-	for bad in '--layers 0' '--layers 1,2,3,4,5' '--layers x' '--layers 8,' \
+	for bad in '--mlp 0' '--mlp 1,2,3,4,5' '--mlp x' '--mlp 8,' \
 	           '--threads 0' '--tag-vocab -1' '--dropout 1' '--dim 0' \
 	           '--side-dim 0' '--refit' '--nope'; do
 		run -2 rec-train-ncf $bad -o m.st "$mf/train.tsv"
 		assert [ ! -e m.st ]
 	done
-	run -2 --separate-stderr rec-train-ncf --layers 1,2,3,4,5 -o m.st "$mf/train.tsv"
-	assert_equal "${stderr_lines[0]}" "rec-train-ncf: --layers '1,2,3,4,5' is not 1 to 4 widths"
+	run -2 --separate-stderr rec-train-ncf --mlp 1,2,3,4,5 -o m.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-ncf: --mlp '1,2,3,4,5' is not 1 to 4 widths, each an integer in [1, 4096]"
 	assert_equal "${stderr_lines[-1]}" "Try 'rec-train-ncf --help' for more information."
-	run -2 --separate-stderr rec-train-ncf --layers 0 -o m.st "$mf/train.tsv"
-	assert_equal "${stderr_lines[0]}" "rec-train-ncf: --layers '0' is not an integer in [1, 4096]"
+	run -2 --separate-stderr rec-train-ncf --mlp 0 -o m.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-ncf: --mlp '0' is not 1 to 4 widths, each an integer in [1, 4096]"
 	run -2 --separate-stderr rec-train-ncf --threads 0 -o m.st "$mf/train.tsv"
 	assert_equal "${stderr_lines[0]}" "rec-train-ncf: --threads '0' is not an integer in [1, 64]"
 	run -2 --separate-stderr rec-train-ncf --tag-vocab -1 -o m.st "$mf/train.tsv"
@@ -50,8 +50,8 @@ side=(--movies "$ncf/movies.csv" --tags "$ncf/tags.csv" --tag-vocab 3)
 	run -0 rec-info m.st
 	assert_line "$(printf 'meta\tmodel\tncf')"
 	assert_line "$(printf 'meta\tk\t4')"
-	assert_line "$(printf 'meta\tlayers\t8,4')"
-	assert_line "$(printf 'meta\tside_dim\t0')"
+	assert_line "$(printf 'meta\tmlp\t8,4')"
+	assert_line "$(printf 'meta\tside_dim\t4')"   # given, unused without side features
 	assert_line "$(printf 'meta\tgenres\t0')"
 	assert_line "$(printf 'meta\ttags\t0')"
 	assert_line "$(printf 'meta\tepochs\t3')"
@@ -280,7 +280,7 @@ vs_mean() {
 }
 
 @test "a full disk: exit 1" {
-	run -1 --separate-stderr bash -c "rec-train-ncf -q --dim 4 --layers 8,4 --epochs 1 '$mf/train.tsv' > /dev/full"
+	run -1 --separate-stderr bash -c "rec-train-ncf -q --dim 4 --mlp 8,4 --epochs 1 '$mf/train.tsv' > /dev/full"
 	assert_equal "$stderr" "rec-train-ncf: <stdout>: No space left on device"
 }
 

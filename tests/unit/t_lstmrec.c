@@ -36,9 +36,9 @@ small(void)
 	h.hidden = 4;
 	h.seq_len = 3;
 	h.chunk = 2;
-	h.nlayers = 2;
-	h.layers[0] = 5;
-	h.layers[1] = 4;
+	h.nmlp = 2;
+	h.mlp[0] = 5;
+	h.mlp[1] = 4;
 	h.batch = 8;
 	h.init_sd = 0.5f;   /* large enough that every path carries gradient */
 	h.reg = 0.01f;

@@ -75,6 +75,7 @@ side_free(void)
 
 struct model_case {
 	const char *name;
+	const struct rec_hparams_desc *desc;
 	rec_model_make_fn *make;
 	void (*hparams)(void *hp);   /* fill the hyperparameters */
 	int epochs;                  /* enough to learn the toy */
@@ -122,9 +123,9 @@ ncf_side(void *hp)
 
 	*h = (struct rec_ncf_hparams)REC_NCF_DEFAULTS;
 	h->k = 3;
-	h->nlayers = 2;
-	h->layers[0] = 6;
-	h->layers[1] = 4;
+	h->nmlp = 2;
+	h->mlp[0] = 6;
+	h->mlp[1] = 4;
 	h->side_dim = 3;
 	h->movies = movies;
 	h->tags = tags;
@@ -152,9 +153,9 @@ lstm(void *hp)
 	h->hidden = 4;
 	h->seq_len = 3;
 	h->chunk = 2;
-	h->nlayers = 2;
-	h->layers[0] = 5;
-	h->layers[1] = 4;
+	h->nmlp = 2;
+	h->mlp[0] = 5;
+	h->mlp[1] = 4;
 	h->batch = 8;
 	h->init_sd = 0.1f;
 	h->lr = 0.01f;
@@ -187,14 +188,14 @@ agr_lightgcn(void *hp)
 }
 
 static const struct model_case cases[] = {
-	{ "mf adam", rec_mf_make, mf_adam, 30, 0.8 },
-	{ "mf per-rating sgd", rec_mf_make, mf_sgd, 30, 0.8 },
-	{ "mf biases only", rec_mf_make, mf_bias, 30, 0.9 },
-	{ "ncf", rec_ncf_make, ncf_plain, 40, 0.8 },
-	{ "ncf side features", rec_ncf_make, ncf_side, 40, 0.8 },
-	{ "lstm", rec_lstmrec_make, lstm, 40, 0.9 },
-	{ "agr gcn", rec_agr_make, agr_gcn, 40, 0.8 },
-	{ "agr lightgcn", rec_agr_make, agr_lightgcn, 40, 0.8 },
+	{ "mf adam", &rec_mf_desc, rec_mf_make, mf_adam, 30, 0.8 },
+	{ "mf per-rating sgd", &rec_mf_desc, rec_mf_make, mf_sgd, 30, 0.8 },
+	{ "mf biases only", &rec_mf_desc, rec_mf_make, mf_bias, 30, 0.9 },
+	{ "ncf", &rec_ncf_desc, rec_ncf_make, ncf_plain, 40, 0.8 },
+	{ "ncf side features", &rec_ncf_desc, rec_ncf_make, ncf_side, 40, 0.8 },
+	{ "lstm", &rec_lstmrec_desc, rec_lstmrec_make, lstm, 40, 0.9 },
+	{ "agr gcn", &rec_agr_desc, rec_agr_make, agr_gcn, 40, 0.8 },
+	{ "agr lightgcn", &rec_agr_desc, rec_agr_make, agr_lightgcn, 40, 0.8 },
 };
 
 /* Room for any model's hyperparameters. */
@@ -281,6 +282,27 @@ ranks_as_it_predicts(const struct rec_model *m, int32_t u)
 	return 1;
 }
 
+/* The file's metadata holds each saved hyperparameter of the model's
+ * description, with hp's value, and its model name. */
+static int
+metadata_is_the_description(const char *buf, size_t len,
+                            const struct rec_hparams_desc *desc, const void *hp)
+{
+	struct rec_st *st = NULL;
+	char text[REC_HP_TEXT];
+	int ok = rec_st_load_mem(&st, buf, len, "m.st", NULL) == 0;
+
+	ok = ok && strcmp(rec_st_meta(st, "model"), desc->model) == 0;
+	for (int j = 0; ok && j < desc->n; j++) {
+		const char *v = desc->p[j].key ? rec_st_meta(st, desc->p[j].key) : NULL;
+		rec_hparam_format(&desc->p[j], hp, text);
+		if (desc->p[j].key)
+			ok = v && strcmp(v, text) == 0;
+	}
+	rec_st_free(st);
+	return ok;
+}
+
 /* ---- the tests ---- */
 
 TEST(models_learn_save_load_and_predict_the_same)
@@ -314,6 +336,7 @@ TEST(models_learn_save_load_and_predict_the_same)
 		a = save(m, &len);
 		b = save(m2, &len2);
 		CHECK(len == len2 && memcmp(a, b, len) == 0);
+		CHECK(metadata_is_the_description(a, len, mc->desc, &hp));
 		/* a file loads, predicts the same, ranks as it predicts, and is
 		 * written again byte for byte */
 		if ((back = load(a, len))) {

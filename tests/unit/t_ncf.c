@@ -65,9 +65,9 @@ small(void)
 	struct rec_ncf_hparams h = REC_NCF_DEFAULTS;
 
 	h.k = 3;
-	h.nlayers = 2;
-	h.layers[0] = 5;
-	h.layers[1] = 4;
+	h.nmlp = 2;
+	h.mlp[0] = 5;
+	h.mlp[1] = 4;
 	h.side_dim = 3;
 	h.batch = 128;
 	h.init_sd = 0.5f;   /* large enough that every path carries gradient */

@@ -1,0 +1,3 @@
+build-clang/lib/parallel.o: lib/parallel.c include/rec/parallel.h
+
+include/rec/parallel.h:

@@ -1,0 +1,13 @@
+build-clang/lib/ratings.o: lib/ratings.c include/rec/csv.h \
+  include/rec/lineio.h include/rec/util.h include/rec/ratings.h \
+  include/rec/idmap.h
+
+include/rec/csv.h:
+
+include/rec/lineio.h:
+
+include/rec/util.h:
+
+include/rec/ratings.h:
+
+include/rec/idmap.h:

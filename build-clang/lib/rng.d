@@ -1,0 +1,3 @@
+build-clang/lib/rng.o: lib/rng.c include/rec/rng.h
+
+include/rec/rng.h:

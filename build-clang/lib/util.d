@@ -1,0 +1,3 @@
+build-clang/lib/util.o: lib/util.c include/rec/util.h
+
+include/rec/util.h:

@@ -1,0 +1,91 @@
+/*
+ * hparams.h - the one description of a model's hyperparameters: for
+ * each, its name, type, place in the model's hyperparameter struct,
+ * range and help line; the defaults are a struct of the model's
+ * (REC_MF_DEFAULTS ...).  From the description come the trainer's
+ * options and --help (cmd/trainer.c), the model file's metadata (written
+ * and read back by the model) and the test that the manual page states
+ * each option with its default (tests/cli/man.bats).
+ *
+ * Values as text (options, metadata): an int in decimal, a real as %g
+ * (the shortest that reads back as the same float), a choice by its
+ * name, widths as "128,64,32".
+ */
+#ifndef REC_HPARAMS_H
+#define REC_HPARAMS_H
+
+#include <stddef.h>
+
+#include "rec/st.h"
+#include "rec/util.h"
+
+enum rec_hp_type {
+	REC_HP_INT,      /* int, in [min, max] */
+	REC_HP_REAL,     /* float, in [min, max], finite */
+	REC_HP_CHOICE,   /* int: the index of its name in choices */
+	REC_HP_WIDTHS    /* int[max_count] and an int count at count_off:
+	                  * 1 to max_count widths, each in [min, max] */
+};
+
+struct rec_hparam {
+	const char *name;             /* the option, without "--" ("init-sd") */
+	const char *key;              /* its metadata key ("init_sd"); NULL:
+	                               * not saved (no result depends on it) */
+	enum rec_hp_type type;
+	size_t off;                   /* offsetof the value in the struct */
+	double min, max;
+	const char *const *choices;   /* CHOICE: the names, NULL-terminated */
+	size_t count_off;             /* WIDTHS: offsetof the count */
+	int max_count;                /* WIDTHS: at most this many */
+	const char *arg;              /* the value's name in the help ("R");
+	                               * NULL for a choice (its names) */
+	const char *help;             /* what it is, lines joined by '\n';
+	                               * the default is added from the struct */
+};
+
+struct rec_hparams_desc {
+	const char *model;            /* "mf", as the model file's metadata */
+	const struct rec_hparam *p;   /* n of them, in the order of --help */
+	int n;
+	const void *defaults;         /* a struct of the defaults */
+};
+
+/* Table rows, for a struct T: an int, a float, a choice (an enum, stored
+ * as an int; choices its names by value), and widths (an int array f
+ * with its count in the int n). */
+#define REC_HP_INTEGER(T, f, name, key, lo, hi, arg, help) \
+	{ name, key, REC_HP_INT, offsetof(T, f), lo, hi, NULL, 0, 0, arg, help }
+#define REC_HP_NUMBER(T, f, name, key, lo, hi, arg, help) \
+	{ name, key, REC_HP_REAL, offsetof(T, f), lo, hi, NULL, 0, 0, arg, help }
+#define REC_HP_ONE_OF(T, f, name, key, choices, help) \
+	{ name, key, REC_HP_CHOICE, offsetof(T, f), 0, 0, choices, 0, 0, NULL, help }
+#define REC_HP_WIDTHS_OF(T, f, n, max_n, name, key, lo, hi, help) \
+	{ name, key, REC_HP_WIDTHS, offsetof(T, f), lo, hi, NULL, offsetof(T, n), \
+	  max_n, "W,...", help }
+
+#define REC_HP_TEXT 256   /* room for any value as text */
+
+/* Set d's value in the struct hp from the text s.  On a bad value -1,
+ * with why (of size REC_HP_TEXT) saying how s is wrong, for the caller
+ * to name what held it: "is not a number in [0, 100]", "is not adam or
+ * sgd", "is not 1 to 3 widths, each an integer in [1, 4096]". */
+int rec_hparam_parse(const struct rec_hparam *d, void *hp, const char *s,
+                     char *why);
+
+/* d's value in hp as text, into buf (REC_HP_TEXT bytes). */
+void rec_hparam_format(const struct rec_hparam *d, const void *hp, char *buf);
+
+/* The metadata of hp: key[j] and val[j] for each saved hyperparameter
+ * (val[j] points into text, REC_HP_TEXT bytes each); returns how many
+ * (at most t->n). */
+int rec_hparams_meta(const struct rec_hparams_desc *t, const void *hp,
+                     const char **key, const char **val,
+                     char (*text)[REC_HP_TEXT]);
+
+/* Read each saved hyperparameter of the model file st into hp (which
+ * holds the defaults first): "missing metadata 'lr'", "metadata 'lr' =
+ * 'x' is not a number in [1e-09, 100]".  0, or -1 with err. */
+int rec_hparams_load(const struct rec_hparams_desc *t, void *hp,
+                     const struct rec_st *st, struct rec_err *err);
+
+#endif
