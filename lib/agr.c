@@ -19,7 +19,7 @@
 #include "rec/layer.h"
 #include "rec/parallel.h"
 #include "rec/params.h"
-#include "rec/vector.h"
+#include "vector.h"
 
 #define M REC_AGR_MAX_MLP
 #define NL (REC_AGR_MAX_LAYERS + 1)
@@ -554,7 +554,7 @@ backward(struct agr *m, struct work *w, int n)
 	}
 	/* [z_u, z_i, z_u * z_i], after dropout */
 	if (w->dropped)
-		rec_mul_forward(w->d_x[0], w->d_x[0], w->mask_in, n, 3 * k);
+		rec_dropout_backward(w->d_x[0], w->mask_in, n, 3 * k);
 	for (int j = 0; j < n; j++) {
 		const float *zu = w->z[0] + (size_t)j * k, *zi = w->z[1] + (size_t)j * k;
 		const float *g = w->d_x[0] + (size_t)j * 3 * k;

@@ -9,7 +9,7 @@
 
 #include "rec/attn.h"
 #include "rec/layer.h"
-#include "rec/vector.h"
+#include "vector.h"
 
 /* tanh as a rational function (the approximation Eigen uses for float:
  * odd degree 13 over even degree 6, the input clamped to +-7.9, where

@@ -36,7 +36,7 @@
 
 #include "rec/gemm.h"
 #include "rec/parallel.h"
-#include "rec/vector.h"
+#include "vector.h"
 
 /* gcc and clang on x86-64 build the AVX-512 and AVX2 versions;
  * elsewhere there is only the base one. */

@@ -11,7 +11,7 @@
 #include "rec/graph.h"
 #include "rec/parallel.h"
 #include "rec/rng.h"
-#include "rec/vector.h"
+#include "vector.h"
 
 /* ---- memory ---- */
 

@@ -11,7 +11,7 @@
 
 #include "rec/gemm.h"
 #include "rec/layer.h"
-#include "rec/vector.h"
+#include "vector.h"
 
 /* ---- embedding ---- */
 
@@ -216,13 +216,12 @@ rec_dropout_forward(float *y, const float *x, const float *mask, int n,
 }
 
 void
-rec_dropout_backward(float *d_x, const float *d_y, const float *mask, int n,
-                     int in)
+rec_dropout_backward(float *d, const float *mask, int n, int in)
 {
 	size_t len = (size_t)n * in;
 
 	for (size_t j = 0; j < len; j++)
-		d_x[j] += d_y[j] * mask[j];
+		d[j] *= mask[j];
 }
 
 /* ---- concat ---- */

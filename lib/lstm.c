@@ -17,7 +17,7 @@
 
 #include "rec/gemm.h"
 #include "rec/lstm.h"
-#include "rec/vector.h"
+#include "vector.h"
 
 /* tanh through vector.h's exp_neg, as its sigm */
 static inline __attribute__((always_inline)) float

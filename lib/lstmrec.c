@@ -596,7 +596,7 @@ head_backward(struct lstmrec *m, struct work *w, int n)
 		                    m->width[l + 1], m->h.threads);
 	}
 	if (w->dropped)
-		rec_mul_forward(w->d_xl[0], w->d_xl[0], w->zmask, n, zw);
+		rec_dropout_backward(w->d_xl[0], w->zmask, n, zw);
 	for (int j = 0; j < n; j++) {
 		const float *d = w->d_xl[0] + (size_t)j * zw;
 		size_t u = (size_t)w->u[j], i = (size_t)w->i[j];

@@ -21,7 +21,7 @@
 #include "rec/hparams.h"
 #include "rec/mf.h"
 #include "rec/params.h"
-#include "rec/vector.h"
+#include "vector.h"
 
 struct mf {
 	struct rec_model base;      /* first: a struct mf is a struct rec_model */

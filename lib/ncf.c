@@ -386,11 +386,10 @@ backward(struct ncf *m, struct work *w, int n)
 	rec_mul_backward(w->d_gu, w->d_gi, w->d_gmf, w->gu, w->gi, n, k);
 	rec_concat_backward(w->d_mu, w->d_mi, w->d_emb2, n, k, k);
 	if (w->dropped) {
-		/* through the dropout masks, in place: mask * d */
-		rec_mul_forward(w->d_gu, w->d_gu, w->mgu, n, k);
-		rec_mul_forward(w->d_gi, w->d_gi, w->mgi, n, k);
-		rec_mul_forward(w->d_mu, w->d_mu, w->mmu, n, k);
-		rec_mul_forward(w->d_mi, w->d_mi, w->mmi, n, k);
+		rec_dropout_backward(w->d_gu, w->mgu, n, k);
+		rec_dropout_backward(w->d_gi, w->mgi, n, k);
+		rec_dropout_backward(w->d_mu, w->mmu, n, k);
+		rec_dropout_backward(w->d_mi, w->mmi, n, k);
 	}
 	rec_embedding_backward(G + m->oPg, w->d_gu, w->u, n, k);
 	rec_embedding_backward(G + m->oQg, w->d_gi, w->i, n, k);

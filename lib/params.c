@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "rec/params.h"
-#include "rec/vector.h"
+#include "vector.h"
 
 int
 rec_params_add(struct rec_params *p, const char *name, int ndim, int rows,

@@ -12,7 +12,8 @@
  *   - *_forward overwrites its outputs;
  *   - *_backward ADDS into every gradient it is given (the model zeroes
  *     its gradients once a step), so a tensor used twice just receives
- *     both contributions; NULL means "not needed";
+ *     both contributions; NULL means "not needed" (dropout's is the one
+ *     exception: it masks a gradient in place);
  *   - never allocates, prints or fails.
  * A gradient must not overlap the arrays its backward reads.  Element-wise
  * forwards may work in place (y == x) where said so.
@@ -99,9 +100,11 @@ void rec_dropout_mask(float *mask, struct rec_rng *rng, float p, int n,
 void rec_dropout_forward(float *y, const float *x, const float *mask, int n,
                          int in);
 
-/* d_x (n, in) += d_y (n, in) * mask (n, in), the mask forward used. */
-void rec_dropout_backward(float *d_x, const float *d_y, const float *mask,
-                          int n, int in);
+/* Dropout's backward, in place: d (n, in) *= mask (n, in), the mask
+ * forward used.  The one backward that scales instead of adding: the
+ * gradient of dropout's output is whole where the models mask it, and
+ * the gradient of its input is that one masked. */
+void rec_dropout_backward(float *d, const float *mask, int n, int in);
 
 /* ---- concat ---- */
 

@@ -1,5 +1,6 @@
 /*
- * vector.h - what the hand-vectorised loops share: a 16-float vector
+ * vector.h - private to lib/ (no rec_ prefix, not a public header): what
+ * the hand-vectorised loops share: a 16-float vector
  * (GCC's vector extension: one AVX-512 register, two AVX or four SSE
  * ones) and VECTOR_CLONES, which compiles a function once for AVX-512,
  * once for AVX2 and once for the base x86-64, the copy picked at load
