@@ -212,16 +212,27 @@ struct writer {
 	struct rec_output *out;
 };
 
-/* Write a block of lists (rec_lists_fn), each item with its predicted
- * score. */
+/* Write a block of lists (rec_lists_fn), each item with its score: the
+ * predicted rating, or a ranking model's rank score. */
 static int
 write_lists(void *ctx, size_t beg, size_t nb, size_t k, const uint32_t *best,
-            const size_t *len, struct rec_err *err)
+            const float *score, const size_t *len, struct rec_err *err)
 {
 	struct writer *w = ctx;
 	size_t np = 0;
 
 	(void)err;
+	if (w->m->ranking) {
+		for (size_t j = 0; j < nb; j++)
+			for (size_t t = 0; t < len[j]; t++)
+				fprintf(w->out->fp, "%" PRId64 "\t%zu\t%" PRId64 "\t%.6g\n",
+				        w->users->ids[beg + j], t + 1,
+				        w->m->items.ids[best[j * k + t]],
+				        (double)score[j * k + t]);
+		if (ferror(w->out->fp))
+			rec_cli_fail_output(w->out);
+		return 0;
+	}
 	if (nb * k > w->cap) {
 		w->cap = nb * k;
 		w->pu = rec_realloc_array(w->pu, w->cap, sizeof *w->pu);
@@ -364,6 +375,10 @@ main(int argc, char *argv[])
 		rec_ratings_free(h);
 	}
 
+	if (m->ranking && !top)
+		rec_cli_usage_error("a '%s' model trained to rank gives no rating "
+		                    "predictions: use --top K for its lists",
+		                    m->ops->name);
 	struct rec_output out = rec_cli_output(out_path, 0);
 	if (top) {
 		openblas_set_num_threads((int)threads);

@@ -33,7 +33,7 @@ rec_progress_open(struct rec_progress *p, const char *prog,
 	if (p->has_log) {
 		p->log = rec_cli_output_progress(log_path);
 		fputs("phase\tepoch\tloss\tvalid_rmse\tvalid_precision@10\t"
-		      "valid_recall@10\tvalid_f1@10\tseconds", p->log.fp);
+		      "valid_recall@10\tvalid_f1@10\tvalid_ndcg@10\tseconds", p->log.fp);
 		fprintf(p->log.fp, "%s\n", log_extra ? log_extra : "");
 		rec_cli_flush(&p->log);
 	}
@@ -61,6 +61,7 @@ rec_progress_epoch(void *ctx, const struct rec_epoch *e)
 		put_value(p->log.fp, e->valid.precision);
 		put_value(p->log.fp, e->valid.recall);
 		put_value(p->log.fp, e->valid.f1);
+		put_value(p->log.fp, e->valid.ndcg);
 		fprintf(p->log.fp, "\t%.3f", e->seconds);
 		for (int j = 0; j < e->nextra; j++)
 			put_value(p->log.fp, e->extra[j]);
@@ -73,6 +74,8 @@ rec_progress_epoch(void *ctx, const struct rec_epoch *e)
 	        p->prog, phase, e->epoch, p->epochs, e->loss);
 	if (!isnan(e->valid.rmse))
 		fprintf(stderr, " valid_rmse %.5f", e->valid.rmse);
+	if (!isnan(e->valid.ndcg))
+		fprintf(stderr, " valid_ndcg@10 %.5f", e->valid.ndcg);
 	fprintf(stderr, " (%.2f s)%s", e->seconds, p->tty ? "\033[K" : "\n");
 }
 
@@ -82,9 +85,12 @@ rec_progress_close(struct rec_progress *p, const struct rec_train_result *r)
 	if (!p->quiet) {
 		if (p->tty)
 			fputc('\n', stderr);
-		if (!isnan(r->best_rmse))
+		if (!isnan(r->best.rmse))
 			fprintf(stderr, "%s: best epoch %d, valid_rmse %.5f\n", p->prog,
-			        r->best_epoch, r->best_rmse);
+			        r->best_epoch, r->best.rmse);
+		if (!isnan(r->best.ndcg))
+			fprintf(stderr, "%s: best epoch %d, valid_ndcg@10 %.5f\n", p->prog,
+			        r->best_epoch, r->best.ndcg);
 	}
 	if (p->has_log)
 		rec_cli_commit(&p->log);
@@ -112,17 +118,25 @@ enum { NCOMMON = sizeof common_longopts / sizeof common_longopts[0] };
 static const char common_usage[] =
 	"[--epochs N] [--seed S] [--valid FILE [--patience N] [--refit]] "
 	"[--log FILE] [--quiet] [-o FILE] [FILE]";
+static const char closed_usage[] =   /* a model fitted in closed form */
+	"[--valid FILE [--refit]] [--log FILE] [--quiet] [-o FILE] [FILE]";
 
 static const char common_help[] =
 "      --seed S         seed of the initial weights, order and dropout (1)\n"
-"      --valid FILE     validation ratings: keep the epoch of lowest RMSE\n"
+"      --valid FILE     validation ratings: keep the epoch of lowest RMSE,\n"
+"                       or for a model trained to rank of highest NDCG@10\n"
 "      --patience N     with --valid: stop after N epochs without a better\n"
-"                       validation RMSE (5)\n"
+"                       validation score (5)\n"
 "      --refit          with --valid: then train afresh on train + valid for\n"
 "                       the best number of epochs\n"
 "      --log FILE       one TSV row an epoch, written as it ends: phase epoch\n"
 "                       loss valid_rmse valid_precision@10 valid_recall@10\n"
-"                       valid_f1@10 seconds\n"
+"                       valid_f1@10 valid_ndcg@10 seconds\n";
+static const char closed_help[] =
+"      --valid FILE     validation ratings: keep the fit of highest NDCG@10\n"
+"      --refit          with --valid: then fit afresh on train + valid\n"
+"      --log FILE       one TSV row a fit, written as it ends\n";
+static const char last_help[] =
 "  -q, --quiet          no progress on standard error\n"
 "  -o, --output FILE    write the model to FILE, atomically\n"
 "  -h, --help           show this help and exit\n"
@@ -250,7 +264,7 @@ make_texts(const struct rec_trainer *t, const char *about, const char *notes,
 		snprintf(item, sizeof item, "[--%s %s]", t->desc->p[j].name, arg);
 		usage_item(usage, item, indent);
 	}
-	for (const char *p = common_usage; *p;) {   /* its items, kept whole */
+	for (const char *p = epochs ? common_usage : closed_usage; *p;) {   /* its items, kept whole */
 		const char *end = p;
 		int depth = 0;
 		do {
@@ -274,10 +288,15 @@ make_texts(const struct rec_trainer *t, const char *about, const char *notes,
 		rec_hparam_format(d, t->desc->defaults, dflt);
 		help_item(help, d->name, arg, d->help, dflt);
 	}
-	snprintf(dflt, sizeof dflt, "%d", epochs);
-	help_item(help, "epochs", "N", "epochs at most; with --valid 200, as early\n"
-	          "stopping decides", dflt);
-	puts_(help, common_help);
+	if (epochs) {
+		snprintf(dflt, sizeof dflt, "%d", epochs);
+		help_item(help, "epochs", "N", "epochs at most; with --valid 200, as "
+		          "early\nstopping decides", dflt);
+		puts_(help, common_help);
+	} else {
+		puts_(help, closed_help);
+	}
+	puts_(help, last_help);
 	if (notes)
 		puts_(help, notes);
 }
@@ -300,7 +319,8 @@ rec_trainer_parse(struct rec_trainer *t, int argc, char **argv,
 	make_texts(t, about, notes, epochs, &usage, &help);
 	rec_cli_init(argv, prog, usage.s);
 	for (int j = 0; j < NCOMMON; j++)
-		longopts[n++] = common_longopts[j];
+		if (epochs || !strchr("esp", common_longopts[j].val))
+			longopts[n++] = common_longopts[j];
 	for (int j = 0; j < desc->n; j++)
 		longopts[n++] = (struct option){ desc->p[j].name, required_argument,
 		                                 NULL, CODE_HP + j };
@@ -368,9 +388,8 @@ rec_trainer_given(const struct rec_trainer *t, const char *name)
 	return 0;
 }
 
-/* Read a ratings stream for training: strict TSV, no repeated rating. */
-static struct rec_ratings *
-read_ratings(const char *path)
+struct rec_ratings *
+rec_trainer_read(const char *path)
 {
 	struct rec_input in = rec_cli_input(path);
 	struct rec_ratings *r = rec_ratings_new();
@@ -397,9 +416,9 @@ rec_trainer_run(struct rec_trainer *t, rec_model_make_fn *make)
 
 	/* Refuse a terminal before the work, not after. */
 	struct rec_output out = rec_cli_output(t->out_path, 1);
-	train = read_ratings(t->train_path);
+	train = rec_trainer_read(t->train_path);
 	if (t->valid_path)
-		valid = read_ratings(t->valid_path);
+		valid = rec_trainer_read(t->valid_path);
 	rec_progress_open(&pr, t->prog, t->log_path, t->log_extra, t->quiet,
 	                  t->to.epochs);
 	t->to.on_epoch = rec_progress_epoch;

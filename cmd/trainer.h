@@ -42,13 +42,18 @@ struct rec_trainer {
  * hyperparameters (into hp, which holds the defaults), of the nin inputs
  * in, and the common ones (--epochs, whose default is epochs, or 200 with
  * --valid; --seed, --valid, --patience, --refit, --log, --quiet, -o,
- * --help, --version).  about is the text of --help before the options;
+ * --help, --version; epochs 0: a model fitted in closed form, without
+ * --epochs, --seed and --patience).  about is the text of --help before the options;
  * notes (may be NULL) the text after them.  Exits on --help, --version
  * or bad usage (2, with one line naming the option). */
 void rec_trainer_parse(struct rec_trainer *t, int argc, char **argv,
                        const char *prog, const char *about, const char *notes,
                        const struct rec_hparams_desc *desc, void *hp,
                        struct rec_trainer_input *in, int nin, int epochs);
+
+/* A ratings stream for training (NULL or "-": standard input): strict
+ * TSV, no repeated rating.  Exits on error. */
+struct rec_ratings *rec_trainer_read(const char *path);
 
 /* Whether the hyperparameter called name (the option without "--") was
  * given on the command line. */

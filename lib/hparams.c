@@ -50,6 +50,7 @@ rec_hparam_parse(const struct rec_hparam *d, void *hp, const char *s, char *why)
 {
 	double v;
 	int w[64], n = 0;
+	float r[64];
 
 	switch (d->type) {
 	case REC_HP_INT:
@@ -73,11 +74,21 @@ rec_hparam_parse(const struct rec_hparam *d, void *hp, const char *s, char *why)
 		snprintf(why, REC_HP_TEXT, "is not %s", list);
 		return -1;
 	case REC_HP_WIDTHS:
+	case REC_HP_REALS:
 		for (const char *p = s;; n++) {
 			const char *comma = strchr(p, ',');
 			size_t len = comma ? (size_t)(comma - p) : strlen(p);
-			if (n == d->max_count || n == 64 ||
-			    parse_int(p, len, d->min, d->max, &w[n]) != 0) {
+			char one[64];
+			int bad = n == d->max_count || n == 64;
+			if (!bad && d->type == REC_HP_WIDTHS)
+				bad = parse_int(p, len, d->min, d->max, &w[n]) != 0;
+			else if (!bad) {
+				snprintf(one, sizeof one, "%.*s", (int)len, p);
+				bad = len >= sizeof one || rec_parse_real(one, &v) != 0 ||
+				      v < d->min || v > d->max;
+				r[n] = (float)v;
+			}
+			if (bad) {
 				n = -1;
 				break;
 			}
@@ -88,11 +99,16 @@ rec_hparam_parse(const struct rec_hparam *d, void *hp, const char *s, char *why)
 			p = comma + 1;
 		}
 		if (n < 1) {
-			snprintf(why, REC_HP_TEXT, "is not 1 to %d widths, each an "
-			         "integer in [%g, %g]", d->max_count, d->min, d->max);
+			snprintf(why, REC_HP_TEXT, "is not 1 to %d %s, each %s in "
+			         "[%g, %g]", d->max_count, d->type == REC_HP_WIDTHS ?
+			         "widths" : "numbers", d->type == REC_HP_WIDTHS ?
+			         "an integer" : "a number", d->min, d->max);
 			return -1;
 		}
-		memcpy(int_at(hp, d->off), w, (size_t)n * sizeof *w);
+		if (d->type == REC_HP_WIDTHS)
+			memcpy(int_at(hp, d->off), w, (size_t)n * sizeof *w);
+		else
+			memcpy(real_at(hp, d->off), r, (size_t)n * sizeof *r);
 		*int_at(hp, d->count_off) = n;
 		return 0;
 	}
@@ -119,10 +135,15 @@ rec_hparam_format(const struct rec_hparam *d, const void *hp, char *buf)
 		snprintf(buf, REC_HP_TEXT, "%s", d->choices[*int_at(h, d->off)]);
 		return;
 	case REC_HP_WIDTHS:
+	case REC_HP_REALS:
 		buf[0] = '\0';
-		for (int j = 0; j < *int_at(h, d->count_off); j++)
-			len += (size_t)snprintf(buf + len, REC_HP_TEXT - len, "%s%d",
-			                        j ? "," : "", int_at(h, d->off)[j]);
+		for (int j = 0; j < *int_at(h, d->count_off) && len < REC_HP_TEXT; j++)
+			if (d->type == REC_HP_WIDTHS)
+				len += (size_t)snprintf(buf + len, REC_HP_TEXT - len, "%s%d",
+				                        j ? "," : "", int_at(h, d->off)[j]);
+			else
+				len += (size_t)snprintf(buf + len, REC_HP_TEXT - len, "%s%g",
+				                        j ? "," : "", (double)real_at(h, d->off)[j]);
 		return;
 	}
 }

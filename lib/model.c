@@ -4,9 +4,11 @@
  */
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rec/agr.h"
+#include "rec/ease.h"
 #include "rec/hparams.h"
 #include "rec/lstmrec.h"
 #include "rec/metrics.h"
@@ -14,6 +16,7 @@
 #include "rec/model.h"
 #include "rec/ncf.h"
 #include "rec/params.h"
+#include "rec/recommend.h"
 
 /* Every model type, by the name in its files' metadata. */
 static const struct {
@@ -25,6 +28,7 @@ static const struct {
 	{ "ncf", rec_ncf_load },
 	{ "agr", rec_agr_load },
 	{ "lstm", rec_lstmrec_load },
+	{ "ease", rec_ease_load },
 };
 
 int
@@ -160,9 +164,10 @@ rmse_of(const struct rec_ratings *r, const float *pred)
 	return sqrt(sum / (double)r->n);
 }
 
-int
-rec_model_validate(const struct rec_model *m, const struct rec_ratings *r,
-                   struct rec_valid *v, struct rec_err *err)
+/* The rating model's numbers of struct rec_valid. */
+static int
+validate_ratings(const struct rec_model *m, const struct rec_ratings *r,
+                 struct rec_valid *v, struct rec_err *err)
 {
 	struct rec_scored *buf = NULL;
 	size_t *start = NULL, users = 0;
@@ -193,7 +198,7 @@ rec_model_validate(const struct rec_model *m, const struct rec_ratings *r,
 			buf[j].score = pred[row];
 			buf[j].truth = r->rating[row];
 		}
-		rec_metrics_rated(buf, n, 10, 3.5, &one);
+		rec_metrics_rated(buf, n, REC_VALID_K, REC_RELEVANT, &one);
 		sp += one.precision;
 		sr += one.recall;
 		users++;
@@ -208,6 +213,121 @@ out:
 	rec_free(start);
 	rec_free(ix);
 	return rc;
+}
+
+/* What scoring validation lists needs: each listed user's relevant item
+ * ids, sorted, rel[rstart[j] .. rstart[j + 1]). */
+struct ranked {
+	const struct rec_model *m;
+	const size_t *rstart;
+	const int64_t *rel;
+	double ndcg;
+};
+
+static int
+score_lists(void *ctx, size_t beg, size_t n, size_t k, const uint32_t *item,
+            const float *score, const size_t *len, struct rec_err *err)
+{
+	struct ranked *q = ctx;
+	int64_t list[REC_VALID_K];
+	struct rec_ranking one;
+
+	(void)score;
+	(void)err;
+	for (size_t j = 0; j < n; j++) {
+		size_t u = beg + j;
+		for (size_t t = 0; t < len[j]; t++)
+			list[t] = q->m->items.ids[item[j * k + t]];
+		rec_metrics_ranking(list, len[j], q->rel + q->rstart[u],
+		                    q->rstart[u + 1] - q->rstart[u], REC_VALID_K, &one);
+		q->ndcg += one.ndcg;
+	}
+	return 0;
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The ranking model's NDCG at 10 on r: the users of r with a relevant
+ * rating, each given a full-ranking list that leaves out their items of
+ * train (may be NULL). */
+static int
+validate_ranking(const struct rec_model *m, const struct rec_ratings *r,
+                 const struct rec_ratings *train, struct rec_valid *v,
+                 struct rec_err *err)
+{
+	struct rec_idmap listed = { 0 };
+	struct rec_exclusions ex = { 0 };
+	struct ranked q = { .m = m };
+	size_t *rstart = NULL;
+	int64_t *rel = NULL;
+	int32_t *uidx = NULL, j;
+	int rc = -1;
+
+	/* the listed users, then their relevant items by a counting sort */
+	for (size_t i = 0; i < r->n; i++)
+		if (r->rating[i] >= REC_RELEVANT &&
+		    rec_idmap_add(&listed, r->users.ids[r->user[i]], &j) != 0)
+			goto oom;
+	if (!(rstart = rec_calloc(listed.n + 2, sizeof *rstart)) ||
+	    !(rel = rec_malloc_array(r->n ? r->n : 1, sizeof *rel)) ||
+	    !(uidx = rec_malloc_array(listed.n ? listed.n : 1, sizeof *uidx)))
+		goto oom;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < r->n; i++) {
+			if (r->rating[i] < REC_RELEVANT)
+				continue;
+			j = rec_idmap_find(&listed, r->users.ids[r->user[i]]);
+			if (pass == 0)
+				rstart[j + 2]++;
+			else
+				rel[rstart[j + 1]++] = r->items.ids[r->item[i]];
+		}
+		if (pass == 0)
+			for (size_t u = 2; u < listed.n + 2; u++)
+				rstart[u] += rstart[u - 1];
+	}
+	for (size_t u = 0; u < listed.n; u++) {
+		qsort(rel + rstart[u], rstart[u + 1] - rstart[u], sizeof *rel, cmp_id);
+		uidx[u] = rec_idmap_find(&m->users, listed.ids[u]);
+	}
+	if (train && rec_exclusions_build(&ex, train, &listed, &m->items, err) != 0)
+		goto out;
+	q.rstart = rstart;
+	q.rel = rel;
+	if (rec_recommend(m, uidx, listed.n, REC_VALID_K, train ? &ex : NULL, 1,
+	                  score_lists, &q, err) != 0)
+		goto out;
+	v->ndcg = listed.n ? q.ndcg / (double)listed.n : NAN;
+	rc = 0;
+	goto out;
+oom:
+	rec_erroom(err, NULL);
+out:
+	rec_idmap_clear(&listed);
+	rec_exclusions_free(&ex);
+	rec_free(rstart);
+	rec_free(rel);
+	rec_free(uidx);
+	return rc;
+}
+
+int
+rec_model_validate(const struct rec_model *m, const struct rec_ratings *r,
+                   const struct rec_ratings *train, struct rec_valid *v,
+                   struct rec_err *err)
+{
+	*v = (struct rec_valid)REC_VALID_NONE;
+	if (r->n == 0)
+		return rec_errf(err, NULL, 0, "no ratings to evaluate");
+	if (m->ranking)
+		return validate_ranking(m, r, train, v, err);
+	return validate_ratings(m, r, v, err);
 }
 
 /* Copy the entries of src into dst (an empty map). */
@@ -227,6 +347,15 @@ rec_model_init_maps(struct rec_model *m, const struct rec_ratings *r,
                     struct rec_err *err)
 {
 	if (copy_map(&m->users, &r->users) != 0 || copy_map(&m->items, &r->items) != 0)
+		return rec_erroom(err, NULL);
+	return 0;
+}
+
+int
+rec_model_init_users(struct rec_model *m, const struct rec_ratings *r,
+                     struct rec_err *err)
+{
+	if (copy_map(&m->users, &r->users) != 0)
 		return rec_erroom(err, NULL);
 	return 0;
 }
@@ -275,7 +404,7 @@ rec_model_no_extra(const struct rec_st *st, const struct rec_params *p,
 	for (size_t j = 0; j < st->nt; j++) {
 		const char *name = st->t[j].name;
 		int known = strcmp(name, "user_ids") == 0 || strcmp(name, "item_ids") == 0;
-		for (int k = 0; !known && k < p->nt; k++)
+		for (int k = 0; !known && p && k < p->nt; k++)
 			known = strcmp(name, p->t[k].name) == 0;
 		for (int k = 0; !known && also && also[k]; k++)
 			known = strcmp(name, also[k]) == 0;

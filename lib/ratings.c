@@ -650,3 +650,28 @@ rec_ratings_filter(struct rec_ratings *r, const struct rec_filter_opts *o,
 	st->rows = r->n;
 	return rec_ratings_count(r, &st->users, &st->items, err);
 }
+
+struct rec_ratings *
+rec_ratings_concat(const struct rec_ratings *a, const struct rec_ratings *b,
+                   struct rec_err *err)
+{
+	struct rec_ratings *r = rec_ratings_new();
+	const struct rec_ratings *parts[2] = { a, b };
+
+	if (!r) {
+		rec_erroom(err, NULL);
+		return NULL;
+	}
+	for (int p = 0; p < 2; p++) {
+		const struct rec_ratings *s = parts[p];
+		for (size_t i = 0; i < s->n; i++) {
+			if (rec_ratings_push(r, s->users.ids[s->user[i]],
+			                     s->items.ids[s->item[i]], s->rating[i],
+			                     s->ts[i], (long)r->n + 1, err) != 0) {
+				rec_ratings_free(r);
+				return NULL;
+			}
+		}
+	}
+	return r;
+}

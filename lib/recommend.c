@@ -66,6 +66,7 @@ struct block {
 	size_t k, beg;            /* list length; the block's first user */
 	float *scores;
 	uint32_t *best;           /* (nb, k) */
+	float *best_score;        /* (nb, k) */
 	size_t *len;              /* (nb) */
 };
 
@@ -84,6 +85,8 @@ select_part(void *arg, size_t beg, size_t end, int t)
 			for (size_t e = b->ex->start[u]; e < b->ex->start[u + 1]; e++)
 				row[b->ex->item[e]] = -INFINITY;
 		b->len[j] = rec_topk(row, b->m->items.ids, ni, b->k, b->best + j * b->k);
+		for (size_t r = 0; r < b->len[j]; r++)
+			b->best_score[j * b->k + r] = row[b->best[j * b->k + r]];
 	}
 }
 
@@ -104,8 +107,9 @@ rec_recommend(const struct rec_model *m, const int32_t *user, size_t n,
 	b.k = k < ni ? k : ni ? ni : 1;
 	b.scores = rec_malloc_array(block * (ni ? ni : 1), sizeof *b.scores);
 	b.best = rec_malloc_array(block * b.k, sizeof *b.best);
+	b.best_score = rec_malloc_array(block * b.k, sizeof *b.best_score);
 	b.len = rec_malloc_array(block, sizeof *b.len);
-	if (!b.scores || !b.best || !b.len) {
+	if (!b.scores || !b.best || !b.best_score || !b.len) {
 		rc = rec_erroom(err, NULL);
 		goto out;
 	}
@@ -115,11 +119,12 @@ rec_recommend(const struct rec_model *m, const int32_t *user, size_t n,
 			break;
 		b.beg = beg;
 		rec_parallel_for(nb, threads, select_part, &b);
-		rc = emit(ctx, beg, nb, b.k, b.best, b.len, err);
+		rc = emit(ctx, beg, nb, b.k, b.best, b.best_score, b.len, err);
 	}
 out:
 	rec_free(b.scores);
 	rec_free(b.best);
+	rec_free(b.best_score);
 	rec_free(b.len);
 	return rc ? -1 : 0;
 }

@@ -1,7 +1,7 @@
 /*
  * train.c - the training driver every model shares: epochs, early
- * stopping on validation RMSE with the best weights kept, and the refit
- * on train + valid (see model.h).
+ * stopping on validation RMSE (a ranking model: NDCG at 10) with the
+ * best weights kept, and the refit on train + valid (see model.h).
  */
 #include <math.h>
 #include <time.h>
@@ -15,6 +15,15 @@ now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Whether v is better than best: a lower RMSE, or for a ranking model a
+ * higher NDCG (also when best is still NaN). */
+static int
+better(const struct rec_model *m, const struct rec_valid *v,
+       const struct rec_valid *best)
+{
+	return m->ranking ? !(v->ndcg <= best->ndcg) : !(v->rmse >= best->rmse);
 }
 
 /* Run up to epochs epochs of m on train.  With valid, keep the best
@@ -32,14 +41,14 @@ run(struct rec_model *m, struct rec_model *best, const struct rec_ratings *train
 	/* The data order and dropout stream; the model's initial weights
 	 * were drawn from the seed by make. */
 	rec_rng_seed(&rng, rec_rng_mix(o->seed) ^ 0x5eed);
-	res->best_rmse = NAN;
+	res->best = (struct rec_valid)REC_VALID_NONE;
 	for (e.epoch = 1; e.epoch <= epochs; e.epoch++) {
 		double t0 = now();
 		e.refit = refit;
 		if (m->ops->epoch(m, train, &rng, &e.loss, err) != 0)
 			return -1;
-		e.valid = (struct rec_valid){ NAN, NAN, NAN, NAN };
-		if (valid && rec_model_validate(m, valid, &e.valid, err) != 0)
+		e.valid = (struct rec_valid)REC_VALID_NONE;
+		if (valid && rec_model_validate(m, valid, train, &e.valid, err) != 0)
 			return -1;
 		e.nextra = m->ops->epoch_extra ? m->ops->epoch_extra(m, e.extra) : 0;
 		e.seconds = now() - t0;
@@ -53,8 +62,8 @@ run(struct rec_model *m, struct rec_model *best, const struct rec_ratings *train
 			res->best_epoch = e.epoch;
 			continue;
 		}
-		if (!(e.valid.rmse >= res->best_rmse)) {   /* also when best is NAN */
-			res->best_rmse = e.valid.rmse;
+		if (better(m, &e.valid, &res->best)) {
+			res->best = e.valid;
 			res->best_epoch = e.epoch;
 			m->ops->copy_weights(best, m);
 		} else if (e.epoch - res->best_epoch >= o->patience) {
@@ -62,32 +71,6 @@ run(struct rec_model *m, struct rec_model *best, const struct rec_ratings *train
 		}
 	}
 	return 0;
-}
-
-/* All rows of a, then all rows of b, in a new table. */
-static struct rec_ratings *
-concat(const struct rec_ratings *a, const struct rec_ratings *b,
-       struct rec_err *err)
-{
-	struct rec_ratings *r = rec_ratings_new();
-	const struct rec_ratings *parts[2] = { a, b };
-
-	if (!r) {
-		rec_erroom(err, NULL);
-		return NULL;
-	}
-	for (int p = 0; p < 2; p++) {
-		const struct rec_ratings *s = parts[p];
-		for (size_t i = 0; i < s->n; i++) {
-			if (rec_ratings_push(r, s->users.ids[s->user[i]],
-			                     s->items.ids[s->item[i]], s->rating[i],
-			                     s->ts[i], (long)r->n + 1, err) != 0) {
-				rec_ratings_free(r);
-				return NULL;
-			}
-		}
-	}
-	return r;
 }
 
 int
@@ -104,6 +87,10 @@ rec_train(struct rec_model **out, rec_model_make_fn *make, const void *hp,
 	*out = NULL;
 	if (!(m = make(hp, train, o->seed, err)))
 		return -1;
+	if (!m->ops->epoch) {
+		rec_errf(err, NULL, 0, "a '%s' model has no epochs", m->ops->name);
+		goto out;
+	}
 	if (valid && !(best = make(hp, train, o->seed, err)))
 		goto out;
 	if (run(m, best, train, valid, o->epochs, 0, o, res, err) != 0)
@@ -115,7 +102,7 @@ rec_train(struct rec_model **out, rec_model_make_fn *make, const void *hp,
 		*out = best;
 		best = NULL;
 	} else {
-		if (!(all = concat(train, valid, err)))
+		if (!(all = rec_ratings_concat(train, valid, err)))
 			goto out;
 		rec_model_free(m);
 		if (!(m = make(hp, all, o->seed, err)))

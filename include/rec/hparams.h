@@ -9,7 +9,7 @@
  *
  * Values as text (options, metadata): an int in decimal, a real as %g
  * (the shortest that reads back as the same float), a choice by its
- * name, widths as "128,64,32".
+ * name, widths and lists of numbers as "128,64,32".
  */
 #ifndef REC_HPARAMS_H
 #define REC_HPARAMS_H
@@ -23,8 +23,10 @@ enum rec_hp_type {
 	REC_HP_INT,      /* int, in [min, max] */
 	REC_HP_REAL,     /* float, in [min, max], finite */
 	REC_HP_CHOICE,   /* int: the index of its name in choices */
-	REC_HP_WIDTHS    /* int[max_count] and an int count at count_off:
+	REC_HP_WIDTHS,   /* int[max_count] and an int count at count_off:
 	                  * 1 to max_count widths, each in [min, max] */
+	REC_HP_REALS     /* float[max_count] and an int count at count_off:
+	                  * 1 to max_count numbers, each in [min, max] */
 };
 
 struct rec_hparam {
@@ -35,8 +37,8 @@ struct rec_hparam {
 	size_t off;                   /* offsetof the value in the struct */
 	double min, max;
 	const char *const *choices;   /* CHOICE: the names, NULL-terminated */
-	size_t count_off;             /* WIDTHS: offsetof the count */
-	int max_count;                /* WIDTHS: at most this many */
+	size_t count_off;             /* WIDTHS, REALS: offsetof the count */
+	int max_count;                /* WIDTHS, REALS: at most this many */
 	const char *arg;              /* the value's name in the help ("R");
 	                               * NULL for a choice (its names) */
 	const char *help;             /* what it is, lines joined by '\n';
@@ -62,6 +64,10 @@ struct rec_hparams_desc {
 #define REC_HP_WIDTHS_OF(T, f, n, max_n, name, key, lo, hi, help) \
 	{ name, key, REC_HP_WIDTHS, offsetof(T, f), lo, hi, NULL, offsetof(T, n), \
 	  max_n, "W,...", help }
+
+#define REC_HP_NUMBERS_OF(T, f, n, max_n, name, key, lo, hi, arg, help) \
+	{ name, key, REC_HP_REALS, offsetof(T, f), lo, hi, NULL, offsetof(T, n), \
+	  max_n, arg, help }
 
 #define REC_HP_TEXT 256   /* room for any value as text */
 

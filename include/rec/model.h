@@ -50,10 +50,12 @@ struct rec_model_ops {
 	 * (AttnGraphRec: the mean attention weight of each layer) into out
 	 * (REC_EPOCH_EXTRA); returns how many. */
 	int (*epoch_extra)(const struct rec_model *m, double *out);
-	/* Sequence models only (NULL for the others, which predict from the
-	 * user alone): replace every user's history by the rows of h (by
-	 * data-set id; each user's in time order, ties in row order; users
-	 * and items the model does not know are left out).  predict and
+	/* Models that read a user's ratings at scoring time (NULL for the
+	 * others, which score from what they learned of the user): replace
+	 * every user's history by the rows of h (by data-set id; each
+	 * user's in time order, ties in row order).  A sequence model (the
+	 * LSTM) leaves out the users and items it does not know; EASE adds
+	 * the users (a user is only a history to it).  predict and
 	 * rank_scores then use each user's latest entries. */
 	int (*set_history)(struct rec_model *m, const struct rec_ratings *h,
 	                   struct rec_err *err);
@@ -68,6 +70,9 @@ struct rec_model_ops {
 struct rec_model {
 	const struct rec_model_ops *ops;
 	struct rec_idmap users, items;   /* owned copies */
+	int ranking;          /* 1: a ranking model (trained on implicit
+	                       * feedback): its scores rank items and are on
+	                       * no star scale; predict gives them too */
 };
 
 /* Builds a fresh model for the rows of r (hp: the model's own
@@ -96,7 +101,7 @@ void rec_model_predict_ids(const struct rec_model *m, const int64_t *user,
                            const int64_t *item, size_t n, float *out,
                            struct rec_unknown *unk);
 
-/* Whether m reads users' histories (a sequence model: set_history and
+/* Whether m reads users' histories (set_history; a sequence model also
  * predict_at). */
 static inline int
 rec_model_reads_history(const struct rec_model *m)
@@ -118,12 +123,19 @@ int rec_model_predict_ids_at(const struct rec_model *m, const int64_t *user,
 
 /* ---- training ---- */
 
-/* A model's quality on a validation set: RMSE on the star scale, and the
- * rated-items precision, recall and F1 at 10 (threshold 3.5) of
- * rec-eval(1), so that learning curves show what the study plots. */
+/* A model's quality on a validation set.  A rating model: RMSE on the
+ * star scale, and the rated-items precision, recall and F1 at 10
+ * (threshold 3.5) of rec-eval(1), so that learning curves show what the
+ * study plots.  A ranking model: the full-ranking NDCG at 10 of
+ * rec-eval(1) (relevant: rated at least 3.5; every item of the model
+ * ranked but the user's training items).  What does not apply is NaN. */
 struct rec_valid {
-	double rmse, precision, recall, f1;
+	double rmse, precision, recall, f1, ndcg;
 };
+
+#define REC_VALID_NONE { NAN, NAN, NAN, NAN, NAN }
+#define REC_RELEVANT 3.5   /* a validation rating this high is relevant */
+#define REC_VALID_K 10     /* the lists' length */
 
 #define REC_EPOCH_EXTRA 32
 
@@ -152,21 +164,24 @@ struct rec_train_opts {
 struct rec_train_result {
 	int epochs_run;       /* in the first phase */
 	int best_epoch;       /* the epoch kept (or refitted to) */
-	double best_rmse;     /* its validation RMSE; NAN without valid */
+	struct rec_valid best;   /* its validation numbers; NaN without valid */
 };
 
 /* Train a model made by make(hp, ...) on train.  With valid (may be
- * NULL): early stopping on validation RMSE, the best epoch's weights
- * kept, or (refit) a fresh model trained on train + valid for the best
- * number of epochs.  Same seed, same result. */
+ * NULL): early stopping on validation RMSE (a ranking model: NDCG at 10),
+ * the best epoch's weights kept, or (refit) a fresh model trained on
+ * train + valid for the best number of epochs.  Same seed, same result.
+ * A model without epochs (ops->epoch NULL: a closed form) is refused. */
 int rec_train(struct rec_model **out, rec_model_make_fn *make, const void *hp,
               const struct rec_ratings *train, const struct rec_ratings *valid,
               const struct rec_train_opts *o, struct rec_train_result *res,
               struct rec_err *err);
 
-/* RMSE and the rated-items P, R, F1 at 10 of m on r (struct rec_valid). */
+/* m's quality on r (struct rec_valid); for a ranking model, train (may
+ * be NULL) holds the items each user is not to be recommended. */
 int rec_model_validate(const struct rec_model *m, const struct rec_ratings *r,
-                       struct rec_valid *v, struct rec_err *err);
+                       const struct rec_ratings *train, struct rec_valid *v,
+                       struct rec_err *err);
 
 /* ---- for model implementations ---- */
 
@@ -175,17 +190,20 @@ int rec_model_validate(const struct rec_model *m, const struct rec_ratings *r,
 int rec_model_rank_by_predict(const struct rec_model *m, const int32_t *user,
                               size_t n, float *out, struct rec_err *err);
 
-/* Copy r's id maps into m. */
+/* Copy r's id maps into m; or only its users'. */
 int rec_model_init_maps(struct rec_model *m, const struct rec_ratings *r,
                         struct rec_err *err);
+int rec_model_init_users(struct rec_model *m, const struct rec_ratings *r,
+                         struct rec_err *err);
 
 /* Build an id map from an I64 tensor (the ids must be distinct and
  * non-negative). */
 int rec_model_load_map(struct rec_idmap *map, const struct rec_st *st,
                        const char *name, int64_t n, struct rec_err *err);
 
-/* Fail on a tensor of st that is neither an id map, nor one of p's, nor
- * named in also (NULL-terminated; may be NULL): "unexpected tensor 'X'". */
+/* Fail on a tensor of st that is neither an id map, nor one of p's (p
+ * may be NULL), nor named in also (NULL-terminated; may be NULL):
+ * "unexpected tensor 'X'". */
 struct rec_params;
 int rec_model_no_extra(const struct rec_st *st, const struct rec_params *p,
                        const char *const *also, struct rec_err *err);

@@ -97,6 +97,12 @@ int rec_ratings_write_tsv(const struct rec_ratings *r, FILE *fp,
 int rec_ratings_by_user(const struct rec_ratings *r, size_t **start,
                         uint32_t **ix, struct rec_err *err);
 
+/* All rows of a, then all rows of b, in a new table (caller frees);
+ * NULL when out of memory (err filled). */
+struct rec_ratings *rec_ratings_concat(const struct rec_ratings *a,
+                                       const struct rec_ratings *b,
+                                       struct rec_err *err);
+
 /* Keep the rows with keep[i] != 0, in order. */
 void rec_ratings_compact(struct rec_ratings *r, const uint8_t *keep);
 

@@ -38,13 +38,14 @@ int rec_exclusions_build(struct rec_exclusions *ex, const struct rec_ratings *r,
 void rec_exclusions_free(struct rec_exclusions *ex);   /* zeroes *ex */
 
 /* The lists of users [beg, beg + n) of the call: list j is
- * item[j k .. j k + len[j]) (model item indices, best first); len[j] is
- * below k when the user has fewer than k items left.  Returns 0 to go on,
- * or -1 to stop the call (which then returns -1 with err as the callback
- * left it). */
+ * item[j k .. j k + len[j]) (model item indices, best first), with the
+ * items' rank scores at the same places of score; len[j] is below k when
+ * the user has fewer than k items left.  Returns 0 to go on, or -1 to
+ * stop the call (which then returns -1 with err as the callback left
+ * it). */
 typedef int rec_lists_fn(void *ctx, size_t beg, size_t n, size_t k,
-                         const uint32_t *item, const size_t *len,
-                         struct rec_err *err);
+                         const uint32_t *item, const float *score,
+                         const size_t *len, struct rec_err *err);
 
 /* Top-k lists (k >= 1) for the n users user[0..n) (model user indices,
  * -1 for a user the model does not know, who gets the model's fallback

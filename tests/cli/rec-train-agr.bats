@@ -152,10 +152,10 @@ small=(--dim 4 --attn-dim 3 --mlp '8,4' --batch 64)
 @test "--valid, --log with the mean attention weights, and --refit" {
 	run -0 --separate-stderr rec-train-agr "${small[@]}" --lr 0.01 --layers 2 \
 		--patience 3 --valid "$mf/valid.tsv" --refit --log log.tsv -o m.st "$mf/train.tsv"
-	assert_equal "$(head -1 log.tsv)" "$(printf 'phase\tepoch\tloss\tvalid_rmse\tvalid_precision@10\tvalid_recall@10\tvalid_f1@10\tseconds\tuser_attn_0\tuser_attn_1\tuser_attn_2\titem_attn_0\titem_attn_1\titem_attn_2')"
+	assert_equal "$(head -1 log.tsv)" "$(printf 'phase\tepoch\tloss\tvalid_rmse\tvalid_precision@10\tvalid_recall@10\tvalid_f1@10\tvalid_ndcg@10\tseconds\tuser_attn_0\tuser_attn_1\tuser_attn_2\titem_attn_0\titem_attn_1\titem_attn_2')"
 	# 14 columns; each side's weights are a distribution
-	run -0 awk -F'\t' 'NR > 1 && (NF != 14 || ($9 + $10 + $11 - 1) ^ 2 > 1e-10 ||
-		($12 + $13 + $14 - 1) ^ 2 > 1e-10 || $9 <= 0 || $14 <= 0) { bad++ }
+	run -0 awk -F'\t' 'NR > 1 && (NF != 15 || ($10 + $11 + $12 - 1) ^ 2 > 1e-10 ||
+		($13 + $14 + $15 - 1) ^ 2 > 1e-10 || $10 <= 0 || $15 <= 0) { bad++ }
 		END { print bad + 0 }' log.tsv
 	assert_output 0
 	best=$(rec-info m.st | awk '$2 == "epochs" { print $3 }')

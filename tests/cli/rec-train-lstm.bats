@@ -176,7 +176,7 @@ small=(--dim 4 --hidden 6 --seq-len 5 --chunk 3 --mlp '8,4' --batch 8)
 @test "--valid, --log and --refit" {
 	run -0 --separate-stderr rec-train-lstm "${small[@]}" --lr 0.01 --patience 3 \
 		--valid "$mf/valid.tsv" --refit --log log.tsv -o m.st "$mf/train.tsv"
-	assert_equal "$(head -1 log.tsv)" "$(printf 'phase\tepoch\tloss\tvalid_rmse\tvalid_precision@10\tvalid_recall@10\tvalid_f1@10\tseconds')"
+	assert_equal "$(head -1 log.tsv)" "$(printf 'phase\tepoch\tloss\tvalid_rmse\tvalid_precision@10\tvalid_recall@10\tvalid_f1@10\tvalid_ndcg@10\tseconds')"
 	best=$(rec-info m.st | awk '$2 == "epochs" { print $3 }')
 	fit=$(grep -c '^fit' log.tsv)
 	assert_equal "$best" "$((fit - 3))"

@@ -74,7 +74,7 @@ mf="$BATS_TEST_DIRNAME/../fixtures/mf"
 @test "--valid, --patience, --log and --refit" {
 	run -0 --separate-stderr rec-train-mf --lr 0.05 --epochs 300 --patience 3 \
 		--valid "$mf/valid.tsv" --log log.tsv -o m.st "$mf/train.tsv"
-	assert_equal "$(head -1 log.tsv)" "$(printf 'phase\tepoch\tloss\tvalid_rmse\tvalid_precision@10\tvalid_recall@10\tvalid_f1@10\tseconds')"
+	assert_equal "$(head -1 log.tsv)" "$(printf 'phase\tepoch\tloss\tvalid_rmse\tvalid_precision@10\tvalid_recall@10\tvalid_f1@10\tvalid_ndcg@10\tseconds')"
 	# F1 is the harmonic mean of the logged precision and recall
 	run -0 awk -F'\t' 'NR > 1 { p = $5; r = $6; f = p + r ? 2 * p * r / (p + r) : 0
 		if ((f - $7) ^ 2 > 1e-10) bad++ } END { print bad + 0 }' log.tsv

@@ -186,8 +186,8 @@ side=(--movies "$ncf/movies.csv" --tags "$ncf/tags.csv" --tag-vocab 3)
 @test "--valid, --log and --refit" {
 	run -0 --separate-stderr rec-train-ncf "${small[@]}" "${side[@]}" --lr 0.01 \
 		--patience 3 --valid "$mf/valid.tsv" --refit --log log.tsv -o m.st "$mf/train.tsv"
-	assert_equal "$(head -1 log.tsv)" "$(printf 'phase\tepoch\tloss\tvalid_rmse\tvalid_precision@10\tvalid_recall@10\tvalid_f1@10\tseconds')"
-	run -0 awk -F'\t' 'NF != 8 { bad++ } END { print bad + 0 }' log.tsv
+	assert_equal "$(head -1 log.tsv)" "$(printf 'phase\tepoch\tloss\tvalid_rmse\tvalid_precision@10\tvalid_recall@10\tvalid_f1@10\tvalid_ndcg@10\tseconds')"
+	run -0 awk -F'\t' 'NF != 9 { bad++ } END { print bad + 0 }' log.tsv
 	assert_output 0
 	best=$(rec-info m.st | awk '$2 == "epochs" { print $3 }')
 	fit=$(grep -c '^fit' log.tsv)

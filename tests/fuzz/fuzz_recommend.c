@@ -36,12 +36,13 @@ static const struct rec_model_ops ops = { .name = "fuzz", .rank_scores = scores 
 
 struct lists {
 	uint32_t item[MAXU * MAXK];
+	float score[MAXU * MAXK];
 	size_t len[MAXU];
 };
 
 static int
 keep(void *ctx, size_t beg, size_t n, size_t k, const uint32_t *item,
-     const size_t *len, struct rec_err *err)
+     const float *score, const size_t *len, struct rec_err *err)
 {
 	struct lists *l = ctx;
 
@@ -49,6 +50,7 @@ keep(void *ctx, size_t beg, size_t n, size_t k, const uint32_t *item,
 	for (size_t j = 0; j < n; j++) {
 		l->len[beg + j] = len[j];
 		memcpy(l->item + (beg + j) * MAXK, item + j * k, len[j] * sizeof *item);
+		memcpy(l->score + (beg + j) * MAXK, score + j * k, len[j] * sizeof *score);
 	}
 	return 0;
 }
@@ -117,7 +119,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		for (size_t t = 0; t < l.len[u]; t++) {
 			uint32_t i = l.item[u * MAXK + t];
-			if (i >= ni || taken[i])   /* out of range, excluded or a repeat */
+			float s = l.score[u * MAXK + t], want = f.score[u * ni + i];
+			if (i >= ni || taken[i] ||   /* out of range, excluded or a repeat */
+			    memcmp(&s, &want, sizeof s) != 0)   /* not its score */
 				__builtin_trap();
 			taken[i] = 1;
 			if (!finite)

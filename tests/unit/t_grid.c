@@ -204,11 +204,11 @@ TEST(mf_per_rating_sgd_learns_and_ignores_timing)
 	for (int threads = 1; threads <= 3; threads++) {
 		hp.threads = threads;
 		struct rec_model *m = rec_mf_make(&hp, r, 3, &err);
-		CHECK(m && rec_model_validate(m, r, &v, &err) == 0);
+		CHECK(m && rec_model_validate(m, r, NULL, &v, &err) == 0);
 		before = v.rmse;
 		rec_model_free(m);
 		CHECK(rec_train(&m, rec_mf_make, &hp, r, NULL, &o, &res, &err) == 0);
-		CHECK(rec_model_validate(m, r, &v, &err) == 0);
+		CHECK(rec_model_validate(m, r, NULL, &v, &err) == 0);
 		after = v.rmse;
 		CHECK(after < 0.6 * before);
 		/* ten runs on the same threads: the same bytes every time */

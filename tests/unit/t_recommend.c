@@ -53,20 +53,24 @@ struct gathered {
 	uint32_t *item;
 	size_t k, calls;
 	int stop_at;          /* stop at this call (-1: never) */
+	float *score;         /* (n, k) the items' scores, or NULL */
 };
 
 static int
 gather(void *ctx, size_t beg, size_t n, size_t k, const uint32_t *item,
-       const size_t *len, struct rec_err *err)
+       const float *score, const size_t *len, struct rec_err *err)
 {
 	struct gathered *g = ctx;
 
 	if ((int)g->calls++ == g->stop_at)
 		return rec_errf(err, NULL, 0, "stopped");
 	for (size_t j = 0; j < n; j++)
-		for (size_t t = 0; t < g->k; t++)
-			g->item[(beg + j) * g->k + t] = t < len[j] && t < k ?
-			    item[j * k + t] : UINT32_MAX;
+		for (size_t t = 0; t < g->k; t++) {
+			int in = t < len[j] && t < k;
+			g->item[(beg + j) * g->k + t] = in ? item[j * k + t] : UINT32_MAX;
+			if (g->score)
+				g->score[(beg + j) * g->k + t] = in ? score[j * k + t] : NAN;
+		}
 	return 0;
 }
 
@@ -109,6 +113,7 @@ TEST(recommend_against_brute_force)
 	enum { NU = 300, NI = 40, K = 7 };
 	static float score[NU * NI];
 	static uint32_t got[2][(NU + 1) * K], want[K];
+	static float got_score[(NU + 1) * K];
 	struct table_model t;
 	struct rec_ratings *r = rec_ratings_new();
 	struct rec_exclusions ex;
@@ -144,7 +149,7 @@ TEST(recommend_against_brute_force)
 	CHECK(rec_exclusions_build(&ex, r, &listed, &t.base.items, &err) == 0);
 	CHECK(ex.n == NU + 1 && ex.start[NU + 1] == ex.start[NU]);
 	for (int threads = 1; threads <= 3; threads += 2) {
-		struct gathered g = { got[threads > 1], K, 0, -1 };
+		struct gathered g = { got[threads > 1], K, 0, -1, got_score };
 		CHECK(rec_recommend(&t.base, user, NU + 1, K, &ex, threads, gather, &g,
 		                    &err) == 0);
 		CHECK(g.calls == 2);
@@ -154,11 +159,15 @@ TEST(recommend_against_brute_force)
 		brute_list(&t, user[j], ex.item + ex.start[j], ex.start[j + 1] - ex.start[j],
 		           K, want);
 		CHECK(memcmp(got[0] + j * K, want, sizeof want) == 0);
+		/* each with its score */
+		for (size_t r2 = 0; r2 < K && want[r2] != UINT32_MAX; r2++)
+			CHECK(got_score[j * K + r2] == (user[j] < 0 ? 0 :
+			      score[(size_t)user[j] * NI + want[r2]]));
 	}
 	/* a list longer than the items left: every one of them, no more */
 	{
 		static uint32_t all[(NU + 1) * NI];
-		struct gathered g = { all, NI, 0, -1 };
+		struct gathered g = { all, NI, 0, -1, NULL };
 		CHECK(rec_recommend(&t.base, user, NU + 1, 1000, &ex, 1, gather, &g, &err) == 0);
 		for (size_t j = 0; j <= NU; j++) {
 			size_t len = 0;
@@ -170,7 +179,7 @@ TEST(recommend_against_brute_force)
 	}
 	/* the callback stops the call */
 	{
-		struct gathered g = { got[0], K, 0, 1 };
+		struct gathered g = { got[0], K, 0, 1, NULL };
 		CHECK(rec_recommend(&t.base, user, NU + 1, K, NULL, 1, gather, &g, &err) == -1);
 		CHECK(g.calls == 2 && strcmp(err.msg, "stopped") == 0);
 	}
@@ -196,7 +205,7 @@ TEST(recommend_out_of_memory)
 	for (long n = 0;; n++) {
 		struct rec_exclusions ex;
 		struct rec_err err = { 0 };
-		struct gathered g = { got, 2, 0, -1 };
+		struct gathered g = { got, 2, 0, -1, NULL };
 		int rc;
 
 		rec_alloc_fail_after(n, 1);

@@ -1,0 +1,609 @@
+/*
+ * ease.c - EASE in closed form (see ease.h).
+ *
+ * The Gram matrix X^T X is summed from dense blocks of users by ssyrk:
+ * X is 0/1, so every entry is a whole count, exact in a float below
+ * 2^24 users, whatever order OpenBLAS sums in.  The inverse is LAPACK's
+ * (Cholesky, spotrf, then spotri) in one n x n array that then becomes B
+ * in place: the peak is that array and one block of X.  Column-major
+ * LAPACK on a symmetric matrix: its upper triangle is our lower one.
+ */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rec/ease.h"
+
+/* LAPACK, as OpenBLAS exports it (gfortran's calling convention: the
+ * length of each character argument last). */
+void spotrf_(const char *uplo, const int *n, float *a, const int *lda,
+             int *info, size_t uplo_len);
+void spotri_(const char *uplo, const int *n, float *a, const int *lda,
+             int *info, size_t uplo_len);
+
+struct ease {
+	struct rec_model base;
+	struct rec_ease_hparams h;
+	int ni;                /* items of B: the model's items */
+	float *B;              /* (ni, ni) */
+	float *pop;            /* (ni) interactions of each item: the fallback */
+	size_t *hstart;        /* (users + 1) user u's items are */
+	int32_t *hitem;        /* hitem[hstart[u] .. hstart[u + 1]), by time, */
+	float *hval;           /* each with its x (1, or weak) */
+};
+
+static const struct rec_model_ops ease_ops;
+
+/* ---- hyperparameters ---- */
+
+static const struct rec_ease_hparams ease_defaults = REC_EASE_DEFAULTS;
+
+#define T struct rec_ease_hparams
+static const struct rec_hparam ease_params[] = {
+	REC_HP_NUMBER(T, lambda, "lambda", "lambda", 0, 1e9, "L",
+	              "the ridge weight on B (without --valid)"),
+	REC_HP_NUMBERS_OF(T, grid, ngrid, REC_EASE_MAX_GRID, "grid", NULL, 0, 1e9,
+	                  "L,...", "with --valid: the lambdas tried, the one of\n"
+	                  "the best validation NDCG@10 kept"),
+	REC_HP_NUMBER(T, positive, "positive", "positive", 0, 5, "T",
+	              "ratings from T stars are interactions (0: all);\n"
+	              "3.5, as relevance in rec-eval, ranks best on\n"
+	              "validation"),
+	REC_HP_NUMBER(T, weak, "weak", "weak", 0, 1, "W",
+	              "the weight of a rating below --positive: 0, no\n"
+	              "interaction; between 0 and 1, a weak one"),
+	REC_HP_NUMBER(T, recency, "recency", "recency", 0, 1, "G",
+	              "in scores, a user's k-th latest item weighs G^k"),
+	REC_HP_INTEGER(T, max_items, "max-items", "max_items", 0, 200000, "N",
+	               "keep the N items with most interactions (0: all);\n"
+	               "B takes N^2 x 4 bytes"),
+	REC_HP_INTEGER(T, threads, "threads", NULL, 1, 64, "N",
+	               "OpenBLAS's threads for the fit"),
+};
+#undef T
+
+const struct rec_hparams_desc rec_ease_desc = {
+	"ease", ease_params, sizeof ease_params / sizeof ease_params[0], &ease_defaults
+};
+
+/* ---- memory ---- */
+
+static void
+ease_free(struct rec_model *base)
+{
+	struct ease *m = (struct ease *)base;
+
+	rec_idmap_clear(&m->base.users);
+	rec_idmap_clear(&m->base.items);
+	rec_free(m->B);
+	rec_free(m->pop);
+	rec_free(m->hstart);
+	rec_free(m->hitem);
+	rec_free(m->hval);
+	rec_free(m);
+}
+
+/* A model of ni items (B and pop allocated, not set). */
+static struct ease *
+ease_alloc(const struct rec_ease_hparams *h, size_t ni, struct rec_err *err)
+{
+	struct ease *m = rec_calloc(1, sizeof *m);
+	size_t cells;
+
+	if (!m || !rec_mul_ok(ni, ni, &cells) ||
+	    !(m->B = rec_malloc_array(cells ? cells : 1, sizeof *m->B)) ||
+	    !(m->pop = rec_malloc_array(ni ? ni : 1, sizeof *m->pop))) {
+		if (m)
+			ease_free(&m->base);
+		rec_erroom(err, NULL);
+		return NULL;
+	}
+	m->base.ops = &ease_ops;
+	m->base.ranking = 1;
+	m->h = *h;
+	m->ni = (int)ni;
+	return m;
+}
+
+/* ---- histories ---- */
+
+/* One entry of a user's history while it is built. */
+struct entry {
+	int64_t ts;
+	uint32_t row;          /* in the ratings: breaks ties in time */
+	int32_t item;
+	float x;
+};
+
+static int
+by_item_latest(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	if (x->item != y->item)
+		return x->item < y->item ? -1 : 1;
+	if (x->ts != y->ts)
+		return x->ts > y->ts ? -1 : 1;
+	return (x->row < y->row) - (x->row > y->row);
+}
+
+static int
+by_time(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return (x->row > y->row) - (x->row < y->row);
+}
+
+/* Every user of the model's map: its interactions in r (the rows whose
+ * item the model knows and whose x is not 0; an item rated twice, the
+ * latest), in time order.  A user r does not hold has none. */
+static int
+hist_build(struct ease *m, const struct rec_ratings *r, struct rec_err *err)
+{
+	size_t nu = m->base.users.n, *start;
+	struct entry *e = rec_malloc_array(r->n ? r->n : 1, sizeof *e);
+	int32_t *item = rec_malloc_array(r->n ? r->n : 1, sizeof *item);
+	float *val = rec_malloc_array(r->n ? r->n : 1, sizeof *val);
+
+	start = rec_calloc(nu + 2, sizeof *start);
+	if (!start || !e || !item || !val) {
+		rec_free(start);
+		rec_free(e);
+		rec_free(item);
+		rec_free(val);
+		return rec_erroom(err, NULL);
+	}
+	/* a counting sort of the rows by user */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t j = 0; j < r->n; j++) {
+			int32_t u = rec_idmap_find(&m->base.users, r->users.ids[r->user[j]]);
+			int32_t i = rec_idmap_find(&m->base.items, r->items.ids[r->item[j]]);
+			float x = r->rating[j] >= m->h.positive ? 1.0f : m->h.weak;
+			if (u < 0 || i < 0 || x == 0)
+				continue;
+			if (pass == 0)
+				start[u + 2]++;
+			else
+				e[start[u + 1]++] = (struct entry){ r->ts[j], (uint32_t)j, i, x };
+		}
+		if (pass == 0)
+			for (size_t u = 2; u < nu + 2; u++)
+				start[u] += start[u - 1];
+	}
+	/* each user's latest rating of an item, then by time, packed down:
+	 * w writes, b reads */
+	for (size_t u = 0, b = 0, w = 0; u < nu; u++) {
+		size_t end = start[u + 1], first = w;
+		qsort(e + b, end - b, sizeof *e, by_item_latest);
+		for (size_t j = b; j < end; j++)
+			if (w == first || e[w - 1].item != e[j].item)
+				e[w++] = e[j];
+		qsort(e + first, w - first, sizeof *e, by_time);
+		start[u] = first;
+		start[u + 1] = w;
+		b = end;
+	}
+	for (size_t j = 0; j < start[nu]; j++) {
+		item[j] = e[j].item;
+		val[j] = e[j].x;
+	}
+	rec_free(e);
+	rec_free(m->hstart);
+	rec_free(m->hitem);
+	rec_free(m->hval);
+	m->hstart = start;
+	m->hitem = item;
+	m->hval = val;
+	return 0;
+}
+
+/* ---- the fit ---- */
+
+struct by_count {
+	int64_t id;
+	uint32_t count;
+};
+
+static int
+cmp_count(const void *a, const void *b)
+{
+	const struct by_count *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	const struct by_count *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The model's items: those of r with an interaction (strong or weak),
+ * the max_items most interacted with (0: all), in the map by ascending id, so that neither
+ * the input's order nor its numbering changes B. */
+static int
+choose_items(struct rec_idmap *items, const struct rec_ratings *r,
+             const struct rec_ease_hparams *h, struct rec_err *err)
+{
+	size_t ni = r->items.n, n = 0;
+	uint32_t *count = rec_calloc(ni ? ni : 1, sizeof *count);
+	struct by_count *c = rec_malloc_array(ni ? ni : 1, sizeof *c);
+	int32_t ix;
+	int rc = -1;
+
+	if (!count || !c) {
+		rec_erroom(err, NULL);
+		goto out;
+	}
+	for (size_t j = 0; j < r->n; j++)
+		count[r->item[j]] += r->rating[j] >= h->positive || h->weak > 0;
+	for (size_t i = 0; i < ni; i++)
+		if (count[i])
+			c[n++] = (struct by_count){ r->items.ids[i], count[i] };
+	if (n == 0) {
+		rec_errf(err, NULL, 0, "no interactions (ratings of at least %g stars)",
+		         (double)h->positive);
+		goto out;
+	}
+	if (h->max_items > 0 && n > (size_t)h->max_items) {
+		qsort(c, n, sizeof *c, cmp_count);
+		n = (size_t)h->max_items;
+	}
+	qsort(c, n, sizeof *c, cmp_id);
+	for (size_t j = 0; j < n; j++)
+		if (rec_idmap_add(items, c[j].id, &ix) != 0) {
+			rec_erroom(err, NULL);
+			goto out;
+		}
+	rc = 0;
+out:
+	rec_free(count);
+	rec_free(c);
+	return rc;
+}
+
+/* G (ni, ni) = X^T X + lambda I over the histories, summed by ssyrk over
+ * dense blocks of users (the lower triangle, row-major), and pop = its
+ * diagonal before lambda (the interactions, weak ones weighed by x^2). */
+static int
+gram(struct ease *m, float *G, struct rec_err *err)
+{
+	enum { BLOCK = 512 };
+	const size_t ni = (size_t)m->ni, nu = m->base.users.n;
+	float *X = rec_calloc(BLOCK * ni, sizeof *X);
+
+	if (!X)
+		return rec_erroom(err, NULL);
+	memset(G, 0, ni * ni * sizeof *G);
+	for (size_t beg = 0; beg < nu; beg += BLOCK) {
+		size_t nb = nu - beg < BLOCK ? nu - beg : BLOCK;
+		for (size_t u = 0; u < nb; u++)
+			for (size_t e = m->hstart[beg + u]; e < m->hstart[beg + u + 1]; e++)
+				X[u * ni + (size_t)m->hitem[e]] = m->hval[e];
+		cblas_ssyrk(CblasRowMajor, CblasLower, CblasTrans, m->ni, (int)nb,
+		            1.0f, X, m->ni, 1.0f, G, m->ni);
+		for (size_t u = 0; u < nb; u++)
+			for (size_t e = m->hstart[beg + u]; e < m->hstart[beg + u + 1]; e++)
+				X[u * ni + (size_t)m->hitem[e]] = 0.0f;
+	}
+	for (size_t i = 0; i < ni; i++) {
+		m->pop[i] = G[i * ni + i];
+		G[i * ni + i] += m->h.lambda;
+	}
+	rec_free(X);
+	return 0;
+}
+
+/* B from G, in place: P = G^-1 by Cholesky, then B_ij = -P_ij / P_jj. */
+static int
+solve(struct ease *m, float *G, struct rec_err *err)
+{
+	const int n = m->ni;
+	const size_t ni = (size_t)n;
+	int info = 0;
+
+	/* row-major lower is column-major upper */
+	spotrf_("U", &n, G, &n, &info, 1);
+	if (info == 0)
+		spotri_("U", &n, G, &n, &info, 1);
+	if (info != 0)
+		return rec_errf(err, NULL, 0, "X^T X + lambda I is not positive "
+		                "definite (LAPACK info %d): give a larger --lambda", info);
+	for (size_t i = 0; i < ni; i++)   /* the upper triangle from the lower */
+		for (size_t j = i + 1; j < ni; j++)
+			G[i * ni + j] = G[j * ni + i];
+	for (size_t j = 0; j < ni; j++) {
+		const float d = G[j * ni + j];
+		for (size_t i = 0; i < ni; i++)
+			G[i * ni + j] = i == j ? 0.0f : -G[i * ni + j] / d;
+	}
+	return 0;
+}
+
+struct rec_model *
+rec_ease_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
+              struct rec_err *err)
+{
+	const struct rec_ease_hparams *h = hp;
+	struct rec_idmap items = { 0 };
+	struct ease *m;
+	double bytes;
+
+	(void)seed;
+	if (err)
+		err->msg[0] = '\0';
+	if (choose_items(&items, r, h, err) != 0) {
+		rec_idmap_clear(&items);
+		return NULL;
+	}
+	bytes = (double)items.n * (double)items.n * sizeof(float);
+	if (h->mem_limit > 0 && bytes > h->mem_limit) {
+		rec_errf(err, NULL, 0, "an EASE model of %zu items needs %.0f MB, over "
+		         "the limit of %.0f MB: keep fewer items with --max-items",
+		         items.n, bytes / 1048576, h->mem_limit / 1048576);
+		rec_idmap_clear(&items);
+		return NULL;
+	}
+	if (!(m = ease_alloc(h, items.n, err))) {
+		rec_idmap_clear(&items);
+		return NULL;
+	}
+	m->base.items = items;
+	if (rec_model_init_users(&m->base, r, err) != 0 || hist_build(m, r, err) != 0 ||
+	    gram(m, m->B, err) != 0 || solve(m, m->B, err) != 0) {
+		ease_free(&m->base);
+		return NULL;
+	}
+	return &m->base;
+}
+
+/* ---- scores ---- */
+
+/* recency^k, the weight of the k-th latest item (powf of a float is the
+ * same on every machine with the same libm; a product of k factors would
+ * cost k steps). */
+static float
+weight_back(const struct ease *m, size_t k)
+{
+	return m->h.recency == 1.0f ? 1.0f : powf(m->h.recency, (float)k);
+}
+
+/* out (ni) = user u's scores: the rows of B of u's items, the k-th
+ * latest weighted by x recency^k, added from the oldest; popularity for
+ * an unknown user or one without items. */
+static void
+user_scores(const struct ease *m, int32_t u, float *out)
+{
+	const size_t ni = (size_t)m->ni;
+
+	if (u < 0 || m->hstart[u] == m->hstart[u + 1]) {
+		memcpy(out, m->pop, ni * sizeof *out);
+		return;
+	}
+	memset(out, 0, ni * sizeof *out);
+	for (size_t e = m->hstart[u]; e < m->hstart[u + 1]; e++) {
+		const float *row = m->B + (size_t)m->hitem[e] * ni;
+		const float w = m->hval[e] * weight_back(m, m->hstart[u + 1] - 1 - e);
+		for (size_t i = 0; i < ni; i++)
+			out[i] += w * row[i];
+	}
+}
+
+static int
+ease_rank_scores(const struct rec_model *base, const int32_t *user, size_t n,
+                 float *out, struct rec_err *err)
+{
+	const struct ease *m = (const struct ease *)base;
+
+	(void)err;
+	for (size_t j = 0; j < n; j++)
+		user_scores(m, user[j], out + j * (size_t)m->ni);
+	return 0;
+}
+
+/* The score of each pair: rank_scores' entry (unknown item: 0). */
+static void
+ease_predict(const struct rec_model *base, const int32_t *user,
+             const int32_t *item, size_t n, float *out)
+{
+	const struct ease *m = (const struct ease *)base;
+	const size_t ni = (size_t)m->ni;
+
+	for (size_t j = 0; j < n; j++) {
+		int32_t u = user[j], i = item[j];
+		float s = 0;
+		if (i >= 0 && (u < 0 || m->hstart[u] == m->hstart[u + 1]))
+			s = m->pop[i];
+		else if (i >= 0)
+			for (size_t e = m->hstart[u]; e < m->hstart[u + 1]; e++)
+				s += m->hval[e] * weight_back(m, m->hstart[u + 1] - 1 - e) *
+				     m->B[(size_t)m->hitem[e] * ni + (size_t)i];
+		out[j] = s;
+	}
+}
+
+/* New histories: h's users are added to the map when new, and every
+ * user's items become those of h (none for a user h does not hold). */
+static int
+ease_set_history(struct rec_model *base, const struct rec_ratings *h,
+                 struct rec_err *err)
+{
+	struct ease *m = (struct ease *)base;
+	int32_t ix;
+
+	for (size_t u = 0; u < h->users.n; u++)
+		if (rec_idmap_add(&m->base.users, h->users.ids[u], &ix) != 0)
+			return rec_erroom(err, NULL);
+	return hist_build(m, h, err);
+}
+
+static void
+ease_copy_weights(struct rec_model *dst, const struct rec_model *src)
+{
+	struct ease *d = (struct ease *)dst;
+	const struct ease *s = (const struct ease *)src;
+
+	memcpy(d->B, s->B, (size_t)d->ni * (size_t)d->ni * sizeof *d->B);
+}
+
+/* ---- files ---- */
+
+static void
+tensor(struct rec_tensor *t, const char *name, enum rec_dtype dt, void *data,
+       int64_t n0, int64_t n1)
+{
+	memset(t, 0, sizeof *t);
+	snprintf(t->name, sizeof t->name, "%s", name);
+	t->dtype = dt;
+	t->ndim = n1 ? 2 : 1;
+	t->shape[0] = n0;
+	t->shape[1] = n1 ? n1 : 1;
+	t->data = data;
+	t->nbytes = (size_t)n0 * (size_t)(n1 ? n1 : 1) * rec_st_dtype_size(dt);
+}
+
+static int
+ease_save(const struct rec_model *base, FILE *fp, const char *file,
+          const char *const *xkey, const char *const *xval, size_t nx,
+          struct rec_err *err)
+{
+	const struct ease *m = (const struct ease *)base;
+	const size_t nu = m->base.users.n, nh = m->hstart[nu];
+	int64_t *start = rec_malloc_array(nu + 1, sizeof *start);
+	int64_t *item = rec_malloc_array(nh ? nh : 1, sizeof *item);
+	struct rec_tensor t[7];
+	int rc;
+
+	if (!start || !item) {
+		rc = rec_erroom(err, file);
+		goto out;
+	}
+	for (size_t u = 0; u <= nu; u++)
+		start[u] = (int64_t)m->hstart[u];
+	for (size_t e = 0; e < nh; e++)
+		item[e] = m->hitem[e];
+	rec_model_map_tensors(base, t);
+	tensor(&t[2], "B", REC_F32, m->B, m->ni, m->ni);
+	tensor(&t[3], "item_pop", REC_F32, m->pop, m->ni, 0);
+	tensor(&t[4], "hist_start", REC_I64, start, (int64_t)nu + 1, 0);
+	tensor(&t[5], "hist_item", REC_I64, item, (int64_t)nh, 0);
+	tensor(&t[6], "hist_value", REC_F32, m->hval, (int64_t)nh, 0);
+	rc = rec_model_write(fp, file, &rec_ease_desc, &m->h, t, 7, NULL, NULL, 0,
+	                     xkey, xval, nx, err);
+out:
+	rec_free(start);
+	rec_free(item);
+	return rc;
+}
+
+int
+rec_ease_load(struct rec_model **out, const struct rec_st *st, struct rec_err *err)
+{
+	static const char *const also[] = { "B", "item_pop", "hist_start",
+	                                    "hist_item", "hist_value", NULL };
+	struct rec_ease_hparams h = REC_EASE_DEFAULTS;
+	const struct rec_tensor *uids, *iids, *B, *pop, *hs, *hi, *hv;
+	const int64_t *start, *item;
+	const float *val;
+	int64_t shape[2];
+	uint32_t *stamp;
+	struct ease *m;
+	size_t nu, ni;
+
+	*out = NULL;
+	if (rec_hparams_load(&rec_ease_desc, &h, st, err) != 0 ||
+	    rec_st_tensor(&uids, st, "user_ids", REC_I64, 1, NULL, err) != 0 ||
+	    rec_st_tensor(&iids, st, "item_ids", REC_I64, 1, NULL, err) != 0)
+		return -1;
+	nu = (size_t)uids->shape[0];
+	ni = (size_t)iids->shape[0];
+	if (nu > INT32_MAX || ni > INT32_MAX || ni > 1u << 20)
+		return rec_errf(err, st->name, 0, "too many users or items");
+	shape[0] = shape[1] = (int64_t)ni;
+	if (rec_st_tensor(&B, st, "B", REC_F32, 2, shape, err) != 0 ||
+	    rec_st_tensor(&pop, st, "item_pop", REC_F32, 1, shape, err) != 0)
+		return -1;
+	shape[0] = (int64_t)nu + 1;
+	if (rec_st_tensor(&hs, st, "hist_start", REC_I64, 1, shape, err) != 0 ||
+	    rec_st_tensor(&hi, st, "hist_item", REC_I64, 1, NULL, err) != 0)
+		return -1;
+	shape[0] = hi->shape[0];
+	if (rec_st_tensor(&hv, st, "hist_value", REC_F32, 1, shape, err) != 0)
+		return -1;
+	start = hs->data;
+	item = hi->data;
+	val = hv->data;
+	if (start[0] != 0 || start[nu] != hi->shape[0])
+		return rec_errf(err, st->name, 0, "tensor 'hist_start' does not run "
+		                "from 0 to %lld", (long long)hi->shape[0]);
+	if (!(stamp = rec_calloc(ni ? ni : 1, sizeof *stamp)))
+		return rec_erroom(err, st->name);
+	for (size_t u = 0; u < nu; u++) {
+		int bad = start[u + 1] < start[u] || start[u + 1] > start[nu];
+		for (int64_t e = start[u]; !bad && e < start[u + 1]; e++) {
+			bad = item[e] < 0 || (size_t)item[e] >= ni ||
+			      stamp[item[e]] == u + 1 || !(val[e] > 0 && val[e] <= 1);
+			if (!bad)
+				stamp[item[e]] = (uint32_t)u + 1;
+		}
+		if (bad) {
+			rec_free(stamp);
+			return rec_errf(err, st->name, 0, "user row %zu's history is not "
+			                "distinct model items, each of a value in (0, 1]", u);
+		}
+	}
+	rec_free(stamp);
+	for (size_t j = 0; j < ni * ni; j++)
+		if (!isfinite(((const float *)B->data)[j]))
+			return rec_errf(err, st->name, 0, "tensor 'B' has non-finite values");
+	if (err)
+		err->msg[0] = '\0';
+	if (!(m = ease_alloc(&h, ni, err))) {
+		if (err)
+			snprintf(err->file, sizeof err->file, "%s", st->name);
+		return -1;
+	}
+	m->hstart = rec_malloc_array(nu + 1, sizeof *m->hstart);
+	m->hitem = rec_malloc_array(hi->shape[0] ? (size_t)hi->shape[0] : 1,
+	                            sizeof *m->hitem);
+	m->hval = rec_malloc_array(hi->shape[0] ? (size_t)hi->shape[0] : 1,
+	                           sizeof *m->hval);
+	if (!m->hstart || !m->hitem || !m->hval) {
+		ease_free(&m->base);
+		return rec_erroom(err, st->name);
+	}
+	for (size_t u = 0; u <= nu; u++)
+		m->hstart[u] = (size_t)start[u];
+	for (int64_t e = 0; e < hi->shape[0]; e++) {
+		m->hitem[e] = (int32_t)item[e];
+		m->hval[e] = val[e];
+	}
+	memcpy(m->B, B->data, B->nbytes);
+	memcpy(m->pop, pop->data, pop->nbytes);
+	if (rec_model_load_map(&m->base.users, st, "user_ids", (int64_t)nu, err) != 0 ||
+	    rec_model_load_map(&m->base.items, st, "item_ids", (int64_t)ni, err) != 0 ||
+	    rec_model_no_extra(st, NULL, also, err) != 0) {
+		ease_free(&m->base);
+		return -1;
+	}
+	*out = &m->base;
+	return 0;
+}
+
+static const struct rec_model_ops ease_ops = {
+	.name = "ease",
+	.predict = ease_predict,
+	.rank_scores = ease_rank_scores,
+	.copy_weights = ease_copy_weights,
+	.save = ease_save,
+	.free = ease_free,
+	.set_history = ease_set_history,
+};
