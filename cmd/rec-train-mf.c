@@ -5,7 +5,9 @@
 
 static const char about[] =
 "Train matrix factorisation, sigmoid(mu + b_u + b_i + p_u . q_i) on the\n"
-"ratings scaled to [0, 1], on a ratings stream; write the model file.\n";
+"ratings scaled to [0, 1], on a ratings stream; write the model file.\n"
+"With --loss bpr, train it to rank instead: b_i + p_u . q_i of each\n"
+"positive above that of sampled negatives.\n";
 
 int
 main(int argc, char *argv[])
@@ -20,6 +22,12 @@ main(int argc, char *argv[])
 		                    "dropout: give --dropout 0");
 	if (!rec_mf_per_rating(&hp) && hp.threads > 1)
 		rec_cli_usage_error("--threads needs per-rating SGD (--optimizer sgd --batch 1)");
+	if (rec_mf_per_rating(&hp) && hp.loss == REC_LOSS_BPR)
+		rec_cli_usage_error("per-rating SGD trains on ratings: --loss bpr "
+		                    "needs minibatches (--batch 2 or more)");
+	if (hp.loss != REC_LOSS_BPR && (rec_trainer_given(&t, "positive") ||
+	                               rec_trainer_given(&t, "negatives")))
+		rec_cli_usage_error("--positive and --negatives go with --loss bpr");
 	rec_trainer_run(&t, rec_mf_make);
 	return rec_cli_exit(0);
 }

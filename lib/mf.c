@@ -14,6 +14,7 @@
  */
 #include <cblas.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rec/batch.h"
@@ -34,6 +35,13 @@ struct mf {
 	float *mask;                /* (k) both dropout masks of one row, multiplied */
 	struct rec_grid grid;       /* per-rating SGD: the training table's blocks */
 	const struct rec_ratings *grid_of;   /* the table the grid was built from */
+	/* BPR: the positives of the training table pos_of, by row, and each
+	 * user's as sorted item indices (for drawing negatives) */
+	const struct rec_ratings *pos_of;
+	uint32_t *pos_row;          /* (npos) */
+	size_t npos;
+	size_t *pos_start;          /* (nu + 1) */
+	int32_t *pos_item;          /* (npos) */
 };
 
 static const struct rec_model_ops mf_ops;
@@ -41,6 +49,7 @@ static const struct rec_model_ops mf_ops;
 /* ---- hyperparameters ---- */
 
 static const char *const optimizers[] = { "adam", "sgd", NULL };
+static const char *const losses[] = { "mse", "bpr", NULL };
 static const struct rec_mf_hparams mf_defaults = REC_MF_DEFAULTS;
 
 #define T struct rec_mf_hparams
@@ -61,6 +70,13 @@ static const struct rec_hparam mf_params[] = {
 	               "model depends on N, not on the threads' timing)"),
 	REC_HP_NUMBER(T, init_sd, "init-sd", "init_sd", 0, 10, "S",
 	              "embeddings start as N(0, S^2)"),
+	REC_HP_ONE_OF(T, loss, "loss", "loss", losses,
+	              "mse on the ratings, or bpr on positives against\n"
+	              "sampled negatives: a ranking model"),
+	REC_HP_NUMBER(T, positive, "positive", "positive", 0, 5, "T",
+	              "with bpr: ratings from T stars are positives"),
+	REC_HP_INTEGER(T, negatives, "negatives", "negatives", 1, 1000, "N",
+	               "with bpr: negatives drawn for each positive"),
 };
 #undef T
 
@@ -79,6 +95,9 @@ mf_free(struct rec_model *base)
 	rec_batches_free(&m->b);
 	rec_grid_free(&m->grid);
 	rec_free(m->mask);
+	rec_free(m->pos_row);
+	rec_free(m->pos_start);
+	rec_free(m->pos_item);
 	rec_free(m);
 }
 
@@ -103,6 +122,7 @@ mf_alloc(const struct rec_mf_hparams *h, int nu, int ni, struct rec_err *err)
 		return NULL;
 	}
 	m->base.ops = &mf_ops;
+	m->base.ranking = h->loss == REC_LOSS_BPR;
 	m->h = *h;
 	m->nu = nu;
 	m->ni = ni;
@@ -115,7 +135,8 @@ mf_alloc(const struct rec_mf_hparams *h, int nu, int ni, struct rec_err *err)
 	    rec_params_add(&m->p, "global_bias", 0, 1, 1, &m->omu, err) != 0 ||
 	    rec_params_alloc(&m->p, err) != 0 ||
 	    !(m->mask = rec_malloc_array((size_t)h->k + 1, sizeof *m->mask)) ||
-	    rec_batches_init(&m->b, nu, ni, h->batch, err) != 0) {
+	    rec_batches_init(&m->b, nu, ni, h->batch * (m->base.ranking ?
+	                     1 + h->negatives : 1), err) != 0) {
 		if (err && !err->msg[0])
 			rec_erroom(err, NULL);
 		mf_free(&m->base);
@@ -399,6 +420,175 @@ rating_grad(struct mf *m, int u, int i, float rating, const float *mask,
 	return (double)e * e + (double)reg * norm;
 }
 
+/* ---- the ranking loss (BPR) ---- */
+
+/* -log sigmoid(x), without overflow */
+static double
+softplus_neg(float x)
+{
+	return x >= 0 ? log1p(exp(-(double)x)) : -(double)x + log1p(exp((double)x));
+}
+
+/* Add the gradient of one triple's objective (mf.h), times scale, to g,
+ * and return the objective.  mask NULL: no dropout. */
+static double
+triple_grad(struct mf *m, int u, int i, int j, const float *mask, float scale)
+{
+	const int k = m->h.k;
+	const float reg = m->h.reg, rs = 2.0f * reg * scale;
+	const float *w = m->p.w;
+	float *g = m->p.g;
+	const float *pu = w + m->oP + (size_t)u * k;
+	const float *qi = w + m->oQ + (size_t)i * k, *qj = w + m->oQ + (size_t)j * k;
+	float *gp = g + m->oP + (size_t)u * k;
+	float *gi = g + m->oQ + (size_t)i * k, *gj = g + m->oQ + (size_t)j * k;
+	float bi = w[m->obi + i], bj = w[m->obi + j];
+	float x = bi - bj + dot3(pu, qi, mask, k) - dot3(pu, qj, mask, k);
+	/* d/dx -log sigmoid(x) = -(1 - sigmoid(x)) = -sigmoid(-x) */
+	float dx = -sigmoid(-x) * scale;
+	float norm = bi * bi + bj * bj + dot3(pu, pu, NULL, k) + dot3(qi, qi, NULL, k) +
+	             dot3(qj, qj, NULL, k);
+
+	for (int d = 0; d < k; d++) {
+		float both = mask ? mask[d] : 1.0f;
+		gp[d] += dx * (qi[d] - qj[d]) * both + rs * pu[d];
+		gi[d] += dx * pu[d] * both + rs * qi[d];
+		gj[d] += -dx * pu[d] * both + rs * qj[d];
+	}
+	g[m->obi + i] += dx + rs * bi;
+	g[m->obi + j] += -dx + rs * bj;
+	return softplus_neg(x) + (double)reg * norm;
+}
+
+static int
+cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The positives of r (rows of at least h.positive stars), by row and by
+ * user (sorted items), kept for the epochs over r. */
+static int
+positives_build(struct mf *m, const struct rec_ratings *r, struct rec_err *err)
+{
+	size_t n = 0, *start;
+	uint32_t *row;
+	int32_t *item;
+
+	for (size_t j = 0; j < r->n; j++)
+		n += r->rating[j] >= m->h.positive;
+	if (n == 0)
+		return rec_errf(err, NULL, 0, "no positives (ratings of at least %g "
+		                "stars) to train on", (double)m->h.positive);
+	row = rec_malloc_array(n, sizeof *row);
+	item = rec_malloc_array(n, sizeof *item);
+	start = rec_calloc((size_t)m->nu + 2, sizeof *start);
+	if (!row || !item || !start) {
+		rec_free(row);
+		rec_free(item);
+		rec_free(start);
+		return rec_erroom(err, NULL);
+	}
+	n = 0;
+	for (size_t j = 0; j < r->n; j++)
+		if (r->rating[j] >= m->h.positive) {
+			row[n++] = (uint32_t)j;
+			start[r->user[j] + 2]++;
+		}
+	for (int u = 2; u < m->nu + 2; u++)
+		start[u] += start[u - 1];
+	for (size_t t = 0; t < n; t++)
+		item[start[r->user[row[t]] + 1]++] = r->item[row[t]];
+	for (int u = 0; u < m->nu; u++)
+		qsort(item + start[u], start[u + 1] - start[u], sizeof *item, cmp_i32);
+	rec_free(m->pos_row);
+	rec_free(m->pos_start);
+	rec_free(m->pos_item);
+	m->pos_row = row;
+	m->pos_start = start;
+	m->pos_item = item;
+	m->npos = n;
+	m->pos_of = r;
+	return 0;
+}
+
+/* An item that is not one of u's positives, uniform; -1 when u has
+ * (nearly) every item. */
+static int32_t
+draw_negative(const struct mf *m, int32_t u, struct rec_rng *rng)
+{
+	const int32_t *first = m->pos_item + m->pos_start[u];
+	size_t n = m->pos_start[u + 1] - m->pos_start[u];
+
+	for (int tries = 0; tries < 100; tries++) {
+		int32_t j = (int32_t)rec_rng_below(rng, (uint64_t)m->ni);
+		if (!bsearch(&j, first, n, sizeof *first, cmp_i32))
+			return j;
+	}
+	return -1;
+}
+
+static int
+mf_epoch_bpr(struct mf *m, const struct rec_ratings *r, struct rec_rng *rng,
+             double *loss, struct rec_err *err)
+{
+	const int k = m->h.k, batch = m->h.batch, neg = m->h.negatives;
+	const float drop = m->h.dropout;
+	float *mask = drop > 0 ? m->mask : NULL;
+	double total = 0;
+	size_t triples = 0;
+
+	if ((m->pos_of != r || !m->pos_row) && positives_build(m, r, err) != 0)
+		return -1;
+	if (rec_batches_epoch(&m->b, m->npos, rng, err) != 0)
+		return -1;
+	for (size_t beg = 0; beg < m->npos; beg += (size_t)batch) {
+		size_t len = m->npos - beg < (size_t)batch ? m->npos - beg : (size_t)batch;
+		const float scale = 1.0f / (float)(len * (size_t)neg);
+
+		rec_batches_next(&m->b);
+		for (size_t t = beg; t < beg + len; t++) {
+			uint32_t row = m->pos_row[m->b.order[t]];
+			int u = r->user[row], i = r->item[row];
+			for (int s = 0; s < neg; s++) {
+				int32_t j = draw_negative(m, u, rng);
+				if (j < 0)
+					continue;
+				rec_batches_touch(&m->b, u, i);
+				rec_batches_touch(&m->b, u, j);
+				if (mask)
+					draw_masks(mask, k, drop, rng);
+				total += triple_grad(m, u, i, j, mask, scale);
+				triples++;
+			}
+		}
+		if (m->h.opt == REC_OPT_ADAM)
+			rec_adam_begin(&m->adam);
+		step_rows(m, m->oP, m->obu, m->b.urows, m->b.nu);
+		step_rows(m, m->oQ, m->obi, m->b.irows, m->b.ni);
+	}
+	*loss = triples ? total / (double)triples : 0;
+	return 0;
+}
+
+int
+rec_mf_bpr_objective(struct rec_model *base, const int32_t *u, const int32_t *i,
+                     const int32_t *j, size_t n, double *loss)
+{
+	struct mf *m = (struct mf *)base;
+	double total = 0;
+
+	if (n == 0)
+		return -1;
+	memset(m->p.g, 0, m->p.n * sizeof *m->p.g);
+	for (size_t t = 0; t < n; t++)
+		total += triple_grad(m, u[t], i[t], j[t], NULL, 1.0f / (float)n);
+	*loss = total / (double)n;
+	return 0;
+}
+
 static int
 mf_epoch(struct rec_model *base, const struct rec_ratings *r,
          struct rec_rng *rng, double *loss, struct rec_err *err)
@@ -411,6 +601,8 @@ mf_epoch(struct rec_model *base, const struct rec_ratings *r,
 
 	if (rec_mf_per_rating(&m->h))
 		return mf_epoch_per_rating(m, r, rng, loss, err);
+	if (m->base.ranking)
+		return mf_epoch_bpr(m, r, rng, loss, err);
 	if (rec_batches_epoch(&m->b, r->n, rng, err) != 0)
 		return -1;
 	for (size_t beg = 0; beg < r->n; beg += (size_t)batch) {
@@ -477,8 +669,10 @@ mf_predict(const struct rec_model *base, const int32_t *user,
 
 	for (size_t j = 0; j < n; j++) {
 		int u = user[j], i = item[j];
-		float z = w[m->omu];
-		if (u >= 0)
+		/* a rating: sigmoid(mu + b_u + b_i + p_u . q_i) on the stars; a
+		 * ranking model's score: b_i + p_u . q_i, as rank_scores */
+		float z = m->base.ranking ? 0 : w[m->omu];
+		if (u >= 0 && !m->base.ranking)
 			z += w[m->obu + u];
 		if (i >= 0)
 			z += w[m->obi + i];
@@ -488,7 +682,7 @@ mf_predict(const struct rec_model *base, const int32_t *user,
 			for (int d = 0; d < k; d++)
 				z += pu[d] * qi[d];
 		}
-		out[j] = rec_to_stars(sigmoid(z));
+		out[j] = m->base.ranking ? z : rec_to_stars(sigmoid(z));
 	}
 }
 

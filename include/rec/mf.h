@@ -11,6 +11,19 @@
  * (grid.h), lock-free on threads threads, without dropout; the global
  * bias then stays at the logit of the training mean.  Fallbacks: an unknown
  * user drops b_u and p_u; an unknown item drops b_i and q_i; both: mu.
+ *
+ * With the BPR loss (Rendle et al., 2009) MF is a ranking model: every
+ * rating of at least `positive` stars is a positive (u, i), paired with
+ * `negatives` items j drawn uniformly from those that are not u's
+ * positives, and the objective of a minibatch is the mean over its pairs
+ * of
+ *
+ *   -log sigmoid(s(u, i) - s(u, j)) + reg (|p_u|^2 + |q_i|^2 + |q_j|^2
+ *                                          + b_i^2 + b_j^2),
+ *   s(u, i) = b_i + p_u . q_i    (mu and b_u drop out of a difference),
+ *
+ * dropout as above on p_u's product with both q; s is also the score it
+ * ranks by and predicts (no star scale).
  */
 #ifndef REC_MF_H
 #define REC_MF_H
@@ -19,6 +32,7 @@
 #include "rec/model.h"
 
 enum rec_optimizer { REC_OPT_ADAM, REC_OPT_SGD };
+enum rec_loss { REC_LOSS_MSE, REC_LOSS_BPR };
 
 struct rec_mf_hparams {
 	int k;              /* embedding dimension; 0 = biases only */
@@ -31,8 +45,12 @@ struct rec_mf_hparams {
 	int threads;        /* per-rating SGD only: threads, 1..64 (the grid is
 	                     * threads x threads blocks, so the result depends
 	                     * on it, but the threads' timing never does) */
+	enum rec_loss loss; /* MSE on ratings, or BPR: a ranking model */
+	float positive;     /* BPR: ratings from this many stars are positives */
+	int negatives;      /* BPR: sampled negatives a positive */
 };
-#define REC_MF_DEFAULTS { 64, 1e-3f, 3e-3f, 0.5f, 0.05f, 256, REC_OPT_ADAM, 1 }
+#define REC_MF_DEFAULTS { 64, 1e-3f, 3e-3f, 0.5f, 0.05f, 256, REC_OPT_ADAM, 1, \
+	REC_LOSS_MSE, 3.5f, 1 }
 
 /* Whether h trains by per-rating SGD (the only mode that uses threads and
  * that has no dropout). */
@@ -53,6 +71,13 @@ struct rec_model *rec_mf_make(const void *hp, const struct rec_ratings *r,
  * name already checked by rec_model_load). */
 int rec_mf_load(struct rec_model **out, const struct rec_st *st,
                 struct rec_err *err);
+
+/* For the gradient check of BPR: the objective of the n triples (u[t],
+ * i[t], j[t]) (model indices) as one batch, dropout off, its gradient
+ * left in the slab's g.  -1 when n is 0. */
+int rec_mf_bpr_objective(struct rec_model *m, const int32_t *u,
+                         const int32_t *i, const int32_t *j, size_t n,
+                         double *loss);
 
 /* For the gradient check: the model's parameter slab, and the objective
  * of the rows of r as one batch: the mean over the rows of (s - y)^2 +

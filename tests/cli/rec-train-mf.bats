@@ -149,3 +149,40 @@ mf="$BATS_TEST_DIRNAME/../fixtures/mf"
 	run ls -A
 	refute_output --partial '.m.st.'
 }
+
+@test "--loss bpr: a ranking model, stopped on validation NDCG@10" {
+	run -0 --separate-stderr rec-train-mf --loss bpr --dropout 0 --batch 32 \
+		--valid "$mf/valid.tsv" --log log.tsv -o b.st "$mf/train.tsv"
+	assert_regex "${stderr_lines[-1]}" '^rec-train-mf: best epoch [0-9]+, valid_ndcg@10 0\.[0-9]{5}$'
+	# every row has an NDCG and no RMSE; the kept epoch has the best NDCG
+	run -0 awk -F'\t' 'NR > 1 && ($4 != "NA" || $8 == "NA") { bad++ } END { print bad + 0 }' log.tsv
+	assert_output 0
+	best=$(awk -F'\t' 'NR > 1 { print $2, $8 }' log.tsv | sort -k2,2gr -k1,1n | head -1 | cut -d' ' -f1)
+	run -0 rec-info b.st
+	assert_line "$(printf 'meta\tepochs\t%s' "$best")"
+	assert_line "$(printf 'meta\tloss\tbpr')"
+	assert_line "$(printf 'meta\tpositive\t3.5')"
+	assert_line "$(printf 'meta\tnegatives\t1')"
+	# it ranks, and predicts no ratings
+	run -2 --separate-stderr rec-score -m b.st "$mf/test.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-score: a 'mf' model trained to rank gives no rating predictions: use --top K for its lists"
+	run -0 rec-score -m b.st --top 5 --exclude "$mf/train.tsv"
+	assert_equal "${#lines[@]}" 150
+	# the same seed, the same bytes
+	rec-train-mf -q --loss bpr --dropout 0 --batch 32 --epochs 3 -o c.st "$mf/train.tsv"
+	rec-train-mf -q --loss bpr --dropout 0 --batch 32 --epochs 3 -o d.st "$mf/train.tsv"
+	cmp c.st d.st
+}
+
+@test "--loss bpr: usage errors" {
+	run -2 --separate-stderr rec-train-mf --loss bpr --optimizer sgd --batch 1 --dropout 0 -o b.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-mf: per-rating SGD trains on ratings: --loss bpr needs minibatches (--batch 2 or more)"
+	run -2 --separate-stderr rec-train-mf --negatives 3 -o b.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-mf: --positive and --negatives go with --loss bpr"
+	run -2 --separate-stderr rec-train-mf --loss hinge -o b.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-mf: --loss 'hinge' is not mse or bpr"
+	awk -F'\t' -v OFS='\t' '{ $3 = 2; print }' "$mf/train.tsv" > low.tsv
+	run -1 --separate-stderr rec-train-mf --loss bpr -o b.st low.tsv
+	assert_equal "$stderr" "rec-train-mf: no positives (ratings of at least 3.5 stars) to train on"
+	assert [ ! -e b.st ]
+}

@@ -93,6 +93,56 @@ TEST(mf_gradient_matches_finite_differences)
 	rec_ratings_free(r);
 }
 
+/* BPR's objective on fixed triples against central differences, and a
+ * planted error caught. */
+TEST(mf_bpr_gradient_matches_finite_differences)
+{
+	static const int32_t u[] = { 0, 1, 2, 3, 4, 0, 2 }, i[] = { 1, 2, 3, 0, 1, 3, 0 },
+	                     j[] = { 2, 0, 1, 3, 2, 0, 2 };
+	struct rec_ratings *r = toy();
+
+	for (int k = 3; k <= 19; k += 16) {
+		struct rec_mf_hparams h = REC_MF_DEFAULTS;
+		struct rec_model *m;
+		struct rec_params *p;
+		double loss, up, down, *num;
+		const float eps = 1e-2f;
+		struct grad_cmp c;
+
+		h.k = k;
+		h.reg = 0.05f;
+		h.init_sd = 0.5f;
+		h.dropout = 0;
+		h.loss = REC_LOSS_BPR;
+		m = rec_mf_make(&h, r, 5, NULL);
+		CHECK(m && m->ranking);
+		if (!m)
+			continue;
+		p = rec_mf_params(m);
+		for (size_t t = 0; t < p->n; t++)
+			p->w[t] += 0.3f * (float)((t * 7) % 5) / 5 - 0.1f;
+		num = malloc(p->n * sizeof *num);
+		for (size_t t = 0; t < p->n; t++) {
+			float keep = p->w[t];
+			p->w[t] = keep + eps;
+			rec_mf_bpr_objective(m, u, i, j, 7, &up);
+			p->w[t] = keep - eps;
+			rec_mf_bpr_objective(m, u, i, j, 7, &down);
+			p->w[t] = keep;
+			num[t] = (up - down) / (2.0 * eps);
+		}
+		CHECK(rec_mf_bpr_objective(m, u, i, j, 7, &loss) == 0 && loss > 0);
+		c = grad_compare(p->g, num, p->n);
+		CHECK(c.bad == 0);
+		p->g[p->t[1].off + 2] *= 1.05f;   /* q of item 0 */
+		c = grad_compare(p->g, num, p->n);
+		CHECK(c.bad == 1 && c.worst == p->t[1].off + 2);
+		free(num);
+		rec_model_free(m);
+	}
+	rec_ratings_free(r);
+}
+
 /* One epoch of per-rating SGD on one rating is one step: every weight but
  * mu moves by -lr times the objective's gradient on that rating (the
  * checked one, and the numerical one). */

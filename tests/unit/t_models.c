@@ -122,6 +122,17 @@ mf_bias(void *hp)
 }
 
 static void
+mf_bpr(void *hp)
+{
+	struct rec_mf_hparams *h = hp;
+
+	mf_adam(hp);
+	h->loss = REC_LOSS_BPR;
+	h->dropout = 0.1f;
+	h->negatives = 2;
+}
+
+static void
 ncf_side(void *hp)
 {
 	struct rec_ncf_hparams *h = hp;
@@ -213,6 +224,7 @@ static const struct model_case cases[] = {
 	{ "mf adam", &rec_mf_desc, rec_mf_make, mf_adam, 30, 0.8 },
 	{ "mf per-rating sgd", &rec_mf_desc, rec_mf_make, mf_sgd, 30, 0.8 },
 	{ "mf biases only", &rec_mf_desc, rec_mf_make, mf_bias, 30, 0.9 },
+	{ "mf bpr", &rec_mf_desc, rec_mf_make, mf_bpr, 30, 0.6 },
 	{ "ncf", &rec_ncf_desc, rec_ncf_make, ncf_plain, 40, 0.8 },
 	{ "ncf side features", &rec_ncf_desc, rec_ncf_make, ncf_side, 40, 0.8 },
 	{ "lstm", &rec_lstmrec_desc, rec_lstmrec_make, lstm, 40, 0.9 },
