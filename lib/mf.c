@@ -42,6 +42,10 @@ struct mf {
 	size_t npos;
 	size_t *pos_start;          /* (nu + 1) */
 	int32_t *pos_item;          /* (npos) */
+	/* users folded in at scoring time (set_history): user nu + f has
+	 * the vector fold_p[f k ..] and the bias fold_b[f] */
+	float *fold_p, *fold_b;
+	size_t nfold;
 };
 
 static const struct rec_model_ops mf_ops;
@@ -98,6 +102,8 @@ mf_free(struct rec_model *base)
 	rec_free(m->pos_row);
 	rec_free(m->pos_start);
 	rec_free(m->pos_item);
+	rec_free(m->fold_p);
+	rec_free(m->fold_b);
 	rec_free(m);
 }
 
@@ -659,6 +665,20 @@ rec_mf_objective(struct rec_model *base, const struct rec_ratings *r,
 	return 0;
 }
 
+/* User u's vector and bias: trained, or folded in (u >= nu). */
+static const float *
+user_row(const struct mf *m, int32_t u)
+{
+	return u < m->nu ? m->p.w + m->oP + (size_t)u * m->h.k
+	                 : m->fold_p + (size_t)(u - m->nu) * m->h.k;
+}
+
+static float
+user_bias(const struct mf *m, int32_t u)
+{
+	return u < m->nu ? m->p.w[m->obu + u] : m->fold_b[u - m->nu];
+}
+
 static void
 mf_predict(const struct rec_model *base, const int32_t *user,
            const int32_t *item, size_t n, float *out)
@@ -673,11 +693,11 @@ mf_predict(const struct rec_model *base, const int32_t *user,
 		 * ranking model's score: b_i + p_u . q_i, as rank_scores */
 		float z = m->base.ranking ? 0 : w[m->omu];
 		if (u >= 0 && !m->base.ranking)
-			z += w[m->obu + u];
+			z += user_bias(m, u);
 		if (i >= 0)
 			z += w[m->obi + i];
 		if (u >= 0 && i >= 0) {
-			const float *pu = w + m->oP + (size_t)u * k;
+			const float *pu = user_row(m, u);
 			const float *qi = w + m->oQ + (size_t)i * k;
 			for (int d = 0; d < k; d++)
 				z += pu[d] * qi[d];
@@ -701,8 +721,7 @@ mf_rank_scores(const struct rec_model *base, const int32_t *user, size_t n,
 			return rec_erroom(err, NULL);
 		for (size_t j = 0; j < n; j++) {
 			if (user[j] >= 0)
-				memcpy(pu + j * k, w + m->oP + (size_t)user[j] * k,
-				       (size_t)k * sizeof *pu);
+				memcpy(pu + j * k, user_row(m, user[j]), (size_t)k * sizeof *pu);
 			else
 				memset(pu + j * k, 0, (size_t)k * sizeof *pu);
 		}
@@ -716,6 +735,161 @@ mf_rank_scores(const struct rec_model *base, const int32_t *user, size_t n,
 		for (int i = 0; i < ni; i++)
 			out[j * ni + i] += w[m->obi + i];
 	return 0;
+}
+
+/* ---- new users: fold-in ---- */
+
+enum { FOLD_STEPS = 200 };
+#define FOLD_LR 0.05f
+
+/* One fold-in objective's gradient at (p, *b) into gp, *gb (the user's
+ * n ratings, items item[]): the training objective with the items'
+ * weights fixed; BPR's negatives drawn from rng.  Returns nothing: the
+ * steps only need the gradient. */
+static void
+fold_grad(const struct mf *m, const int32_t *item, const float *rating,
+          size_t n, const float *p, float b, float *gp, float *gb,
+          struct rec_rng *rng)
+{
+	const int k = m->h.k;
+	const float *w = m->p.w, reg = m->h.reg;
+	size_t used = 0;
+
+	memset(gp, 0, (size_t)k * sizeof *gp);
+	*gb = 0;
+	for (size_t t = 0; t < n; t++) {
+		const float *qi = w + m->oQ + (size_t)item[t] * k;
+		if (!m->base.ranking) {
+			float s = sigmoid(w[m->omu] + b + w[m->obi + item[t]] +
+			                  dot3(p, qi, NULL, k));
+			float dz = 2.0f * (s - rec_to_unit(rating[t])) * s * (1.0f - s);
+			for (int d = 0; d < k; d++)
+				gp[d] += dz * qi[d];
+			*gb += dz;
+			used++;
+			continue;
+		}
+		if (rating[t] < m->h.positive)
+			continue;
+		for (int s = 0; s < m->h.negatives; s++) {
+			int32_t j = (int32_t)rec_rng_below(rng, (uint64_t)m->ni);
+			const float *qj = w + m->oQ + (size_t)j * k;
+			float x = w[m->obi + item[t]] - w[m->obi + j] + dot3(p, qi, NULL, k) -
+			          dot3(p, qj, NULL, k);
+			float dx = -sigmoid(-x);
+			for (int d = 0; d < k; d++)
+				gp[d] += dx * (qi[d] - qj[d]);
+			used++;
+		}
+	}
+	for (int d = 0; d < k; d++)
+		gp[d] = (used ? gp[d] / (float)used : 0) + 2.0f * reg * p[d];
+	*gb = (used ? *gb / (float)used : 0) + 2.0f * reg * b;
+}
+
+/* Fold a user in: p and *b from the user's n ratings, FOLD_STEPS steps of
+ * Adam (lr FOLD_LR) on the training objective from zero, the items'
+ * weights fixed; seed makes BPR's negatives.  gp, mom (4 (k + 1)) are
+ * scratch. */
+static void
+fold_user(const struct mf *m, const int32_t *item, const float *rating,
+          size_t n, float *p, float *b, uint64_t seed, float *scratch)
+{
+	const int k = m->h.k;
+	float *gp = scratch, *mp = gp + k + 1, *vp = mp + k + 1;
+	struct rec_rng rng;
+
+	rec_rng_seed(&rng, seed);
+	memset(p, 0, (size_t)k * sizeof *p);
+	*b = 0;
+	memset(mp, 0, 2 * (size_t)(k + 1) * sizeof *mp);
+	for (int step = 1; step <= FOLD_STEPS; step++) {
+		float c1 = 1.0f - powf(0.9f, (float)step), c2 = 1.0f - powf(0.999f, (float)step);
+		fold_grad(m, item, rating, n, p, *b, gp, &gp[k], &rng);
+		for (int d = 0; d <= k; d++) {
+			float *x = d < k ? &p[d] : b;
+			mp[d] = 0.9f * mp[d] + 0.1f * gp[d];
+			vp[d] = 0.999f * vp[d] + 0.001f * gp[d] * gp[d];
+			*x -= FOLD_LR * (mp[d] / c1) / (sqrtf(vp[d] / c2) + 1e-8f);
+		}
+		if (m->base.ranking)
+			*b = 0;   /* BPR has no user bias */
+	}
+}
+
+/* The users of h the model does not know are folded in from their
+ * ratings of items it knows (rec_model_set_history); the others keep
+ * what they learned. */
+static int
+mf_set_history(struct rec_model *base, const struct rec_ratings *h,
+               struct rec_err *err)
+{
+	struct mf *m = (struct mf *)base;
+	const size_t k = (size_t)m->h.k;
+	size_t *start = NULL, nnew = 0;
+	int32_t *item = NULL, *slot = NULL, ix;
+	float *rating = NULL, *scratch = NULL;
+	int rc = -1;
+
+	/* the new users' slots, and their ratings by a counting sort */
+	if (!(slot = rec_malloc_array(h->users.n ? h->users.n : 1, sizeof *slot)))
+		goto oom;
+	for (size_t u = 0; u < h->users.n; u++)
+		slot[u] = rec_idmap_find(&m->base.users, h->users.ids[u]) < 0 ?
+		          (int32_t)nnew++ : -1;
+	if (nnew == 0) {
+		rec_free(slot);
+		return 0;
+	}
+	start = rec_calloc(nnew + 2, sizeof *start);
+	item = rec_malloc_array(h->n ? h->n : 1, sizeof *item);
+	rating = rec_malloc_array(h->n ? h->n : 1, sizeof *rating);
+	scratch = rec_malloc_array(4 * (k + 1), sizeof *scratch);
+	if (!start || !item || !rating || !scratch ||
+	    !(m->fold_p = rec_realloc_array(m->fold_p, (m->nfold + nnew) * (k ? k : 1),
+	                                    sizeof *m->fold_p)) ||
+	    !(m->fold_b = rec_realloc_array(m->fold_b, m->nfold + nnew, sizeof *m->fold_b)))
+		goto oom;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t j = 0; j < h->n; j++) {
+			int32_t f = slot[h->user[j]];
+			int32_t i = rec_idmap_find(&m->base.items, h->items.ids[h->item[j]]);
+			if (f < 0 || i < 0)
+				continue;
+			if (pass == 0) {
+				start[f + 2]++;
+			} else {
+				item[start[f + 1]] = i;
+				rating[start[f + 1]++] = h->rating[j];
+			}
+		}
+		if (pass == 0)
+			for (size_t f = 2; f < nnew + 2; f++)
+				start[f] += start[f - 1];
+	}
+	for (size_t u = 0; u < h->users.n; u++) {   /* in slot order */
+		int32_t f = slot[u];
+		size_t at = m->nfold;
+		if (f < 0)
+			continue;
+		fold_user(m, item + start[f], rating + start[f], start[f + 1] - start[f],
+		          m->fold_p + at * k, &m->fold_b[at],
+		          rec_rng_mix((uint64_t)h->users.ids[u]), scratch);
+		if (rec_idmap_add(&m->base.users, h->users.ids[u], &ix) != 0)
+			goto oom;
+		m->nfold++;   /* user nu + at is known from now on */
+	}
+	rc = 0;
+	goto out;
+oom:
+	rc = rec_erroom(err, NULL);
+out:
+	rec_free(slot);
+	rec_free(start);
+	rec_free(item);
+	rec_free(rating);
+	rec_free(scratch);
+	return rc;
 }
 
 static void
@@ -779,4 +953,5 @@ static const struct rec_model_ops mf_ops = {
 	.copy_weights = mf_copy_weights,
 	.save = mf_save,
 	.free = mf_free,
+	.set_history = mf_set_history,
 };

@@ -55,7 +55,9 @@ struct rec_model_ops {
 	 * every user's history by the rows of h (by data-set id; each
 	 * user's in time order, ties in row order).  A sequence model (the
 	 * LSTM) leaves out the users and items it does not know; EASE adds
-	 * the users (a user is only a history to it).  predict and
+	 * the users (a user is only a history to it); MF folds in the users
+	 * it does not know (their vectors fitted with the items' fixed) and
+	 * leaves the others as trained.  predict and
 	 * rank_scores then use each user's latest entries. */
 	int (*set_history)(struct rec_model *m, const struct rec_ratings *h,
 	                   struct rec_err *err);

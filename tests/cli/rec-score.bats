@@ -139,3 +139,27 @@ setup() {
 	run -1 --separate-stderr bash -c "rec-score -m m.st --top 5 > /dev/full"
 	assert_equal "$stderr" "rec-score: <stdout>: No space left on device"
 }
+
+@test "ml-latest-small: new users' lists from --history, within 15% of their lists in training" {
+	[ -f "$movielens/ratings.csv" ] || skip "no data (scripts/get-movielens)"
+	rec-filter --min-item-ratings 20 "$movielens/ratings.csv" |
+		rec-split --ratio 0.8 --train seen.tsv --test test.tsv
+	# every sixth user (101) is left out of the fit, then given its
+	# training ratings at scoring time
+	awk -F'\t' '$1 % 6 == 0' seen.tsv > held.tsv
+	awk -F'\t' '$1 % 6 != 0' seen.tsv > rest.tsv
+	cut -f1 held.tsv | sort -un > users.txt
+	awk -F'\t' 'NR == FNR { h[$1] = 1; next } $1 in h' users.txt test.tsv > held-test.tsv
+	ndcg() {
+		rec-eval -r - --test held-test.tsv --train seen.tsv | awk '$1 == "ndcg@10" { print $2 }'
+	}
+	for train in "rec-train-ease" "rec-train-mf --loss bpr --dropout 0 --lr 0.002 --reg 0.01 --batch 64 --epochs 20"; do
+		$train -q -o in.st seen.tsv
+		$train -q -o out.st rest.tsv
+		in=$(rec-score -m in.st --top 10 --exclude held.tsv --users users.txt | ndcg)
+		out=$(rec-score -m out.st --top 10 --exclude held.tsv --history held.tsv --users users.txt | ndcg)
+		echo "# $train: in training $in, new users $out" >&3
+		run awk -v a="$in" -v b="$out" 'BEGIN { exit !(b >= 0.85 * a && a > 0.1) }'
+		assert_success
+	done
+}

@@ -138,9 +138,9 @@ small=(--dim 4 --hidden 6 --seq-len 5 --chunk 3 --mlp '8,4' --batch 8)
 	assert_equal "${stderr%%:*}" "rec-score"
 	run -1 --separate-stderr rec-score -m m.st --history nope.tsv "$mf/test.tsv"
 	assert_equal "$stderr" "rec-score: nope.tsv: No such file or directory"
-	rec-train-mf -q --epochs 1 -o mf.st "$mf/train.tsv"
-	run -2 --separate-stderr rec-score -m mf.st --history "$mf/train.tsv" "$mf/test.tsv"
-	assert_equal "${stderr_lines[0]}" "rec-score: --history: a 'mf' model reads no history"
+	rec-train-ncf -q --dim 2 --mlp 4 --epochs 1 -o ncf.st "$mf/train.tsv"
+	run -2 --separate-stderr rec-score -m ncf.st --history "$mf/train.tsv" "$mf/test.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-score: --history: a 'ncf' model reads no history"
 	assert_equal "${stderr_lines[-1]}" "Try 'rec-score --help' for more information."
 	assert_equal "$output" ""
 }

@@ -183,3 +183,87 @@ TEST(mf_per_rating_step_follows_the_gradient)
 	}
 	rec_ratings_free(one);
 }
+
+/* A new user folded in from ratings (rec-score --history): for MSE,
+ * the user's ratings are predicted better than by the fallback of an
+ * unknown user; for BPR, its positives rank above its other items; the
+ * users the model knows keep their vectors. */
+TEST(mf_fold_in_new_users)
+{
+	struct rec_ratings *r = toy(), *h = rec_ratings_new();
+
+	/* user 99 rates like user 12 (items 20..23) */
+	for (size_t j = 0; j < r->n; j++)
+		if (r->users.ids[r->user[j]] == 12)
+			CHECK(rec_ratings_push(h, 99, r->items.ids[r->item[j]], r->rating[j],
+			                       0, (long)j + 1, NULL) == 0);
+	CHECK(rec_ratings_push(h, 99, 77, 5, 0, 99, NULL) == 0);   /* unknown item */
+	for (int bpr = 0; bpr <= 1; bpr++) {
+		struct rec_mf_hparams hp = REC_MF_DEFAULTS;
+		struct rec_train_opts o = { .epochs = 60, .patience = 5, .seed = 2 };
+		struct rec_train_result res;
+		struct rec_model *m = NULL;
+		int64_t users[4], items[4];
+		float before[4], after[4], known[4], known_after[4];
+		struct rec_unknown unk = { 0 };
+		size_t n = 0;
+
+		hp.k = 3;
+		hp.lr = 0.05f;
+		hp.dropout = 0;
+		hp.batch = 4;
+		hp.loss = bpr ? REC_LOSS_BPR : REC_LOSS_MSE;
+		CHECK(rec_train(&m, rec_mf_make, &hp, r, NULL, &o, &res, NULL) == 0);
+		if (!m)
+			continue;
+		for (size_t j = 0; j < h->n && n < 4; j++) {
+			if (h->items.ids[h->item[j]] == 77)
+				continue;
+			users[n] = 99;
+			items[n++] = h->items.ids[h->item[j]];
+		}
+		rec_model_predict_ids(m, users, items, n, before, &unk);
+		for (size_t t = 0; t < n; t++)
+			users[t] = 12;
+		rec_model_predict_ids(m, users, items, n, known, &unk);
+		CHECK(rec_model_set_history(m, h, NULL) == 0);
+		CHECK(rec_idmap_find(&m->users, 99) == 5);   /* added after 10..14 */
+		rec_model_predict_ids(m, users, items, n, known_after, &unk);
+		CHECK(memcmp(known, known_after, sizeof known) == 0);
+		for (size_t t = 0; t < n; t++)
+			users[t] = 99;
+		rec_model_predict_ids(m, users, items, n, after, &unk);
+		if (!bpr) {
+			/* better than the fallback, and near user 12's own fit */
+			double e0 = 0, e1 = 0, e12 = 0;
+			for (size_t t = 0; t < n; t++) {
+				float y = h->rating[t];
+				e0 += (before[t] - y) * (before[t] - y);
+				e1 += (after[t] - y) * (after[t] - y);
+				e12 += (known[t] - y) * (known[t] - y);
+			}
+			CHECK(e1 < 0.5 * e0 && e1 < 2 * e12 + 0.05);
+		} else {
+			/* the mean score of 99's positives above that of its others */
+			int32_t u = rec_idmap_find(&m->users, 99);
+			float s[4];
+			double pos = 0, neg = 0;
+			int np = 0, nn = 0;
+			CHECK(m->ops->rank_scores(m, &u, 1, s, NULL) == 0);
+			for (int i = 0; i < 4; i++) {
+				int positive = 0;
+				for (size_t j = 0; j < h->n; j++)
+					positive |= h->items.ids[h->item[j]] == m->items.ids[i] &&
+					            h->rating[j] >= 3.5f;
+				if (positive)
+					pos += s[i], np++;
+				else
+					neg += s[i], nn++;
+			}
+			CHECK(np > 0 && nn > 0 && pos / np > neg / nn);
+		}
+		rec_model_free(m);
+	}
+	rec_ratings_free(r);
+	rec_ratings_free(h);
+}
