@@ -115,11 +115,15 @@ demo: all data
 	@$(MAKE) -s -C examples/paper show
 	@echo "demo: the report is examples/paper/out/REPORT.md"
 
+# Each bench's tables are kept in $(BUILD)/bench/out for scripts/readme-speed.
+BENCH_RUNS = run scale sizes models
 bench: all $(BENCH) data
-	@bench/run $(BUILD)
-	@bench/scale $(BUILD)
-	@bench/sizes $(BUILD)
-	@bench/models $(BUILD)
+	@mkdir -p $(BUILD)/bench/out
+	@for b in $(BENCH_RUNS); do \
+		bench/$$b $(BUILD) > $(BUILD)/bench/out/$$b.tsv.tmp || exit 1; \
+		mv $(BUILD)/bench/out/$$b.tsv.tmp $(BUILD)/bench/out/$$b.tsv; \
+		cat $(BUILD)/bench/out/$$b.tsv; \
+	done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 \
