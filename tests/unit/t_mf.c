@@ -229,7 +229,7 @@ TEST(mf_fold_in_new_users)
 		CHECK(rec_model_set_history(m, h, NULL) == 0);
 		CHECK(rec_idmap_find(&m->users, 99) == 5);   /* added after 10..14 */
 		rec_model_predict_ids(m, users, items, n, known_after, &unk);
-		CHECK(memcmp(known, known_after, sizeof known) == 0);
+		CHECK(memcmp(known, known_after, n * sizeof *known) == 0);
 		for (size_t t = 0; t < n; t++)
 			users[t] = 99;
 		rec_model_predict_ids(m, users, items, n, after, &unk);
