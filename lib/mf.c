@@ -14,7 +14,6 @@
  */
 #include <cblas.h>
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "rec/batch.h"
@@ -22,6 +21,7 @@
 #include "rec/hparams.h"
 #include "rec/mf.h"
 #include "rec/params.h"
+#include "rec/sample.h"
 #include "vector.h"
 
 struct mf {
@@ -35,13 +35,7 @@ struct mf {
 	float *mask;                /* (k) both dropout masks of one row, multiplied */
 	struct rec_grid grid;       /* per-rating SGD: the training table's blocks */
 	const struct rec_ratings *grid_of;   /* the table the grid was built from */
-	/* BPR: the positives of the training table pos_of, by row, and each
-	 * user's as sorted item indices (for drawing negatives) */
-	const struct rec_ratings *pos_of;
-	uint32_t *pos_row;          /* (npos) */
-	size_t npos;
-	size_t *pos_start;          /* (nu + 1) */
-	int32_t *pos_item;          /* (npos) */
+	struct rec_sample pos;      /* BPR: the training table's positives */
 	/* users folded in at scoring time (set_history): user nu + f has
 	 * the vector fold_p[f k ..] and the bias fold_b[f] */
 	float *fold_p, *fold_b;
@@ -53,7 +47,6 @@ static const struct rec_model_ops mf_ops;
 /* ---- hyperparameters ---- */
 
 static const char *const optimizers[] = { "adam", "sgd", NULL };
-static const char *const losses[] = { "mse", "bpr", NULL };
 static const struct rec_mf_hparams mf_defaults = REC_MF_DEFAULTS;
 
 #define T struct rec_mf_hparams
@@ -74,7 +67,7 @@ static const struct rec_hparam mf_params[] = {
 	               "model depends on N, not on the threads' timing)"),
 	REC_HP_NUMBER(T, init_sd, "init-sd", "init_sd", 0, 10, "S",
 	              "embeddings start as N(0, S^2)"),
-	REC_HP_ONE_OF(T, loss, "loss", "loss", losses,
+	REC_HP_ONE_OF(T, loss, "loss", "loss", rec_loss_names,
 	              "mse on the ratings, or bpr on positives against\n"
 	              "sampled negatives: a ranking model"),
 	REC_HP_NUMBER(T, positive, "positive", "positive", 0, 5, "T",
@@ -99,9 +92,7 @@ mf_free(struct rec_model *base)
 	rec_batches_free(&m->b);
 	rec_grid_free(&m->grid);
 	rec_free(m->mask);
-	rec_free(m->pos_row);
-	rec_free(m->pos_start);
-	rec_free(m->pos_item);
+	rec_sample_free(&m->pos);
 	rec_free(m->fold_p);
 	rec_free(m->fold_b);
 	rec_free(m);
@@ -467,76 +458,6 @@ triple_grad(struct mf *m, int u, int i, int j, const float *mask, float scale)
 }
 
 static int
-cmp_i32(const void *a, const void *b)
-{
-	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The positives of r (rows of at least h.positive stars), by row and by
- * user (sorted items), kept for the epochs over r. */
-static int
-positives_build(struct mf *m, const struct rec_ratings *r, struct rec_err *err)
-{
-	size_t n = 0, *start;
-	uint32_t *row;
-	int32_t *item;
-
-	for (size_t j = 0; j < r->n; j++)
-		n += r->rating[j] >= m->h.positive;
-	if (n == 0)
-		return rec_errf(err, NULL, 0, "no positives (ratings of at least %g "
-		                "stars) to train on", (double)m->h.positive);
-	row = rec_malloc_array(n, sizeof *row);
-	item = rec_malloc_array(n, sizeof *item);
-	start = rec_calloc((size_t)m->nu + 2, sizeof *start);
-	if (!row || !item || !start) {
-		rec_free(row);
-		rec_free(item);
-		rec_free(start);
-		return rec_erroom(err, NULL);
-	}
-	n = 0;
-	for (size_t j = 0; j < r->n; j++)
-		if (r->rating[j] >= m->h.positive) {
-			row[n++] = (uint32_t)j;
-			start[r->user[j] + 2]++;
-		}
-	for (int u = 2; u < m->nu + 2; u++)
-		start[u] += start[u - 1];
-	for (size_t t = 0; t < n; t++)
-		item[start[r->user[row[t]] + 1]++] = r->item[row[t]];
-	for (int u = 0; u < m->nu; u++)
-		qsort(item + start[u], start[u + 1] - start[u], sizeof *item, cmp_i32);
-	rec_free(m->pos_row);
-	rec_free(m->pos_start);
-	rec_free(m->pos_item);
-	m->pos_row = row;
-	m->pos_start = start;
-	m->pos_item = item;
-	m->npos = n;
-	m->pos_of = r;
-	return 0;
-}
-
-/* An item that is not one of u's positives, uniform; -1 when u has
- * (nearly) every item. */
-static int32_t
-draw_negative(const struct mf *m, int32_t u, struct rec_rng *rng)
-{
-	const int32_t *first = m->pos_item + m->pos_start[u];
-	size_t n = m->pos_start[u + 1] - m->pos_start[u];
-
-	for (int tries = 0; tries < 100; tries++) {
-		int32_t j = (int32_t)rec_rng_below(rng, (uint64_t)m->ni);
-		if (!bsearch(&j, first, n, sizeof *first, cmp_i32))
-			return j;
-	}
-	return -1;
-}
-
-static int
 mf_epoch_bpr(struct mf *m, const struct rec_ratings *r, struct rec_rng *rng,
              double *loss, struct rec_err *err)
 {
@@ -546,20 +467,20 @@ mf_epoch_bpr(struct mf *m, const struct rec_ratings *r, struct rec_rng *rng,
 	double total = 0;
 	size_t triples = 0;
 
-	if ((m->pos_of != r || !m->pos_row) && positives_build(m, r, err) != 0)
+	if (m->pos.of != r && rec_sample_init(&m->pos, r, m->h.positive, err) != 0)
 		return -1;
-	if (rec_batches_epoch(&m->b, m->npos, rng, err) != 0)
+	if (rec_batches_epoch(&m->b, m->pos.n, rng, err) != 0)
 		return -1;
-	for (size_t beg = 0; beg < m->npos; beg += (size_t)batch) {
-		size_t len = m->npos - beg < (size_t)batch ? m->npos - beg : (size_t)batch;
+	for (size_t beg = 0; beg < m->pos.n; beg += (size_t)batch) {
+		size_t len = m->pos.n - beg < (size_t)batch ? m->pos.n - beg : (size_t)batch;
 		const float scale = 1.0f / (float)(len * (size_t)neg);
 
 		rec_batches_next(&m->b);
 		for (size_t t = beg; t < beg + len; t++) {
-			uint32_t row = m->pos_row[m->b.order[t]];
+			uint32_t row = m->pos.row[m->b.order[t]];
 			int u = r->user[row], i = r->item[row];
 			for (int s = 0; s < neg; s++) {
-				int32_t j = draw_negative(m, u, rng);
+				int32_t j = rec_sample_negative(&m->pos, u, rng);
 				if (j < 0)
 					continue;
 				rec_batches_touch(&m->b, u, i);

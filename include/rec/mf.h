@@ -30,9 +30,9 @@
 
 #include "rec/hparams.h"
 #include "rec/model.h"
+#include "rec/sample.h"
 
 enum rec_optimizer { REC_OPT_ADAM, REC_OPT_SGD };
-enum rec_loss { REC_LOSS_MSE, REC_LOSS_BPR };
 
 struct rec_mf_hparams {
 	int k;              /* embedding dimension; 0 = biases only */
