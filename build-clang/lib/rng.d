@@ -1,3 +1,0 @@
-build-clang/lib/rng.o: lib/rng.c include/rec/rng.h
-
-include/rec/rng.h:

@@ -1,3 +1,0 @@
-build-clang/lib/util.o: lib/util.c include/rec/util.h
-
-include/rec/util.h:
