@@ -334,6 +334,28 @@ rec_mse_forward(float *d_pred, const float *pred, const float *target, int n)
 	return sum / n;
 }
 
+double
+rec_bpr_term(float x, float *d_x)
+{
+	*d_x = -1.0f / (1.0f + expf(x));
+	return x >= 0 ? log1p(exp(-(double)x)) : -(double)x + log1p(exp((double)x));
+}
+
+double
+rec_bpr_forward(float *d_z, const float *z, const int32_t *pos,
+                const int32_t *neg, int t, float scale)
+{
+	double sum = 0.0;
+
+	for (int q = 0; q < t; q++) {
+		float dx;
+		sum += rec_bpr_term(z[pos[q]] - z[neg[q]], &dx);
+		d_z[pos[q]] += scale * dx;
+		d_z[neg[q]] -= scale * dx;
+	}
+	return sum;
+}
+
 /* ---- vector helpers ---- */
 
 void

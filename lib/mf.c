@@ -19,6 +19,7 @@
 #include "rec/batch.h"
 #include "rec/grid.h"
 #include "rec/hparams.h"
+#include "rec/layer.h"
 #include "rec/mf.h"
 #include "rec/params.h"
 #include "rec/sample.h"
@@ -419,13 +420,6 @@ rating_grad(struct mf *m, int u, int i, float rating, const float *mask,
 
 /* ---- the ranking loss (BPR) ---- */
 
-/* -log sigmoid(x), without overflow */
-static double
-softplus_neg(float x)
-{
-	return x >= 0 ? log1p(exp(-(double)x)) : -(double)x + log1p(exp((double)x));
-}
-
 /* Add the gradient of one triple's objective (mf.h), times scale, to g,
  * and return the objective.  mask NULL: no dropout. */
 static double
@@ -440,12 +434,12 @@ triple_grad(struct mf *m, int u, int i, int j, const float *mask, float scale)
 	float *gp = g + m->oP + (size_t)u * k;
 	float *gi = g + m->oQ + (size_t)i * k, *gj = g + m->oQ + (size_t)j * k;
 	float bi = w[m->obi + i], bj = w[m->obi + j];
-	float x = bi - bj + dot3(pu, qi, mask, k) - dot3(pu, qj, mask, k);
-	/* d/dx -log sigmoid(x) = -(1 - sigmoid(x)) = -sigmoid(-x) */
-	float dx = -sigmoid(-x) * scale;
+	float x = bi - bj + dot3(pu, qi, mask, k) - dot3(pu, qj, mask, k), dx;
+	double loss = rec_bpr_term(x, &dx);
 	float norm = bi * bi + bj * bj + dot3(pu, pu, NULL, k) + dot3(qi, qi, NULL, k) +
 	             dot3(qj, qj, NULL, k);
 
+	dx *= scale;
 	for (int d = 0; d < k; d++) {
 		float both = mask ? mask[d] : 1.0f;
 		gp[d] += dx * (qi[d] - qj[d]) * both + rs * pu[d];
@@ -454,7 +448,7 @@ triple_grad(struct mf *m, int u, int i, int j, const float *mask, float scale)
 	}
 	g[m->obi + i] += dx + rs * bi;
 	g[m->obi + j] += -dx + rs * bj;
-	return softplus_neg(x) + (double)reg * norm;
+	return loss + (double)reg * norm;
 }
 
 static int

@@ -170,6 +170,21 @@ void rec_bias_backward(float *d_mu, float *d_bu, float *d_bi,
 double rec_mse_forward(float *d_pred, const float *pred, const float *target,
                        int n);
 
+/* BPR (Rendle et al., "BPR: Bayesian Personalized Ranking from Implicit
+ * Feedback", 2009), one triple's term: for the difference of scores x =
+ * s(u, i) - s(u, j) of a positive i and a negative j, returns
+ * -log sigmoid(x) (in double, without overflow) and sets *d_x to its
+ * derivative, -sigmoid(-x) = -1 / (1 + e^x). */
+double rec_bpr_term(float x, float *d_x);
+
+/* BPR on t triples over the scores z: triple q is the positive row
+ * pos[q] and the negative row neg[q] of z.  Returns the sum over q of
+ * -log sigmoid(z[pos[q]] - z[neg[q]]), in double, and ADDS scale times
+ * its gradient into d_z (a row may be in several triples).  z, d_z (the
+ * rows); pos, neg (t). */
+double rec_bpr_forward(float *d_z, const float *z, const int32_t *pos,
+                       const int32_t *neg, int t, float scale);
+
 /* ---- vector helpers (L2 penalties) ---- */
 
 /* y[c] += a x[c] for c < n.  x and y must not overlap. */
