@@ -388,6 +388,32 @@ attn_forward_side(const struct agr *m, struct work *w, int n, int s)
 	                 m->h.threads);
 }
 
+/* The same in parts, for the ranking of every item (agr_rank_scores):
+ * side s's projection of its nodes' layers, pe[s], which needs only
+ * gather_side's work on side s; that of its queries, pq[s], which needs
+ * only side 1 - s's; and then the rest. */
+static void
+project_nodes(const struct agr *m, struct work *w, int s)
+{
+	rec_linear_forward(w->pe[s], w->e[s], m->p.w + m->oAW[s], m->p.w + m->oAb[s],
+	                   w->nn[s] * m->nl, m->h.k, m->h.attn_dim, m->h.threads);
+}
+
+static void
+project_queries(const struct agr *m, struct work *w, int s)
+{
+	rec_linear_forward(w->pq[s], w->mean[1 - s], m->p.w + m->oAQ[s], NULL,
+	                   w->nn[1 - s], m->h.k, m->h.attn_dim, m->h.threads);
+}
+
+static void
+attend_side(const struct agr *m, struct work *w, int n, int s)
+{
+	rec_attn_attend(w->z[s], w->alpha[s], w->t[s], w->e[s], w->pe[s], w->pq[s],
+	                w->row[s], w->row[1 - s], m->p.w + m->oAv[s], n, m->nl,
+	                m->h.k, m->h.attn_dim);
+}
+
 /* Side s's attention backward: d_e[s] and d_mean[1 - s] (overwritten),
  * and the side's attention weights' gradients (added to). */
 static void
@@ -488,17 +514,15 @@ propagate_backward(struct agr *m, const struct work *w)
 			memset(top + (size_t)w->node[s][x] * k, 0, (size_t)k * sizeof(float));
 }
 
-/* y = the network's output on [0, 1] for the n rows of w, from the
- * propagated layers; with rng, in training (dropout on). */
+/* y, the network's output on [0, 1], from the n rows' attended
+ * representations z; with rng, in training (dropout on). */
 static void
-forward(const struct agr *m, struct work *w, int n, struct rec_rng *rng)
+head(const struct agr *m, struct work *w, int n, struct rec_rng *rng)
 {
 	const float *P = m->p.w;
 	const int k = m->h.k, nm = m->h.nmlp, last = m->width[nm];
 	const float drop = m->h.dropout;
 
-	both_sides(m, w, n, gather_side);
-	both_sides(m, w, n, attn_forward_side);
 	for (int j = 0; j < n; j++) {
 		const float *zu = w->z[0] + (size_t)j * k, *zi = w->z[1] + (size_t)j * k;
 		float *x = w->x[0] + (size_t)j * 3 * k;
@@ -522,6 +546,15 @@ forward(const struct agr *m, struct work *w, int n, struct rec_rng *rng)
 	rec_bias_forward(w->out, w->u, w->i, P + m->omu, P + m->obu, P + m->obi,
 	                 n);
 	rec_sigmoid_forward(w->y, w->out, n, 1);
+}
+
+/* The network on the n rows of w, from the propagated layers (head). */
+static void
+forward(const struct agr *m, struct work *w, int n, struct rec_rng *rng)
+{
+	both_sides(m, w, n, gather_side);
+	both_sides(m, w, n, attn_forward_side);
+	head(m, w, n, rng);
 }
 
 /* Gradients of the batch's mean squared error (plus the L2 term) into
@@ -699,6 +732,43 @@ agr_predict(const struct rec_model *base, const int32_t *user,
 		for (int j = 0; j < len; j++)
 			out[beg + (size_t)j] = rec_to_stars(w->y[j]);
 	}
+}
+
+/* predict's numbers for every item, bit for bit (the same products of
+ * the same shapes, in the chunks of items predict takes), but with each
+ * chunk's item side (its nodes' layers, their means and both
+ * projections that come from them) made once for all n users rather
+ * than once a user. */
+static int
+agr_rank_scores(const struct rec_model *base, const int32_t *user, size_t n,
+                float *out, struct rec_err *err)
+{
+	struct agr *m = (struct agr *)base;
+	struct work *w = &m->w;
+	const size_t ni = (size_t)m->ni;
+
+	(void)err;
+	propagate(m);
+	for (size_t beg = 0; beg < ni; beg += (size_t)w->cap) {
+		int len = (int)(ni - beg < (size_t)w->cap ? ni - beg : (size_t)w->cap);
+		for (int j = 0; j < len; j++)
+			w->i[j] = (int32_t)(beg + (size_t)j);
+		gather_side(m, w, len, 1);
+		project_nodes(m, w, 1);
+		project_queries(m, w, 0);
+		for (size_t x = 0; x < n; x++) {
+			for (int j = 0; j < len; j++)
+				w->u[j] = user[x];
+			gather_side(m, w, len, 0);
+			project_nodes(m, w, 0);
+			project_queries(m, w, 1);
+			both_sides(m, w, len, attend_side);
+			head(m, w, len, NULL);
+			for (int j = 0; j < len; j++)
+				out[x * ni + beg + (size_t)j] = rec_to_stars(w->y[j]);
+		}
+	}
+	return 0;
 }
 
 static void
@@ -892,7 +962,7 @@ static const struct rec_model_ops agr_ops = {
 	.name = "agr",
 	.epoch = agr_epoch,
 	.predict = agr_predict,
-	.rank_scores = rec_model_rank_by_predict,
+	.rank_scores = agr_rank_scores,
 	.copy_weights = agr_copy_weights,
 	.save = agr_save,
 	.free = agr_free,

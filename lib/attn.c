@@ -43,7 +43,7 @@ tanh_rational(float x)
 	return p / q;
 }
 
-VECTOR_CLONES void
+void
 rec_attn_forward(float *z, float *alpha, float *t, const float *e,
                  const float *q, const int32_t *ie, const int32_t *iq,
                  const float *W, const float *Q, const float *b,
@@ -53,6 +53,14 @@ rec_attn_forward(float *z, float *alpha, float *t, const float *e,
 	/* pe = W e_l + b for every (node, layer); pq = Q q for every query */
 	rec_linear_forward(pe, e, W, b, ne * nl, k, h, threads);
 	rec_linear_forward(pq, q, Q, NULL, nq, k, h, threads);
+	rec_attn_attend(z, alpha, t, e, pe, pq, ie, iq, v, n, nl, k, h);
+}
+
+VECTOR_CLONES void
+rec_attn_attend(float *z, float *alpha, float *t, const float *e,
+                const float *pe, const float *pq, const int32_t *ie,
+                const int32_t *iq, const float *v, int n, int nl, int k, int h)
+{
 	for (int j = 0; j < n; j++) {
 		const float *px = pe + (size_t)ie[j] * nl * h, *py = pq + (size_t)iq[j] * h;
 		float *tj = t + (size_t)j * nl * h;

@@ -35,6 +35,15 @@ void rec_attn_forward(float *z, float *alpha, float *t, const float *e,
                       const float *v, float *pe, float *pq, int n, int ne,
                       int nq, int nl, int k, int h, int threads);
 
+/* The same in two steps, for a caller that keeps one side's projections
+ * across calls: rec_attn_forward makes pe = W e_l + b (rec_linear_forward
+ * over the ne nl rows of e) and pq = Q q (over the nq rows of q), then
+ * calls this, which makes z, alpha and t from them. */
+void rec_attn_attend(float *z, float *alpha, float *t, const float *e,
+                     const float *pe, const float *pq, const int32_t *ie,
+                     const int32_t *iq, const float *v, int n, int nl, int k,
+                     int h);
+
 /* Gradients from d_z (n, k): d_e (ne, nl, k), d_q (nq, k), d_W, d_Q,
  * d_b, d_v, all added to.  e, q, ie, iq, W, Q, v as in forward; alpha and
  * t from forward.  d_pe (ne, nl, h) and d_pq (nq, h) are scratch. */

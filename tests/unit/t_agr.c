@@ -231,3 +231,35 @@ TEST(agr_uses_a_given_graph)
 	rec_ratings_free(few);
 }
 
+
+/* Ranking every item gives predict's numbers bit for bit, over several
+ * chunks of items (the batch is smaller than the catalogue), for known
+ * users and an unknown one. */
+TEST(agr_rank_scores_are_predictions)
+{
+	static const int32_t users[] = { 0, 7, -1, 11, 0 };
+	struct rec_agr_hparams h = small();
+	struct rec_ratings *r = toy();
+	struct rec_train_opts o = { .epochs = 2, .seed = 9 };
+	struct rec_train_result res;
+	struct rec_model *m = NULL;
+	struct rec_err err = { 0 };
+	float rank[5 * 9], pred[9];
+	int32_t us[9], is[9];
+
+	h.batch = 2;
+	h.dropout = 0.2f;
+	CHECK(rec_train(&m, rec_agr_make, &h, r, NULL, &o, &res, &err) == 0);
+	CHECK(m && m->items.n == 9);
+	if (m) {
+		CHECK(m->ops->rank_scores(m, users, 5, rank, &err) == 0);
+		for (int x = 0; x < 5; x++) {
+			for (int i = 0; i < 9; i++)
+				us[i] = users[x], is[i] = i;
+			m->ops->predict(m, us, is, 9, pred);
+			CHECK(memcmp(rank + x * 9, pred, sizeof pred) == 0);
+		}
+	}
+	rec_model_free(m);
+	rec_ratings_free(r);
+}
