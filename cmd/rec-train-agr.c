@@ -11,12 +11,14 @@ static const char about[] =
 "of the training ratings, an attention over the layers (per user-item\n"
 "pair) weights each side's layers, and an MLP over [user, item, user *\n"
 "item] with a sigmoid gives the rating.  The model file holds the graph:\n"
-"rec-score needs nothing more.\n";
+"rec-score needs nothing more.  With --loss bpr, train it to rank\n"
+"instead (LightGCN plus attention): the network's score of each positive\n"
+"above that of sampled negatives.\n";
 
 static const char notes[] =
 "The --log rows end with the mean attention weight of each layer over the\n"
-"epoch's training pairs: user_attn_0 .. user_attn_N, item_attn_0 ..\n"
-"item_attn_N.\n";
+"epoch's training pairs (with bpr, the positive and the negative ones):\n"
+"user_attn_0 .. user_attn_N, item_attn_0 .. item_attn_N.\n";
 
 /* The graph of FILE, checked against the training ratings in path; exits
  * on any difference. */
@@ -74,6 +76,9 @@ main(int argc, char *argv[])
 		rec_cli_usage_error("--weight is the graph's own with --graph");
 	if (in[0].path && (!t.train_path || strcmp(t.train_path, "-") == 0))
 		rec_cli_usage_error("--graph needs the training ratings as a FILE");
+	if (hp.loss != REC_LOSS_BPR && (rec_trainer_given(&t, "positive") ||
+	                               rec_trainer_given(&t, "negatives")))
+		rec_cli_usage_error("--positive and --negatives go with --loss bpr");
 	for (int s = 0; s < 2; s++)
 		for (int l = 0; l <= hp.layers; l++)
 			len += (size_t)snprintf(extra + len, sizeof extra - len, "\t%s_attn_%d",

@@ -37,6 +37,8 @@ struct work {
 	int32_t *row[2];               /* (n) pair j's node among them */
 	int32_t *slot;                 /* (nodes) a node's place among them;
 	                                * -1 (all, between batches) */
+	int32_t *tpos, *tneg;          /* BPR: triple q's positive and negative
+	                                * rows */
 	float *e[2], *d_e[2];          /* (nn, nl, k) the distinct nodes' layers */
 	float *mean[2], *d_mean[2];    /* (nn, k) their mean layer: the query of
 	                                * the other side's attention */
@@ -69,6 +71,7 @@ struct agr {
 	int fresh;                     /* E is the propagation of the weights */
 	struct work w;
 	struct rec_batches b;
+	struct rec_sample pos;         /* BPR: the training table's positives */
 	double attn_sum[2][NL];        /* sum of attention weights this epoch */
 	double attn_rows;
 	float *arena;                  /* every float buffer above */
@@ -100,9 +103,17 @@ static const struct rec_hparam agr_params[] = {
 	              "L2 weight on each rating's embeddings and biases"),
 	REC_HP_NUMBER(T, dropout, "dropout", "dropout", 0, 0.99, "P",
 	              "dropout on the MLP's input and hidden layers"),
-	REC_HP_INTEGER(T, batch, "batch", "batch", 1, 1 << 16, "N", "ratings a step"),
+	REC_HP_INTEGER(T, batch, "batch", "batch", 1, 1 << 16, "N",
+	               "ratings a step (with bpr: positives)"),
 	REC_HP_NUMBER(T, init_sd, "init-sd", "init_sd", 0, 10, "S",
 	              "embeddings start as N(0, S^2)"),
+	REC_HP_ONE_OF(T, loss, "loss", "loss", rec_loss_names,
+	              "mse on the ratings, or bpr on positives against\n"
+	              "sampled negatives: a ranking model"),
+	REC_HP_NUMBER(T, positive, "positive", "positive", 0, 5, "T",
+	              "with bpr: ratings from T stars are positives"),
+	REC_HP_INTEGER(T, negatives, "negatives", "negatives", 1, 1000, "N",
+	               "with bpr: negatives drawn for each positive"),
 	REC_HP_INTEGER(T, threads, "threads", NULL, 1, 64, "N",
 	               "threads of the graph and matrix products and of\n"
 	               "the two sides' attention; the model is the\n"
@@ -177,7 +188,7 @@ carve_all(struct agr *m, int cap, struct rec_err *err)
 	}
 	w->cap = cap;
 	if (!(m->arena = rec_calloc(total ? total : 1, sizeof(float))) ||
-	    !(m->iarena = rec_malloc_array(6 * n + nodes, sizeof(int32_t))))
+	    !(m->iarena = rec_malloc_array(8 * n + nodes, sizeof(int32_t))))
 		return rec_erroom(err, NULL);
 	for (size_t j = 0; j < nc; j++) {
 		*c[j].at = m->arena + off;
@@ -189,7 +200,9 @@ carve_all(struct agr *m, int cap, struct rec_err *err)
 	w->node[1] = w->node[0] + n;
 	w->row[0] = w->node[1] + n;
 	w->row[1] = w->row[0] + n;
-	w->slot = w->row[1] + n;
+	w->tpos = w->row[1] + n;
+	w->tneg = w->tpos + n;
+	w->slot = w->tneg + n;
 	for (size_t x = 0; x < nodes; x++)
 		w->slot[x] = -1;
 	return 0;
@@ -207,6 +220,7 @@ agr_free(struct rec_model *base)
 	rec_free(m->arena);
 	rec_free(m->iarena);
 	rec_batches_free(&m->b);
+	rec_sample_free(&m->pos);
 	rec_free(m);
 }
 
@@ -227,6 +241,7 @@ agr_alloc(const struct rec_agr_hparams *h, struct rec_graph *g,
 		return NULL;
 	}
 	m->base.ops = &agr_ops;
+	m->base.ranking = h->loss == REC_LOSS_BPR;
 	m->h = *h;
 	m->h.graph = NULL;
 	m->h.weight = g->weight;   /* a given graph's weighting wins */
@@ -280,7 +295,8 @@ agr_alloc(const struct rec_agr_hparams *h, struct rec_graph *g,
 	if (rec_params_add(p, "out.w", 2, 1, m->width[h->nmlp], &m->oOut, err) ||
 	    rec_params_add(p, "global_bias", 0, 1, 1, &m->omu, err) ||
 	    rec_params_alloc(p, err) ||
-	    carve_all(m, h->batch, err) != 0)
+	    carve_all(m, h->batch * (m->base.ranking ? 1 + h->negatives : 1),
+	              err) != 0)
 		goto fail;
 	return m;
 fail:
@@ -514,8 +530,9 @@ propagate_backward(struct agr *m, const struct work *w)
 			memset(top + (size_t)w->node[s][x] * k, 0, (size_t)k * sizeof(float));
 }
 
-/* y, the network's output on [0, 1], from the n rows' attended
- * representations z; with rng, in training (dropout on). */
+/* The head on the n rows' attended representations z: y, the network's
+ * output on [0, 1]; or for a ranking model out, the score s.  With rng,
+ * in training (dropout on). */
 static void
 head(const struct agr *m, struct work *w, int n, struct rec_rng *rng)
 {
@@ -543,6 +560,12 @@ head(const struct agr *m, struct work *w, int n, struct rec_rng *rng)
 		                   m->width[l], m->width[l + 1], m->h.threads);
 	rec_linear_forward(w->out, w->x[nm], P + m->oOut, NULL, n, last, 1,
 	                   m->h.threads);
+	if (m->base.ranking) {
+		for (int j = 0; j < n; j++)
+			if (w->i[j] >= 0)
+				w->out[j] += P[m->obi + w->i[j]];
+		return;
+	}
 	rec_bias_forward(w->out, w->u, w->i, P + m->omu, P + m->obu, P + m->obi,
 	                 n);
 	rec_sigmoid_forward(w->y, w->out, n, 1);
@@ -557,24 +580,30 @@ forward(const struct agr *m, struct work *w, int n, struct rec_rng *rng)
 	head(m, w, n, rng);
 }
 
-/* Gradients of the batch's mean squared error (plus the L2 term) into
- * m->p.g, through the propagation; returns the batch's summed
- * objective. */
-static double
-backward(struct agr *m, struct work *w, int n)
+/* What predict gives for row j of w after forward: a rating on the star
+ * scale, or a ranking model's score s. */
+static float
+prediction(const struct agr *m, const struct work *w, int j)
+{
+	return m->base.ranking ? w->out[j] : rec_to_stars(w->y[j]);
+}
+
+/* The gradient of the n rows' logits (w->d_out) into m->p.g, back
+ * through the biases, the head, the attention and the propagation. */
+static void
+network_backward(struct agr *m, struct work *w, int n)
 {
 	const float *P = m->p.w;
 	float *G = m->p.g;
 	const int k = m->h.k, nm = m->h.nmlp, last = m->width[nm];
 	const size_t nl = (size_t)m->nl;
-	const float rs = 2.0f * m->h.reg / (float)n;
-	double total;
 
-	total = rec_mse_forward(w->d_y, w->y, w->target, n) * n;
-	memset(w->d_out, 0, (size_t)n * sizeof(float));
-	rec_sigmoid_backward(w->d_out, w->d_y, w->y, n, 1);
-	rec_bias_backward(G + m->omu, G + m->obu, G + m->obi, w->d_out, w->u,
-	                  w->i, n);
+	if (m->base.ranking)
+		for (int j = 0; j < n; j++)
+			G[m->obi + w->i[j]] += w->d_out[j];
+	else
+		rec_bias_backward(G + m->omu, G + m->obu, G + m->obi, w->d_out, w->u,
+		                  w->i, n);
 	memset(w->d_x[nm], 0, (size_t)n * last * sizeof(float));
 	rec_linear_backward(w->d_x[nm], G + m->oOut, NULL, w->d_out, w->x[nm],
 	                    P + m->oOut, n, last, 1, m->h.threads);
@@ -608,16 +637,40 @@ backward(struct agr *m, struct work *w, int n)
 					ge[l * k + c] += gq[c] / (float)nl;
 		}
 	propagate_backward(m, w);
+}
+
+/* |e|^2 for node x's row e of E^0, and rs e added to its gradient */
+static double
+l2_node(struct agr *m, size_t x, float rs)
+{
+	const int k = m->h.k;
+	const float *e = m->p.w + m->oE + x * k;
+	float *g = m->p.g + m->oE + x * k;
+
+	for (int c = 0; c < k; c++)
+		g[c] += rs * e[c];
+	return vec_dot(e, e, k);
+}
+
+/* Gradients of the batch's mean squared error (plus the L2 term) into
+ * m->p.g, through the propagation; returns the batch's summed
+ * objective. */
+static double
+backward(struct agr *m, struct work *w, int n)
+{
+	const float *P = m->p.w;
+	float *G = m->p.g;
+	const float rs = 2.0f * m->h.reg / (float)n;
+	double total;
+
+	total = rec_mse_forward(w->d_y, w->y, w->target, n) * n;
+	memset(w->d_out, 0, (size_t)n * sizeof(float));
+	rec_sigmoid_backward(w->d_out, w->d_y, w->y, n, 1);
+	network_backward(m, w, n);
 	/* L2 on each row's E^0 rows and biases, as often as the row occurs */
 	for (int j = 0; j < n; j++) {
 		size_t u = (size_t)w->u[j], i = (size_t)w->i[j];
-		const size_t offs[2] = { m->oE + u * k, m->oE + ((size_t)m->nu + i) * k };
-		double norm = 0;
-		for (int t = 0; t < 2; t++) {
-			for (int c = 0; c < k; c++)
-				G[offs[t] + c] += rs * P[offs[t] + c];
-			norm += vec_dot(P + offs[t], P + offs[t], k);
-		}
+		double norm = l2_node(m, u, rs) + l2_node(m, (size_t)m->nu + i, rs);
 		G[m->obu + u] += rs * P[m->obu + u];
 		G[m->obi + i] += rs * P[m->obi + i];
 		norm += (double)P[m->obu + u] * P[m->obu + u] +
@@ -627,7 +680,105 @@ backward(struct agr *m, struct work *w, int n)
 	return total;
 }
 
+/* BPR (agr.h): gradients of the mean objective of the t triples of w's
+ * n rows (w->tpos, w->tneg), from their scores w->out, into m->p.g
+ * through the propagation; returns the triples' summed objective. */
+static double
+bpr_backward(struct agr *m, struct work *w, int n, int t)
+{
+	const float *P = m->p.w;
+	float *G = m->p.g;
+	const float rs = 2.0f * m->h.reg / (float)t;
+	double total;
+
+	memset(w->d_out, 0, (size_t)n * sizeof(float));
+	total = rec_bpr_forward(w->d_out, w->out, w->tpos, w->tneg, t, 1.0f / (float)t);
+	network_backward(m, w, n);
+	for (int q = 0; q < t; q++) {
+		size_t u = (size_t)w->u[w->tpos[q]];
+		size_t i = (size_t)w->i[w->tpos[q]], j = (size_t)w->i[w->tneg[q]];
+		double norm = l2_node(m, u, rs) + l2_node(m, (size_t)m->nu + i, rs) +
+		              l2_node(m, (size_t)m->nu + j, rs);
+		G[m->obi + i] += rs * P[m->obi + i];
+		G[m->obi + j] += rs * P[m->obi + j];
+		norm += (double)P[m->obi + i] * P[m->obi + i] +
+		        (double)P[m->obi + j] * P[m->obi + j];
+		total += m->h.reg * norm;
+	}
+	return total;
+}
+
 /* ---- training ---- */
+
+/* Add the attention weights of w's n rows to the epoch's sums. */
+static void
+attn_count(struct agr *m, const struct work *w, int n)
+{
+	for (int s = 0; s < 2; s++)
+		for (int j = 0; j < n; j++)
+			for (int l = 0; l < m->nl; l++)
+				m->attn_sum[s][l] += w->alpha[s][(size_t)j * m->nl + l];
+	m->attn_rows += n;
+}
+
+/* One step on w's n rows: forward, backward by the model's loss (t
+ * triples with BPR), Adam.  Returns the summed objective. */
+static double
+step(struct agr *m, struct work *w, int n, int t, struct rec_rng *rng)
+{
+	double total;
+
+	propagate(m);
+	forward(m, w, n, rng);
+	attn_count(m, w, n);
+	total = m->base.ranking ? bpr_backward(m, w, n, t) : backward(m, w, n);
+	rec_adam_step(&m->p, &m->adam);
+	memset(m->p.g, 0, m->p.n * sizeof(float));
+	m->fresh = 0;
+	return total;
+}
+
+/* An epoch of BPR: each batch of positives is w's first rows, then the
+ * negatives drawn for them. */
+static int
+agr_epoch_bpr(struct agr *m, const struct rec_ratings *r, struct rec_rng *rng,
+              double *loss, struct rec_err *err)
+{
+	struct work *w = &m->w;
+	const size_t batch = (size_t)m->h.batch;
+	double total = 0;
+	size_t triples = 0;
+
+	if (m->pos.of != r && rec_sample_init(&m->pos, r, m->h.positive, err) != 0)
+		return -1;
+	if (rec_batches_epoch(&m->b, m->pos.n, rng, err) != 0)
+		return -1;
+	for (size_t beg = 0; beg < m->pos.n; beg += batch) {
+		int len = (int)(m->pos.n - beg < batch ? m->pos.n - beg : batch);
+		int n = len, t = 0;
+
+		for (int q = 0; q < len; q++) {
+			uint32_t row = m->pos.row[m->b.order[beg + (size_t)q]];
+			w->u[q] = r->user[row];
+			w->i[q] = r->item[row];
+		}
+		for (int q = 0; q < len; q++)
+			for (int s = 0; s < m->h.negatives; s++) {
+				int32_t j = rec_sample_negative(&m->pos, w->u[q], rng);
+				if (j < 0)
+					continue;
+				w->u[n] = w->u[q];
+				w->i[n] = j;
+				w->tpos[t] = q;
+				w->tneg[t++] = n++;
+			}
+		if (t > 0)
+			total += step(m, w, n, t, rng);
+		triples += (size_t)t;
+	}
+	*loss = triples ? total / (double)triples : 0;
+	return 0;
+}
 
 static int
 agr_epoch(struct rec_model *base, const struct rec_ratings *r,
@@ -638,10 +789,12 @@ agr_epoch(struct rec_model *base, const struct rec_ratings *r,
 	const int batch = m->h.batch;
 	double total = 0;
 
-	if (rec_batches_epoch(&m->b, r->n, rng, err) != 0)
-		return -1;
 	memset(m->attn_sum, 0, sizeof m->attn_sum);
 	m->attn_rows = 0;
+	if (m->base.ranking)
+		return agr_epoch_bpr(m, r, rng, loss, err);
+	if (rec_batches_epoch(&m->b, r->n, rng, err) != 0)
+		return -1;
 	for (size_t beg = 0; beg < r->n; beg += (size_t)batch) {
 		int n = (int)(r->n - beg < (size_t)batch ? r->n - beg : (size_t)batch);
 
@@ -651,17 +804,7 @@ agr_epoch(struct rec_model *base, const struct rec_ratings *r,
 			w->i[j] = r->item[row];
 			w->target[j] = rec_to_unit(r->rating[row]);
 		}
-		propagate(m);
-		forward(m, w, n, rng);
-		for (int s = 0; s < 2; s++)
-			for (int j = 0; j < n; j++)
-				for (int l = 0; l < m->nl; l++)
-					m->attn_sum[s][l] += w->alpha[s][(size_t)j * m->nl + l];
-		m->attn_rows += n;
-		total += backward(m, w, n);
-		rec_adam_step(&m->p, &m->adam);
-		memset(m->p.g, 0, m->p.n * sizeof(float));
-		m->fresh = 0;
+		total += step(m, w, n, 0, rng);
 	}
 	*loss = total / (double)r->n;
 	return 0;
@@ -694,7 +837,7 @@ rec_agr_objective(struct rec_model *base, const struct rec_ratings *r,
 	struct agr *m = (struct agr *)base;
 	struct work *w = &m->w;
 
-	if (r->n == 0 || r->n > (size_t)w->cap)
+	if (m->base.ranking || r->n == 0 || r->n > (size_t)w->cap)
 		return -1;
 	memset(m->p.g, 0, m->p.n * sizeof(float));
 	for (size_t j = 0; j < r->n; j++) {
@@ -708,6 +851,34 @@ rec_agr_objective(struct rec_model *base, const struct rec_ratings *r,
 	propagate(m);
 	forward(m, w, (int)r->n, NULL);
 	*loss = backward(m, w, (int)r->n) / (double)r->n;
+	return 0;
+}
+
+int
+rec_agr_bpr_objective(struct rec_model *base, const int32_t *u,
+                      const int32_t *i, const int32_t *j, size_t n,
+                      double *loss)
+{
+	struct agr *m = (struct agr *)base;
+	struct work *w = &m->w;
+
+	if (!m->base.ranking || n == 0 || n > (size_t)w->cap / 2)
+		return -1;
+	for (size_t t = 0; t < n; t++) {
+		if (u[t] < 0 || u[t] >= m->nu || i[t] < 0 || i[t] >= m->ni ||
+		    j[t] < 0 || j[t] >= m->ni)
+			return -1;
+		w->u[t] = w->u[n + t] = u[t];
+		w->i[t] = i[t];
+		w->i[n + t] = j[t];
+		w->tpos[t] = (int32_t)t;
+		w->tneg[t] = (int32_t)(n + t);
+	}
+	memset(m->p.g, 0, m->p.n * sizeof(float));
+	m->fresh = 0;
+	propagate(m);
+	forward(m, w, 2 * (int)n, NULL);
+	*loss = bpr_backward(m, w, 2 * (int)n, (int)n) / (double)n;
 	return 0;
 }
 
@@ -730,7 +901,7 @@ agr_predict(const struct rec_model *base, const int32_t *user,
 		memcpy(w->i, item + beg, (size_t)len * sizeof *w->i);
 		forward(m, w, len, NULL);
 		for (int j = 0; j < len; j++)
-			out[beg + (size_t)j] = rec_to_stars(w->y[j]);
+			out[beg + (size_t)j] = prediction(m, w, j);
 	}
 }
 
@@ -765,7 +936,7 @@ agr_rank_scores(const struct rec_model *base, const int32_t *user, size_t n,
 			both_sides(m, w, len, attend_side);
 			head(m, w, len, NULL);
 			for (int j = 0; j < len; j++)
-				out[x * ni + beg + (size_t)j] = rec_to_stars(w->y[j]);
+				out[x * ni + beg + (size_t)j] = prediction(m, w, j);
 		}
 	}
 	return 0;

@@ -20,6 +20,25 @@
  * the whole graph anew, as LightGCN does.  Unknown users or items have
  * zero representations and zero bias.
  *
+ * With the BPR loss (Rendle et al., 2009) AttnGraphRec is a ranking
+ * model, LightGCN plus attention: every rating of at least `positive`
+ * stars is a positive (u, i), paired with `negatives` items j drawn
+ * uniformly from those that are not u's positives (sample.h, as MF
+ * draws them); the network scores a pair by its logit without mu and
+ * b_u (they drop out of a difference),
+ *
+ *   s(u, i)  = w . h + b_i
+ *
+ * and a minibatch of positives minimises the mean over its triples of
+ *
+ *   -log sigmoid(s(u, i) - s(u, j))
+ *       + reg (|e_u^0|^2 + |e_i^0|^2 + |e_j^0|^2 + b_i^2 + b_j^2),
+ *
+ * the network run once on the batch's positive pairs and once on its
+ * negative ones.  The graph is that of every training rating, as for
+ * the rating model.  s is the score it ranks by and predicts (no star
+ * scale).
+ *
  * The model file holds the graph (its CSR, renumbered to the model's
  * users and items) next to the weights, and the propagation is redone on
  * load: rec-score needs no other file; the file is the model's whole
@@ -33,6 +52,7 @@
 #include "rec/graph.h"
 #include "rec/hparams.h"
 #include "rec/model.h"
+#include "rec/sample.h"
 
 #define REC_AGR_MAX_LAYERS 8   /* graph-convolution layers */
 #define REC_AGR_MAX_MLP 3      /* hidden layers of the head */
@@ -47,8 +67,12 @@ struct rec_agr_hparams {
 	int nmlp;                    /* hidden layers of the head (2) */
 	int mlp[REC_AGR_MAX_MLP];    /* their widths (128, 64) */
 	float lr, reg, dropout, init_sd;
-	int batch;
+	int batch;                   /* ratings a step; BPR: positives a step */
 	enum rec_graph_weight weight;   /* of a graph built from the ratings */
+	enum rec_loss loss;          /* MSE on ratings, or BPR: a ranking model */
+	float positive;              /* BPR: ratings from this many stars are
+	                              * positives */
+	int negatives;               /* BPR: negatives drawn for each positive */
 	/* Borrowed, may be NULL: the graph to use when it is the graph of
 	 * the ratings (rec_graph_match); otherwise (the refit on train +
 	 * valid) a graph is built from the ratings with its weighting. */
@@ -57,7 +81,8 @@ struct rec_agr_hparams {
 	                              * not saved, and no result depends on it */
 };
 #define REC_AGR_DEFAULTS { 64, 3, REC_AGR_LIGHTGCN, 32, 2, { 128, 64, 0 }, \
-	3e-3f, 1e-3f, 0.5f, 0.1f, 1024, REC_GRAPH_BINARY, NULL, 1 }
+	3e-3f, 1e-3f, 0.5f, 0.1f, 1024, REC_GRAPH_BINARY, REC_LOSS_MSE, 3.5f, 1, \
+	NULL, 1 }
 
 /* Its hyperparameters (hparams.h); the graph is an input, not one. */
 extern const struct rec_hparams_desc rec_agr_desc;
@@ -73,10 +98,18 @@ int rec_agr_load(struct rec_model **out, const struct rec_st *st,
 /* For the gradient check: the parameter slab, and the objective of one
  * batch, the rows of r (mean squared error on [0, 1] plus the L2 term,
  * dropout off, after a fresh propagation), whose gradient it leaves in
- * the slab's g.  r must fit in one batch and hold only users and items
- * m knows (else -1). */
+ * the slab's g.  m must be a rating model, and r fit in one batch and
+ * hold only users and items m knows (else -1). */
 struct rec_params *rec_agr_params(struct rec_model *m);
 int rec_agr_objective(struct rec_model *m, const struct rec_ratings *r,
                       double *loss);
+
+/* For the gradient check of BPR: the objective of the n triples (u[t],
+ * i[t], j[t]) (model indices) as one batch, dropout off, after a fresh
+ * propagation, its gradient left in the slab's g.  m must be a ranking
+ * model and the 2 n pairs fit in one batch's rows (else -1). */
+int rec_agr_bpr_objective(struct rec_model *m, const int32_t *u,
+                          const int32_t *i, const int32_t *j, size_t n,
+                          double *loss);
 
 #endif

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # rec-train-agr: training, the model file (with its graph), scoring,
 # reproducibility, --graph and its checks, logs with attention weights,
-# errors.
+# the ranking model (--loss bpr), errors.
 bats_require_minimum_version 1.5.0
 load helpers
 
@@ -196,4 +196,49 @@ vs_mean() {
 	refute_output --partial '.m.st.'
 	run -1 --separate-stderr bash -c "rec-train-agr -q ${small[*]} --epochs 1 '$mf/train.tsv' > /dev/full"
 	assert_equal "$stderr" "rec-train-agr: <stdout>: No space left on device"
+}
+
+@test "--loss bpr: a ranking model, stopped on validation NDCG@10" {
+	run -0 --separate-stderr rec-train-agr "${small[@]}" --loss bpr --lr 0.01 --dropout 0 \
+		--patience 3 --valid "$mf/valid.tsv" --log log.tsv -o b.st "$mf/train.tsv"
+	assert_regex "${stderr_lines[-1]}" '^rec-train-agr: best epoch [0-9]+, valid_ndcg@10 0\.[0-9]{5}$'
+	# every row has an NDCG and no RMSE, the attention weights still a
+	# distribution; the kept epoch has the best NDCG
+	run -0 awk -F'\t' 'NR > 1 && ($4 != "NA" || $8 == "NA" ||
+		($10 + $11 + $12 + $13 - 1) ^ 2 > 1e-10) { bad++ } END { print bad + 0 }' log.tsv
+	assert_output 0
+	best=$(awk -F'\t' 'NR > 1 { print $2, $8 }' log.tsv | sort -k2,2gr -k1,1n | head -1 | cut -d' ' -f1)
+	run -0 rec-info b.st
+	assert_line "$(printf 'meta\tepochs\t%s' "$best")"
+	assert_line "$(printf 'meta\tloss\tbpr')"
+	assert_line "$(printf 'meta\tpositive\t3.5')"
+	assert_line "$(printf 'meta\tnegatives\t1')"
+	# it ranks, and predicts no ratings
+	run -2 --separate-stderr rec-score -m b.st "$mf/test.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-score: a 'agr' model trained to rank gives no rating predictions: use --top K for its lists"
+	run -0 rec-score -m b.st --top 5 --exclude "$mf/train.tsv"
+	assert_equal "${#lines[@]}" 150
+	# the same seed, the same bytes, with dropout and several negatives
+	rec-train-agr -q "${small[@]}" --loss bpr --negatives 3 --epochs 2 -o c.st "$mf/train.tsv"
+	rec-train-agr -q "${small[@]}" --loss bpr --negatives 3 --epochs 2 --threads 2 -o d.st "$mf/train.tsv"
+	cmp c.st d.st
+	# the rating model's file says what it is
+	rec-train-agr -q "${small[@]}" --epochs 1 -o r.st "$mf/train.tsv"
+	run -0 rec-info r.st
+	assert_line "$(printf 'meta\tloss\tmse')"
+}
+
+@test "--loss bpr: usage and data errors" {
+	run -2 --separate-stderr rec-train-agr --negatives 3 -o b.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-agr: --positive and --negatives go with --loss bpr"
+	run -2 --separate-stderr rec-train-agr --positive 4 -o b.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-agr: --positive and --negatives go with --loss bpr"
+	run -2 --separate-stderr rec-train-agr --loss hinge -o b.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-agr: --loss 'hinge' is not mse or bpr"
+	run -2 --separate-stderr rec-train-agr --loss bpr --negatives 0 -o b.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-agr: --negatives '0' is not an integer in [1, 1000]"
+	awk -F'\t' -v OFS='\t' '{ $3 = 2; print }' "$mf/train.tsv" > low.tsv
+	run -1 --separate-stderr rec-train-agr --loss bpr -o b.st low.tsv
+	assert_equal "$stderr" "rec-train-agr: no positives (ratings of at least 3.5 stars) to train on"
+	assert [ ! -e b.st ]
 }

@@ -1,7 +1,7 @@
 /* t_agr.c - AttnGraphRec: the whole objective's gradient (propagation,
- * attention, head; LightGCN and GCN layers) against finite differences,
- * and a given graph is used (what every model promises is
- * t_models.c's). */
+ * attention, head; LightGCN and GCN layers), on ratings and with BPR,
+ * against finite differences, and a given graph is used (what every
+ * model promises is t_models.c's). */
 #define _GNU_SOURCE   /* memmem */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,18 +43,34 @@ small(void)
 	return h;
 }
 
+/* The objective under check: a rating model's on the rows of r, or
+ * (r NULL) a ranking model's, BPR on the n triples (u, i, j). */
+struct objective {
+	const struct rec_ratings *r;
+	const int32_t *u, *i, *j;
+	size_t n;
+	double floor;   /* of the analytic gradient (close_enough) */
+};
+
+static int
+objective(struct rec_model *m, const struct objective *o, double *loss)
+{
+	return o->r ? rec_agr_objective(m, o->r, loss) :
+	       rec_agr_bpr_objective(m, o->u, o->i, o->j, o->n, loss);
+}
+
 /* The objective's central difference along coordinate j at step eps. */
 static double
-numeric(struct rec_model *m, const struct rec_ratings *r, size_t j, float eps)
+numeric(struct rec_model *m, const struct objective *o, size_t j, float eps)
 {
 	struct rec_params *p = rec_agr_params(m);
 	float keep = p->w[j];
 	double up, down;
 
 	p->w[j] = keep + eps;
-	rec_agr_objective(m, r, &up);
+	objective(m, o, &up);
 	p->w[j] = keep - eps;
-	rec_agr_objective(m, r, &down);
+	objective(m, o, &down);
 	p->w[j] = keep;
 	return (up - down) / (2.0 * eps);
 }
@@ -64,7 +80,11 @@ numeric(struct rec_model *m, const struct rec_ratings *r, size_t j, float eps)
  * 1e-6, and one at eps / 4 four times worse.  a and b agree when they
  * are within 1% of each other or within 1% of floor, whichever is
  * larger: floor 1e-4 for the analytic gradient against eps, 4e-4 for
- * eps against eps / 4 (the test for a kink). */
+ * eps against eps / 4 (the test for a kink).  BPR's objective takes the
+ * scores themselves (about 3 in size here), not a sigmoid of them on
+ * [0, 1]: its evaluations carry rounding of about 1e-7, and the
+ * analytic gradient's floor is 1e-3 (the kink test's stays, so that
+ * noise counts as a kink rather than passing one). */
 static int
 close_enough(double a, double b, double floor)
 {
@@ -96,7 +116,7 @@ enlarge(struct rec_model *m)
  * disagree) are skipped, and counted in *kinks.  Returns the number of
  * smooth coordinates that disagree. */
 static int
-gradcheck(struct rec_model *m, const struct rec_ratings *r, int *kinks,
+gradcheck(struct rec_model *m, const struct objective *o, int *kinks,
           long tamper)
 {
 	struct rec_params *p = rec_agr_params(m);
@@ -105,15 +125,15 @@ gradcheck(struct rec_model *m, const struct rec_ratings *r, int *kinks,
 	int bad = 0;
 
 	*kinks = 0;
-	CHECK(rec_agr_objective(m, r, &loss) == 0);
+	CHECK(objective(m, o, &loss) == 0);
 	memcpy(analytic, p->g, p->n * sizeof *analytic);
 	if (tamper >= 0)   /* a planted 5% error, to show the check can fail */
 		analytic[tamper] *= 1.05f;
 	for (size_t j = 0; j < p->n; j++) {
-		double n1 = numeric(m, r, j, 1e-2f), n2 = numeric(m, r, j, 2.5e-3f);
+		double n1 = numeric(m, o, j, 1e-2f), n2 = numeric(m, o, j, 2.5e-3f);
 		if (!close_enough(n1, n2, 4e-4))
 			++*kinks;
-		else if (!close_enough(analytic[j], n1, 1e-4))
+		else if (!close_enough(analytic[j], n1, o->floor))
 			bad++;
 	}
 	free(analytic);
@@ -137,6 +157,7 @@ TEST(agr_gradient_matches_finite_differences)
 {
 	struct rec_agr_hparams h = small();
 	struct rec_ratings *r = toy(), *few = some(r, 8);
+	const struct objective o = { few, NULL, NULL, NULL, 0, 1e-4 };
 	struct rec_err err = { 0 };
 	int kinks;
 
@@ -149,7 +170,7 @@ TEST(agr_gradient_matches_finite_differences)
 			if (!m)
 				continue;
 			enlarge(m);
-			CHECK(gradcheck(m, few, &kinks, -1) == 0);
+			CHECK(gradcheck(m, &o, &kinks, -1) == 0);
 			CHECK(kinks * 10 < (int)rec_agr_params(m)->n);
 			rec_model_free(m);
 		}
@@ -162,6 +183,7 @@ TEST(agr_gradcheck_can_fail)
 {
 	struct rec_agr_hparams h = small();
 	struct rec_ratings *r = toy(), *few = some(r, 8);
+	const struct objective o = { few, NULL, NULL, NULL, 0, 1e-4 };
 	struct rec_model *m = rec_agr_make(&h, r, 3, NULL);
 	struct rec_params *p = rec_agr_params(m);
 	size_t first = p->t[1].off, top = first;   /* item_emb */
@@ -175,10 +197,66 @@ TEST(agr_gradcheck_can_fail)
 	for (size_t j = first; j < first + p->t[1].n; j++)
 		if (fabs(p->g[j]) > fabs(p->g[top]))
 			top = j;
-	CHECK(gradcheck(m, few, &kinks, (long)top) == 1);
+	CHECK(gradcheck(m, &o, &kinks, (long)top) == 1);
 	rec_model_free(m);
 	rec_ratings_free(r);
 	rec_ratings_free(few);
+}
+
+/* BPR's objective, through the same network on both rows of each
+ * triple, against central differences, for LightGCN and GCN layers; and
+ * the largest gradient of an item embedding off by 5% is caught.  The
+ * triples share users and items, and item 4 is a positive of one and a
+ * negative of another. */
+TEST(agr_bpr_gradient_matches_finite_differences)
+{
+	static const int32_t u[] = { 0, 3, 3, 7, 11, 5 }, i[] = { 1, 4, 2, 8, 0, 6 },
+	                     j[] = { 4, 0, 7, 2, 8, 1 };
+	const struct objective o = { NULL, u, i, j, 6, 1e-3 };
+	struct rec_agr_hparams h = small();
+	struct rec_ratings *r = toy();
+	int kinks;
+
+	h.loss = REC_LOSS_BPR;
+	h.reg = 0.1f;   /* so that the L2 term's gradient shows */
+	for (int conv = 0; conv < 2; conv++) {
+		h.conv = conv ? REC_AGR_GCN : REC_AGR_LIGHTGCN;
+		struct rec_model *m = rec_agr_make(&h, r, 4 + conv, NULL);
+		struct rec_params *p;
+		size_t first, top;
+		double loss;
+
+		CHECK(m && m->ranking);
+		if (!m)
+			continue;
+		enlarge(m);
+		p = rec_agr_params(m);
+		for (size_t x = 0; x < p->t[3].n; x++)   /* item_bias, from 0 */
+			p->w[p->t[3].off + x] = 0.1f * (float)((int)(x * 7 % 5) - 2);
+		CHECK(gradcheck(m, &o, &kinks, -1) == 0);
+		CHECK(kinks * 10 < (int)p->n);
+		CHECK(rec_agr_bpr_objective(m, u, i, j, 6, &loss) == 0 && loss > 0);
+		/* mu and b_u drop out of a difference: no gradient */
+		for (int t = 0; t < p->nt; t++)
+			if (strcmp(p->t[t].name, "global_bias") == 0 ||
+			    strcmp(p->t[t].name, "user_bias") == 0)
+				for (size_t x = 0; x < p->t[t].n; x++)
+					CHECK(p->g[p->t[t].off + x] == 0);
+		first = top = p->t[1].off;   /* item_emb */
+		for (size_t x = first; x < first + p->t[1].n; x++)
+			if (fabs(p->g[x]) > fabs(p->g[top]))
+				top = x;
+		CHECK(gradcheck(m, &o, &kinks, (long)top) == 1);
+		/* the rating objective is not a ranking model's, and the
+		 * triples must fit one batch and be the model's */
+		CHECK(rec_agr_objective(m, r, &loss) == -1);
+		CHECK(rec_agr_bpr_objective(m, u, i, j, 0, &loss) == -1);
+		CHECK(rec_agr_bpr_objective(m, u, i, j, 65, &loss) == -1);
+		CHECK(rec_agr_bpr_objective(m, u, j, (const int32_t[]){ 9, 0, 0, 0, 0, 0 },
+		                            6, &loss) == -1);
+		rec_model_free(m);
+	}
+	rec_ratings_free(r);
 }
 
 static char *
@@ -231,27 +309,30 @@ TEST(agr_uses_a_given_graph)
 	rec_ratings_free(few);
 }
 
-
-/* Ranking every item gives predict's numbers bit for bit, over several
- * chunks of items (the batch is smaller than the catalogue), for known
- * users and an unknown one. */
+/* Ranking every item gives predict's numbers bit for bit, for a rating
+ * and a ranking model, over several chunks of items (the batch is
+ * smaller than the catalogue), for known users and an unknown one. */
 TEST(agr_rank_scores_are_predictions)
 {
 	static const int32_t users[] = { 0, 7, -1, 11, 0 };
 	struct rec_agr_hparams h = small();
 	struct rec_ratings *r = toy();
-	struct rec_train_opts o = { .epochs = 2, .seed = 9 };
-	struct rec_train_result res;
-	struct rec_model *m = NULL;
-	struct rec_err err = { 0 };
-	float rank[5 * 9], pred[9];
-	int32_t us[9], is[9];
 
 	h.batch = 2;
 	h.dropout = 0.2f;
-	CHECK(rec_train(&m, rec_agr_make, &h, r, NULL, &o, &res, &err) == 0);
-	CHECK(m && m->items.n == 9);
-	if (m) {
+	for (int ranking = 0; ranking < 2; ranking++) {
+		struct rec_train_opts o = { .epochs = 2, .seed = 9 };
+		struct rec_train_result res;
+		struct rec_model *m = NULL;
+		struct rec_err err = { 0 };
+		float rank[5 * 9], pred[9];
+		int32_t us[9], is[9];
+
+		h.loss = ranking ? REC_LOSS_BPR : REC_LOSS_MSE;
+		CHECK(rec_train(&m, rec_agr_make, &h, r, NULL, &o, &res, &err) == 0);
+		if (!m)
+			continue;
+		CHECK(m->items.n == 9 && m->ranking == ranking);
 		CHECK(m->ops->rank_scores(m, users, 5, rank, &err) == 0);
 		for (int x = 0; x < 5; x++) {
 			for (int i = 0; i < 9; i++)
@@ -259,7 +340,7 @@ TEST(agr_rank_scores_are_predictions)
 			m->ops->predict(m, us, is, 9, pred);
 			CHECK(memcmp(rank + x * 9, pred, sizeof pred) == 0);
 		}
+		rec_model_free(m);
 	}
-	rec_model_free(m);
 	rec_ratings_free(r);
 }

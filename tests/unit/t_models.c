@@ -204,6 +204,18 @@ agr_lightgcn(void *hp)
 }
 
 static void
+agr_bpr(void *hp)
+{
+	struct rec_agr_hparams *h = hp;
+
+	agr_lightgcn(hp);
+	h->loss = REC_LOSS_BPR;
+	h->negatives = 2;
+	h->lr = 0.03f;
+	h->dropout = 0;   /* on so small a network it learns only popularity */
+}
+
+static void
 ease(void *hp)
 {
 	struct rec_ease_hparams *h = hp;
@@ -230,6 +242,7 @@ static const struct model_case cases[] = {
 	{ "lstm", &rec_lstmrec_desc, rec_lstmrec_make, lstm, 40, 0.9 },
 	{ "agr gcn", &rec_agr_desc, rec_agr_make, agr_gcn, 40, 0.8 },
 	{ "agr lightgcn", &rec_agr_desc, rec_agr_make, agr_lightgcn, 40, 0.8 },
+	{ "agr bpr", &rec_agr_desc, rec_agr_make, agr_bpr, 40, 0.75 },
 	{ "ease", &rec_ease_desc, rec_ease_make, ease, 0, 0.7 },
 	{ "ease weak, recent", &rec_ease_desc, rec_ease_make, ease_weak_recent, 0, 0.7 },
 };
