@@ -9,7 +9,8 @@ static const char about[] =
 "the movies go into the MLP branch through a learned projection, and into\n"
 "the model file, so that rec-score needs nothing more.  Only the tags of\n"
 "the training period count: each no later than its user's last training\n"
-"rating.\n";
+"rating.  With --loss bpr, train it to rank instead: the logit of each\n"
+"positive above that of sampled negatives.\n";
 
 int
 main(int argc, char *argv[])
@@ -27,6 +28,9 @@ main(int argc, char *argv[])
 
 	rec_trainer_parse(&t, argc, argv, "rec-train-ncf", about, NULL,
 	                  &rec_ncf_desc, &hp, in, 2, 30);
+	if (hp.loss != REC_LOSS_BPR && (rec_trainer_given(&t, "positive") ||
+	                               rec_trainer_given(&t, "negatives")))
+		rec_cli_usage_error("--positive and --negatives go with --loss bpr");
 	if (in[0].path) {
 		struct rec_input mi = rec_cli_input(in[0].path);
 		if (!(movies = rec_movies_new()))

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "rec/batch.h"
+#include "rec/gemm.h"
 #include "rec/hparams.h"
 #include "rec/layer.h"
 #include "rec/ncf.h"
@@ -34,6 +35,9 @@ struct work {
 	float *mask[L];                /* (n, width l) dropout masks */
 	float *zin;                    /* (n, k + last) */
 	float *z, *y, *target;         /* (n) */
+	int32_t *pos_row, *neg_row;    /* BPR: (n) each triple's positive and
+	                                * negative rows; the negatives follow
+	                                * the positives */
 	int dropped;                   /* forward drew dropout masks */
 	/* gradients */
 	float *d_zin, *d_gmf, *d_emb2, *d_side, *d_z, *d_y;
@@ -55,6 +59,7 @@ struct ncf {
 	struct rec_adam adam;
 	struct work w;
 	struct rec_batches b;
+	struct rec_sample pos;                 /* BPR: the training table's positives */
 };
 
 static const struct rec_model_ops ncf_ops;
@@ -79,12 +84,21 @@ static const struct rec_hparam ncf_params[] = {
 	              "L2 weight on each rating's embeddings and biases"),
 	REC_HP_NUMBER(T, dropout, "dropout", "dropout", 0, 0.99, "P",
 	              "dropout on the embeddings and the hidden layers"),
-	REC_HP_INTEGER(T, batch, "batch", "batch", 1, 1 << 16, "N", "ratings a step"),
+	REC_HP_INTEGER(T, batch, "batch", "batch", 1, 1 << 16, "N",
+	               "ratings a step; with bpr, positives (each with\n"
+	               "its negatives)"),
 	REC_HP_NUMBER(T, init_sd, "init-sd", "init_sd", 0, 10, "S",
 	              "embeddings start as N(0, S^2)"),
 	REC_HP_INTEGER(T, threads, "threads", NULL, 1, 64, "N",
 	               "threads of the matrix products; the model is\n"
 	               "the same, byte for byte, for any N"),
+	REC_HP_ONE_OF(T, loss, "loss", "loss", rec_loss_names,
+	              "mse on the ratings, or bpr on positives against\n"
+	              "sampled negatives: a ranking model"),
+	REC_HP_NUMBER(T, positive, "positive", "positive", 0, 5, "T",
+	              "with bpr: ratings from T stars are positives"),
+	REC_HP_INTEGER(T, negatives, "negatives", "negatives", 1, 1000, "N",
+	               "with bpr: negatives drawn for each positive"),
 };
 #undef T
 
@@ -102,7 +116,8 @@ work_free(struct work *w)
 		(void **)&w->gu, (void **)&w->gi, (void **)&w->mu, (void **)&w->mi,
 		(void **)&w->mgu, (void **)&w->mgi, (void **)&w->mmu, (void **)&w->mmi,
 		(void **)&w->gmf, (void **)&w->side, (void **)&w->emb2, (void **)&w->zin,
-		(void **)&w->z, (void **)&w->y, (void **)&w->target,
+		(void **)&w->z, (void **)&w->y, (void **)&w->target, (void **)&w->pos_row,
+		(void **)&w->neg_row,
 		(void **)&w->d_zin, (void **)&w->d_gmf, (void **)&w->d_emb2,
 		(void **)&w->d_side, (void **)&w->d_z, (void **)&w->d_y,
 		(void **)&w->d_gu, (void **)&w->d_gi, (void **)&w->d_mu, (void **)&w->d_mi,
@@ -153,7 +168,8 @@ work_alloc(struct ncf *m, int cap)
 	     (w->gmf = buf(n, k, f)) && (w->side = buf(n, d, f)) &&
 	     (w->emb2 = buf(n, 2 * k, f)) && (w->zin = buf(n, k + last, f)) &&
 	     (w->z = buf(n, 1, f)) && (w->y = buf(n, 1, f)) &&
-	     (w->target = buf(n, 1, f)) &&
+	     (w->target = buf(n, 1, f)) && (w->pos_row = buf(n, 1, 4)) &&
+	     (w->neg_row = buf(n, 1, 4)) &&
 	     (w->d_zin = buf(n, k + last, f)) && (w->d_gmf = buf(n, k, f)) &&
 	     (w->d_emb2 = buf(n, 2 * k, f)) && (w->d_side = buf(n, d, f)) &&
 	     (w->d_z = buf(n, 1, f)) && (w->d_y = buf(n, 1, f)) &&
@@ -180,7 +196,16 @@ ncf_free(struct rec_model *base)
 	rec_side_free(m->side);
 	work_free(&m->w);
 	rec_batches_free(&m->b);
+	rec_sample_free(&m->pos);
 	rec_free(m);
+}
+
+/* The rows of a batch: a ranking model's are its positives and all
+ * their negatives. */
+static int
+batch_rows(const struct rec_ncf_hparams *h)
+{
+	return h->batch * (h->loss == REC_LOSS_BPR ? 1 + h->negatives : 1);
 }
 
 /* A model of nu users and ni items with side (owned from now on, may be
@@ -200,6 +225,7 @@ ncf_alloc(const struct rec_ncf_hparams *h, int nu, int ni,
 		return NULL;
 	}
 	m->base.ops = &ncf_ops;
+	m->base.ranking = h->loss == REC_LOSS_BPR;
 	m->h = *h;
 	m->h.movies = NULL;
 	m->h.tags = NULL;
@@ -235,7 +261,7 @@ ncf_alloc(const struct rec_ncf_hparams *h, int nu, int ni,
 	if (rec_params_add(p, "out.w", 2, 1, k + m->width[h->nmlp], &m->oOut, err) ||
 	    rec_params_add(p, "global_bias", 0, 1, 1, &m->omu, err) ||
 	    rec_params_alloc(p, err) ||
-	    work_alloc(m, h->batch) != 0)
+	    work_alloc(m, batch_rows(h)) != 0)
 		goto fail;
 	return m;
 fail:
@@ -274,24 +300,30 @@ gather(const struct ncf *m, struct work *w, int n)
 	}
 }
 
-/* side[j] = sum of the projection rows of item j's features. */
+/* out (d) = Ws^T side_i, the sum of the projection rows of item i's
+ * features (i < 0: zeros). */
 static void
-side_forward(const struct ncf *m, struct work *w, int n)
+side_project(const struct ncf *m, float *out, int32_t i)
 {
 	const int d = m->d;
 	const float *S = m->p.w + m->oS;
 
-	memset(w->side, 0, (size_t)n * d * sizeof(float));
-	for (int j = 0; j < n; j++) {
-		if (w->i[j] < 0)
-			continue;
-		float *out = w->side + (size_t)j * d;
-		for (int64_t e = m->side->start[w->i[j]]; e < m->side->start[w->i[j] + 1]; e++) {
-			const float *row = S + (size_t)m->side->feat[e] * d;
-			for (int c = 0; c < d; c++)
-				out[c] += row[c];
-		}
+	memset(out, 0, (size_t)d * sizeof(float));
+	if (i < 0)
+		return;
+	for (int64_t e = m->side->start[i]; e < m->side->start[i + 1]; e++) {
+		const float *row = S + (size_t)m->side->feat[e] * d;
+		for (int c = 0; c < d; c++)
+			out[c] += row[c];
 	}
+}
+
+/* side[j] = the projected side vector of row j's item. */
+static void
+side_forward(const struct ncf *m, struct work *w, int n)
+{
+	for (int j = 0; j < n; j++)
+		side_project(m, w->side + (size_t)j * m->d, w->i[j]);
 }
 
 /* y = the network's output on [0, 1] for the n rows of w; with rng,
@@ -334,22 +366,23 @@ forward(const struct ncf *m, struct work *w, int n, struct rec_rng *rng)
 	rec_sigmoid_forward(w->y, w->z, n, 1);
 }
 
-/* Gradients of the batch's mean squared error (plus the L2 term) into
- * m->p.g; returns the batch's summed objective. */
+/* Back from w->d_z (n), the gradient of a batch's loss in the logits,
+ * into m->p.g, with the L2 term of each of the n rows, whose gradient is
+ * weighted by rs (2 reg over the loss's count); returns total plus the
+ * L2 term. */
 static double
-backward(struct ncf *m, struct work *w, int n)
+backward_logits(struct ncf *m, struct work *w, int n, float rs, double total)
 {
 	const float *P = m->p.w;
 	float *G = m->p.g;
 	const int k = m->h.k, nl = m->h.nmlp, last = m->width[nl];
-	const float rs = 2.0f * m->h.reg / (float)n;
-	double total;
 
-	total = rec_mse_forward(w->d_y, w->y, w->target, n) * n;
-	memset(w->d_z, 0, (size_t)n * sizeof(float));
-	rec_sigmoid_backward(w->d_z, w->d_y, w->y, n, 1);
-	rec_bias_backward(G + m->omu, G + m->obu, G + m->obi, w->d_z, w->u, w->i,
-	                  n);
+	if (m->base.ranking)   /* mu and b_u drop out of a difference: held at 0 */
+		for (int j = 0; j < n; j++)
+			G[m->obi + w->i[j]] += w->d_z[j];
+	else
+		rec_bias_backward(G + m->omu, G + m->obu, G + m->obi, w->d_z, w->u,
+		                  w->i, n);
 	memset(w->d_zin, 0, (size_t)n * (k + last) * sizeof(float));
 	rec_linear_backward(w->d_zin, G + m->oOut, NULL, w->d_z, w->zin, P + m->oOut,
 	                    n, k + last, 1, m->h.threads);
@@ -414,6 +447,34 @@ backward(struct ncf *m, struct work *w, int n)
 	return total;
 }
 
+/* Gradients of the batch's mean squared error (plus the L2 term) into
+ * m->p.g; returns the batch's summed objective. */
+static double
+backward(struct ncf *m, struct work *w, int n)
+{
+	double total = rec_mse_forward(w->d_y, w->y, w->target, n) * n;
+
+	memset(w->d_z, 0, (size_t)n * sizeof(float));
+	rec_sigmoid_backward(w->d_z, w->d_y, w->y, n, 1);
+	return backward_logits(m, w, n, 2.0f * m->h.reg / (float)n, total);
+}
+
+/* The same for BPR, the rows of w its np positives and then their nneg
+ * negatives (paired by w->pos_row, w->neg_row); the objective summed
+ * over the triples. */
+static double
+backward_bpr(struct ncf *m, struct work *w, int np, int nneg)
+{
+	double total;
+
+	memset(w->d_z, 0, (size_t)(np + nneg) * sizeof(float));
+	total = rec_bpr_forward(w->d_z, w->z, w->pos_row, w->neg_row, nneg,
+	                        1.0f / (float)nneg);
+
+	return backward_logits(m, w, np + nneg, 2.0f * m->h.reg / (float)nneg,
+	                       total);
+}
+
 /* ---- training ---- */
 
 /* Update, then zero the gradients of, the rows of two tables (rows of k)
@@ -434,6 +495,67 @@ step_rows(struct ncf *m, size_t t1, size_t t2, size_t bias, const int32_t *rows,
 	}
 }
 
+/* One Adam step on the gradients of a batch (lazy on the rows it
+ * touched), which it then zeroes. */
+static void
+step(struct ncf *m)
+{
+	rec_adam_begin(&m->adam);
+	step_rows(m, m->oPg, m->oPm, m->obu, m->b.urows, m->b.nu);
+	step_rows(m, m->oQg, m->oQm, m->obi, m->b.irows, m->b.ni);
+	rec_adam_update(&m->p, &m->adam, m->dense_off, m->p.n - m->dense_off);
+	memset(m->p.g + m->dense_off, 0, (m->p.n - m->dense_off) * sizeof(float));
+}
+
+/* An epoch of BPR: batches of the positives of r, each followed in the
+ * work's rows by the negatives drawn for them. */
+static int
+ncf_epoch_bpr(struct ncf *m, const struct rec_ratings *r, struct rec_rng *rng,
+              double *loss, struct rec_err *err)
+{
+	struct work *w = &m->w;
+	const int batch = m->h.batch, neg = m->h.negatives;
+	double total = 0;
+	size_t triples = 0;
+
+	if (m->pos.of != r && rec_sample_init(&m->pos, r, m->h.positive, err) != 0)
+		return -1;
+	if (rec_batches_epoch(&m->b, m->pos.n, rng, err) != 0)
+		return -1;
+	for (size_t beg = 0; beg < m->pos.n; beg += (size_t)batch) {
+		int np = (int)(m->pos.n - beg < (size_t)batch ? m->pos.n - beg : (size_t)batch);
+		int n = np;
+
+		rec_batches_next(&m->b);
+		for (int t = 0; t < np; t++) {
+			uint32_t row = m->pos.row[m->b.order[beg + (size_t)t]];
+			w->u[t] = r->user[row];
+			w->i[t] = r->item[row];
+			rec_batches_touch(&m->b, w->u[t], w->i[t]);
+		}
+		for (int t = 0; t < np; t++)
+			for (int s = 0; s < neg; s++) {
+				int32_t j = rec_sample_negative(&m->pos, w->u[t], rng);
+				if (j < 0)
+					continue;
+				w->u[n] = w->u[t];
+				w->i[n] = j;
+				w->pos_row[n - np] = t;
+				w->neg_row[n - np] = n;
+				rec_batches_touch(&m->b, w->u[t], j);
+				n++;
+			}
+		if (n == np)   /* each user of the batch has every item */
+			continue;
+		forward(m, w, n, rng);
+		total += backward_bpr(m, w, np, n - np);
+		triples += (size_t)(n - np);
+		step(m);
+	}
+	*loss = triples ? total / (double)triples : 0;
+	return 0;
+}
+
 static int
 ncf_epoch(struct rec_model *base, const struct rec_ratings *r,
           struct rec_rng *rng, double *loss, struct rec_err *err)
@@ -443,6 +565,8 @@ ncf_epoch(struct rec_model *base, const struct rec_ratings *r,
 	const int batch = m->h.batch;
 	double total = 0;
 
+	if (m->base.ranking)
+		return ncf_epoch_bpr(m, r, rng, loss, err);
 	if (rec_batches_epoch(&m->b, r->n, rng, err) != 0)
 		return -1;
 	for (size_t beg = 0; beg < r->n; beg += (size_t)batch) {
@@ -459,11 +583,7 @@ ncf_epoch(struct rec_model *base, const struct rec_ratings *r,
 		}
 		forward(m, w, n, rng);
 		total += backward(m, w, n);
-		rec_adam_begin(&m->adam);
-		step_rows(m, m->oPg, m->oPm, m->obu, m->b.urows, m->b.nu);
-		step_rows(m, m->oQg, m->oQm, m->obi, m->b.irows, m->b.ni);
-		rec_adam_update(&m->p, &m->adam, m->dense_off, m->p.n - m->dense_off);
-		memset(m->p.g + m->dense_off, 0, (m->p.n - m->dense_off) * sizeof(float));
+		step(m);
 	}
 	*loss = total / (double)r->n;
 	return 0;
@@ -499,6 +619,28 @@ rec_ncf_objective(struct rec_model *base, const struct rec_ratings *r,
 	return 0;
 }
 
+int
+rec_ncf_bpr_objective(struct rec_model *base, const int32_t *u, const int32_t *i,
+                      const int32_t *j, size_t n, double *loss)
+{
+	struct ncf *m = (struct ncf *)base;
+	struct work *w = &m->w;
+
+	if (n == 0 || n > (size_t)w->cap / 2)
+		return -1;
+	memset(m->p.g, 0, m->p.n * sizeof(float));
+	for (size_t t = 0; t < n; t++) {
+		w->u[t] = w->u[n + t] = u[t];
+		w->i[t] = i[t];
+		w->i[n + t] = j[t];
+		w->pos_row[t] = (int32_t)t;
+		w->neg_row[t] = (int32_t)(n + t);
+	}
+	forward(m, w, (int)(2 * n), NULL);
+	*loss = backward_bpr(m, w, (int)n, (int)n) / (double)n;
+	return 0;
+}
+
 /* ---- using the model ---- */
 
 static void
@@ -515,9 +657,98 @@ ncf_predict(const struct rec_model *base, const int32_t *user,
 		memcpy(w->u, user + beg, (size_t)len * sizeof *w->u);
 		memcpy(w->i, item + beg, (size_t)len * sizeof *w->i);
 		forward(m, w, len, NULL);
-		for (int j = 0; j < len; j++)
-			out[beg + (size_t)j] = rec_to_stars(w->y[j]);
+		for (int j = 0; j < len; j++)   /* a ranking model: its logit */
+			out[beg + (size_t)j] = m->base.ranking ? w->z[j] : rec_to_stars(w->y[j]);
 	}
+}
+
+/* out (n, ni) = a ranking model's z of every item for each user, as
+ * predict gives it in fewer operations: the first hidden layer's product
+ * is a user part plus an item part, each computed once, and the GMF
+ * branch is one product, (w_g * pg_u) . qg_i.  A rating model ranks by
+ * predict. */
+static int
+ncf_rank_scores(const struct rec_model *base, const int32_t *user, size_t n,
+                float *out, struct rec_err *err)
+{
+	const struct ncf *m = (const struct ncf *)base;
+	const float *P = m->p.w, *W0 = P + m->oW[0], *wout = P + m->oOut;
+	const int k = m->h.k, ni = m->ni, nl = m->h.nmlp, d = m->d, in0 = m->in0;
+	const int w1 = m->width[1], last = m->width[nl], th = m->h.threads;
+	size_t wide = 0;
+	float *side, *item_pre, *pg, *pre, *x[2];
+	int rc = -1;
+
+	if (!m->base.ranking)
+		return rec_model_rank_by_predict(base, user, n, out, err);
+	if (n == 0)
+		return 0;
+	for (int l = 1; l <= nl; l++)
+		wide = wide > (size_t)m->width[l] ? wide : (size_t)m->width[l];
+	side = buf((size_t)ni, (size_t)d, sizeof(float));
+	item_pre = buf((size_t)ni, (size_t)w1, sizeof(float));
+	pg = buf(n, (size_t)k, sizeof(float));
+	pre = buf(1, (size_t)w1, sizeof(float));
+	x[0] = buf((size_t)ni, wide, sizeof(float));
+	x[1] = buf((size_t)ni, wide, sizeof(float));
+	if (!side || !item_pre || !pg || !pre || !x[0] || !x[1]) {
+		rec_erroom(err, NULL);
+		goto out;
+	}
+	/* the items' part of the first layer: b0 + [qm_i, Ws^T side_i] times
+	 * W0's columns from k on */
+	for (int i = 0; i < ni; i++)
+		memcpy(item_pre + (size_t)i * w1, P + m->oB[0], (size_t)w1 * sizeof(float));
+	rec_sgemm(0, 1, ni, w1, k, 1.0f, P + m->oQm, k, W0 + k, in0, 1.0f,
+	          item_pre, w1, th);
+	if (m->side) {
+		for (int i = 0; i < ni; i++)
+			side_project(m, side + (size_t)i * d, i);
+		rec_sgemm(0, 1, ni, w1, d, 1.0f, side, d, W0 + 2 * k, in0, 1.0f,
+		          item_pre, w1, th);
+	}
+	/* the GMF branch of every user at once */
+	for (size_t j = 0; j < n; j++)
+		for (int c = 0; c < k; c++)
+			pg[j * k + c] = user[j] < 0 ? 0 :
+			                P[m->oPg + (size_t)user[j] * k + c] * wout[c];
+	rec_sgemm(0, 1, (int)n, ni, k, 1.0f, pg, k, P + m->oQg, k, 0.0f, out, ni, th);
+	/* the MLP branch, user by user over every item */
+	for (size_t j = 0; j < n; j++) {
+		float *row = out + j * ni;
+		int cur = 0;
+
+		memset(pre, 0, (size_t)w1 * sizeof(float));
+		if (user[j] >= 0)
+			rec_sgemm(0, 1, 1, w1, k, 1.0f, P + m->oPm + (size_t)user[j] * k, k,
+			          W0, in0, 0.0f, pre, w1, th);
+		for (int i = 0; i < ni; i++)
+			for (int c = 0; c < w1; c++) {
+				float v = item_pre[(size_t)i * w1 + c] + pre[c];
+				x[0][(size_t)i * w1 + c] = v > 0 ? v : 0;
+			}
+		for (int l = 1; l < nl; l++, cur ^= 1) {
+			rec_linear_forward(x[cur ^ 1], x[cur], P + m->oW[l], P + m->oB[l],
+			                   ni, m->width[l], m->width[l + 1], th);
+			rec_relu_forward(x[cur ^ 1], x[cur ^ 1], ni, m->width[l + 1]);
+		}
+		for (int i = 0; i < ni; i++) {
+			const float *h = x[cur] + (size_t)i * last;
+			float z = 0;
+			for (int c = 0; c < last; c++)
+				z += h[c] * wout[k + c];
+			row[i] += z + P[m->obi + i];
+		}
+	}
+	rc = 0;
+out:
+	rec_free(side);
+	rec_free(item_pre);
+	rec_free(pg);
+	rec_free(pre);
+	rec_free(x[0]);
+	rec_free(x[1]);
+	return rc;
 }
 
 static void
@@ -565,7 +796,7 @@ rec_ncf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	if (!(m = ncf_alloc(h, (int)r->users.n, (int)r->items.n, side, err)))
 		return NULL;
 	if (rec_model_init_maps(&m->base, r, err) != 0 ||
-	    rec_batches_init(&m->b, m->nu, m->ni, h->batch, err) != 0) {
+	    rec_batches_init(&m->b, m->nu, m->ni, batch_rows(h), err) != 0) {
 		if (err && !err->msg[0])
 			rec_erroom(err, NULL);
 		ncf_free(&m->base);
@@ -585,7 +816,7 @@ rec_ncf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	}
 	init_uniform(P + m->oOut, (size_t)(h->k + m->width[h->nmlp]),
 	             h->k + m->width[h->nmlp], &rng);
-	P[m->omu] = rec_model_mean_logit(r);
+	P[m->omu] = m->base.ranking ? 0 : rec_model_mean_logit(r);
 	return &m->base;
 }
 
@@ -695,7 +926,7 @@ static const struct rec_model_ops ncf_ops = {
 	.name = "ncf",
 	.epoch = ncf_epoch,
 	.predict = ncf_predict,
-	.rank_scores = rec_model_rank_by_predict,
+	.rank_scores = ncf_rank_scores,
 	.copy_weights = ncf_copy_weights,
 	.save = ncf_save,
 	.free = ncf_free,

@@ -13,6 +13,20 @@
  * row's embeddings and biases; embeddings update lazily (rows a batch
  * touched), the rest densely, with Adam.  Unknown users or items have
  * zero embeddings, zero bias and no side features.
+ *
+ * With the BPR loss NCF is a ranking model: every rating of at least
+ * `positive` stars is a positive (u, i), paired each epoch with
+ * `negatives` items j drawn uniformly from those that are not u's
+ * positives (sample.h).  A batch runs the network on its positives and
+ * their negatives, and its objective is, over its T triples and the rows
+ * it ran on (each positive once, each negative once),
+ *
+ *   (1/T) sum over triples of -log sigmoid(z(u, i) - z(u, j))
+ *   + (reg/T) sum over rows of the row's L2 term above,
+ *
+ * z = w . [gmf, h] + b_i the network's logit: mu and b_u drop out of a
+ * difference and are held at 0.  z is also the score it ranks by and
+ * predicts (no star scale).
  */
 #ifndef REC_NCF_H
 #define REC_NCF_H
@@ -20,6 +34,7 @@
 #include "rec/hparams.h"
 #include "rec/model.h"
 #include "rec/movies.h"
+#include "rec/sample.h"
 #include "rec/side.h"
 
 #define REC_NCF_MAX_LAYERS 4
@@ -39,9 +54,13 @@ struct rec_ncf_hparams {
 	int tag_vocab;                /* tags in the vocabulary (200) */
 	int threads;                  /* of the matrix products (1); not saved,
 	                               * and no result depends on it */
+	enum rec_loss loss;           /* MSE on ratings, or BPR: a ranking model */
+	float positive;               /* BPR: ratings from this many stars are
+	                               * positives */
+	int negatives;                /* BPR: sampled negatives a positive */
 };
 #define REC_NCF_DEFAULTS { 64, 3, { 128, 64, 32 }, 64, 1e-3f, 1e-3f, 0.5f, \
-	0.05f, 256, NULL, NULL, 200, 1 }
+	0.05f, 256, NULL, NULL, 200, 1, REC_LOSS_MSE, 3.5f, 1 }
 
 /* Its hyperparameters (hparams.h); movies and tags are inputs, not
  * hyperparameters. */
@@ -62,5 +81,13 @@ int rec_ncf_load(struct rec_model **out, const struct rec_st *st,
 struct rec_params *rec_ncf_params(struct rec_model *m);
 int rec_ncf_objective(struct rec_model *m, const struct rec_ratings *r,
                       double *loss);
+
+/* For the gradient check of BPR: the objective of the n triples (u[t],
+ * i[t], j[t]) (model indices) as one batch of the rows (u[t], i[t]) and
+ * (u[t], j[t]), dropout off, its gradient left in the slab's g.  -1 when
+ * n is 0 or 2n rows do not fit in a batch. */
+int rec_ncf_bpr_objective(struct rec_model *m, const int32_t *u,
+                          const int32_t *i, const int32_t *j, size_t n,
+                          double *loss);
 
 #endif

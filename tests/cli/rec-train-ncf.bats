@@ -288,3 +288,70 @@ vs_mean() {
 	rec-train-ncf -q "${small[@]}" --tags "$ncf/tags.csv" --tag-vocab 0 --epochs 1 -o m.st "$mf/train.tsv"
 	run -0 rec-score -m m.st "$mf/test.tsv"
 }
+
+@test "--loss bpr: a ranking model, stopped on validation NDCG@10, refitted" {
+	run -0 --separate-stderr rec-train-ncf "${small[@]}" "${side[@]}" --loss bpr \
+		--dropout 0 --batch 32 --lr 0.01 --patience 3 --valid "$mf/valid.tsv" \
+		--refit --log log.tsv -o b.st "$mf/train.tsv"
+	assert_regex "${stderr_lines[-1]}" '^rec-train-ncf: best epoch [0-9]+, valid_ndcg@10 0\.[0-9]{5}$'
+	# every fit row has an NDCG and no RMSE; the kept epoch has the best
+	# NDCG; one refit row an epoch up to it
+	run -0 awk -F'\t' '$1 == "fit" && ($4 != "NA" || $8 == "NA") { bad++ } END { print bad + 0 }' log.tsv
+	assert_output 0
+	best=$(awk -F'\t' '$1 == "fit" { print $2, $8 }' log.tsv | sort -k2,2gr -k1,1n | head -1 | cut -d' ' -f1)
+	assert_equal "$(grep -c '^fit' log.tsv)" "$((best + 3))"
+	assert_equal "$(grep -c '^refit' log.tsv)" "$best"
+	run -0 rec-info b.st
+	assert_line "$(printf 'meta\tepochs\t%s' "$best")"
+	assert_line "$(printf 'meta\trefit\t1')"
+	assert_line "$(printf 'meta\tloss\tbpr')"
+	assert_line "$(printf 'meta\tpositive\t3.5')"
+	assert_line "$(printf 'meta\tnegatives\t1')"
+	assert_line "$(printf 'meta\ttags\t3')"
+	# mu and b_u are held at 0: the user biases are 30 zero floats
+	run -0 python3 -c '
+import json, struct, sys
+b = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+h = json.loads(b[8:8 + n])
+for name in ("user_bias", "global_bias"):
+    lo, hi = h[name]["data_offsets"]
+    print(name, hi - lo, set(b[8 + n + lo:8 + n + hi]))' b.st
+	assert_line 'user_bias 120 {0}'
+	assert_line 'global_bias 4 {0}'
+	# it ranks, and predicts no ratings
+	run -2 --separate-stderr rec-score -m b.st "$mf/test.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-score: a 'ncf' model trained to rank gives no rating predictions: use --top K for its lists"
+	run -0 rec-score -m b.st --top 5 --exclude "$mf/train.tsv"
+	assert_equal "${#lines[@]}" 150
+	run -0 bash -c "rec-score -m b.st --top 5 --exclude '$mf/train.tsv' | cut -f1,3 | sort > a; cut -f1,2 '$mf/train.tsv' | sort > b; comm -12 a b | wc -l"
+	assert_output 0
+}
+
+@test "--loss bpr: the same seed, the same bytes, on any --threads" {
+	rec-train-ncf -q "${small[@]}" --loss bpr --negatives 3 --epochs 3 --seed 4 -o c.st "$mf/train.tsv"
+	rec-train-ncf -q "${small[@]}" --loss bpr --negatives 3 --epochs 3 --seed 4 --threads 2 -o d.st "$mf/train.tsv"
+	cmp c.st d.st
+	run -0 rec-info c.st
+	assert_line "$(printf 'meta\tnegatives\t3')"
+	rec-train-ncf -q "${small[@]}" --loss bpr --negatives 3 --epochs 3 --seed 5 -o e.st "$mf/train.tsv"
+	! cmp -s c.st e.st
+}
+
+@test "--loss bpr: usage errors, and no positives" {
+	run -2 --separate-stderr rec-train-ncf --negatives 3 -o b.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-ncf: --positive and --negatives go with --loss bpr"
+	run -2 --separate-stderr rec-train-ncf --loss mse --positive 4 -o b.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-ncf: --positive and --negatives go with --loss bpr"
+	run -2 --separate-stderr rec-train-ncf --loss hinge -o b.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-ncf: --loss 'hinge' is not mse or bpr"
+	run -2 --separate-stderr rec-train-ncf --loss bpr --negatives 0 -o b.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-ncf: --negatives '0' is not an integer in [1, 1000]"
+	run -2 --separate-stderr rec-train-ncf --loss bpr --positive 6 -o b.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-ncf: --positive '6' is not a number in [0, 5]"
+	assert [ ! -e b.st ]
+	awk -F'\t' -v OFS='\t' '{ $3 = 2; print }' "$mf/train.tsv" > low.tsv
+	run -1 --separate-stderr rec-train-ncf "${small[@]}" --loss bpr -o b.st low.tsv
+	assert_equal "$stderr" "rec-train-ncf: no positives (ratings of at least 3.5 stars) to train on"
+	assert [ ! -e b.st ]
+}

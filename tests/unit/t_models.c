@@ -160,6 +160,16 @@ ncf_plain(void *hp)
 }
 
 static void
+ncf_bpr(void *hp)
+{
+	struct rec_ncf_hparams *h = hp;
+
+	ncf_side(hp);
+	h->loss = REC_LOSS_BPR;
+	h->negatives = 2;
+}
+
+static void
 lstm(void *hp)
 {
 	struct rec_lstmrec_hparams *h = hp;
@@ -239,6 +249,7 @@ static const struct model_case cases[] = {
 	{ "mf bpr", &rec_mf_desc, rec_mf_make, mf_bpr, 30, 0.6 },
 	{ "ncf", &rec_ncf_desc, rec_ncf_make, ncf_plain, 40, 0.8 },
 	{ "ncf side features", &rec_ncf_desc, rec_ncf_make, ncf_side, 40, 0.8 },
+	{ "ncf bpr", &rec_ncf_desc, rec_ncf_make, ncf_bpr, 40, 0.6 },
 	{ "lstm", &rec_lstmrec_desc, rec_lstmrec_make, lstm, 40, 0.9 },
 	{ "agr gcn", &rec_agr_desc, rec_agr_make, agr_gcn, 40, 0.8 },
 	{ "agr lightgcn", &rec_agr_desc, rec_agr_make, agr_lightgcn, 40, 0.8 },
