@@ -1019,6 +1019,58 @@ init_uniform(float *v, size_t n, int in, struct rec_rng *rng)
 		v[j] = a * (2.0f * rec_rng_uniform(rng) - 1.0f);
 }
 
+/* The biases start at the bias-only model of r, fitted in closed form:
+ * in the scaled ratings t, BIAS_PASSES alternating passes (from b_u = 0) of
+ *   b_i = sum over i's ratings of (t - mean - b_u) / (n_i + BIAS_SHRINK)
+ *   b_u = sum over u's ratings of (t - mean - b_i) / (n_u + BIAS_SHRINK),
+ * regularised means of the residuals, then turned into logits around mu
+ * by the sigmoid's slope there.  Trained from 0 instead, the biases stay
+ * near it in the few epochs before the network overfits, and the head
+ * learns each user's and item's mean through the embeddings and the
+ * history, which does not hold ratings far ahead of the history. */
+enum { BIAS_PASSES = 3 };
+#define BIAS_SHRINK 5.0
+
+static int
+baseline_biases(struct lstmrec *m, const struct rec_ratings *r,
+                struct rec_err *err)
+{
+	const size_t nu = (size_t)m->nu, n = nu + (size_t)m->ni;
+	double *b = rec_calloc(3 * n, sizeof *b);   /* b_u then b_i */
+	double *sum = b + n, *den = b + 2 * n, mean = 0, s, slope;
+	float *P = m->p.w;
+
+	if (!b)
+		return rec_erroom(err, NULL);
+	for (size_t j = 0; j < r->n; j++) {
+		mean += rec_to_unit(r->rating[j]);
+		den[r->user[j]]++;
+		den[nu + r->item[j]]++;
+	}
+	mean /= (double)r->n;
+	for (size_t x = 0; x < n; x++)
+		den[x] += BIAS_SHRINK;
+	for (int pass = 0; pass < BIAS_PASSES; pass++) {
+		memset(sum, 0, n * sizeof *sum);
+		for (size_t j = 0; j < r->n; j++)
+			sum[nu + r->item[j]] += rec_to_unit(r->rating[j]) - mean - b[r->user[j]];
+		for (size_t x = nu; x < n; x++)
+			b[x] = sum[x] / den[x];
+		for (size_t j = 0; j < r->n; j++)
+			sum[r->user[j]] += rec_to_unit(r->rating[j]) - mean - b[nu + r->item[j]];
+		for (size_t x = 0; x < nu; x++)
+			b[x] = sum[x] / den[x];
+	}
+	s = 1.0 / (1.0 + exp(-(double)P[m->omu]));
+	slope = s * (1.0 - s);
+	for (size_t x = 0; x < nu; x++)
+		P[m->obu + x] = (float)(b[x] / slope);
+	for (size_t x = nu; x < n; x++)
+		P[m->obi + (x - nu)] = (float)(b[x] / slope);
+	rec_free(b);
+	return 0;
+}
+
 struct rec_model *
 rec_lstmrec_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
                  struct rec_err *err)
@@ -1058,6 +1110,10 @@ rec_lstmrec_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	}
 	init_uniform(P + m->oOut, (size_t)m->width[h->nmlp], m->width[h->nmlp], &rng);
 	P[m->omu] = rec_model_mean_logit(r);
+	if (baseline_biases(m, r, err) != 0) {
+		lstmrec_free(&m->base);
+		return NULL;
+	}
 	return &m->base;
 }
 

@@ -31,7 +31,9 @@
  * step is `batch` chunks; the objective is the mean over their targets of
  * (y - t)^2 + reg (|U u|^2 + |E i|^2 + b_u^2 + b_i^2); the embedding
  * rows and biases update lazily (Adam on the rows the step touched), the
- * LSTM and the head densely.
+ * LSTM and the head densely.  The user and item biases start at the
+ * bias-only model of the training ratings (closed form, lstmrec.c), mu
+ * at the logit of the mean scaled rating.
  *
  * The model keeps each user's history: the training sequence, of which
  * the model file stores the last seq_len ratings; rec_model_set_history

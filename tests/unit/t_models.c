@@ -250,7 +250,8 @@ static const struct model_case cases[] = {
 	{ "ncf", &rec_ncf_desc, rec_ncf_make, ncf_plain, 40, 0.8 },
 	{ "ncf side features", &rec_ncf_desc, rec_ncf_make, ncf_side, 40, 0.8 },
 	{ "ncf bpr", &rec_ncf_desc, rec_ncf_make, ncf_bpr, 40, 0.6 },
-	{ "lstm", &rec_lstmrec_desc, rec_lstmrec_make, lstm, 40, 0.9 },
+	/* the LSTM starts at the bias-only model: a smaller fall */
+	{ "lstm", &rec_lstmrec_desc, rec_lstmrec_make, lstm, 40, 0.95 },
 	{ "agr gcn", &rec_agr_desc, rec_agr_make, agr_gcn, 40, 0.8 },
 	{ "agr lightgcn", &rec_agr_desc, rec_agr_make, agr_lightgcn, 40, 0.8 },
 	{ "agr bpr", &rec_agr_desc, rec_agr_make, agr_bpr, 40, 0.75 },
