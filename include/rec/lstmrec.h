@@ -31,9 +31,10 @@
  * step is `batch` chunks; the objective is the mean over their targets of
  * (y - t)^2 + reg (|U u|^2 + |E i|^2 + b_u^2 + b_i^2); the embedding
  * rows and biases update lazily (Adam on the rows the step touched), the
- * LSTM and the head densely.  The user and item biases start at the
- * bias-only model of the training ratings (closed form, lstmrec.c), mu
- * at the logit of the mean scaled rating.
+ * LSTM and the head densely.  The learning rate is lr in the first epoch
+ * and 0.7 times the last one's in each after it.  The user and item
+ * biases start at the bias-only model of the training ratings (closed
+ * form, lstmrec.c), mu at the logit of the mean scaled rating.
  *
  * The model keeps each user's history: the training sequence, of which
  * the model file stores the last seq_len ratings; rec_model_set_history
@@ -66,7 +67,7 @@ struct rec_lstmrec_hparams {
 	int threads;                  /* of the matrix products (1); not saved,
 	                               * and no result depends on it */
 };
-#define REC_LSTMREC_DEFAULTS { 64, 128, 50, 25, 2, { 128, 64 }, 3e-3f, \
+#define REC_LSTMREC_DEFAULTS { 64, 128, 50, 25, 2, { 128, 64 }, 1e-3f, \
 	1e-2f, 0.2f, 0.1f, 64, 0.5f, 1, 1 }
 
 /* Its hyperparameters (hparams.h). */

@@ -44,6 +44,7 @@ small=(--dim 4 --hidden 6 --seq-len 5 --chunk 3 --mlp '8,4' --batch 8)
 	assert_line "$(printf 'meta\thidden\t6')"
 	assert_line "$(printf 'meta\tseq_len\t5')"
 	assert_line "$(printf 'meta\tchunk\t3')"
+	assert_line "$(printf 'meta\tlr\t0.001')"
 	assert_line "$(printf 'meta\thorizon\t0.5')"
 	assert_line "$(printf 'meta\tbptt\tchunk')"
 	assert_line "$(printf 'meta\tmlp\t8,4')"

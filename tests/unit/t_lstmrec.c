@@ -1,9 +1,10 @@
 /* t_lstmrec.c - the LSTM recommender: the whole training objective's
  * gradient against finite differences (the planted error caught), the
  * prediction reads the order of the history, histories as of a time,
- * the biases start at the bias-only model, and every allocation failure,
- * of the histories' paths too, is an "out of memory" (what every model
- * promises is t_models.c's). */
+ * the biases start at the bias-only model, the learning rate falls each
+ * epoch, and every allocation failure, of the histories' paths too, is
+ * an "out of memory" (what every model promises is t_models.c's). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,6 +320,40 @@ TEST(lstmrec_biases_start_at_the_bias_only_model)
 		CHECK(fabs(bi[i] - b[12 + i] / slope) < 1e-5);
 	/* user 100 rated everything 1 star: well below the mean */
 	CHECK(r->users.ids[0] == 100 && bu[0] < -0.5f);
+	rec_model_free(m);
+	rec_ratings_free(r);
+}
+
+/* The learning rate falls each epoch (by 0.7): the weights move less and
+ * less.  Under a constant rate the sixth epoch of this toy moves them
+ * about as far as the first. */
+TEST(lstmrec_weights_settle_as_the_learning_rate_falls)
+{
+	struct rec_lstmrec_hparams h = small();
+	struct rec_ratings *r = toy();
+	struct rec_model *m;
+	struct rec_params *p;
+	struct rec_rng rng;
+	struct rec_err err = { 0 };
+	double moved[6], loss;
+	float *before;
+
+	h.lr = 0.01f;
+	m = rec_lstmrec_make(&h, r, 2, NULL);
+	p = rec_lstmrec_params(m);
+	before = malloc(p->n * sizeof *before);
+	CHECK(before != NULL);
+	rec_rng_seed(&rng, 2);
+	for (int e = 0; e < 6; e++) {
+		memcpy(before, p->w, p->n * sizeof *before);
+		CHECK(m->ops->epoch(m, r, &rng, &loss, &err) == 0);
+		moved[e] = 0;
+		for (size_t j = 0; j < p->n; j++)
+			moved[e] += (double)(p->w[j] - before[j]) * (p->w[j] - before[j]);
+		moved[e] = sqrt(moved[e]);
+	}
+	CHECK(moved[5] < 0.3 * moved[0]);
+	free(before);
 	rec_model_free(m);
 	rec_ratings_free(r);
 }

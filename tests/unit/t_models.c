@@ -184,7 +184,7 @@ lstm(void *hp)
 	h->mlp[1] = 4;
 	h->batch = 8;
 	h->init_sd = 0.1f;
-	h->lr = 0.01f;
+	h->lr = 0.05f;        /* falling by 0.7 an epoch */
 }
 
 static void
