@@ -19,9 +19,11 @@ main(int argc, char *argv[])
 	                  &hp, NULL, 0, 40);
 	if (rec_mf_per_rating(&hp) && hp.dropout > 0)
 		rec_cli_usage_error("per-rating SGD (--optimizer sgd --batch 1) has no "
-		                    "dropout: give --dropout 0");
+		                    "dropout: leave out --dropout or give 0");
 	if (!rec_mf_per_rating(&hp) && hp.threads > 1)
 		rec_cli_usage_error("--threads needs per-rating SGD (--optimizer sgd --batch 1)");
+	if (!rec_mf_per_rating(&hp) && hp.lr_decay != 1)
+		rec_cli_usage_error("--lr-decay needs per-rating SGD (--optimizer sgd --batch 1)");
 	if (rec_mf_per_rating(&hp) && hp.loss == REC_LOSS_BPR)
 		rec_cli_usage_error("per-rating SGD trains on ratings: --loss bpr "
 		                    "needs minibatches (--batch 2 or more)");

@@ -250,7 +250,8 @@ static void
 make_texts(const struct rec_trainer *t, const char *about, const char *notes,
            int epochs, struct text *usage, struct text *help)
 {
-	char item[REC_HP_TEXT + 64], arg[REC_HP_TEXT], dflt[REC_HP_TEXT];
+	char item[REC_HP_TEXT + 64], arg[REC_HP_TEXT], dflt[2 * REC_HP_TEXT + 64];
+	const char *mode_dflt;
 	size_t indent = strlen("usage: ") + strlen(t->prog) + 1;
 
 	puts_(usage, "usage: ");
@@ -286,6 +287,11 @@ make_texts(const struct rec_trainer *t, const char *about, const char *notes,
 		const struct rec_hparam *d = &t->desc->p[j];
 		arg_of(d, arg, sizeof arg);
 		rec_hparam_format(d, t->desc->defaults, dflt);
+		if ((mode_dflt = rec_hparam_mode_default(t->desc, d))) {
+			size_t len = strlen(dflt);
+			snprintf(dflt + len, sizeof dflt - len, "; %s: %s", t->desc->mode,
+			         mode_dflt);
+		}
 		help_item(help, d->name, arg, d->help, dflt);
 	}
 	if (epochs) {
@@ -358,6 +364,8 @@ rec_trainer_parse(struct rec_trainer *t, int argc, char **argv,
 		default:  rec_cli_usage();
 		}
 	}
+	if (rec_hparams_apply_mode(desc, hp, t->given, why) != 0)
+		rec_cli_die("a default of %s %s", desc->mode, why);
 	if (argc - optind > 1)
 		rec_cli_usage_error("more than one input file");
 	t->train_path = optind < argc ? argv[optind] : NULL;

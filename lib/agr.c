@@ -122,7 +122,8 @@ static const struct rec_hparam agr_params[] = {
 #undef T
 
 const struct rec_hparams_desc rec_agr_desc = {
-	"agr", agr_params, sizeof agr_params / sizeof agr_params[0], &agr_defaults
+	"agr", agr_params, sizeof agr_params / sizeof agr_params[0], &agr_defaults,
+	NULL, NULL, NULL
 };
 
 /* ---- memory ---- */

@@ -64,7 +64,8 @@ static const struct rec_hparam ease_params[] = {
 #undef T
 
 const struct rec_hparams_desc rec_ease_desc = {
-	"ease", ease_params, sizeof ease_params / sizeof ease_params[0], &ease_defaults
+	"ease", ease_params, sizeof ease_params / sizeof ease_params[0], &ease_defaults,
+	NULL, NULL, NULL
 };
 
 /* ---- memory ---- */

@@ -148,6 +148,52 @@ rec_hparam_format(const struct rec_hparam *d, const void *hp, char *buf)
 	}
 }
 
+/* Whether d's value differs between the structs a and b. */
+static int
+differs(const struct rec_hparam *d, const void *a, const void *b)
+{
+	void *x = (void *)a, *y = (void *)b;   /* only read */
+	int n;
+
+	switch (d->type) {
+	case REC_HP_REAL:
+		return *real_at(x, d->off) != *real_at(y, d->off);
+	case REC_HP_WIDTHS:
+	case REC_HP_REALS:
+		n = *int_at(x, d->count_off);
+		return n != *int_at(y, d->count_off) ||
+		       memcmp(int_at(x, d->off), int_at(y, d->off),
+		              (size_t)n * (d->type == REC_HP_WIDTHS ? sizeof(int) :
+		                           sizeof(float))) != 0;
+	default:
+		return *int_at(x, d->off) != *int_at(y, d->off);
+	}
+}
+
+const char *
+rec_hparam_mode_default(const struct rec_hparams_desc *t,
+                        const struct rec_hparam *d)
+{
+	for (const char *const *p = t->mode_defaults; p && *p; p += 2)
+		if (strcmp(p[0], d->name) == 0)
+			return p[1];
+	return NULL;
+}
+
+int
+rec_hparams_apply_mode(const struct rec_hparams_desc *t, void *hp,
+                       const unsigned char *given, char *why)
+{
+	if (!t->in_mode || !t->in_mode(hp))
+		return 0;
+	for (int j = 0; j < t->n; j++) {
+		const char *s = rec_hparam_mode_default(t, &t->p[j]);
+		if (s && !given[j] && rec_hparam_parse(&t->p[j], hp, s, why) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 rec_hparams_meta(const struct rec_hparams_desc *t, const void *hp,
                  const char **key, const char **val, char (*text)[REC_HP_TEXT])
@@ -155,7 +201,8 @@ rec_hparams_meta(const struct rec_hparams_desc *t, const void *hp,
 	int n = 0;
 
 	for (int j = 0; j < t->n; j++) {
-		if (!t->p[j].key)
+		if (!t->p[j].key || (t->p[j].new_key &&
+		                     !differs(&t->p[j], hp, t->defaults)))
 			continue;
 		rec_hparam_format(&t->p[j], hp, text[n]);
 		key[n] = t->p[j].key;
@@ -177,7 +224,9 @@ rec_hparams_load(const struct rec_hparams_desc *t, void *hp,
 
 		if (!d->key)
 			continue;
-		if (!(s = rec_st_meta(st, d->key)))
+		if (!(s = rec_st_meta(st, d->key)) && d->new_key)
+			continue;
+		if (!s)
 			return rec_errf(err, st->name, 0, "missing metadata '%s'", d->key);
 		if (rec_hparam_parse(d, hp, s, why) != 0)
 			return rec_errf(err, st->name, 0, "metadata '%s' = '%s' %s", d->key,

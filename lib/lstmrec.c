@@ -158,7 +158,7 @@ static const struct rec_hparam lstmrec_params[] = {
 
 const struct rec_hparams_desc rec_lstmrec_desc = {
 	"lstm", lstmrec_params, sizeof lstmrec_params / sizeof lstmrec_params[0],
-	&lstmrec_defaults
+	&lstmrec_defaults, NULL, NULL, NULL
 };
 
 /* ---- memory ---- */

@@ -35,6 +35,7 @@ struct mf {
 	struct rec_batches b;
 	float *mask;                /* (k) both dropout masks of one row, multiplied */
 	struct rec_grid grid;       /* per-rating SGD: the training table's blocks */
+	float lr_now;               /* per-rating SGD: the next epoch's learning rate */
 	const struct rec_ratings *grid_of;   /* the table the grid was built from */
 	struct rec_sample pos;      /* BPR: the training table's positives */
 	/* users folded in at scoring time (set_history): user nu + f has
@@ -49,6 +50,10 @@ static const struct rec_model_ops mf_ops;
 
 static const char *const optimizers[] = { "adam", "sgd", NULL };
 static const struct rec_mf_hparams mf_defaults = REC_MF_DEFAULTS;
+/* per-rating SGD's own (rec-train-mf(1) says how they were chosen) */
+static const char *const per_rating_defaults[] = {
+	"lr", "1", "reg", "0.004", "dropout", "0", "lr-decay", "0.85", NULL
+};
 
 #define T struct rec_mf_hparams
 static const struct rec_hparam mf_params[] = {
@@ -66,6 +71,9 @@ static const struct rec_hparam mf_params[] = {
 	REC_HP_INTEGER(T, threads, "threads", "threads", 1, 64, "N",
 	               "per-rating SGD on N threads, lock-free (the\n"
 	               "model depends on N, not on the threads' timing)"),
+	REC_HP_NEW_NUMBER(T, lr_decay, "lr-decay", "lr_decay", 1e-3, 1, "D",
+	                  "per-rating SGD: each epoch's learning rate is\n"
+	                  "D times the epoch's before"),
 	REC_HP_NUMBER(T, init_sd, "init-sd", "init_sd", 0, 10, "S",
 	              "embeddings start as N(0, S^2)"),
 	REC_HP_ONE_OF(T, loss, "loss", "loss", rec_loss_names,
@@ -78,8 +86,15 @@ static const struct rec_hparam mf_params[] = {
 };
 #undef T
 
+static int
+in_per_rating(const void *hp)
+{
+	return rec_mf_per_rating(hp);
+}
+
 const struct rec_hparams_desc rec_mf_desc = {
-	"mf", mf_params, sizeof mf_params / sizeof mf_params[0], &mf_defaults
+	"mf", mf_params, sizeof mf_params / sizeof mf_params[0], &mf_defaults,
+	"per-rating SGD", in_per_rating, per_rating_defaults
 };
 
 static void
@@ -126,6 +141,7 @@ mf_alloc(const struct rec_mf_hparams *h, int nu, int ni, struct rec_err *err)
 	m->ni = ni;
 	m->adam = (struct rec_adam)REC_ADAM_DEFAULTS;
 	m->adam.lr = h->lr;
+	m->lr_now = h->lr;
 	if (add_lined(&m->p, "P", 2, nu, h->k, &m->oP, err) != 0 ||
 	    add_lined(&m->p, "Q", 2, ni, h->k, &m->oQ, err) != 0 ||
 	    add_lined(&m->p, "user_bias", 1, nu, 1, &m->obu, err) != 0 ||
@@ -251,6 +267,7 @@ enum { AHEAD = 8 };
 
 struct sgd_run {
 	struct mf *m;
+	float lr;                   /* this epoch's */
 	struct { double loss; char pad[56]; } sum[64];   /* a cache line each */
 };
 
@@ -346,7 +363,7 @@ sgd_block(void *ctx, const struct rec_cell *cell, size_t n, int thread)
 	float *w = m->p.w;
 
 	sgd_cells(w + m->oP, w + m->oQ, w + m->obu, w + m->obi, w[m->omu], cell, n,
-	          m->h.k, m->h.lr, m->h.reg, &run->sum[thread].loss);
+	          m->h.k, run->lr, m->h.reg, &run->sum[thread].loss);
 }
 
 /* The grid's bands and tiles (grid.h): a band's P rows take 4 MiB, a
@@ -376,6 +393,8 @@ mf_epoch_per_rating(struct mf *m, const struct rec_ratings *r,
 		m->grid_of = r;
 	}
 	run.m = m;
+	run.lr = m->lr_now;
+	m->lr_now *= m->h.lr_decay;
 	for (int t = 0; t < m->h.threads; t++)
 		run.sum[t].loss = 0;
 	rec_grid_epoch(&m->grid, sgd_block, &run);

@@ -103,7 +103,8 @@ static const struct rec_hparam ncf_params[] = {
 #undef T
 
 const struct rec_hparams_desc rec_ncf_desc = {
-	"ncf", ncf_params, sizeof ncf_params / sizeof ncf_params[0], &ncf_defaults
+	"ncf", ncf_params, sizeof ncf_params / sizeof ncf_params[0], &ncf_defaults,
+	NULL, NULL, NULL
 };
 
 /* ---- memory ---- */

@@ -43,6 +43,10 @@ struct rec_hparam {
 	                               * NULL for a choice (its names) */
 	const char *help;             /* what it is, lines joined by '\n';
 	                               * the default is added from the struct */
+	int new_key;                  /* 1: a key added after model files were
+	                               * written: saved only when the value is
+	                               * not the default, and a file without it
+	                               * has the default */
 };
 
 struct rec_hparams_desc {
@@ -50,24 +54,36 @@ struct rec_hparams_desc {
 	const struct rec_hparam *p;   /* n of them, in the order of --help */
 	int n;
 	const void *defaults;         /* a struct of the defaults */
+	/* A mode of training with defaults of its own (all three NULL:
+	 * none): when in_mode(hp) holds once the options are parsed, the
+	 * hyperparameters named in mode_defaults that were not given take
+	 * the values there (rec_hparams_apply_mode); --help shows both. */
+	const char *mode;             /* its name in --help ("per-rating SGD") */
+	int (*in_mode)(const void *hp);
+	const char *const *mode_defaults;   /* name, value as text, name, ...,
+	                                     * NULL */
 };
 
 /* Table rows, for a struct T: an int, a float, a choice (an enum, stored
  * as an int; choices its names by value), and widths (an int array f
  * with its count in the int n). */
 #define REC_HP_INTEGER(T, f, name, key, lo, hi, arg, help) \
-	{ name, key, REC_HP_INT, offsetof(T, f), lo, hi, NULL, 0, 0, arg, help }
+	{ name, key, REC_HP_INT, offsetof(T, f), lo, hi, NULL, 0, 0, arg, help, 0 }
 #define REC_HP_NUMBER(T, f, name, key, lo, hi, arg, help) \
-	{ name, key, REC_HP_REAL, offsetof(T, f), lo, hi, NULL, 0, 0, arg, help }
+	{ name, key, REC_HP_REAL, offsetof(T, f), lo, hi, NULL, 0, 0, arg, help, 0 }
 #define REC_HP_ONE_OF(T, f, name, key, choices, help) \
-	{ name, key, REC_HP_CHOICE, offsetof(T, f), 0, 0, choices, 0, 0, NULL, help }
+	{ name, key, REC_HP_CHOICE, offsetof(T, f), 0, 0, choices, 0, 0, NULL, help, 0 }
 #define REC_HP_WIDTHS_OF(T, f, n, max_n, name, key, lo, hi, help) \
 	{ name, key, REC_HP_WIDTHS, offsetof(T, f), lo, hi, NULL, offsetof(T, n), \
-	  max_n, "W,...", help }
+	  max_n, "W,...", help, 0 }
+
+/* A number whose key is new_key (see struct rec_hparam). */
+#define REC_HP_NEW_NUMBER(T, f, name, key, lo, hi, arg, help) \
+	{ name, key, REC_HP_REAL, offsetof(T, f), lo, hi, NULL, 0, 0, arg, help, 1 }
 
 #define REC_HP_NUMBERS_OF(T, f, n, max_n, name, key, lo, hi, arg, help) \
 	{ name, key, REC_HP_REALS, offsetof(T, f), lo, hi, NULL, offsetof(T, n), \
-	  max_n, arg, help }
+	  max_n, arg, help, 0 }
 
 #define REC_HP_TEXT 256   /* room for any value as text */
 
@@ -81,16 +97,28 @@ int rec_hparam_parse(const struct rec_hparam *d, void *hp, const char *s,
 /* d's value in hp as text, into buf (REC_HP_TEXT bytes). */
 void rec_hparam_format(const struct rec_hparam *d, const void *hp, char *buf);
 
+/* d's default in t's mode as text, or NULL when the mode has none. */
+const char *rec_hparam_mode_default(const struct rec_hparams_desc *t,
+                                    const struct rec_hparam *d);
+
+/* When t has a mode and hp is in it: each hyperparameter j with a
+ * default of the mode that was not given (given[j] == 0) takes it.
+ * -1 (why filled, REC_HP_TEXT bytes) if t's mode_defaults has a bad
+ * value, a fault of the table. */
+int rec_hparams_apply_mode(const struct rec_hparams_desc *t, void *hp,
+                           const unsigned char *given, char *why);
+
 /* The metadata of hp: key[j] and val[j] for each saved hyperparameter
- * (val[j] points into text, REC_HP_TEXT bytes each); returns how many
- * (at most t->n). */
+ * (a new_key one only when not at its default; val[j] points into
+ * text, REC_HP_TEXT bytes each); returns how many (at most t->n). */
 int rec_hparams_meta(const struct rec_hparams_desc *t, const void *hp,
                      const char **key, const char **val,
                      char (*text)[REC_HP_TEXT]);
 
 /* Read each saved hyperparameter of the model file st into hp (which
- * holds the defaults first): "missing metadata 'lr'", "metadata 'lr' =
- * 'x' is not a number in [1e-09, 100]".  0, or -1 with err. */
+ * holds the defaults first; a new_key one may be missing, and keeps
+ * its default): "missing metadata 'lr'", "metadata 'lr' = 'x' is not a
+ * number in [1e-09, 100]".  0, or -1 with err. */
 int rec_hparams_load(const struct rec_hparams_desc *t, void *hp,
                      const struct rec_st *st, struct rec_err *err);
 

@@ -8,8 +8,9 @@
  * users and items are held back more, as in Koren's MF), dropout on both
  * embedding vectors, Adam or SGD on minibatches.  With SGD and a batch of
  * one rating, training is per-rating SGD over a blocked rating matrix
- * (grid.h), lock-free on threads threads, without dropout; the global
- * bias then stays at the logit of the training mean.  Fallbacks: an unknown
+ * (grid.h), lock-free on threads threads, without dropout, its learning
+ * rate times lr_decay after each epoch; the global bias then stays at
+ * the logit of the training mean.  Fallbacks: an unknown
  * user drops b_u and p_u; an unknown item drops b_i and q_i; both: mu.
  *
  * With the BPR loss (Rendle et al., 2009) MF is a ranking model: every
@@ -48,9 +49,11 @@ struct rec_mf_hparams {
 	enum rec_loss loss; /* MSE on ratings, or BPR: a ranking model */
 	float positive;     /* BPR: ratings from this many stars are positives */
 	int negatives;      /* BPR: sampled negatives a positive */
+	float lr_decay;     /* per-rating SGD only: each epoch's learning rate
+	                     * is lr_decay times the epoch's before */
 };
 #define REC_MF_DEFAULTS { 64, 1e-3f, 3e-3f, 0.5f, 0.05f, 256, REC_OPT_ADAM, 1, \
-	REC_LOSS_MSE, 3.5f, 1 }
+	REC_LOSS_MSE, 3.5f, 1, 1.0f }
 
 /* Whether h trains by per-rating SGD (the only mode that uses threads and
  * that has no dropout). */
@@ -60,7 +63,9 @@ rec_mf_per_rating(const struct rec_mf_hparams *h)
 	return h->opt == REC_OPT_SGD && h->batch == 1;
 }
 
-/* Its hyperparameters: names, ranges, help, metadata keys (hparams.h). */
+/* Its hyperparameters: names, ranges, help, metadata keys (hparams.h);
+ * its mode is per-rating SGD, whose defaults of lr, reg, dropout and
+ * lr-decay are its own (chosen on validation data: rec-train-mf(1)). */
 extern const struct rec_hparams_desc rec_mf_desc;
 
 /* A new MF model for the users and items of r (rec_model_make_fn). */

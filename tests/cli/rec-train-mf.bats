@@ -62,13 +62,48 @@ mf="$BATS_TEST_DIRNAME/../fixtures/mf"
 		assert_output better
 	done
 	! cmp -s a1.st a2.st
-	run -2 --separate-stderr rec-train-mf --optimizer sgd --batch 1 -o m.st "$mf/train.tsv"
-	assert_equal "${stderr_lines[0]}" "rec-train-mf: per-rating SGD (--optimizer sgd --batch 1) has no dropout: give --dropout 0"
+	run -2 --separate-stderr rec-train-mf --optimizer sgd --batch 1 --dropout 0.2 -o m.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-mf: per-rating SGD (--optimizer sgd --batch 1) has no dropout: leave out --dropout or give 0"
 	run -2 --separate-stderr rec-train-mf --threads 2 -o m.st "$mf/train.tsv"
 	assert_equal "${stderr_lines[0]}" "rec-train-mf: --threads needs per-rating SGD (--optimizer sgd --batch 1)"
 	run -2 rec-train-mf $sgd --threads 0 -o m.st "$mf/train.tsv"
 	run -2 rec-train-mf $sgd --threads 65 -o m.st "$mf/train.tsv"
 	assert [ ! -e m.st ]
+}
+
+# meta KEY FILE - the value of a model file's metadata KEY, or nothing
+meta() {
+	rec-info "$2" | awk -F'\t' -v k="$1" '$1 == "meta" && $2 == k { print $3 }'
+}
+
+@test "per-rating SGD has defaults of its own: applied unless given, in --help and the file" {
+	rec-train-mf -q --optimizer sgd --batch 1 --dim 4 --epochs 2 -o a.st "$mf/train.tsv"
+	assert_equal "$(meta lr a.st) $(meta reg a.st) $(meta dropout a.st) $(meta lr_decay a.st)" \
+		"1 0.004 0 0.85"
+	rec-train-mf -q --optimizer sgd --batch 1 --dim 4 --epochs 2 --lr 0.1 --lr-decay 0.5 \
+		-o b.st "$mf/train.tsv"
+	assert_equal "$(meta lr b.st) $(meta reg b.st) $(meta lr_decay b.st)" "0.1 0.004 0.5"
+	# Adam's defaults are as they were, and its file has no lr_decay
+	rec-train-mf -q --dim 4 --epochs 2 -o c.st "$mf/train.tsv"
+	assert_equal "$(meta lr c.st) $(meta reg c.st) $(meta dropout c.st) $(meta lr_decay c.st)" \
+		"0.001 0.003 0.5 "
+	run -0 rec-train-mf --help
+	assert_line --partial '--lr R           learning rate (0.001; per-rating SGD: 1)'
+	assert_line --partial 'D times the epoch'"'"'s before (1; per-rating SGD: 0.85)'
+	run -2 --separate-stderr rec-train-mf --lr-decay 0.5 -o m.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-mf: --lr-decay needs per-rating SGD (--optimizer sgd --batch 1)"
+	run -2 rec-train-mf --optimizer sgd --batch 1 --lr-decay 0 -o m.st "$mf/train.tsv"
+	run -2 rec-train-mf --optimizer sgd --batch 1 --lr-decay 1.5 -o m.st "$mf/train.tsv"
+}
+
+@test "--lr-decay 1 is a constant learning rate, saved as files before it were" {
+	sgd='--optimizer sgd --batch 1 --dim 4 --epochs 3 --lr 0.05 --reg 0.01'
+	rec-train-mf -q $sgd --lr-decay 1 -o a.st "$mf/train.tsv"
+	assert_equal "$(meta lr_decay a.st)" ""
+	run -0 rec-score -m a.st "$mf/test.tsv"
+	# a falling learning rate is another model
+	rec-train-mf -q $sgd --lr-decay 0.5 -o b.st "$mf/train.tsv"
+	! cmp -s a.st b.st
 }
 
 @test "--valid, --patience, --log and --refit" {

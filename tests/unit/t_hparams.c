@@ -12,25 +12,36 @@ struct toy_hp {
 	int opt;
 	int n, w[3];
 	int threads;
+	float decay;
 };
 
 static const char *const opts[] = { "adam", "sgd", "lbfgs", NULL };
 
 static const struct rec_hparam toy_p[] = {
 	{ "dim", "k", REC_HP_INT, offsetof(struct toy_hp, k), 0, 4096, NULL, 0, 0,
-	  "K", "embedding dimension" },
+	  "K", "embedding dimension", 0 },
 	{ "lr", "lr", REC_HP_REAL, offsetof(struct toy_hp, lr), 1e-9, 100, NULL, 0, 0,
-	  "R", "learning rate" },
+	  "R", "learning rate", 0 },
 	{ "optimizer", "optimizer", REC_HP_CHOICE, offsetof(struct toy_hp, opt), 0, 0,
-	  opts, 0, 0, "O", "the optimizer" },
+	  opts, 0, 0, "O", "the optimizer", 0 },
 	{ "mlp", "mlp", REC_HP_WIDTHS, offsetof(struct toy_hp, w), 1, 4096, NULL,
-	  offsetof(struct toy_hp, n), 3, "W,...", "widths" },
+	  offsetof(struct toy_hp, n), 3, "W,...", "widths", 0 },
 	{ "threads", NULL, REC_HP_INT, offsetof(struct toy_hp, threads), 1, 64, NULL,
-	  0, 0, "N", "threads" },
+	  0, 0, "N", "threads", 0 },
+	REC_HP_NEW_NUMBER(struct toy_hp, decay, "decay", "decay", 0, 1, "D", "decay"),
 };
 
-static const struct toy_hp toy_defaults = { 64, 1e-3f, 0, 2, { 128, 64, 0 }, 1 };
-static const struct rec_hparams_desc toy = { "toy", toy_p, 5, &toy_defaults };
+/* sgd is a mode with defaults of its own for lr and decay */
+static int
+is_sgd(const void *hp)
+{
+	return ((const struct toy_hp *)hp)->opt == 1;
+}
+
+static const char *const sgd_defaults[] = { "lr", "0.5", "decay", "0.9", NULL };
+static const struct toy_hp toy_defaults = { 64, 1e-3f, 0, 2, { 128, 64, 0 }, 1, 1 };
+static const struct rec_hparams_desc toy = { "toy", toy_p, 6, &toy_defaults,
+                                             "sgd", is_sgd, sgd_defaults };
 
 /* The reason parse gives for s, or "ok". */
 static const char *
@@ -107,7 +118,7 @@ TEST(hparams_metadata_round_trip)
 	rec_hparam_parse(&toy_p[3], &h, "5", why);
 	rec_hparam_parse(&toy_p[4], &h, "7", why);
 	n = rec_hparams_meta(&toy, &h, key, val, text);
-	CHECK(n == 4);   /* threads is not saved */
+	CHECK(n == 4);   /* threads is not saved, decay not at its default */
 	CHECK(strcmp(key[0], "k") == 0 && strcmp(val[0], "8") == 0);
 	CHECK(strcmp(key[3], "mlp") == 0 && strcmp(val[3], "5") == 0);
 	st.nmeta = (size_t)n;
@@ -123,4 +134,56 @@ TEST(hparams_metadata_round_trip)
 	CHECK(rec_hparams_load(&toy, &back, &st, &err) == -1);
 	CHECK(strcmp(err.msg, "missing metadata 'lr'") == 0 &&
 	      strcmp(err.file, "m.st") == 0);
+}
+
+/* In the mode (and only there) what was not given takes the mode's
+ * default; --help's text of it; a bad one is the table's fault. */
+TEST(hparams_mode_defaults)
+{
+	unsigned char given[6] = { 0 };
+	struct toy_hp h = toy_defaults;
+	char why[REC_HP_TEXT];
+	static const char *const bad[] = { "decay", "2", NULL };
+	struct rec_hparams_desc broken = toy;
+
+	CHECK(rec_hparams_apply_mode(&toy, &h, given, why) == 0);
+	CHECK(h.lr == 1e-3f && h.decay == 1);   /* not in the mode */
+	h.opt = 1;
+	given[2] = 1;
+	CHECK(rec_hparams_apply_mode(&toy, &h, given, why) == 0);
+	CHECK(h.lr == 0.5f && h.decay == 0.9f && h.k == 64 && h.opt == 1);
+	h = toy_defaults;
+	h.opt = 1;
+	h.lr = 0.2f;
+	given[1] = 1;   /* --lr 0.2 given: kept */
+	CHECK(rec_hparams_apply_mode(&toy, &h, given, why) == 0);
+	CHECK(h.lr == 0.2f && h.decay == 0.9f);
+	CHECK(strcmp(rec_hparam_mode_default(&toy, &toy_p[1]), "0.5") == 0);
+	CHECK(rec_hparam_mode_default(&toy, &toy_p[0]) == NULL);
+	broken.mode_defaults = bad;
+	CHECK(rec_hparams_apply_mode(&broken, &h, given, why) == -1);
+	CHECK(strcmp(why, "is not a number in [0, 1]") == 0);
+}
+
+/* A new key is saved when not at its default; a file without it (one
+ * written before the key existed) reads as the default. */
+TEST(hparams_new_key)
+{
+	struct toy_hp h = toy_defaults, back = toy_defaults;
+	const char *key[8], *val[8];
+	char text[8][REC_HP_TEXT];
+	struct rec_st st = { .name = "m.st" };
+	struct rec_err err;
+	int n;
+
+	h.decay = 0.9f;
+	n = rec_hparams_meta(&toy, &h, key, val, text);
+	CHECK(n == 5 && strcmp(key[4], "decay") == 0 && strcmp(val[4], "0.9") == 0);
+	st.nmeta = (size_t)n;
+	st.meta_key = (char **)key;
+	st.meta_val = (char **)val;
+	CHECK(rec_hparams_load(&toy, &back, &st, &err) == 0 && back.decay == 0.9f);
+	back = toy_defaults;
+	st.nmeta = 4;   /* without it */
+	CHECK(rec_hparams_load(&toy, &back, &st, &err) == 0 && back.decay == 1);
 }

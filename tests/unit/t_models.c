@@ -110,7 +110,8 @@ mf_sgd(void *hp)
 	h->opt = REC_OPT_SGD;
 	h->batch = 1;
 	h->dropout = 0;
-	h->lr = 0.05f;
+	h->lr = 0.2f;
+	h->lr_decay = 0.9f;
 	h->threads = 2;
 }
 
@@ -374,8 +375,12 @@ metadata_is_the_description(const char *buf, size_t len,
 	ok = ok && strcmp(rec_st_meta(st, "model"), desc->model) == 0;
 	for (int j = 0; ok && j < desc->n; j++) {
 		const char *v = desc->p[j].key ? rec_st_meta(st, desc->p[j].key) : NULL;
+		char dflt[REC_HP_TEXT];
 		rec_hparam_format(&desc->p[j], hp, text);
-		if (desc->p[j].key)
+		rec_hparam_format(&desc->p[j], desc->defaults, dflt);
+		if (desc->p[j].new_key && strcmp(text, dflt) == 0)
+			ok = !v;   /* a new key is left out at its default */
+		else if (desc->p[j].key)
 			ok = v && strcmp(v, text) == 0;
 	}
 	rec_st_free(st);
