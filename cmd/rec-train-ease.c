@@ -64,11 +64,11 @@ main(int argc, char *argv[])
 	openblas_set_num_threads(hp.threads);
 
 	struct rec_output out = rec_cli_output(t.out_path, 1);
-	train = rec_trainer_read(t.train_path);
+	train = rec_trainer_read(t.train_path, 0);
 	if (!t.valid_path) {
 		m = fit(&hp, hp.lambda, train);
 	} else {
-		valid = rec_trainer_read(t.valid_path);
+		valid = rec_trainer_read(t.valid_path, 0);
 		if (t.log_path) {
 			log = rec_cli_output_progress(t.log_path);
 			fputs("lambda\tvalid_ndcg@10\tseconds\n", log.fp);

@@ -30,6 +30,7 @@ main(int argc, char *argv[])
 	if (hp.loss != REC_LOSS_BPR && (rec_trainer_given(&t, "positive") ||
 	                               rec_trainer_given(&t, "negatives")))
 		rec_cli_usage_error("--positive and --negatives go with --loss bpr");
+	t.untimed = 1;   /* MF never looks at when a rating was made */
 	rec_trainer_run(&t, rec_mf_make);
 	return rec_cli_exit(0);
 }

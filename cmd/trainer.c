@@ -397,10 +397,10 @@ rec_trainer_given(const struct rec_trainer *t, const char *name)
 }
 
 struct rec_ratings *
-rec_trainer_read(const char *path)
+rec_trainer_read(const char *path, int untimed)
 {
 	struct rec_input in = rec_cli_input(path);
-	struct rec_ratings *r = rec_ratings_new();
+	struct rec_ratings *r = untimed ? rec_ratings_new_untimed() : rec_ratings_new();
 	struct rec_err err = { 0 };
 	size_t dups;
 
@@ -424,9 +424,9 @@ rec_trainer_run(struct rec_trainer *t, rec_model_make_fn *make)
 
 	/* Refuse a terminal before the work, not after. */
 	struct rec_output out = rec_cli_output(t->out_path, 1);
-	train = rec_trainer_read(t->train_path);
+	train = rec_trainer_read(t->train_path, t->untimed);
 	if (t->valid_path)
-		valid = rec_trainer_read(t->valid_path);
+		valid = rec_trainer_read(t->valid_path, t->untimed);
 	rec_progress_open(&pr, t->prog, t->log_path, t->log_extra, t->quiet,
 	                  t->to.epochs);
 	t->to.on_epoch = rec_progress_epoch;

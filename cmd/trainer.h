@@ -36,6 +36,9 @@ struct rec_trainer {
 	/* More --log columns after seconds, e.g. "\tattn_0\tattn_1": the
 	 * header of the model's epoch_extra numbers (NULL: none). */
 	const char *log_extra;
+	/* 1: the model never looks at the ratings' times, so they are read
+	 * into untimed tables (ratings.h), 8 bytes a rating less. */
+	int untimed;
 };
 
 /* Parse the command line of program prog: the options of desc's
@@ -52,8 +55,9 @@ void rec_trainer_parse(struct rec_trainer *t, int argc, char **argv,
                        struct rec_trainer_input *in, int nin, int epochs);
 
 /* A ratings stream for training (NULL or "-": standard input): strict
- * TSV, no repeated rating.  Exits on error. */
-struct rec_ratings *rec_trainer_read(const char *path);
+ * TSV, no repeated rating; into an untimed table if untimed.  Exits on
+ * error. */
+struct rec_ratings *rec_trainer_read(const char *path, int untimed);
 
 /* Whether the hyperparameter called name (the option without "--") was
  * given on the command line. */

@@ -19,6 +19,16 @@ rec_ratings_new(void)
 	return rec_calloc(1, sizeof(struct rec_ratings));
 }
 
+struct rec_ratings *
+rec_ratings_new_untimed(void)
+{
+	struct rec_ratings *r = rec_ratings_new();
+
+	if (r)
+		r->untimed = 1;
+	return r;
+}
+
 void
 rec_ratings_free(struct rec_ratings *r)
 {
@@ -40,6 +50,12 @@ rec_ratings_line(const struct rec_ratings *r, size_t i)
 	return r->line ? (long)r->line[i] : (long)i + 1;
 }
 
+int64_t
+rec_ratings_time(const struct rec_ratings *r, size_t i)
+{
+	return r->ts ? r->ts[i] : 0;
+}
+
 static int
 grow(struct rec_ratings *r)
 {
@@ -59,9 +75,11 @@ grow(struct rec_ratings *r)
 	if (!(p = rec_realloc_array(r->rating, cap, sizeof *r->rating)))
 		return -1;
 	r->rating = p;
-	if (!(p = rec_realloc_array(r->ts, cap, sizeof *r->ts)))
-		return -1;
-	r->ts = p;
+	if (!r->untimed) {
+		if (!(p = rec_realloc_array(r->ts, cap, sizeof *r->ts)))
+			return -1;
+		r->ts = p;
+	}
 	if (r->line) {
 		if (!(p = rec_realloc_array(r->line, cap, sizeof *r->line)))
 			return -1;
@@ -87,7 +105,7 @@ fit(struct rec_ratings *r)
 		r->item = p;
 	if ((p = rec_realloc_array(r->rating, r->n, sizeof *r->rating)))
 		r->rating = p;
-	if ((p = rec_realloc_array(r->ts, r->n, sizeof *r->ts)))
+	if (r->ts && (p = rec_realloc_array(r->ts, r->n, sizeof *r->ts)))
 		r->ts = p;
 	if (r->line && (p = rec_realloc_array(r->line, r->n, sizeof *r->line)))
 		r->line = p;
@@ -120,7 +138,8 @@ rec_ratings_push(struct rec_ratings *r, int64_t user, int64_t item,
 	    rec_idmap_add(&r->items, item, &r->item[i]) != 0)
 		return rec_erroom(err, NULL);
 	r->rating[i] = rating;
-	r->ts[i] = ts;
+	if (r->ts)
+		r->ts[i] = ts;
 	if (r->line)
 		r->line[i] = line > (long)UINT32_MAX ? UINT32_MAX : (uint32_t)line;
 	r->n = i + 1;
@@ -446,7 +465,7 @@ rec_ratings_write_tsv(const struct rec_ratings *r, FILE *fp, const char *file,
 		*p++ = '\t';
 		p = put_rating(p, r->rating[i]);
 		*p++ = '\t';
-		p = put_u64(p, (uint64_t)r->ts[i]);
+		p = put_u64(p, (uint64_t)rec_ratings_time(r, i));
 		*p++ = '\n';
 		if (p - buf > BUF - ROW) {
 			if (fwrite(buf, 1, (size_t)(p - buf), fp) != (size_t)(p - buf))
@@ -497,7 +516,8 @@ rec_ratings_compact(struct rec_ratings *r, const uint8_t *keep)
 		r->user[j] = r->user[i];
 		r->item[j] = r->item[i];
 		r->rating[j] = r->rating[i];
-		r->ts[j] = r->ts[i];
+		if (r->ts)
+			r->ts[j] = r->ts[i];
 		if (r->line)
 			r->line[j] = r->line[i];
 		j++;
@@ -545,8 +565,8 @@ rec_ratings_dedupe(struct rec_ratings *r, enum rec_dedup how, const char *file,
 					bad = i, badfirst = old;
 				continue;
 			}
-			if (how == REC_DEDUP_LAST ? r->ts[i] >= r->ts[old] :
-			                            r->ts[i] < r->ts[old]) {
+			int64_t ti = rec_ratings_time(r, i), told = rec_ratings_time(r, old);
+			if (how == REC_DEDUP_LAST ? ti >= told : ti < told) {
 				keep[old] = 0;
 				kept[it] = i;
 			} else {
@@ -655,7 +675,8 @@ struct rec_ratings *
 rec_ratings_concat(const struct rec_ratings *a, const struct rec_ratings *b,
                    struct rec_err *err)
 {
-	struct rec_ratings *r = rec_ratings_new();
+	struct rec_ratings *r = a->untimed && b->untimed ? rec_ratings_new_untimed() :
+	                        rec_ratings_new();
 	const struct rec_ratings *parts[2] = { a, b };
 
 	if (!r) {
@@ -667,7 +688,7 @@ rec_ratings_concat(const struct rec_ratings *a, const struct rec_ratings *b,
 		for (size_t i = 0; i < s->n; i++) {
 			if (rec_ratings_push(r, s->users.ids[s->user[i]],
 			                     s->items.ids[s->item[i]], s->rating[i],
-			                     s->ts[i], (long)r->n + 1, err) != 0) {
+			                     rec_ratings_time(s, i), (long)r->n + 1, err) != 0) {
 				rec_ratings_free(r);
 				return NULL;
 			}

@@ -207,6 +207,47 @@ TEST(ratings_dedupe_policies)
 	rec_ratings_free(r);
 }
 
+/* An untimed table: the times are checked but not kept (no array for
+ * them); every row's reads as 0, in the policies, in a TSV and in a
+ * concatenation, which is untimed only when both parts are. */
+TEST(ratings_untimed)
+{
+	const char *tsv = "1\t10\t1\t100\n1\t10\t2\t200\n2\t10\t3\t5\n1\t10\t4\t50\n";
+	struct rec_err err;
+	size_t d;
+	char out[256] = { 0 };
+	FILE *fp = fmemopen((void *)tsv, strlen(tsv), "r");
+	FILE *o = fmemopen(out, sizeof out - 1, "w");
+	struct rec_ratings *r = rec_ratings_new_untimed(), *t, *c;
+
+	CHECK(rec_ratings_read_tsv(r, fp, "u", &err) == 0);
+	fclose(fp);
+	CHECK(r->n == 4 && r->ts == NULL && rec_ratings_time(r, 3) == 0);
+	CHECK(rec_ratings_write_tsv(r, o, "o", NULL, 0, NULL, &err) == 0);
+	fclose(o);
+	CHECK(strcmp(out, "1\t10\t1\t0\n1\t10\t2\t0\n2\t10\t3\t0\n1\t10\t4\t0\n") == 0);
+	/* the times tie, so the later line is the last, the earlier the first */
+	t = read_text(tsv, "t", NULL, &err);
+	c = rec_ratings_concat(r, r, &err);
+	CHECK(c && c->untimed && c->ts == NULL && c->n == 8);
+	rec_ratings_free(c);
+	c = rec_ratings_concat(t, r, &err);
+	CHECK(c && !c->untimed && c->n == 8 && rec_ratings_time(c, 0) == 100 &&
+	      rec_ratings_time(c, 4) == 0);
+	rec_ratings_free(c);
+	rec_ratings_free(t);
+	CHECK(rec_ratings_dedupe(r, REC_DEDUP_LAST, "u", &d, &err) == 0);
+	CHECK(d == 2 && r->n == 2 && r->rating[0] == 3.0f && r->rating[1] == 4.0f);
+	rec_ratings_free(r);
+	r = rec_ratings_new_untimed();
+	fp = fmemopen((void *)tsv, strlen(tsv), "r");
+	CHECK(rec_ratings_read_tsv(r, fp, "u", &err) == 0);
+	fclose(fp);
+	CHECK(rec_ratings_dedupe(r, REC_DEDUP_FIRST, "u", &d, &err) == 0);
+	CHECK(d == 2 && r->n == 2 && r->rating[0] == 1.0f && r->rating[1] == 3.0f);
+	rec_ratings_free(r);
+}
+
 TEST(ratings_filter_k_core)
 {
 	/* a chain: the 2-core is empty only after several rounds */
