@@ -431,7 +431,9 @@ rec_trainer_run(struct rec_trainer *t, rec_model_make_fn *make)
 	                  t->to.epochs);
 	t->to.on_epoch = rec_progress_epoch;
 	t->to.ctx = &pr;
-	if (rec_train(&m, make, t->hp, train, valid, &t->to, &res, &err) != 0)
+	/* Without validation the table is the model's to take (model.h). */
+	if ((valid ? rec_train(&m, make, t->hp, train, valid, &t->to, &res, &err) :
+	             rec_train_taking(&m, make, t->hp, train, &t->to, &res, &err)) != 0)
 		rec_cli_fail(&err);
 	rec_progress_close(&pr, &res);
 

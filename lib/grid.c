@@ -49,33 +49,20 @@ cut(uint32_t *piece, uint32_t *place, const int32_t *part, size_t n, int g,
 	return most;
 }
 
-/* Order the cells of each key, from end[key - 1] (0 for the first) to
- * end[key], all of whose users are of one band: grouped by user (by
- * place[user] < band, a counting sort, so each user's cells keep their
- * order), the users cut into LANES lanes of about equal numbers of cells
- * at user boundaries, and the lanes' cells taken in turn: lane 0's first,
- * lane 1's first, ..., lane 0's second, and so on.  -1 if out of memory. */
-static int
-order_keys(struct rec_cell *cell, const size_t *end, size_t nkeys,
-           const uint32_t *place, size_t band)
+/* Order the cells of each key, cell[bound[key]] to cell[bound[key + 1]],
+ * all of whose users are of one band: grouped by user (by place[user] <
+ * band, a counting sort, so each user's cells keep their order), the
+ * users cut into LANES lanes of about equal numbers of cells at user
+ * boundaries, and the lanes' cells taken in turn: lane 0's first, lane
+ * 1's first, ..., lane 0's second, and so on.  at (band + 1) and tmp
+ * (the most cells a key has) are room to work in. */
+static void
+order_keys(struct rec_cell *cell, const size_t *bound, size_t nkeys,
+           const uint32_t *place, size_t band, size_t *at, struct rec_cell *tmp)
 {
-	size_t most = 0, *at = rec_malloc_array(band + 1, sizeof *at);
-	struct rec_cell *tmp;
-
 	for (size_t key = 0; key < nkeys; key++) {
-		size_t len = end[key] - (key ? end[key - 1] : 0);
-		if (len > most)
-			most = len;
-	}
-	tmp = rec_malloc_array(most + 1, sizeof *tmp);
-	if (!at || !tmp) {
-		rec_free(at);
-		rec_free(tmp);
-		return -1;
-	}
-	for (size_t key = 0; key < nkeys; key++) {
-		const size_t beg = key ? end[key - 1] : 0, len = end[key] - beg;
-		struct rec_cell *c = cell + beg;
+		const size_t len = bound[key + 1] - bound[key];
+		struct rec_cell *c = cell + bound[key];
 		size_t next[LANES], stop[LANES], out = 0;
 
 		memset(at, 0, (band + 1) * sizeof *at);
@@ -97,26 +84,65 @@ order_keys(struct rec_cell *cell, const size_t *end, size_t nkeys,
 				if (next[l] < stop[l])
 					c[out++] = tmp[next[l]++];
 	}
-	rec_free(at);
-	rec_free(tmp);
-	return 0;
 }
 
-int
-rec_grid_build(struct rec_grid *grid, const struct rec_ratings *r, int g,
-               size_t band, size_t tile, uint64_t seed, struct rec_err *err)
+/* Rows taken from a table at a time before its arrays shrink. */
+enum { TAKE_ROWS = 1 << 16 };
+
+/* Cut r's arrays down to its first n rows (n > 0), giving back the
+ * rest; a shrink that fails keeps the larger array, which is as good. */
+static void
+shrink_rows(struct rec_ratings *r, size_t n)
+{
+	void *p;
+
+	if ((p = rec_realloc_array(r->user, n, sizeof *r->user)))
+		r->user = p;
+	if ((p = rec_realloc_array(r->item, n, sizeof *r->item)))
+		r->item = p;
+	if ((p = rec_realloc_array(r->rating, n, sizeof *r->rating)))
+		r->rating = p;
+	if (r->ts && (p = rec_realloc_array(r->ts, n, sizeof *r->ts)))
+		r->ts = p;
+	if (r->line && (p = rec_realloc_array(r->line, n, sizeof *r->line)))
+		r->line = p;
+	r->n = r->cap = n;
+}
+
+/* Leave r with no rows: its arrays freed, its id maps kept. */
+static void
+empty_rows(struct rec_ratings *r)
+{
+	rec_free(r->user);
+	rec_free(r->item);
+	rec_free(r->rating);
+	rec_free(r->ts);
+	rec_free(r->line);
+	r->user = r->item = NULL;
+	r->rating = NULL;
+	r->ts = NULL;
+	r->line = NULL;
+	r->n = r->cap = 0;
+}
+
+/* rec_grid_build, and with taking (r itself) rec_grid_build_taking. */
+static int
+build(struct rec_grid *grid, const struct rec_ratings *r,
+      struct rec_ratings *taking, int g, size_t band, size_t tile,
+      uint64_t seed, struct rec_err *err)
 {
 	const size_t nu = r->users.n, ni = r->items.n, n = r->n;
 	const size_t nb = (size_t)g * g;
 	struct rec_rng rng;
-	size_t tiles = 0, bands = 0, nkeys;
+	size_t tiles = 0, bands = 0, nkeys, most = 0;
 	int32_t *urow = rec_malloc_array(nu + 1, sizeof *urow);
 	int32_t *icol = rec_malloc_array(ni + 1, sizeof *icol);
 	uint32_t *uband = rec_malloc_array(nu + 1, sizeof *uband);
 	uint32_t *uplace = rec_malloc_array(nu + 1, sizeof *uplace);
 	uint32_t *itile = rec_malloc_array(ni + 1, sizeof *itile);
 	uint32_t *perm = rec_malloc_array((nu > ni ? nu : ni) + 1, sizeof *perm);
-	size_t *fill = NULL;
+	size_t *fill = NULL, *at = NULL;
+	struct rec_cell *tmp = NULL;
 	int rc = 0;
 
 	memset(grid, 0, sizeof *grid);
@@ -144,28 +170,45 @@ rec_grid_build(struct rec_grid *grid, const struct rec_ratings *r, int g,
 		band *= 2;
 		tile *= 2;
 	}
-	fill = rec_calloc(nkeys + 1, sizeof *fill);
+	fill = rec_calloc(nkeys + 2, sizeof *fill);
 	if (!fill)
 		goto oom;
 
 	/* the rows, stably, into their blocks, bands and tiles: the order of
-	 * the keys (a counting sort) ... */
+	 * the keys (a counting sort: fill[key] is where key's cells start) ... */
 #define KEY(u, i) ((((size_t)urow[u] * g + (size_t)icol[i]) * bands + uband[u]) * \
                    tiles + itile[i])
 	for (size_t j = 0; j < n; j++)
 		fill[KEY(r->user[j], r->item[j]) + 1]++;
-	for (size_t key = 0; key < nkeys; key++)
+	for (size_t key = 0; key < nkeys; key++) {
+		if (fill[key + 1] > most)
+			most = fill[key + 1];
 		fill[key + 1] += fill[key];
+	}
 	for (size_t b = 0; b <= nb; b++)
 		grid->start[b] = fill[b * bands * tiles];
-	for (size_t j = 0; j < n; j++) {
+	/* the room order_keys needs, so that nothing fails once rows are
+	 * taken */
+	at = rec_malloc_array(band + 1, sizeof *at);
+	tmp = rec_malloc_array(most + 1, sizeof *tmp);
+	if (!at || !tmp)
+		goto oom;
+	/* ... from the last row back, each to the end of its key's cells so
+	 * far (fill[key + 1], which ends as where key's cells start), the
+	 * table taken as it goes ... */
+	for (size_t j = n; j-- > 0;) {
 		int32_t u = r->user[j], i = r->item[j];
-		grid->cell[fill[KEY(u, i)]++] = (struct rec_cell){ u, i, r->rating[j] };
+		grid->cell[--fill[KEY(u, i) + 1]] = (struct rec_cell){ u, i, r->rating[j] };
+		if (taking && j % TAKE_ROWS == 0 && j > 0)
+			shrink_rows(taking, j);
 	}
 #undef KEY
+	if (taking)
+		empty_rows(taking);
+	fill[nkeys + 1] = n;
 	/* ... then each key's by user, in lanes */
-	if (order_keys(grid->cell, fill, nkeys, uplace, band) == 0)
-		goto done;
+	order_keys(grid->cell, fill + 1, nkeys, uplace, band, at, tmp);
+	goto done;
 oom:
 	rec_grid_free(grid);
 	rc = rec_erroom(err, NULL);
@@ -177,7 +220,24 @@ done:
 	rec_free(itile);
 	rec_free(perm);
 	rec_free(fill);
+	rec_free(at);
+	rec_free(tmp);
 	return rc;
+}
+
+int
+rec_grid_build(struct rec_grid *grid, const struct rec_ratings *r, int g,
+               size_t band, size_t tile, uint64_t seed, struct rec_err *err)
+{
+	return build(grid, r, NULL, g, band, tile, seed, err);
+}
+
+int
+rec_grid_build_taking(struct rec_grid *grid, struct rec_ratings *r, int g,
+                      size_t band, size_t tile, uint64_t seed,
+                      struct rec_err *err)
+{
+	return build(grid, r, r, g, band, tile, seed, err);
 }
 
 void

@@ -37,6 +37,7 @@ struct mf {
 	struct rec_grid grid;       /* per-rating SGD: the training table's blocks */
 	float lr_now;               /* per-rating SGD: the next epoch's learning rate */
 	const struct rec_ratings *grid_of;   /* the table the grid was built from */
+	int grid_took;              /* 1: and took its rows (mf_take) */
 	struct rec_sample pos;      /* BPR: the training table's positives */
 	/* users folded in at scoring time (set_history): user nu + f has
 	 * the vector fold_p[f k ..] and the bias fold_b[f] */
@@ -377,6 +378,37 @@ rows_in(size_t bytes, int k)
 	return bytes / ((size_t)(k > 0 ? k : 1) * sizeof(float));
 }
 
+/* The grid of r's rows, its seed drawn from rng; with taking (r itself)
+ * taking them. */
+static int
+build_grid(struct mf *m, const struct rec_ratings *r, struct rec_ratings *taking,
+           struct rec_rng *rng, struct rec_err *err)
+{
+	const size_t band = rows_in(BAND_BYTES, m->h.k), tile = rows_in(TILE_BYTES, m->h.k);
+	const uint64_t seed = rec_rng_next(rng);
+	int rc;
+
+	rec_grid_free(&m->grid);
+	m->grid_of = NULL;
+	rc = taking ? rec_grid_build_taking(&m->grid, taking, m->h.threads, band, tile, seed, err) :
+	              rec_grid_build(&m->grid, r, m->h.threads, band, tile, seed, err);
+	if (rc != 0)
+		return -1;
+	m->grid_of = r;
+	m->grid_took = taking != NULL;
+	return 0;
+}
+
+/* Per-rating SGD trains on the grid alone: it may take the table's rows. */
+static int
+mf_take(struct rec_model *base, struct rec_ratings *train, struct rec_rng *rng,
+        struct rec_err *err)
+{
+	struct mf *m = (struct mf *)base;
+
+	return rec_mf_per_rating(&m->h) ? build_grid(m, train, train, rng, err) : 0;
+}
+
 static int
 mf_epoch_per_rating(struct mf *m, const struct rec_ratings *r,
                     struct rec_rng *rng, double *loss, struct rec_err *err)
@@ -384,14 +416,9 @@ mf_epoch_per_rating(struct mf *m, const struct rec_ratings *r,
 	struct sgd_run run;
 	double total = 0;
 
-	if (m->grid_of != r || m->grid.n != r->n) {
-		rec_grid_free(&m->grid);
-		m->grid_of = NULL;
-		if (rec_grid_build(&m->grid, r, m->h.threads, rows_in(BAND_BYTES, m->h.k),
-		                   rows_in(TILE_BYTES, m->h.k), rec_rng_next(rng), err) != 0)
-			return -1;
-		m->grid_of = r;
-	}
+	if ((m->grid_of != r || (!m->grid_took && m->grid.n != r->n)) &&
+	    build_grid(m, r, NULL, rng, err) != 0)
+		return -1;
 	run.m = m;
 	run.lr = m->lr_now;
 	m->lr_now *= m->h.lr_decay;
@@ -400,7 +427,7 @@ mf_epoch_per_rating(struct mf *m, const struct rec_ratings *r,
 	rec_grid_epoch(&m->grid, sgd_block, &run);
 	for (int t = 0; t < m->h.threads; t++)
 		total += run.sum[t].loss;
-	*loss = total / (double)r->n;
+	*loss = total / (double)m->grid.n;
 	return 0;
 }
 
@@ -888,4 +915,5 @@ static const struct rec_model_ops mf_ops = {
 	.save = mf_save,
 	.free = mf_free,
 	.set_history = mf_set_history,
+	.take = mf_take,
 };

@@ -28,11 +28,12 @@ better(const struct rec_model *m, const struct rec_valid *v,
 
 /* Run up to epochs epochs of m on train.  With valid, keep the best
  * epoch's weights in best (made by make) and stop after patience epochs
- * without improvement. */
+ * without improvement.  With taking (train itself, given away), the
+ * model may take train's rows first (ops->take). */
 static int
 run(struct rec_model *m, struct rec_model *best, const struct rec_ratings *train,
-    const struct rec_ratings *valid, int epochs, int refit,
-    const struct rec_train_opts *o, struct rec_train_result *res,
+    struct rec_ratings *taking, const struct rec_ratings *valid, int epochs,
+    int refit, const struct rec_train_opts *o, struct rec_train_result *res,
     struct rec_err *err)
 {
 	struct rec_rng rng;
@@ -42,6 +43,8 @@ run(struct rec_model *m, struct rec_model *best, const struct rec_ratings *train
 	 * were drawn from the seed by make. */
 	rec_rng_seed(&rng, rec_rng_mix(o->seed) ^ 0x5eed);
 	res->best = (struct rec_valid)REC_VALID_NONE;
+	if (taking && m->ops->take && m->ops->take(m, taking, &rng, err) != 0)
+		return -1;
 	for (e.epoch = 1; e.epoch <= epochs; e.epoch++) {
 		double t0 = now();
 		e.refit = refit;
@@ -73,11 +76,12 @@ run(struct rec_model *m, struct rec_model *best, const struct rec_ratings *train
 	return 0;
 }
 
-int
-rec_train(struct rec_model **out, rec_model_make_fn *make, const void *hp,
-          const struct rec_ratings *train, const struct rec_ratings *valid,
-          const struct rec_train_opts *o, struct rec_train_result *res,
-          struct rec_err *err)
+/* rec_train, and with taking (train itself, no valid) rec_train_taking. */
+static int
+train_model(struct rec_model **out, rec_model_make_fn *make, const void *hp,
+            const struct rec_ratings *train, struct rec_ratings *taking,
+            const struct rec_ratings *valid, const struct rec_train_opts *o,
+            struct rec_train_result *res, struct rec_err *err)
 {
 	struct rec_model *m = NULL, *best = NULL;
 	struct rec_ratings *all = NULL;
@@ -93,7 +97,7 @@ rec_train(struct rec_model **out, rec_model_make_fn *make, const void *hp,
 	}
 	if (valid && !(best = make(hp, train, o->seed, err)))
 		goto out;
-	if (run(m, best, train, valid, o->epochs, 0, o, res, err) != 0)
+	if (run(m, best, train, taking, valid, o->epochs, 0, o, res, err) != 0)
 		goto out;
 	if (!valid) {
 		*out = m;
@@ -107,7 +111,7 @@ rec_train(struct rec_model **out, rec_model_make_fn *make, const void *hp,
 		rec_model_free(m);
 		if (!(m = make(hp, all, o->seed, err)))
 			goto out;
-		if (run(m, NULL, all, NULL, res->best_epoch, 1, o, &refit_res, err) != 0)
+		if (run(m, NULL, all, NULL, NULL, res->best_epoch, 1, o, &refit_res, err) != 0)
 			goto out;
 		*out = m;
 		m = NULL;
@@ -118,4 +122,22 @@ out:
 	rec_model_free(best);
 	rec_ratings_free(all);
 	return rc;
+}
+
+int
+rec_train(struct rec_model **out, rec_model_make_fn *make, const void *hp,
+          const struct rec_ratings *train, const struct rec_ratings *valid,
+          const struct rec_train_opts *o, struct rec_train_result *res,
+          struct rec_err *err)
+{
+	return train_model(out, make, hp, train, NULL, valid, o, res, err);
+}
+
+int
+rec_train_taking(struct rec_model **out, rec_model_make_fn *make,
+                 const void *hp, struct rec_ratings *train,
+                 const struct rec_train_opts *o,
+                 struct rec_train_result *res, struct rec_err *err)
+{
+	return train_model(out, make, hp, train, train, NULL, o, res, err);
 }

@@ -52,6 +52,13 @@ struct rec_grid {
 int rec_grid_build(struct rec_grid *grid, const struct rec_ratings *r, int g,
                    size_t band, size_t tile, uint64_t seed,
                    struct rec_err *err);
+/* The same grid, built as r's rows are taken: r's arrays shrink as its
+ * rows go into the cells, so that the ratings are never held twice, and
+ * r is left with no rows (its id maps kept).  Out of memory: -1 with r
+ * as it was. */
+int rec_grid_build_taking(struct rec_grid *grid, struct rec_ratings *r, int g,
+                          size_t band, size_t tile, uint64_t seed,
+                          struct rec_err *err);
 void rec_grid_free(struct rec_grid *grid);   /* leaves it empty; safe twice */
 
 /* The work on one block: its cells, the thread (0..g-1) that runs it. */

@@ -67,6 +67,14 @@ struct rec_model_ops {
 	int (*predict_at)(const struct rec_model *m, const int32_t *user,
 	                  const int32_t *item, const int64_t *ts, size_t n,
 	                  float *out, struct rec_err *err);
+	/* May be NULL.  Before the first epoch, when the caller gives train
+	 * away (rec_train_taking): keep its rows in a form of the model's
+	 * own, leaving train with no rows (its id maps kept), so that the
+	 * ratings are not held twice; the epochs then get the emptied table
+	 * and train on what was kept.  rng is the epochs' own, drawn from
+	 * as the first epoch would.  A model may also keep nothing. */
+	int (*take)(struct rec_model *m, struct rec_ratings *train,
+	            struct rec_rng *rng, struct rec_err *err);
 };
 
 struct rec_model {
@@ -178,6 +186,15 @@ int rec_train(struct rec_model **out, rec_model_make_fn *make, const void *hp,
               const struct rec_ratings *train, const struct rec_ratings *valid,
               const struct rec_train_opts *o, struct rec_train_result *res,
               struct rec_err *err);
+
+/* rec_train without validation, for a caller that gives train away: a
+ * model that can (ops->take: MF by per-rating SGD) takes its rows before
+ * the first epoch, which leaves train with no rows but its id maps.  The
+ * model is the one rec_train makes. */
+int rec_train_taking(struct rec_model **out, rec_model_make_fn *make,
+                     const void *hp, struct rec_ratings *train,
+                     const struct rec_train_opts *o,
+                     struct rec_train_result *res, struct rec_err *err);
 
 /* m's quality on r (struct rec_valid); for a ranking model, train (may
  * be NULL) holds the items each user is not to be recommended. */

@@ -262,3 +262,93 @@ TEST(grid_and_per_rating_sgd_oom_loop)
 	}
 	rec_ratings_free(r);
 }
+
+/* Whether two grids hold the same blocks and cells. */
+static int
+same_grid(const struct rec_grid *a, const struct rec_grid *b)
+{
+	const size_t nb = (size_t)a->g * a->g;
+
+	return a->g == b->g && a->n == b->n &&
+	       memcmp(a->start, b->start, (nb + 1) * sizeof *a->start) == 0 &&
+	       memcmp(a->cell, b->cell, a->n * sizeof *a->cell) == 0;
+}
+
+/* Built taking the table's rows, the grid is the same, on either side
+ * of the rows taken at a time (65,536); the table is left with no rows
+ * but its id maps.  Out of memory, the table is as it was. */
+TEST(grid_built_taking_the_rows_is_the_same_grid)
+{
+	for (int size = 0; size < 2; size++) {
+		struct rec_ratings *r = size ? table_of(400, 300) : table();
+		struct rec_ratings *copy = size ? table_of(400, 300) : table();
+		const size_t n = r->n, nu = r->users.n, ni = r->items.n;
+		struct rec_err err = { 0 };
+
+		CHECK(!size || n > 65536);
+		for (int g = 1; g <= 3; g++) {
+			struct rec_grid a, b;
+			rec_ratings_free(r);
+			r = size ? table_of(400, 300) : table();
+			CHECK(rec_grid_build(&a, r, g, 100, 50, 7, &err) == 0);
+			CHECK(rec_grid_build_taking(&b, r, g, 100, 50, 7, &err) == 0);
+			CHECK(same_grid(&a, &b));
+			CHECK(r->n == 0 && !r->user && !r->item && !r->rating && !r->ts);
+			CHECK(r->users.n == nu && r->items.n == ni);
+			rec_grid_free(&a);
+			rec_grid_free(&b);
+		}
+		rec_ratings_free(r);
+		/* out of memory: -1, and the table unchanged */
+		r = size ? table_of(400, 300) : table();
+		for (long fail = 0; size == 0 && fail < 1000; fail++) {
+			struct rec_grid b;
+			rec_alloc_fail_after(fail, 0);
+			int rc = rec_grid_build_taking(&b, r, 2, 100, 50, 7, &err);
+			rec_alloc_fail_after(-1, 0);
+			if (rc == 0) {
+				rec_grid_free(&b);
+				break;
+			}
+			CHECK(strcmp(err.msg, "out of memory") == 0 && r->n == n &&
+			      memcmp(r->user, copy->user, n * sizeof *r->user) == 0 &&
+			      memcmp(r->item, copy->item, n * sizeof *r->item) == 0 &&
+			      memcmp(r->rating, copy->rating, n * sizeof *r->rating) == 0);
+		}
+		rec_ratings_free(r);
+		rec_ratings_free(copy);
+	}
+}
+
+/* rec_train_taking makes the model rec_train makes: per-rating SGD takes
+ * the table's rows, the minibatch optimisers leave them. */
+TEST(mf_trained_taking_the_rows_is_the_same_model)
+{
+	struct rec_train_opts o = { .epochs = 3, .patience = 5, .seed = 3 };
+	struct rec_train_result res;
+	struct rec_mf_hparams hp = REC_MF_DEFAULTS;
+	struct rec_err err = { 0 };
+
+	hp.k = 8;
+	for (int mode = 0; mode < 3; mode++) {
+		struct rec_ratings *r = table_of(400, 300);
+		struct rec_model *m, *m2;
+		const size_t n = r->n;
+		size_t len, len2;
+
+		hp.opt = mode ? REC_OPT_SGD : REC_OPT_ADAM;
+		hp.batch = mode ? 1 : 64;
+		hp.dropout = 0;
+		hp.threads = mode ? mode : 1;
+		CHECK(rec_train(&m, rec_mf_make, &hp, r, NULL, &o, &res, &err) == 0);
+		CHECK(rec_train_taking(&m2, rec_mf_make, &hp, r, &o, &res, &err) == 0);
+		CHECK(r->n == (mode ? 0 : n));
+		char *a = save(m, &len), *b = save(m2, &len2);
+		CHECK(len == len2 && memcmp(a, b, len) == 0);
+		free(a);
+		free(b);
+		rec_model_free(m);
+		rec_model_free(m2);
+		rec_ratings_free(r);
+	}
+}
