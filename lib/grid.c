@@ -149,7 +149,7 @@ build(struct rec_grid *grid, const struct rec_ratings *r,
 	grid->g = g;
 	grid->n = n;
 	grid->start = rec_calloc(nb + 1, sizeof *grid->start);
-	grid->cell = rec_malloc_array(n + 1, sizeof *grid->cell);
+	grid->cell = rec_malloc_array_scattered(n + 1, sizeof *grid->cell);
 	if (!urow || !icol || !uband || !uplace || !itile || !perm ||
 	    !grid->start || !grid->cell)
 		goto oom;

@@ -525,52 +525,79 @@ rec_ratings_compact(struct rec_ratings *r, const uint8_t *keep)
 	r->n = j;
 }
 
+/* The users' rows are grouped for dedupe a range of users at a time, a
+ * range holding at most 1/DEDUPE_PARTS of the rows (or one user's), so
+ * that the index of a range takes 1 byte a row, not 4. */
+enum { DEDUPE_PARTS = 4 };
+
 int
 rec_ratings_dedupe(struct rec_ratings *r, enum rec_dedup how, const char *file,
                    size_t *dropped, struct rec_err *err)
 {
-	size_t *start = NULL, ni = r->items.n, nd = 0, bad = SIZE_MAX, badfirst = 0;
-	uint32_t *ix = NULL, *kept = NULL;
-	int32_t *owner = NULL;
+	const size_t nu = r->users.n, ni = r->items.n;
+	size_t room = r->n / DEDUPE_PARTS + 1, nd = 0, bad = SIZE_MAX, badfirst = 0;
+	size_t *start = rec_calloc(nu + 1, sizeof *start);
+	size_t *at = rec_malloc_array(nu + 1, sizeof *at);
+	uint32_t *ix = NULL, *kept = rec_malloc_array(ni + 1, sizeof *kept);
+	int32_t *owner = rec_malloc_array(ni + 1, sizeof *owner);
 	uint8_t *keep = NULL;
 	int rc = -1;
 
 	*dropped = 0;
-	if (rec_ratings_by_user(r, &start, &ix, err) != 0)
-		return -1;
-	owner = rec_malloc_array(ni, sizeof *owner);
-	kept = rec_malloc_array(ni, sizeof *kept);
-	keep = rec_malloc_array(r->n, 1);
-	if (!owner || !kept || !keep) {
-		rec_erroom(err, file);
-		goto out;
+	if (!start || !at || !kept || !owner)
+		goto oom;
+	/* start[u] .. start[u + 1]: user u's rows among all grouped by user */
+	for (size_t i = 0; i < r->n; i++)
+		start[r->user[i] + 1]++;
+	for (size_t u = 0; u < nu; u++) {
+		if (start[u + 1] > room)
+			room = start[u + 1];
+		start[u + 1] += start[u];
 	}
-	memset(keep, 1, r->n);
+	ix = rec_malloc_array(room, sizeof *ix);
+	/* only the policies drop rows: an error leaves them all */
+	if (!ix || (how != REC_DEDUP_ERROR && !(keep = rec_malloc_array(r->n + 1, 1))))
+		goto oom;
+	if (keep)
+		memset(keep, 1, r->n);
 	for (size_t j = 0; j < ni; j++)
 		owner[j] = -1;
-	/* Per user, remember which row holds each item so far. */
-	for (size_t u = 0; u < r->users.n; u++) {
-		for (size_t k = start[u]; k < start[u + 1]; k++) {
-			uint32_t i = ix[k], old;
-			int32_t it = r->item[i];
-			if (owner[it] != (int32_t)u) {
-				owner[it] = (int32_t)u;
-				kept[it] = i;
-				continue;
-			}
-			old = kept[it];   /* old < i: rows are in line order */
-			nd++;
-			if (how == REC_DEDUP_ERROR) {
-				if (i < bad)
-					bad = i, badfirst = old;
-				continue;
-			}
-			int64_t ti = rec_ratings_time(r, i), told = rec_ratings_time(r, old);
-			if (how == REC_DEDUP_LAST ? ti >= told : ti < told) {
-				keep[old] = 0;
-				kept[it] = i;
-			} else {
-				keep[i] = 0;
+	for (size_t u0 = 0, u1; u0 < nu; u0 = u1) {
+		const size_t base = start[u0];
+		/* the users u0 .. u1 - 1, whose rows fit in ix, by user in row
+		 * order (ix[start[u] - base] on) */
+		for (u1 = u0 + 1; u1 < nu && start[u1 + 1] - base <= room; u1++)
+			;
+		memcpy(at + u0, start + u0, (u1 - u0) * sizeof *at);
+		for (size_t i = 0; i < r->n; i++) {
+			size_t u = (size_t)r->user[i];
+			if (u >= u0 && u < u1)
+				ix[at[u]++ - base] = (uint32_t)i;
+		}
+		/* Per user, remember which row holds each item so far. */
+		for (size_t u = u0; u < u1; u++) {
+			for (size_t k = start[u] - base; k < start[u + 1] - base; k++) {
+				uint32_t i = ix[k], old;
+				int32_t it = r->item[i];
+				if (owner[it] != (int32_t)u) {
+					owner[it] = (int32_t)u;
+					kept[it] = i;
+					continue;
+				}
+				old = kept[it];   /* old < i: rows are in line order */
+				nd++;
+				if (how == REC_DEDUP_ERROR) {
+					if (i < bad)
+						bad = i, badfirst = old;
+					continue;
+				}
+				int64_t ti = rec_ratings_time(r, i), told = rec_ratings_time(r, old);
+				if (how == REC_DEDUP_LAST ? ti >= told : ti < told) {
+					keep[old] = 0;
+					kept[it] = i;
+				} else {
+					keep[i] = 0;
+				}
 			}
 		}
 	}
@@ -585,8 +612,12 @@ rec_ratings_dedupe(struct rec_ratings *r, enum rec_dedup how, const char *file,
 		rec_ratings_compact(r, keep);
 	*dropped = nd;
 	rc = 0;
+	goto out;
+oom:
+	rec_erroom(err, file);
 out:
 	rec_free(start);
+	rec_free(at);
 	rec_free(ix);
 	rec_free(owner);
 	rec_free(kept);

@@ -168,6 +168,18 @@ rec_malloc_array(size_t n, size_t size)
 }
 
 void *
+rec_malloc_array_scattered(size_t n, size_t size)
+{
+	size_t bytes;
+
+	if (injected_failure())
+		return NULL;
+	if (!rec_mul_ok(n, size, &bytes))
+		return NULL;
+	return malloc(bytes ? bytes : 1);
+}
+
+void *
 rec_realloc_array(void *p, size_t n, size_t size)
 {
 	size_t bytes;

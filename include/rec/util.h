@@ -44,6 +44,11 @@ void *rec_calloc_lines(size_t n, size_t size);
 /* n * size bytes, or NULL if the product overflows or allocation fails. */
 void *rec_malloc_array(size_t n, size_t size);
 void *rec_realloc_array(void *p, size_t n, size_t size);
+/* As rec_malloc_array, without the huge pages the others ask for large
+ * blocks: for a block first written in scattered places (a counting
+ * sort's output), where each huge page written to would be held whole
+ * long before it is filled. */
+void *rec_malloc_array_scattered(size_t n, size_t size);
 
 /* *out = a * b; returns 0 if it overflows size_t, else 1. */
 int rec_mul_ok(size_t a, size_t b, size_t *out);

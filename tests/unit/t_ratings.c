@@ -248,6 +248,63 @@ TEST(ratings_untimed)
 	rec_ratings_free(r);
 }
 
+/* Deduplication groups a range of users at a time (a quarter of the
+ * rows): on many users with many repeats, each policy keeps the rows a
+ * direct search keeps, and the error names the first repeat in file
+ * order and the row it repeats. */
+TEST(ratings_dedupe_many_users_as_a_direct_search)
+{
+	enum { N = 3000 };
+	static int64_t user[N], item[N], ts[N];
+	struct rec_rng rng;
+
+	rec_rng_seed(&rng, 5);
+	for (int j = 0; j < N; j++) {
+		/* skewed users, so that ranges hold few or many of them */
+		user[j] = (int64_t)(rec_rng_next(&rng) % 60) * (int64_t)(rec_rng_next(&rng) % 60) / 59;
+		item[j] = (int64_t)(rec_rng_next(&rng) % 40);
+		ts[j] = (int64_t)(rec_rng_next(&rng) % 5);
+	}
+	for (int how = 0; how < 3; how++) {
+		struct rec_ratings *r = rec_ratings_new();
+		struct rec_err err;
+		size_t d, kept = 0, bad = SIZE_MAX, first = 0;
+		static uint8_t keep[N];
+
+		for (int j = 0; j < N; j++)
+			CHECK(rec_ratings_push(r, user[j], item[j], (float)j, ts[j], j + 1, &err) == 0);
+		for (int j = 0; j < N; j++) {
+			keep[j] = 1;
+			for (int o = 0; o < N; o++) {
+				if (o == j || user[o] != user[j] || item[o] != item[j])
+					continue;
+				if (how == REC_DEDUP_ERROR && o < j && (size_t)j < bad)
+					bad = (size_t)j, first = (size_t)o;
+				/* o wins: LAST, the later time, ties the later line;
+				 * FIRST, the earlier time, ties the earlier line */
+				if (how == REC_DEDUP_LAST ? ts[o] > ts[j] || (ts[o] == ts[j] && o > j) :
+				                            ts[o] < ts[j] || (ts[o] == ts[j] && o < j))
+					keep[j] = 0;
+			}
+			kept += keep[j];
+		}
+		if (how == REC_DEDUP_ERROR) {
+			char msg[256];
+			snprintf(msg, sizeof msg, "duplicate rating for user %" PRId64 ", item %"
+			         PRId64 " (first on line %zu)", user[bad], item[bad], first + 1);
+			CHECK(rec_ratings_dedupe(r, REC_DEDUP_ERROR, "d", &d, &err) == -1);
+			CHECK(err.line == (long)bad + 1 && strcmp(err.msg, msg) == 0 && r->n == N);
+		} else {
+			CHECK(rec_ratings_dedupe(r, (enum rec_dedup)how, "d", &d, &err) == 0);
+			CHECK(kept < N && r->n == kept && d == N - kept);
+			for (size_t j = 0, k = 0; j < N; j++)
+				if (keep[j])
+					CHECK(r->rating[k++] == (float)j);
+		}
+		rec_ratings_free(r);
+	}
+}
+
 TEST(ratings_filter_k_core)
 {
 	/* a chain: the 2-core is empty only after several rounds */
