@@ -17,6 +17,7 @@ rec_lines_init(struct rec_lines *l, FILE *fp, const char *name)
 	memset(l, 0, sizeof *l);
 	l->fp = fp;
 	l->name = name;
+	l->stop = -1;
 }
 
 void
@@ -39,6 +40,7 @@ fill(struct rec_lines *l, struct rec_err *err)
 	if (l->beg > 0) {
 		memmove(l->buf, l->buf + l->beg, l->end - l->beg);
 		l->end -= l->beg;
+		l->base += (off_t)l->beg;
 		l->beg = 0;
 	}
 	if (l->cap - l->end < CHUNK / 2) {
@@ -69,6 +71,77 @@ fill(struct rec_lines *l, struct rec_err *err)
 	return 1;
 }
 
+/* Whether the next line starts at or past the range's end. */
+static int
+past_stop(const struct rec_lines *l)
+{
+	return l->stop >= 0 && l->base + (off_t)l->beg >= l->stop;
+}
+
+/* Move past the next newline (or to the end of the stream), reading
+ * the bytes before it unchecked.  Returns 1 past a newline, 0 at the end
+ * of the stream, -1 on error. */
+static int
+skip_line(struct rec_lines *l, struct rec_err *err)
+{
+	for (;;) {
+		size_t n = l->end - l->beg;
+		char *nl = n ? memchr(l->buf + l->beg, '\n', n) : NULL;
+		int r;
+		if (nl) {
+			l->beg = (size_t)(nl - l->buf) + 1;
+			return 1;
+		}
+		l->beg = l->end;   /* nothing kept: the buffer never grows */
+		errno = 0;
+		if ((r = fill(l, err)) <= 0)
+			return r;
+	}
+}
+
+int
+rec_lines_init_range(struct rec_lines *l, FILE *fp, const char *name,
+                     off_t beg, off_t end, struct rec_err *err)
+{
+	rec_lines_init(l, fp, name);
+	l->stop = end;
+	l->base = beg > 0 ? beg - 1 : 0;
+	errno = 0;
+	if (fseeko(fp, l->base, SEEK_SET) != 0)
+		return rec_errsys(err, name);
+	if (beg > 0) {
+		/* the line that holds byte beg - 1 is the range before's */
+		l->started = 1;
+		if (skip_line(l, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+rec_lines_skip_rest(struct rec_lines *l, struct rec_err *err)
+{
+	int r;
+
+	if (l->again) {   /* the line given back is one of those left */
+		l->again = 0;
+		l->lineno++;
+	}
+	while (!past_stop(l)) {
+		if (l->beg == l->end) {   /* a line starts here, if any byte follows */
+			errno = 0;
+			if ((r = fill(l, err)) < 0)
+				return -1;
+			if (r == 0)
+				return 0;
+		}
+		l->lineno++;
+		if ((r = skip_line(l, err)) <= 0)
+			return r;
+	}
+	return 0;
+}
+
 int
 rec_lines_next(struct rec_lines *l, char **line, size_t *len,
                struct rec_err *err)
@@ -84,6 +157,8 @@ rec_lines_next(struct rec_lines *l, char **line, size_t *len,
 		*len = l->lastlen;
 		return 1;
 	}
+	if (past_stop(l))
+		return 0;
 	for (;;) {
 		n = l->end - l->beg;
 		/* (no arithmetic on the buffer before it exists) */

@@ -11,6 +11,7 @@
 #define REC_LINEIO_H
 
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "rec/util.h"
 
@@ -26,6 +27,8 @@ struct rec_lines {
 	char *last;        /* the line last returned, for rec_lines_unread */
 	size_t lastlen;
 	int again;
+	off_t base;        /* the offset in the file of buf[0] */
+	off_t stop;        /* no line that starts here or later; -1: none */
 };
 
 /* Start reading fp under name.  Both are borrowed and must outlive l.
@@ -37,6 +40,22 @@ void rec_lines_init(struct rec_lines *l, FILE *fp, const char *name);
  * a line, 0 at the end of the input, -1 on error (err filled). */
 int rec_lines_next(struct rec_lines *l, char **line, size_t *len,
                    struct rec_err *err);
+
+/* Start reading the part of fp (a file that can seek) that byte range
+ * [beg, end) of it holds, as Hadoop splits a file: the lines that start
+ * in the range, from the first line start at or after beg (beg itself
+ * when beg is 0 or the byte before it is a newline); the last one may
+ * run past end.  Ranges that cover the file read each line once.  Lines
+ * are numbered from 1 within the range; no byte order mark is skipped
+ * past beg 0.  -1 (err, "line" 0) when fp cannot seek or be read. */
+int rec_lines_init_range(struct rec_lines *l, FILE *fp, const char *name,
+                         off_t beg, off_t end, struct rec_err *err);
+
+/* Count the lines left (of the range, or to the end of the stream)
+ * without checking them, so that l->lineno becomes the number of lines
+ * read and left: after an error, for the line numbers of later ranges.
+ * -1 on a read error. */
+int rec_lines_skip_rest(struct rec_lines *l, struct rec_err *err);
 
 /* Make the next rec_lines_next return the line just returned again
  * (one line of look-ahead, for format detection). */
