@@ -1,6 +1,7 @@
 # recpipe - one build: build/librec.a, then every program in cmd/.
 # make            build everything
 # make check      unit tests, then the bats tests (through prove)
+# make mpi        the same programs as MPI jobs, in build-mpi/bin
 # make asan       the same under AddressSanitizer and UBSan
 # make fuzz       each libFuzzer target for FUZZ_SECONDS (needs clang)
 # make fuzz-smoke the same, 30 s each
@@ -21,7 +22,8 @@ REC_CPPFLAGS = -Iinclude -Icmd -D_POSIX_C_SOURCE=200809L -DREC_VERSION='"$(VERSI
 ALLCFLAGS = -std=c11 -fno-math-errno -fno-trapping-math $(WARN) $(CFLAGS)
 LDLIBS    = -ljansson -lcsv -lopenblas -lm -lpthread
 
-LIB_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/*.c))
+# The plain build's communicator is lib/dist-one.c; make mpi's lib/dist-mpi.c.
+LIB_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(filter-out lib/dist-mpi.c,$(wildcard lib/*.c)))
 CLI_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(filter-out cmd/rec-%.c,$(wildcard cmd/*.c)))
 BINS     = $(patsubst cmd/%.c,$(BUILD)/bin/%,$(wildcard cmd/rec-*.c))
 UNIT_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/*.c))
@@ -49,6 +51,32 @@ $(BUILD)/unit: $(UNIT_OBJ) $(BUILD)/librec.a
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/librec.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# make mpi: the programs over MPI in $(MPI_BUILD)/bin, the plain build's
+# objects but one, lib/dist-mpi.c for lib/dist-one.c, compiled and linked
+# by $(CC) with Open MPI's flags (mpicc --showme), so that the compiler
+# and its flags stay those of the build.
+MPI_BUILD = $(BUILD)-mpi
+MPI_BINS  = $(patsubst $(BUILD)/bin/%,$(MPI_BUILD)/bin/%,$(BINS))
+MPI_LIB_OBJ = $(filter-out $(BUILD)/lib/dist-one.o,$(LIB_OBJ)) $(MPI_BUILD)/lib/dist-mpi.o
+MPI_CFLAGS  = $(shell mpicc --showme:compile)
+MPI_LDLIBS  = $(shell mpicc --showme:link)
+
+$(MPI_BUILD)/lib/dist-mpi.o: lib/dist-mpi.c
+	@command -v mpicc > /dev/null || { echo "make mpi: no mpicc;" \
+		"scripts/deps --mpi installs Open MPI" >&2; exit 1; }
+	@mkdir -p $(@D)
+	$(CC) $(REC_CPPFLAGS) $(CPPFLAGS) $(MPI_CFLAGS) $(ALLCFLAGS) -MMD -MP -c -o $@ $<
+
+$(MPI_BUILD)/librec.a: $(MPI_LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(MPI_BUILD)/bin/%: $(BUILD)/cmd/%.o $(CLI_OBJ) $(MPI_BUILD)/librec.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(MPI_LDLIBS)
+
+mpi: $(MPI_BINS)
 
 # A fuzz target without libFuzzer: replays files (make check).
 $(BUILD)/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o $(BUILD)/librec.a
@@ -139,13 +167,13 @@ uninstall:
 
 # Also removes the fuzz corpus in build-fuzz/corpus.
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-mpi build-asan-mpi
 
 export REC_SANITIZED
-.PHONY: all deps data check check-examples asan fuzz fuzz-build fuzz-smoke valgrind demo \
+.PHONY: all deps data check mpi check-examples asan fuzz fuzz-build fuzz-smoke valgrind demo \
 	bench install \
 	uninstall clean
 .DELETE_ON_ERROR:
 .SECONDARY:
--include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d) \
+-include $(LIB_OBJ:.o=.d) $(MPI_BUILD)/lib/dist-mpi.d $(UNIT_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d) \
 	$(patsubst $(BUILD)/bin/%,$(BUILD)/cmd/%.d,$(BINS))
