@@ -372,6 +372,14 @@ out:
 }
 
 int
+rec_ratings_read_lines(struct rec_ratings *r, struct rec_lines *l,
+                       const struct rec_read_opts *o, struct rec_read_stats *st,
+                       struct rec_err *err)
+{
+	return read_delimited(r, l, o->format == REC_FMT_DAT, o, st, err);
+}
+
+int
 rec_ratings_read_tsv(struct rec_ratings *r, FILE *fp, const char *name,
                      struct rec_err *err)
 {
@@ -709,10 +717,20 @@ rec_ratings_concat(const struct rec_ratings *a, const struct rec_ratings *b,
 	struct rec_ratings *r = a->untimed && b->untimed ? rec_ratings_new_untimed() :
 	                        rec_ratings_new();
 	const struct rec_ratings *parts[2] = { a, b };
+	int32_t ix;
 
 	if (!r) {
 		rec_erroom(err, NULL);
 		return NULL;
+	}
+	for (int p = 0; p < 2; p++) {
+		const struct rec_ratings *s = parts[p];
+		for (size_t k = 0; k < s->users.n; k++)
+			if (rec_idmap_add(&r->users, s->users.ids[k], &ix) != 0)
+				goto oom;
+		for (size_t k = 0; k < s->items.n; k++)
+			if (rec_idmap_add(&r->items, s->items.ids[k], &ix) != 0)
+				goto oom;
 	}
 	for (int p = 0; p < 2; p++) {
 		const struct rec_ratings *s = parts[p];
@@ -726,4 +744,8 @@ rec_ratings_concat(const struct rec_ratings *a, const struct rec_ratings *b,
 		}
 	}
 	return r;
+oom:
+	rec_ratings_free(r);
+	rec_erroom(err, NULL);
+	return NULL;
 }

@@ -87,6 +87,12 @@ int rec_ratings_read(struct rec_ratings *r, FILE *fp, const char *name,
                      const struct rec_read_opts *o, struct rec_read_stats *st,
                      struct rec_err *err);
 
+/* Read the rows of l into r, each line a row: TSV, or dat with format
+ * DAT (no format guessed, no header); no rows at all is no error here. */
+int rec_ratings_read_lines(struct rec_ratings *r, struct rec_lines *l,
+                           const struct rec_read_opts *o,
+                           struct rec_read_stats *st, struct rec_err *err);
+
 /* The ratings stream of a TSV file, strictly (rec_ratings_read with TSV
  * and default options): what every program but rec-filter reads. */
 int rec_ratings_read_tsv(struct rec_ratings *r, FILE *fp, const char *name,
@@ -106,7 +112,10 @@ int rec_ratings_by_user(const struct rec_ratings *r, size_t **start,
                         uint32_t **ix, struct rec_err *err);
 
 /* All rows of a, then all rows of b, in a new table (caller frees),
- * untimed when both are; NULL when out of memory (err filled). */
+ * untimed when both are; NULL when out of memory (err filled).  Its id
+ * maps are a's, then b's ids that a lacks: for tables read from streams,
+ * the order of first appearance in a's rows then b's; for tables spread
+ * over the ranks (shard.h), the same maps on every rank. */
 struct rec_ratings *rec_ratings_concat(const struct rec_ratings *a,
                                        const struct rec_ratings *b,
                                        struct rec_err *err);
