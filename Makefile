@@ -1,6 +1,7 @@
 # recpipe - one build: build/librec.a, then every program in cmd/.
 # make            build everything
-# make check      unit tests, then the bats tests (through prove)
+# make check      unit tests, then the bats tests (through prove); then,
+#                 when Open MPI is installed, the MPI build's (tests/mpi)
 # make mpi        the same programs as MPI jobs, in build-mpi/bin
 # make asan       the same under AddressSanitizer and UBSan
 # make fuzz       each libFuzzer target for FUZZ_SECONDS (needs clang)
@@ -98,6 +99,17 @@ check: deps all $(BUILD)/unit $(REPLAYS) data check-examples
 	OPENBLAS_NUM_THREADS=1 $(BUILD)/unit
 	OPENBLAS_NUM_THREADS=1 scripts/fuzz replay $(BUILD) $(FUZZ_TARGETS)
 	REC_BIN="$(CURDIR)/$(BUILD)/bin" prove -e bats --ext .bats tests/cli
+	@if command -v mpicc > /dev/null && command -v mpirun > /dev/null; then \
+		$(MAKE) --no-print-directory check-mpi; \
+	else \
+		echo "make check: SKIPPED the MPI tests (tests/mpi): no mpicc or mpirun;" \
+		     "scripts/deps --mpi installs Open MPI"; \
+	fi
+
+# Jobs of 1, 2 and 4 ranks on this machine, against the plain programs.
+check-mpi: all $(MPI_BINS)
+	REC_BIN="$(CURDIR)/$(BUILD)/bin" REC_MPI_BIN="$(CURDIR)/$(MPI_BUILD)/bin" \
+		prove -e bats --ext .bats tests/mpi
 
 # The examples' Makefiles parse and their DAGs are complete: make -n runs
 # no program, so it passes before every model's program exists.
@@ -170,7 +182,7 @@ clean:
 	rm -rf build build-asan build-fuzz build-mpi build-asan-mpi
 
 export REC_SANITIZED
-.PHONY: all deps data check mpi check-examples asan fuzz fuzz-build fuzz-smoke valgrind demo \
+.PHONY: all deps data check check-mpi mpi check-examples asan fuzz fuzz-build fuzz-smoke valgrind demo \
 	bench install \
 	uninstall clean
 .DELETE_ON_ERROR:

@@ -7,6 +7,13 @@
  * mode a plain creat() would give, written, fsynced and renamed.  A
  * failure, SIGINT or SIGTERM unlinks it; SIGKILL may leave it behind, but
  * never at the target path.
+ *
+ * In a job of many ranks (dist.h) only rank 0 ever opens an output file;
+ * the other ranks write their part to a memory stream (open_memstream)
+ * that rec_cli_commit hands to rank 0 (rec_dist_collect), which appends
+ * the parts in rank order before the rename.  A rank killed by mpirun
+ * (SIGTERM after another rank died) removes its temporary file as on
+ * SIGINT.
  */
 #define _XOPEN_SOURCE 700   /* realpath */
 #include <errno.h>
@@ -19,6 +26,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "rec/dist.h"
 
 #ifndef REC_VERSION
 #define REC_VERSION "0.0.0"
@@ -29,6 +37,8 @@ static const char *usage_text = "";
 static int fd_was_closed[3];
 #define MAX_OUTPUTS 4
 static char *volatile tmp_paths[MAX_OUTPUTS];   /* temporary outputs, for cleanup */
+
+static void remove_tmp(void);
 
 const char *
 rec_cli_prog(void)
@@ -48,22 +58,28 @@ on_signal(int sig)
 	raise(sig);
 }
 
+/* Leave the job, then the process. */
+static _Noreturn void
+finish(int status)
+{
+	rec_dist_finish();
+	exit(status);
+}
+
+static int
+leader(void)
+{
+	return rec_dist_rank() == 0;
+}
+
 void
-rec_cli_init(char **argv, const char *name, const char *usage)
+rec_cli_init_dist(char **argv, const char *name, const char *usage)
 {
 	sigset_t set;
 
 	prog = name;
 	argv[0] = (char *)name;
 	usage_text = usage;
-	/* A closed pipe downstream is a quiet end (141), even when the
-	 * parent ignored or blocked SIGPIPE. */
-	signal(SIGPIPE, SIG_DFL);
-	sigemptyset(&set);
-	sigaddset(&set, SIGPIPE);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 	/* Keep fds 0-2 taken, so that no file we open becomes one of them. */
 	for (int fd = 0; fd < 3; fd++) {
 		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
@@ -72,6 +88,36 @@ rec_cli_init(char **argv, const char *name, const char *usage)
 		if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
 			_exit(1);
 	}
+	rec_dist_init();   /* before our handlers, so that they stay ours */
+	opterr = leader();   /* getopt's messages too are rank 0's */
+	/* A closed pipe downstream is a quiet end (141), even when the
+	 * parent ignored or blocked SIGPIPE. */
+	signal(SIGPIPE, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+}
+
+void
+rec_cli_init(char **argv, const char *name, const char *usage)
+{
+	rec_cli_init_dist(argv, name, usage);
+	rec_cli_one_process();
+}
+
+void
+rec_cli_one_process(void)
+{
+	int size = rec_dist_size();
+
+	if (size == 1)
+		return;
+	if (leader())
+		fprintf(stderr, "%s: runs as one process, not as a job of %d: use "
+		        "mpirun -np 1, or the plain build\n", prog, size);
+	finish(2);
 }
 
 static void
@@ -84,27 +130,34 @@ need_stdout(void)
 _Noreturn void
 rec_cli_help(const char *help)
 {
-	need_stdout();
-	fputs(usage_text, stdout);
-	fputs("\n", stdout);
-	fputs(help, stdout);
+	if (leader()) {
+		need_stdout();
+		fputs(usage_text, stdout);
+		fputs("\n", stdout);
+		fputs(help, stdout);
+	}
 	exit(rec_cli_exit(0));
 }
 
 _Noreturn void
 rec_cli_version(void)
 {
-	need_stdout();
-	printf("%s (recpipe) %s\n", prog, REC_VERSION);
+	if (leader()) {
+		need_stdout();
+		printf("%s (recpipe) %s\n", prog, REC_VERSION);
+	}
 	exit(rec_cli_exit(0));
 }
 
 _Noreturn void
 rec_cli_usage(void)
 {
-	fputs(usage_text, stderr);
-	fprintf(stderr, "Try '%s --help' for more information.\n", prog);
-	exit(2);
+	remove_tmp();   /* the usage of an input may be checked after -o */
+	if (leader()) {
+		fputs(usage_text, stderr);
+		fprintf(stderr, "Try '%s --help' for more information.\n", prog);
+	}
+	finish(2);
 }
 
 /* "prog: message" and a newline on standard error. */
@@ -121,9 +174,11 @@ rec_cli_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	va_start(ap, fmt);
-	vnote(fmt, ap);
-	va_end(ap);
+	if (leader()) {
+		va_start(ap, fmt);
+		vnote(fmt, ap);
+		va_end(ap);
+	}
 	rec_cli_usage();
 }
 
@@ -174,17 +229,34 @@ track_tmp(char *old, char *p)
 	rec_cli_die("too many output files");
 }
 
-_Noreturn void
-rec_cli_fail(const struct rec_err *e)
+/* "prog: FILE:LINE: msg", "prog: FILE: msg" or "prog: msg". */
+static void
+print_err(const struct rec_err *e)
 {
-	remove_tmp();
 	if (e->file[0] && e->line > 0)
 		fprintf(stderr, "%s: %s:%ld: %s\n", prog, e->file, e->line, e->msg);
 	else if (e->file[0])
 		fprintf(stderr, "%s: %s: %s\n", prog, e->file, e->msg);
 	else
 		fprintf(stderr, "%s: %s\n", prog, e->msg);
-	exit(1);
+}
+
+/* A failure of this rank alone: the others cannot know, so the job
+ * ends. */
+static _Noreturn void
+fail_alone(void)
+{
+	if (rec_dist_size() > 1)
+		rec_dist_abort(1);
+	finish(1);
+}
+
+_Noreturn void
+rec_cli_fail(const struct rec_err *e)
+{
+	remove_tmp();
+	print_err(e);
+	fail_alone();
 }
 
 _Noreturn void
@@ -196,7 +268,18 @@ rec_cli_die(const char *fmt, ...)
 	va_start(ap, fmt);
 	vnote(fmt, ap);
 	va_end(ap);
-	exit(1);
+	fail_alone();
+}
+
+void
+rec_cli_agree(int rc, struct rec_err *e)
+{
+	if (rec_dist_agree(rc, e) == 0)
+		return;
+	remove_tmp();
+	if (leader())
+		print_err(e);
+	finish(1);
 }
 
 void
@@ -204,6 +287,8 @@ rec_cli_note(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (!leader())
+		return;
 	va_start(ap, fmt);
 	vnote(fmt, ap);
 	va_end(ap);
@@ -212,22 +297,43 @@ rec_cli_note(const char *fmt, ...)
 struct rec_input
 rec_cli_input(const char *path)
 {
-	struct rec_input in;
+	struct rec_input in = { 0 };
+	struct rec_err err = { 0 };
 	struct stat st;
+	int rc = 0;
 
 	if (!path || strcmp(path, "-") == 0) {
 		if (fd_was_closed[0])
-			rec_cli_die("standard input is closed");
+			rc = rec_errf(&err, NULL, 0, "standard input is closed");
 		in.fp = stdin;
 		in.name = "<stdin>";
-		return in;
+	} else {
+		in.name = path;
+		in.fp = fopen(path, "r");
+		if (!in.fp)
+			rc = rec_errsys(&err, path);
+		else if (fstat(fileno(in.fp), &st) == 0 && S_ISDIR(st.st_mode))
+			rc = rec_errf(&err, path, 0, "%s", strerror(EISDIR));
 	}
-	in.name = path;
-	in.fp = fopen(path, "r");
-	if (!in.fp)
-		rec_cli_die("%s: %s", path, strerror(errno));
-	if (fstat(fileno(in.fp), &st) == 0 && S_ISDIR(st.st_mode))
-		rec_cli_die("%s: %s", path, strerror(EISDIR));
+	rec_cli_agree(rc, &err);
+	return in;
+}
+
+struct rec_input
+rec_cli_input_split(const char *path)
+{
+	struct rec_input in = rec_cli_input(path);
+	int size = rec_dist_size();
+	struct stat st;
+
+	if (size == 1)
+		return in;
+	if (in.fp == stdin)
+		rec_cli_usage_error("a job of %d processes reads a file, not standard "
+		                    "input", size);
+	if (fstat(fileno(in.fp), &st) != 0 || !S_ISREG(st.st_mode))
+		rec_cli_usage_error("%s: a job of %d processes reads a regular file, "
+		                    "not a pipe or a device", in.name, size);
 	return in;
 }
 
@@ -337,10 +443,19 @@ creat_mode(void)
 	return 0666 & ~mask;
 }
 
-struct rec_output
-rec_cli_output(const char *path, int binary)
+/* "NAME: strerror" of an output's failed call.  Returns -1. */
+static int
+output_err(const struct rec_output *out, struct rec_err *err)
 {
-	struct rec_output out = { 0 };
+	return rec_errf(err, out->name, 0, "%s", strerror(errno ? errno : EIO));
+}
+
+/* rec_cli_output's work, on rank 0: -1 (err) when it cannot, *tty = 1
+ * for binary data bound for a terminal. */
+static int
+open_output(struct rec_output *out, const char *path, int binary, int *tty,
+            struct rec_err *err)
+{
 	struct stat st;
 	const char *slash, *base;
 	size_t dirlen, size;
@@ -348,41 +463,65 @@ rec_cli_output(const char *path, int binary)
 	int fd;
 
 	if (!path || strcmp(path, "-") == 0) {
-		need_stdout();
-		if (binary && isatty(STDOUT_FILENO)) {
-			fprintf(stderr, "%s: refusing to write binary data to a "
-			        "terminal; use -o FILE\n", prog);
-			exit(2);
-		}
-		out.fp = stdout;
-		out.name = "<stdout>";
-		return out;
+		out->fp = stdout;
+		out->name = "<stdout>";
+		if (fd_was_closed[1])
+			return rec_errf(err, NULL, 0, "standard output is closed");
+		*tty = binary && isatty(STDOUT_FILENO);
+		return 0;
 	}
+	out->name = path;
 	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		/* A device, a FIFO or a symbolic link (-o /dev/null, -o
 		 * /dev/stdout): write to it in place; renaming over it would
 		 * replace it. */
-		if (!(out.fp = fopen(path, "w")))
-			rec_cli_die("%s: %s", path, strerror(errno));
-		out.name = path;
-		return out;
+		if (!(out->fp = fopen(path, "w")))
+			return rec_errsys(err, path);
+		return 0;
 	}
 	slash = strrchr(path, '/');
 	base = slash ? slash + 1 : path;
 	dirlen = (size_t)(base - path);
 	size = strlen(path) + 16;
-	tmp = malloc(size);
-	if (!tmp)
-		rec_cli_die("out of memory");
+	if (!(tmp = malloc(size)))
+		return rec_erroom(err, NULL);
 	snprintf(tmp, size, "%.*s.%s.XXXXXX", (int)dirlen, path, base);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		rec_cli_die("%s: %s", path, strerror(errno));
+	if ((fd = mkstemp(tmp)) < 0) {
+		free(tmp);
+		return rec_errsys(err, path);
+	}
 	track_tmp(NULL, tmp);
-	if (fchmod(fd, creat_mode()) != 0 || !(out.fp = fdopen(fd, "w")))
-		rec_cli_die("%s: %s", path, strerror(errno));
-	out.name = path;
-	out.tmp = tmp;
+	out->tmp = tmp;
+	if (fchmod(fd, creat_mode()) != 0 || !(out->fp = fdopen(fd, "w")))
+		return rec_errsys(err, path);
+	return 0;
+}
+
+struct rec_output
+rec_cli_output(const char *path, int binary)
+{
+	struct rec_output out = { 0 };
+	struct rec_err err = { 0 };
+	int rc = 0, tty = 0;
+
+	out.gather = rec_dist_size() > 1;
+	if (leader()) {
+		rc = open_output(&out, path, binary, &tty, &err);
+	} else {
+		out.name = path && strcmp(path, "-") != 0 ? path : "<stdout>";
+		if (!(out.part = calloc(1, sizeof *out.part)) ||
+		    !(out.fp = open_memstream(&out.part->buf, &out.part->len)))
+			rc = rec_erroom(&err, NULL);
+	}
+	rec_dist_bcast(&tty, sizeof tty);
+	if (tty) {
+		remove_tmp();
+		if (leader())
+			fprintf(stderr, "%s: refusing to write binary data to a "
+			        "terminal; use -o FILE\n", prog);
+		finish(2);
+	}
+	rec_cli_agree(rc, &err);
 	return out;
 }
 
@@ -391,7 +530,9 @@ rec_cli_output_progress(const char *path)
 {
 	struct rec_output out = { 0 };
 
-	if (!path || strcmp(path, "-") == 0)
+	if (!leader())
+		path = "/dev/null";   /* one record, rank 0's */
+	else if (!path || strcmp(path, "-") == 0)
 		return rec_cli_output(path, 0);
 	if (!(out.fp = fopen(path, "w")))
 		rec_cli_die("%s: %s", path, strerror(errno));
@@ -415,32 +556,86 @@ rec_cli_fail_output(const struct rec_output *out)
 	rec_cli_die("%s: %s", out->name, strerror(sys));
 }
 
-void
-rec_cli_commit(struct rec_output *out)
+/* Flush, check and close out; fsync and rename a temporary file into
+ * place.  -1 (err) on any error. */
+static int
+close_output(struct rec_output *out, struct rec_err *err)
 {
 	errno = 0;
 	if (fflush(out->fp) != 0 || ferror(out->fp))
-		rec_cli_fail_output(out);
+		return output_err(out, err);
 	if (!out->tmp) {
 		if (out->fp != stdout && fclose(out->fp) != 0) {
 			out->fp = NULL;
-			rec_cli_fail_output(out);
+			return output_err(out, err);
 		}
 		out->fp = NULL;
-		return;
+		return 0;
 	}
 	if (fsync(fileno(out->fp)) != 0)
-		rec_cli_fail_output(out);
+		return output_err(out, err);
 	if (fclose(out->fp) != 0) {
 		out->fp = NULL;
-		rec_cli_fail_output(out);
+		return output_err(out, err);
 	}
 	out->fp = NULL;
 	if (rename(out->tmp, out->name) != 0)
-		rec_cli_fail_output(out);
+		return output_err(out, err);
 	track_tmp(out->tmp, NULL);
 	free(out->tmp);
 	out->tmp = NULL;
+	return 0;
+}
+
+/* Append a rank's part of a job's output (rec_dist_take_fn). */
+static int
+append_part(void *ctx, int rank, const void *p, size_t n, struct rec_err *err)
+{
+	struct rec_output *out = ctx;
+
+	(void)rank;
+	errno = 0;
+	if (n && fwrite(p, 1, n, out->fp) != n)
+		return output_err(out, err);
+	return 0;
+}
+
+/* rec_cli_commit of a job's output: every rank's part written, then
+ * rank 0 appends them in order and renames; each step agreed. */
+static void
+commit_job(struct rec_output *out)
+{
+	struct rec_err err = { 0 };
+	int rc = 0;
+
+	errno = 0;
+	if (!leader()) {
+		if (fclose(out->fp) != 0)   /* a memory stream: no memory */
+			rc = rec_erroom(&err, NULL);
+		out->fp = NULL;
+	} else if (fflush(out->fp) != 0 || ferror(out->fp)) {
+		rc = output_err(out, &err);
+	}
+	rec_cli_agree(rc, &err);
+	rc = rec_dist_collect(out->part ? out->part->buf : NULL,
+	                      out->part ? out->part->len : 0, append_part, out, &err);
+	if (out->part)
+		free(out->part->buf);   /* open_memstream's */
+	free(out->part);
+	out->part = NULL;
+	rec_cli_agree(rc, &err);
+	rec_cli_agree(leader() ? close_output(out, &err) : 0, &err);
+}
+
+void
+rec_cli_commit(struct rec_output *out)
+{
+	struct rec_err err = { 0 };
+
+	if (out->gather)
+		commit_job(out);
+	else if (close_output(out, &err) != 0)
+		rec_cli_fail(&err);
 }
 
 int
@@ -450,7 +645,8 @@ rec_cli_exit(int status)
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "%s: <stdout>: %s\n", prog,
 		        strerror(errno ? errno : EIO));
-		return 1;
+		status = 1;
 	}
+	rec_dist_finish();
 	return status;
 }

@@ -1,0 +1,39 @@
+# helpers.bash - loaded by every tests/mpi/*.bats file: the plain programs
+# first on PATH (the reference), `job N PROG ARGS` to run the MPI build's
+# PROG as a job of N ranks on this machine, the fixtures folder.
+bats_load_library bats-support
+bats_load_library bats-assert
+
+REC_BIN=${REC_BIN:-"$BATS_TEST_DIRNAME/../../build/bin"}
+REC_MPI_BIN=${REC_MPI_BIN:-"$BATS_TEST_DIRNAME/../../build-mpi/bin"}
+PATH="$REC_BIN:$PATH"
+fixtures="$BATS_TEST_DIRNAME/../fixtures"
+movielens="$BATS_TEST_DIRNAME/../../data/ml-latest-small"
+export OPENBLAS_NUM_THREADS=1
+# Open MPI refuses root unless told; CI runs as root.
+if [ "$(id -u)" -eq 0 ]; then
+	export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+fi
+# make asan: Open MPI's own leaks at exit, named (its plugins kept
+# loaded, the slow unwinder through its frames) and left out.
+if [ -n "${REC_SANITIZED:-}" ]; then
+	export OMPI_MCA_mca_base_component_disable_dlclose=1
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
+	export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$BATS_TEST_DIRNAME/lsan.supp:print_suppressions=0"
+fi
+
+# A job of $1 ranks of the MPI build's program $2 (more ranks than cores
+# allowed; -q: no banner of mpirun's own about a rank's exit status).
+job() {
+	local n=$1 prog=$2
+	shift 2
+	timeout 120 mpirun -q --oversubscribe -np "$n" "$REC_MPI_BIN/$prog" "$@"
+}
+
+# Under make asan a job starts in seconds, not in half of one: the tests
+# that add no MPI code of their own to the others' run only in make check.
+skip_sanitized() {
+	[ -z "${REC_SANITIZED:-}" ] || skip "make asan runs the jobs of the other tests"
+}
+
+cd "$BATS_TEST_TMPDIR" || exit 1
