@@ -34,8 +34,8 @@ fit(struct rec_ease_hparams *hp, float lambda, const struct rec_ratings *train)
 	struct rec_model *m;
 
 	hp->lambda = lambda;
-	if (!(m = rec_ease_make(hp, train, 0, &err)))
-		rec_cli_fail(&err);
+	m = rec_ease_make(hp, train, 0, &err);
+	rec_cli_agree(m ? 0 : -1, &err);
 	return m;
 }
 
@@ -58,7 +58,8 @@ main(int argc, char *argv[])
 	if (t.valid_path && rec_trainer_given(&t, "lambda"))
 		rec_cli_usage_error("--lambda and --valid exclude each other: "
 		                    "--valid picks one of --grid");
-	/* a B that cannot fit in memory is refused, not swapped to death */
+	/* a B that cannot fit in memory is refused, not swapped to death (in
+	 * a job: each rank holds a B) */
 	hp.mem_limit = 0.8 * (double)sysconf(_SC_PHYS_PAGES) *
 	               (double)sysconf(_SC_PAGE_SIZE);
 	openblas_set_num_threads(hp.threads);
@@ -78,8 +79,7 @@ main(int argc, char *argv[])
 			double t0 = now();
 			struct rec_valid v;
 			m = fit(&hp, hp.grid[g], train);
-			if (rec_model_validate(m, valid, train, &v, &err) != 0)
-				rec_cli_fail(&err);
+			rec_cli_agree(rec_model_validate(m, valid, train, &v, &err), &err);
 			if (t.log_path) {
 				fprintf(log.fp, "%g\t%.6f\t%.3f\n", (double)hp.grid[g], v.ndcg,
 				        now() - t0);
@@ -105,15 +105,14 @@ main(int argc, char *argv[])
 		m = best;
 		if (t.to.refit) {
 			rec_model_free(m);
-			if (!(all = rec_ratings_concat(train, valid, &err)))
-				rec_cli_fail(&err);
+			all = rec_ratings_concat(train, valid, &err);
+			rec_cli_agree(all ? 0 : -1, &err);
 			m = fit(&hp, best_lambda, all);
 		}
 	}
 	const char *key[] = { "refit" };
 	const char *val[] = { t.to.refit ? "1" : "0" };
-	if (rec_model_save(m, out.fp, out.name, key, val, 1, &err) != 0)
-		rec_cli_fail(&err);
+	rec_cli_agree(rec_model_save(m, out.fp, out.name, key, val, 1, &err), &err);
 	rec_cli_commit(&out);
 	rec_model_free(m);
 	rec_ratings_free(train);

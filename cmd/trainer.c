@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rec/dist.h"
+#include "rec/shard.h"
 #include "trainer.h"
 
 struct rec_progress {
@@ -323,7 +325,7 @@ rec_trainer_parse(struct rec_trainer *t, int argc, char **argv,
 	if (desc->n > 64 || nin > 8)
 		rec_cli_die("too many options");
 	make_texts(t, about, notes, epochs, &usage, &help);
-	rec_cli_init(argv, prog, usage.s);
+	rec_cli_init_dist(argv, prog, usage.s);
 	for (int j = 0; j < NCOMMON; j++)
 		if (epochs || !strchr("esp", common_longopts[j].val))
 			longopts[n++] = common_longopts[j];
@@ -385,6 +387,7 @@ rec_trainer_parse(struct rec_trainer *t, int argc, char **argv,
 	                         "--log" }, 2);
 	if (!t->to.epochs)
 		t->to.epochs = t->valid_path ? 200 : epochs;
+	t->quiet |= rec_dist_rank() > 0;   /* the job's progress is rank 0's */
 }
 
 int
@@ -399,16 +402,19 @@ rec_trainer_given(const struct rec_trainer *t, const char *name)
 struct rec_ratings *
 rec_trainer_read(const char *path, int untimed)
 {
-	struct rec_input in = rec_cli_input(path);
+	struct rec_input in = rec_cli_input_split(path);
 	struct rec_ratings *r = untimed ? rec_ratings_new_untimed() : rec_ratings_new();
 	struct rec_err err = { 0 };
 	size_t dups;
+	int rc;
 
 	if (!r)
 		rec_cli_die("out of memory");
-	if (rec_ratings_read_tsv(r, in.fp, in.name, &err) != 0 ||
-	    rec_ratings_dedupe(r, REC_DEDUP_ERROR, in.name, &dups, &err) != 0)
-		rec_cli_fail(&err);
+	rc = rec_shard_read_ratings(r, in.fp, in.name, rec_shard_by_user, NULL, &err);
+	rec_cli_agree(rc, &err);
+	/* a user's rows are on one rank: so are its repeats */
+	rc = rec_ratings_dedupe(r, REC_DEDUP_ERROR, in.name, &dups, &err);
+	rec_cli_agree(rc, &err);
 	rec_cli_close_input(&in);
 	return r;
 }
@@ -422,6 +428,7 @@ rec_trainer_run(struct rec_trainer *t, rec_model_make_fn *make)
 	struct rec_model *m;
 	struct rec_err err = { 0 };
 
+	rec_cli_one_process();   /* the models trained by epochs, for now */
 	/* Refuse a terminal before the work, not after. */
 	struct rec_output out = rec_cli_output(t->out_path, 1);
 	train = rec_trainer_read(t->train_path, t->untimed);

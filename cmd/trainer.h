@@ -41,7 +41,8 @@ struct rec_trainer {
 	int untimed;
 };
 
-/* Parse the command line of program prog: the options of desc's
+/* Parse the command line of program prog (of any rank of a job;
+ * quiet on all but rank 0): the options of desc's
  * hyperparameters (into hp, which holds the defaults), of the nin inputs
  * in, and the common ones (--epochs, whose default is epochs, or 200 with
  * --valid; --seed, --valid, --patience, --refit, --log, --quiet, -o,
@@ -56,7 +57,8 @@ void rec_trainer_parse(struct rec_trainer *t, int argc, char **argv,
 
 /* A ratings stream for training (NULL or "-": standard input): strict
  * TSV, no repeated rating; into an untimed table if untimed.  Exits on
- * error. */
+ * error.  In a job of many ranks, this rank's part: the rows of the
+ * users it owns (shard.h). */
 struct rec_ratings *rec_trainer_read(const char *path, int untimed);
 
 /* Whether the hyperparameter called name (the option without "--") was
@@ -65,7 +67,9 @@ int rec_trainer_given(const struct rec_trainer *t, const char *name);
 
 /* The whole run: refuse a terminal, read the training ratings and
  * --valid, train the model make(hp) with progress and log, save it with
- * its provenance (seed, epochs, refit), commit.  Exits on error. */
+ * its provenance (seed, epochs, refit), commit.  Exits on error.  Runs
+ * as one process (rec_cli_one_process): the models trained by epochs do
+ * not run as jobs yet. */
 void rec_trainer_run(struct rec_trainer *t, rec_model_make_fn *make);
 
 #endif

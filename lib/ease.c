@@ -7,12 +7,19 @@
  * (Cholesky, spotrf, then spotri) in one n x n array that then becomes B
  * in place: the peak is that array and one block of X.  Column-major
  * LAPACK on a symmetric matrix: its upper triangle is our lower one.
+ *
+ * In a job of many ranks (dist.h) each rank holds its users' rows
+ * (shard.h): the item counts and the Gram matrix are summed over the
+ * ranks (whole counts again, so the sum is exact and B the same bits as
+ * one process's), rank 0 inverts, and B goes to every rank, which then
+ * ranks for its own users.  To save, rank 0 gathers the histories.
  */
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "rec/dist.h"
 #include "rec/ease.h"
 
 /* LAPACK, as OpenBLAS exports it (gfortran's calling convention: the
@@ -206,7 +213,7 @@ hist_build(struct ease *m, const struct rec_ratings *r, struct rec_err *err)
 
 struct by_count {
 	int64_t id;
-	uint32_t count;
+	int64_t count;
 };
 
 static int
@@ -227,31 +234,33 @@ cmp_id(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
-/* The model's items: those of r with an interaction (strong or weak),
- * the max_items most interacted with (0: all), in the map by ascending id, so that neither
- * the input's order nor its numbering changes B. */
+/* The model's items: those of r with an interaction (strong or weak) on
+ * any rank, the max_items most interacted with (0: all), in the map by
+ * ascending id, so that neither the input's order nor its numbering
+ * changes B. */
 static int
 choose_items(struct rec_idmap *items, const struct rec_ratings *r,
              const struct rec_ease_hparams *h, struct rec_err *err)
 {
 	size_t ni = r->items.n, n = 0;
-	uint32_t *count = rec_calloc(ni ? ni : 1, sizeof *count);
+	int64_t *count = rec_calloc(ni ? ni : 1, sizeof *count);
 	struct by_count *c = rec_malloc_array(ni ? ni : 1, sizeof *c);
 	int32_t ix;
-	int rc = -1;
+	int rc = 0;
 
-	if (!count || !c) {
-		rec_erroom(err, NULL);
+	if (!count || !c)
+		rc = rec_erroom(err, NULL);
+	if ((rc = rec_dist_agree(rc, err)) != 0)
 		goto out;
-	}
 	for (size_t j = 0; j < r->n; j++)
 		count[r->item[j]] += r->rating[j] >= h->positive || h->weak > 0;
+	rec_dist_sum_i64(count, ni);
 	for (size_t i = 0; i < ni; i++)
 		if (count[i])
 			c[n++] = (struct by_count){ r->items.ids[i], count[i] };
 	if (n == 0) {
-		rec_errf(err, NULL, 0, "no interactions (ratings of at least %g stars)",
-		         (double)h->positive);
+		rc = rec_errf(err, NULL, 0, "no interactions (ratings of at least %g "
+		              "stars)", (double)h->positive);
 		goto out;
 	}
 	if (h->max_items > 0 && n > (size_t)h->max_items) {
@@ -259,45 +268,44 @@ choose_items(struct rec_idmap *items, const struct rec_ratings *r,
 		n = (size_t)h->max_items;
 	}
 	qsort(c, n, sizeof *c, cmp_id);
-	for (size_t j = 0; j < n; j++)
-		if (rec_idmap_add(items, c[j].id, &ix) != 0) {
-			rec_erroom(err, NULL);
-			goto out;
-		}
-	rc = 0;
+	for (size_t j = 0; j < n && rc == 0; j++)
+		if (rec_idmap_add(items, c[j].id, &ix) != 0)
+			rc = rec_erroom(err, NULL);
+	rc = rec_dist_agree(rc, err);
 out:
 	rec_free(count);
 	rec_free(c);
 	return rc;
 }
 
-/* G (ni, ni) = X^T X + lambda I over the histories, summed by ssyrk over
- * dense blocks of users (the lower triangle, row-major), and pop = its
- * diagonal before lambda (the interactions, weak ones weighed by x^2). */
+/* G (ni, ni) = X^T X over this rank's histories, summed by ssyrk over
+ * dense blocks of the users that have one (the lower triangle,
+ * row-major). */
 static int
 gram(struct ease *m, float *G, struct rec_err *err)
 {
 	enum { BLOCK = 512 };
 	const size_t ni = (size_t)m->ni, nu = m->base.users.n;
 	float *X = rec_calloc(BLOCK * ni, sizeof *X);
+	size_t row[BLOCK];
 
 	if (!X)
 		return rec_erroom(err, NULL);
 	memset(G, 0, ni * ni * sizeof *G);
-	for (size_t beg = 0; beg < nu; beg += BLOCK) {
-		size_t nb = nu - beg < BLOCK ? nu - beg : BLOCK;
-		for (size_t u = 0; u < nb; u++)
-			for (size_t e = m->hstart[beg + u]; e < m->hstart[beg + u + 1]; e++)
-				X[u * ni + (size_t)m->hitem[e]] = m->hval[e];
-		cblas_ssyrk(CblasRowMajor, CblasLower, CblasTrans, m->ni, (int)nb,
-		            1.0f, X, m->ni, 1.0f, G, m->ni);
-		for (size_t u = 0; u < nb; u++)
-			for (size_t e = m->hstart[beg + u]; e < m->hstart[beg + u + 1]; e++)
-				X[u * ni + (size_t)m->hitem[e]] = 0.0f;
-	}
-	for (size_t i = 0; i < ni; i++) {
-		m->pop[i] = G[i * ni + i];
-		G[i * ni + i] += m->h.lambda;
+	for (size_t u = 0; u < nu;) {
+		size_t nb = 0;
+		for (; u < nu && nb < BLOCK; u++)
+			if (m->hstart[u] < m->hstart[u + 1])
+				row[nb++] = u;
+		for (size_t j = 0; j < nb; j++)
+			for (size_t e = m->hstart[row[j]]; e < m->hstart[row[j] + 1]; e++)
+				X[j * ni + (size_t)m->hitem[e]] = m->hval[e];
+		if (nb)
+			cblas_ssyrk(CblasRowMajor, CblasLower, CblasTrans, m->ni, (int)nb,
+			            1.0f, X, m->ni, 1.0f, G, m->ni);
+		for (size_t j = 0; j < nb; j++)
+			for (size_t e = m->hstart[row[j]]; e < m->hstart[row[j] + 1]; e++)
+				X[j * ni + (size_t)m->hitem[e]] = 0.0f;
 	}
 	rec_free(X);
 	return 0;
@@ -329,14 +337,43 @@ solve(struct ease *m, float *G, struct rec_err *err)
 	return 0;
 }
 
+/* B and pop from the histories of every rank: G = X^T X summed on rank
+ * 0, pop = its diagonal (the interactions, weak ones weighed by x^2),
+ * B from G + lambda I there, then both to every rank. */
+static int
+fit(struct ease *m, struct rec_err *err)
+{
+	const size_t ni = (size_t)m->ni;
+	int rc;
+
+	if (rec_dist_agree(gram(m, m->B, err), err) != 0)
+		return -1;
+	rec_dist_reduce_f32(m->B, ni * ni);
+	if (rec_dist_rank() == 0) {
+		for (size_t i = 0; i < ni; i++) {
+			m->pop[i] = m->B[i * ni + i];
+			m->B[i * ni + i] += m->h.lambda;
+		}
+		rc = solve(m, m->B, err);
+	} else {
+		rc = 0;
+	}
+	if (rec_dist_agree(rc, err) != 0)
+		return -1;
+	rec_dist_bcast(m->B, ni * ni * sizeof *m->B);
+	rec_dist_bcast(m->pop, ni * sizeof *m->pop);
+	return 0;
+}
+
 struct rec_model *
 rec_ease_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
               struct rec_err *err)
 {
 	const struct rec_ease_hparams *h = hp;
 	struct rec_idmap items = { 0 };
-	struct ease *m;
+	struct ease *m = NULL;
 	double bytes;
+	int rc = 0;
 
 	(void)seed;
 	if (err)
@@ -346,21 +383,24 @@ rec_ease_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 		return NULL;
 	}
 	bytes = (double)items.n * (double)items.n * sizeof(float);
-	if (h->mem_limit > 0 && bytes > h->mem_limit) {
-		rec_errf(err, NULL, 0, "an EASE model of %zu items needs %.0f MB, over "
-		         "the limit of %.0f MB: keep fewer items with --max-items",
-		         items.n, bytes / 1048576, h->mem_limit / 1048576);
-		rec_idmap_clear(&items);
-		return NULL;
+	if (h->mem_limit > 0 && bytes > h->mem_limit)
+		rc = rec_errf(err, NULL, 0, "an EASE model of %zu items needs %.0f MB, "
+		              "over the limit of %.0f MB: keep fewer items with "
+		              "--max-items", items.n, bytes / 1048576,
+		              h->mem_limit / 1048576);
+	else if (!(m = ease_alloc(h, items.n, err)))
+		rc = -1;
+	if (m) {
+		m->base.items = items;
+		items = (struct rec_idmap){ 0 };
+		if (rec_model_init_users(&m->base, r, err) != 0 ||
+		    hist_build(m, r, err) != 0)
+			rc = -1;
 	}
-	if (!(m = ease_alloc(h, items.n, err))) {
+	if (rec_dist_agree(rc, err) != 0 || fit(m, err) != 0) {
 		rec_idmap_clear(&items);
-		return NULL;
-	}
-	m->base.items = items;
-	if (rec_model_init_users(&m->base, r, err) != 0 || hist_build(m, r, err) != 0 ||
-	    gram(m, m->B, err) != 0 || solve(m, m->B, err) != 0) {
-		ease_free(&m->base);
+		if (m)
+			ease_free(&m->base);
 		return NULL;
 	}
 	return &m->base;
@@ -471,37 +511,160 @@ tensor(struct rec_tensor *t, const char *name, enum rec_dtype dt, void *data,
 	t->nbytes = (size_t)n0 * (size_t)(n1 ? n1 : 1) * rec_st_dtype_size(dt);
 }
 
+/* Where rank 0 puts the histories the ranks send (gather_histories). */
+struct gathered {
+	size_t nu;
+	const int64_t *start;   /* (nu + 1) */
+	int64_t *next;          /* (nu) the next free entry of each user */
+	int64_t *item;          /* (start[nu]) */
+	float *val;
+};
+
+/* Place a rank's histories (rec_dist_take_fn): records of user, n, then
+ * n items and n values, 4 bytes each. */
+static int
+place_histories(void *ctx, int rank, const void *p, size_t n,
+                struct rec_err *err)
+{
+	struct gathered *g = ctx;
+	const char *s = p, *end = s + n;
+	int32_t u, len, it;
+
+	(void)rank;
+	while (s < end) {
+		if (end - s < 8)
+			break;
+		memcpy(&u, s, 4);
+		memcpy(&len, s + 4, 4);
+		s += 8;
+		if (u < 0 || (size_t)u >= g->nu || len < 0 || (end - s) / 8 < len ||
+		    g->next[u] + len > g->start[u + 1])
+			break;
+		for (int32_t e = 0; e < len; e++, g->next[u]++) {
+			memcpy(&it, s + 4 * (size_t)e, 4);
+			g->item[g->next[u]] = it;
+			memcpy(&g->val[g->next[u]], s + 4 * ((size_t)len + (size_t)e), 4);
+		}
+		s += 8 * (size_t)len;
+	}
+	return s == end ? 0 : rec_errf(err, NULL, 0, "the ranks' histories do not "
+	                               "add up");
+}
+
+/* Every user's history on rank 0, from the ranks that hold them (a
+ * user's parts in rank order): *start (nu + 1), *item and *val (caller
+ * frees each; ranks above 0 get NULLs).  A collective. */
+static int
+gather_histories(const struct ease *m, int64_t **start, int64_t **item,
+                 float **val, struct rec_err *err)
+{
+	const size_t nu = m->base.users.n;
+	struct gathered g = { .nu = nu };
+	int64_t *count = rec_malloc_array(nu ? nu : 1, sizeof *count);
+	char *pack = NULL, *p;
+	size_t bytes = 0;
+	int rc = 0;
+
+	*start = *item = NULL;
+	*val = NULL;
+	if (!count)
+		rc = rec_erroom(err, NULL);
+	if ((rc = rec_dist_agree(rc, err)) != 0)
+		return -1;
+	for (size_t u = 0; u < nu; u++) {
+		count[u] = (int64_t)(m->hstart[u + 1] - m->hstart[u]);
+		bytes += count[u] ? 8 + 8 * (size_t)count[u] : 0;
+	}
+	if (!(p = pack = rec_malloc(bytes ? bytes : 1)))
+		rc = rec_erroom(err, NULL);
+	for (size_t u = 0; u < nu && rc == 0; u++) {
+		int32_t uu = (int32_t)u, len = (int32_t)count[u];
+		if (!len)
+			continue;
+		memcpy(p, &uu, 4);
+		memcpy(p + 4, &len, 4);
+		memcpy(p + 8, m->hitem + m->hstart[u], 4 * (size_t)len);
+		memcpy(p + 8 + 4 * (size_t)len, m->hval + m->hstart[u], 4 * (size_t)len);
+		p += 8 + 8 * (size_t)len;
+	}
+	rec_dist_sum_i64(count, nu);   /* every rank's, for rank 0's places */
+	if (rc == 0 && rec_dist_rank() == 0) {
+		int64_t *s = rec_malloc_array(nu + 1, sizeof *s);
+		if (s) {
+			s[0] = 0;
+			for (size_t u = 0; u < nu; u++) {
+				s[u + 1] = s[u] + count[u];
+				count[u] = s[u];   /* now each user's next entry */
+			}
+		}
+		*start = s;
+		*item = s ? rec_malloc_array(s[nu] ? (size_t)s[nu] : 1, sizeof **item) : NULL;
+		*val = s ? rec_malloc_array(s[nu] ? (size_t)s[nu] : 1, sizeof **val) : NULL;
+		if (!*start || !*item || !*val)
+			rc = rec_erroom(err, NULL);
+		g = (struct gathered){ nu, *start, count, *item, *val };
+	}
+	if ((rc = rec_dist_agree(rc, err)) == 0)
+		rc = rec_dist_collect(pack, bytes, place_histories, &g, err);
+	rec_free(count);
+	rec_free(pack);
+	if (rc != 0) {
+		rec_free(*start);
+		rec_free(*item);
+		rec_free(*val);
+		*start = *item = NULL;
+		*val = NULL;
+	}
+	return rc;
+}
+
 static int
 ease_save(const struct rec_model *base, FILE *fp, const char *file,
           const char *const *xkey, const char *const *xval, size_t nx,
           struct rec_err *err)
 {
 	const struct ease *m = (const struct ease *)base;
-	const size_t nu = m->base.users.n, nh = m->hstart[nu];
-	int64_t *start = rec_malloc_array(nu + 1, sizeof *start);
-	int64_t *item = rec_malloc_array(nh ? nh : 1, sizeof *item);
+	const size_t nu = m->base.users.n;
+	int64_t *start = NULL, *item = NULL;
+	float *val = NULL;
 	struct rec_tensor t[7];
+	size_t nh;
 	int rc;
 
-	if (!start || !item) {
-		rc = rec_erroom(err, file);
-		goto out;
+	if (rec_dist_size() > 1) {   /* one rank holds every history */
+		if (gather_histories(m, &start, &item, &val, err) != 0) {
+			if (err && !err->file[0])
+				snprintf(err->file, sizeof err->file, "%s", file);
+			return -1;
+		}
+		if (rec_dist_rank() > 0)
+			return 0;
+		nh = (size_t)start[nu];
+	} else {
+		nh = m->hstart[nu];
+		start = rec_malloc_array(nu + 1, sizeof *start);
+		item = rec_malloc_array(nh ? nh : 1, sizeof *item);
+		if (!start || !item) {
+			rc = rec_erroom(err, file);
+			goto out;
+		}
+		for (size_t u = 0; u <= nu; u++)
+			start[u] = (int64_t)m->hstart[u];
+		for (size_t e = 0; e < nh; e++)
+			item[e] = m->hitem[e];
 	}
-	for (size_t u = 0; u <= nu; u++)
-		start[u] = (int64_t)m->hstart[u];
-	for (size_t e = 0; e < nh; e++)
-		item[e] = m->hitem[e];
 	rec_model_map_tensors(base, t);
 	tensor(&t[2], "B", REC_F32, m->B, m->ni, m->ni);
 	tensor(&t[3], "item_pop", REC_F32, m->pop, m->ni, 0);
 	tensor(&t[4], "hist_start", REC_I64, start, (int64_t)nu + 1, 0);
 	tensor(&t[5], "hist_item", REC_I64, item, (int64_t)nh, 0);
-	tensor(&t[6], "hist_value", REC_F32, m->hval, (int64_t)nh, 0);
+	tensor(&t[6], "hist_value", REC_F32, val ? val : m->hval, (int64_t)nh, 0);
 	rc = rec_model_write(fp, file, &rec_ease_desc, &m->h, t, 7, NULL, NULL, 0,
 	                     xkey, xval, nx, err);
 out:
 	rec_free(start);
 	rec_free(item);
+	rec_free(val);
 	return rc;
 }
 
@@ -605,6 +768,7 @@ static const struct rec_model_ops ease_ops = {
 	.rank_scores = ease_rank_scores,
 	.copy_weights = ease_copy_weights,
 	.save = ease_save,
+	.save_gathers = 1,
 	.free = ease_free,
 	.set_history = ease_set_history,
 };

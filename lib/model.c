@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "rec/agr.h"
+#include "rec/dist.h"
 #include "rec/ease.h"
 #include "rec/hparams.h"
 #include "rec/lstmrec.h"
@@ -72,6 +73,8 @@ rec_model_save(const struct rec_model *m, FILE *fp, const char *file,
                const char *const *key, const char *const *val, size_t n,
                struct rec_err *err)
 {
+	if (rec_dist_rank() > 0 && !m->ops->save_gathers)
+		return 0;
 	return m->ops->save(m, fp, file, key, val, n, err);
 }
 
@@ -264,6 +267,7 @@ validate_ranking(const struct rec_model *m, const struct rec_ratings *r,
 	struct rec_idmap listed = { 0 };
 	struct rec_exclusions ex = { 0 };
 	struct ranked q = { .m = m };
+	double sum[2];
 	size_t *rstart = NULL;
 	int64_t *rel = NULL;
 	int32_t *uidx = NULL, j;
@@ -303,12 +307,18 @@ validate_ranking(const struct rec_model *m, const struct rec_ratings *r,
 	if (rec_recommend(m, uidx, listed.n, REC_VALID_K, train ? &ex : NULL, 1,
 	                  score_lists, &q, err) != 0)
 		goto out;
-	v->ndcg = listed.n ? q.ndcg / (double)listed.n : NAN;
 	rc = 0;
 	goto out;
 oom:
 	rec_erroom(err, NULL);
 out:
+	/* the mean over every rank's users (each lists its own: shard.h) */
+	if ((rc = rec_dist_agree(rc, err)) == 0) {
+		sum[0] = q.ndcg;
+		sum[1] = (double)listed.n;
+		rec_dist_sum_f64(sum, 2);
+		v->ndcg = sum[1] > 0 ? sum[0] / sum[1] : NAN;
+	}
 	rec_idmap_clear(&listed);
 	rec_exclusions_free(&ex);
 	rec_free(rstart);
@@ -322,8 +332,11 @@ rec_model_validate(const struct rec_model *m, const struct rec_ratings *r,
                    const struct rec_ratings *train, struct rec_valid *v,
                    struct rec_err *err)
 {
+	int64_t rows = (int64_t)r->n;
+
 	*v = (struct rec_valid)REC_VALID_NONE;
-	if (r->n == 0)
+	rec_dist_sum_i64(&rows, 1);   /* r may be this rank's part */
+	if (rows == 0)
 		return rec_errf(err, NULL, 0, "no ratings to evaluate");
 	if (m->ranking)
 		return validate_ranking(m, r, train, v, err);

@@ -45,6 +45,10 @@ struct rec_model_ops {
 	int (*save)(const struct rec_model *m, FILE *fp, const char *file,
 	            const char *const *key, const char *const *val, size_t n,
 	            struct rec_err *err);
+	/* 1: save is a collective (dist.h) that every rank calls, and that
+	 * gathers to rank 0 what each rank holds alone; 0: rank 0 alone
+	 * calls it. */
+	int save_gathers;
 	void (*free)(struct rec_model *m);
 	/* May be NULL.  Numbers about the last epoch for the --log rows
 	 * (AttnGraphRec: the mean attention weight of each layer) into out
@@ -97,7 +101,10 @@ typedef struct rec_model *rec_model_make_fn(const void *hp,
 int rec_model_load(struct rec_model **out, FILE *fp, const char *file,
                    struct rec_err *err);
 void rec_model_free(struct rec_model *m);   /* NULL-safe */
-/* Save with extra metadata (provenance: seed, epochs, ...). */
+/* Save with extra metadata (provenance: seed, epochs, ...).  A
+ * collective (dist.h): rank 0 writes the file, with what it gathers of
+ * the other ranks' parts (EASE: their users' histories); the other
+ * ranks write nothing to fp. */
 int rec_model_save(const struct rec_model *m, FILE *fp, const char *file,
                    const char *const *key, const char *const *val, size_t n,
                    struct rec_err *err);
@@ -197,7 +204,11 @@ int rec_train_taking(struct rec_model **out, rec_model_make_fn *make,
                      struct rec_train_result *res, struct rec_err *err);
 
 /* m's quality on r (struct rec_valid); for a ranking model, train (may
- * be NULL) holds the items each user is not to be recommended. */
+ * be NULL) holds the items each user is not to be recommended.  A
+ * collective (dist.h): r and train may be this rank's parts, each
+ * user's rows on one rank (shard.h), as a ranking model's NDCG is
+ * averaged over every rank's users; a rating model's numbers are those
+ * of one rank's part (the rating trainers run as one process). */
 int rec_model_validate(const struct rec_model *m, const struct rec_ratings *r,
                        const struct rec_ratings *train, struct rec_valid *v,
                        struct rec_err *err);
