@@ -7,7 +7,9 @@
 
 #include "cli.h"
 #include "rec/model.h"
+#include "rec/dist.h"
 #include "rec/recommend.h"
+#include "rec/shard.h"
 
 static const char usage_text[] =
 "usage: rec-score -m MODEL [--history FILE] [-o FILE] [FILE]\n"
@@ -43,62 +45,54 @@ static const char help_text[] =
 
 enum { BATCH = 4096 };
 
-/* The id in s[0..len) or die naming file:line. */
-static int64_t
-parse_id(const char *s, size_t len, const char *what, const char *file, long line)
-{
-	struct rec_err err;
-	int64_t id;
-
-	if (rec_parse_id(&id, s, len, what, file, line, &err) != 0)
-		rec_cli_fail(&err);
-	return id;
-}
-
 /* Split off the first two fields of a line: user and item ids; with ts,
- * also the fourth, the timestamp (a ratings line). */
-static void
+ * also the fourth, the timestamp (a ratings line).  -1 (err: file:line)
+ * when they are not there. */
+static int
 parse_pair(const char *s, size_t n, const char *file, long line,
-           int64_t *user, int64_t *item, int64_t *ts)
+           int64_t *user, int64_t *item, int64_t *ts, struct rec_err *err)
 {
 	const char *t1 = memchr(s, '\t', n), *t2, *t3 = NULL, *t4;
 	const char *end = s + n;
-	struct rec_err err;
 	uint64_t v;
 	char q[64];
 
-	if (!t1) {
-		rec_errf(&err, file, line, "expected at least 2 TAB-separated fields, got 1");
-		rec_cli_fail(&err);
-	}
+	if (!t1)
+		return rec_errf(err, file, line, "expected at least 2 TAB-separated "
+		                "fields, got 1");
 	t2 = memchr(t1 + 1, '\t', (size_t)(end - t1 - 1));
-	*user = parse_id(s, (size_t)(t1 - s), "user", file, line);
-	*item = parse_id(t1 + 1, (size_t)((t2 ? t2 : end) - t1 - 1), "item", file, line);
+	if (rec_parse_id(user, s, (size_t)(t1 - s), "user", file, line, err) != 0 ||
+	    rec_parse_id(item, t1 + 1, (size_t)((t2 ? t2 : end) - t1 - 1), "item",
+	                 file, line, err) != 0)
+		return -1;
 	if (!ts)
-		return;
+		return 0;
 	if (t2)
 		t3 = memchr(t2 + 1, '\t', (size_t)(end - t2 - 1));
-	if (!t3) {
-		rec_errf(&err, file, line, "with --history a line needs a timestamp "
-		         "(user item rating timestamp), got %d fields", t2 ? 3 : 2);
-		rec_cli_fail(&err);
-	}
+	if (!t3)
+		return rec_errf(err, file, line, "with --history a line needs a "
+		                "timestamp (user item rating timestamp), got %d fields",
+		                t2 ? 3 : 2);
 	t4 = memchr(t3 + 1, '\t', (size_t)(end - t3 - 1));
-	if (rec_parse_u64(t3 + 1, (size_t)((t4 ? t4 : end) - t3 - 1), INT64_MAX, &v) != 0) {
-		rec_errf(&err, file, line, "bad timestamp '%s'",
-		         rec_quote(q, sizeof q, t3 + 1, (size_t)((t4 ? t4 : end) - t3 - 1)));
-		rec_cli_fail(&err);
-	}
+	if (rec_parse_u64(t3 + 1, (size_t)((t4 ? t4 : end) - t3 - 1), INT64_MAX, &v) != 0)
+		return rec_errf(err, file, line, "bad timestamp '%s'",
+		                rec_quote(q, sizeof q, t3 + 1,
+		                          (size_t)((t4 ? t4 : end) - t3 - 1)));
 	*ts = (int64_t)v;
+	return 0;
 }
 
+/* The job's unknown users and items, summed over the ranks, noted. */
 static void
 note_unknown(const struct rec_unknown *unk)
 {
-	if (unk->users || unk->items)
-		rec_cli_note("%zu unknown user%s, %zu unknown item%s (fallback used)",
-		             unk->users, unk->users == 1 ? "" : "s",
-		             unk->items, unk->items == 1 ? "" : "s");
+	int64_t n[2] = { (int64_t)unk->users, (int64_t)unk->items };
+
+	rec_dist_sum_i64(n, 2);
+	if (n[0] || n[1])
+		rec_cli_note("%" PRId64 " unknown user%s, %" PRId64 " unknown item%s "
+		             "(fallback used)", n[0], n[0] == 1 ? "" : "s", n[1],
+		             n[1] == 1 ? "" : "s");
 }
 
 struct batch {
@@ -112,26 +106,26 @@ struct batch {
 
 /* Predict the lines of b and write them, each with its prediction (as
  * of the line's time with a history). */
-static void
+static int
 flush(struct batch *b, const struct rec_model *m, int history,
-      struct rec_output *out, struct rec_unknown *unk)
+      struct rec_output *out, struct rec_unknown *unk, struct rec_err *err)
 {
-	struct rec_err err = { 0 };
-
 	if (!history)
 		rec_model_predict_ids(m, b->user, b->item, b->n, b->pred, unk);
 	else if (rec_model_predict_ids_at(m, b->user, b->item, b->ts, b->n,
-	                                  b->pred, unk, &err) != 0)
-		rec_cli_fail(&err);
+	                                  b->pred, unk, err) != 0)
+		return -1;
 	for (size_t j = 0; j < b->n; j++)
 		fprintf(out->fp, "%.*s\t%.6g\n", (int)(b->off[j + 1] - b->off[j]),
 		        b->text + b->off[j], (double)b->pred[j]);
 	if (ferror(out->fp))
 		rec_cli_fail_output(out);
 	b->n = 0;
+	return 0;
 }
 
-/* Predict every line of in, BATCH lines at a time. */
+/* Predict every line of in (in a job, this rank's lines, whose
+ * predictions rank 0 then writes in order), BATCH lines at a time. */
 static void
 score_lines(const struct rec_model *m, int history, struct rec_input *in,
             struct rec_output *out)
@@ -144,11 +138,14 @@ score_lines(const struct rec_model *m, int history, struct rec_input *in,
 	size_t len;
 	int rc;
 
-	rec_lines_init(&l, in->fp, in->name);
+	rec_cli_agree(rec_shard_lines(&l, in->fp, in->name, &err), &err);
 	while ((rc = rec_lines_next(&l, &s, &len, &err)) == 1) {
 		size_t used = b.off[b.n];
-		parse_pair(s, len, in->name, l.lineno, &b.user[b.n], &b.item[b.n],
-		           history ? &b.ts[b.n] : NULL);
+		if (parse_pair(s, len, in->name, l.lineno, &b.user[b.n], &b.item[b.n],
+		               history ? &b.ts[b.n] : NULL, &err) != 0) {
+			rc = -1;
+			break;
+		}
 		if (used + len > b.cap) {
 			b.cap = (used + len) * 2;
 			if (!(b.text = rec_realloc(b.text, b.cap)))
@@ -156,27 +153,29 @@ score_lines(const struct rec_model *m, int history, struct rec_input *in,
 		}
 		memcpy(b.text + used, s, len);
 		b.off[++b.n] = used + len;
-		if (b.n == BATCH)
-			flush(&b, m, history, out, &unk);
+		if (b.n == BATCH && (rc = flush(&b, m, history, out, &unk, &err)) != 0)
+			break;
 	}
-	if (rc < 0)
-		rec_cli_fail(&err);
-	flush(&b, m, history, out, &unk);
-	rec_lines_free(&l);
+	if (rc == 0)
+		rc = flush(&b, m, history, out, &unk, &err);
+	rec_cli_agree(rec_shard_lines_end(&l, rc, NULL, &err), &err);
 	rec_free(b.text);
 	note_unknown(&unk);
 }
 
 /* The users to list: the first field of each line of path, in order of
- * first appearance (ids.ids), or every user of the model. */
+ * first appearance (ids.ids; in a job, each rank reads its part of the
+ * file and the maps merge in file order), or every user of the model. */
 static void
 read_users(struct rec_idmap *ids, const char *path, const struct rec_model *m)
 {
+	struct rec_idmap mine = { 0 };
 	struct rec_input in;
 	struct rec_lines l;
 	struct rec_err err = { 0 };
 	char *s, *tab;
 	size_t len;
+	int64_t id;
 	int32_t ix;
 	int rc;
 
@@ -186,17 +185,23 @@ read_users(struct rec_idmap *ids, const char *path, const struct rec_model *m)
 				rec_cli_die("out of memory");
 		return;
 	}
-	in = rec_cli_input(path);
-	rec_lines_init(&l, in.fp, in.name);
+	in = rec_cli_input_split(path);
+	rec_cli_agree(rec_shard_lines(&l, in.fp, in.name, &err), &err);
 	while ((rc = rec_lines_next(&l, &s, &len, &err)) == 1) {
 		tab = memchr(s, '\t', len);
-		int64_t id = parse_id(s, tab ? (size_t)(tab - s) : len, "user", in.name, l.lineno);
-		if (rec_idmap_add(ids, id, &ix) != 0)
-			rec_cli_die("out of memory");
+		if (rec_parse_id(&id, s, tab ? (size_t)(tab - s) : len, "user", in.name,
+		                 l.lineno, &err) != 0)
+			break;
+		if (rec_idmap_add(&mine, id, &ix) != 0) {
+			rc = rec_erroom(&err, NULL);
+			break;
+		}
 	}
-	if (rc < 0)
-		rec_cli_fail(&err);
-	rec_lines_free(&l);
+	if (rc == 1)
+		rc = -1;
+	rec_cli_agree(rec_shard_lines_end(&l, rc, NULL, &err), &err);
+	rec_cli_agree(rec_shard_merge_ids(&mine, ids, NULL, &err), &err);
+	rec_idmap_clear(&mine);
 	rec_cli_close_input(&in);
 }
 
@@ -204,8 +209,8 @@ read_users(struct rec_idmap *ids, const char *path, const struct rec_model *m)
  * indices, room for one prediction an item. */
 struct writer {
 	const struct rec_model *m;
-	const struct rec_idmap *users;
-	const int32_t *uidx;
+	const int64_t *ids;        /* the users' data-set ids */
+	const int32_t *uidx;       /* and model indices */
 	int32_t *pu, *pi;          /* (cap) the pairs to predict */
 	float *pred;
 	size_t cap;
@@ -226,7 +231,7 @@ write_lists(void *ctx, size_t beg, size_t nb, size_t k, const uint32_t *best,
 		for (size_t j = 0; j < nb; j++)
 			for (size_t t = 0; t < len[j]; t++)
 				fprintf(w->out->fp, "%" PRId64 "\t%zu\t%" PRId64 "\t%.6g\n",
-				        w->users->ids[beg + j], t + 1,
+				        w->ids[beg + j], t + 1,
 				        w->m->items.ids[best[j * k + t]],
 				        (double)score[j * k + t]);
 		if (ferror(w->out->fp))
@@ -251,49 +256,67 @@ write_lists(void *ctx, size_t beg, size_t nb, size_t k, const uint32_t *best,
 	for (size_t j = 0; j < nb; j++)
 		for (size_t t = 0; t < len[j]; t++, np++)
 			fprintf(w->out->fp, "%" PRId64 "\t%zu\t%" PRId64 "\t%.6g\n",
-			        w->users->ids[beg + j], t + 1,
+			        w->ids[beg + j], t + 1,
 			        w->m->items.ids[best[j * k + t]], (double)w->pred[np]);
 	if (ferror(w->out->fp))
 		rec_cli_fail_output(w->out);
 	return 0;
 }
 
+/* The rank of a user's exclusions (rec_shard_owner_fn): the one that
+ * lists it, or none. */
+static int
+lister(void *ctx, int64_t user)
+{
+	const struct rec_idmap *users = ctx;
+	int32_t j = rec_idmap_find(users, user);
+
+	return j < 0 ? -1 : rec_shard_part_of(users->n, rec_dist_size(), (uint64_t)j);
+}
+
 /* Top-k lists for the listed users (rec_recommend), never an item of
- * theirs in exclude_path (a ratings stream). */
+ * theirs in exclude_path (a ratings stream).  In a job rank r lists the
+ * r-th part of the users, whose exclusions it alone reads. */
 static void
 top_lists(const struct rec_model *m, size_t k, const char *users_path,
           const char *exclude_path, int threads, struct rec_output *out)
 {
 	struct rec_idmap users = { 0 };
 	struct rec_unknown unk = { 0 };
-	struct rec_exclusions ex = { 0 };
+	struct rec_exclusions ex = { 0 }, part;
 	struct rec_err err = { 0 };
-	struct writer w = { .m = m, .users = &users, .out = out };
+	struct writer w = { .m = m, .out = out };
+	uint64_t beg, end;
 	int32_t *uidx;
+	size_t n;
+	int rc;
 
 	read_users(&users, users_path, m);
+	rec_shard_part(users.n, rec_dist_size(), rec_dist_rank(), &beg, &end);
+	n = (size_t)(end - beg);
 	if (exclude_path) {
-		struct rec_input in = rec_cli_input(exclude_path);
+		struct rec_input in = rec_cli_input_split(exclude_path);
 		struct rec_ratings *r = rec_ratings_new();
-		if (!r)
-			rec_cli_die("out of memory");
-		if (rec_ratings_read_tsv(r, in.fp, in.name, &err) != 0)
-			rec_cli_fail(&err);
+		rc = r ? rec_shard_read_ratings(r, in.fp, in.name, lister, &users, &err) :
+		         rec_erroom(&err, NULL);
+		rec_cli_agree(rc, &err);
 		rec_cli_close_input(&in);
-		if (rec_exclusions_build(&ex, r, &users, &m->items, &err) != 0)
-			rec_cli_fail(&err);
+		rc = rec_exclusions_build(&ex, r, &users, &m->items, &err);
+		rec_cli_agree(rc, &err);
 		rec_ratings_free(r);
 	}
-	if (!(uidx = rec_malloc_array(users.n ? users.n : 1, sizeof *uidx)))
+	part = (struct rec_exclusions){ n, ex.start ? ex.start + beg : NULL, ex.item };
+	if (!(uidx = rec_malloc_array(n ? n : 1, sizeof *uidx)))
 		rec_cli_die("out of memory");
-	for (size_t j = 0; j < users.n; j++) {
-		uidx[j] = rec_idmap_find(&m->users, users.ids[j]);
+	for (size_t j = 0; j < n; j++) {
+		uidx[j] = rec_idmap_find(&m->users, users.ids[beg + j]);
 		unk.users += uidx[j] < 0;
 	}
+	w.ids = users.ids + beg;
 	w.uidx = uidx;
-	if (rec_recommend(m, uidx, users.n, k, exclude_path ? &ex : NULL, threads,
-	                  write_lists, &w, &err) != 0)
-		rec_cli_fail(&err);
+	rc = rec_recommend(m, uidx, n, k, exclude_path ? &part : NULL, threads,
+	                   write_lists, &w, &err);
+	rec_cli_agree(rc, &err);
 	note_unknown(&unk);
 	rec_idmap_clear(&users);
 	rec_exclusions_free(&ex);
@@ -325,7 +348,7 @@ main(int argc, char *argv[])
 	long top = 0, threads = 1;
 	int c;
 
-	rec_cli_init(argv, "rec-score", usage_text);
+	rec_cli_init_dist(argv, "rec-score", usage_text);
 	while ((c = getopt_long(argc, argv, "m:o:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': model_path = optarg; break;
@@ -354,9 +377,9 @@ main(int argc, char *argv[])
 	                  argv[optind] ? argv[optind] : "-", exclude_path,
 	                  history_path }, 4);
 
+	/* in a job, every rank reads the model and the histories whole */
 	struct rec_input min = rec_cli_input(model_path);
-	if (rec_model_load(&m, min.fp, min.name, &err) != 0)
-		rec_cli_fail(&err);
+	rec_cli_agree(rec_model_load(&m, min.fp, min.name, &err), &err);
 	rec_cli_close_input(&min);
 	if (history_path) {
 		struct rec_input hin;
@@ -367,11 +390,9 @@ main(int argc, char *argv[])
 		hin = rec_cli_input(history_path);
 		if (!(h = rec_ratings_new()))
 			rec_cli_die("out of memory");
-		if (rec_ratings_read_tsv(h, hin.fp, hin.name, &err) != 0)
-			rec_cli_fail(&err);
+		rec_cli_agree(rec_ratings_read_tsv(h, hin.fp, hin.name, &err), &err);
 		rec_cli_close_input(&hin);
-		if (rec_model_set_history(m, h, &err) != 0)
-			rec_cli_fail(&err);
+		rec_cli_agree(rec_model_set_history(m, h, &err), &err);
 		rec_ratings_free(h);
 	}
 
@@ -384,7 +405,7 @@ main(int argc, char *argv[])
 		openblas_set_num_threads((int)threads);
 		top_lists(m, (size_t)top, users_path, exclude_path, (int)threads, &out);
 	} else {
-		struct rec_input in = rec_cli_input(argv[optind]);
+		struct rec_input in = rec_cli_input_split(argv[optind]);
 		score_lines(m, history_path != NULL, &in, &out);
 		rec_cli_close_input(&in);
 	}

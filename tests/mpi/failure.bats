@@ -30,6 +30,19 @@ plain_message() {
 	want=$(plain_message rec-train-ease -o e.st dup.tsv)
 	run -1 --separate-stderr job 2 rec-train-ease -o e.st dup.tsv
 	assert_equal "$stderr" "$want"
+	# rec-score: a bad --exclude line, and a bad line to predict
+	rec-train-ease -o e.st "$mf/train.tsv"
+	want=$(plain_message rec-score -m e.st --top 3 --exclude bad.tsv -o top)
+	run -1 --separate-stderr job 3 rec-score -m e.st --top 3 --exclude bad.tsv -o top
+	assert_equal "$stderr" "$want"
+	assert [ ! -e top ]
+	rec-train-mf --quiet --epochs 1 -o mf.st "$mf/train.tsv"
+	{ cat "$mf/test.tsv"; printf '1\n'; } > pairs.tsv
+	want=$(plain_message rec-score -m mf.st pairs.tsv)
+	run -1 --separate-stderr job 2 rec-score -m mf.st -o out/pred pairs.tsv
+	assert_equal "$stderr" "$want"
+	run ls -A out
+	assert_output ''
 }
 
 @test "bad usage: exit 2, one message; standard input is refused" {
@@ -45,6 +58,9 @@ plain_message() {
 	assert_equal "${stderr_lines[0]}" "rec-train-ease: a job of 2 processes reads a file, not standard input"
 	run ls -A out
 	assert_output ''
+	rec-train-ease -o e.st "$mf/train.tsv"
+	run -2 --separate-stderr job 2 rec-score -m e.st --top 3 --exclude - < "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-score: a job of 2 processes reads a file, not standard input"
 	run -0 job 2 rec-train-ease --version
 	assert_output "rec-train-ease (recpipe) 0.1.0"
 }
@@ -52,7 +68,7 @@ plain_message() {
 @test "the programs that run as one process refuse a job; one rank runs them" {
 	skip_sanitized
 	# (rec_cli_init's refusal, and the trainers' after their options)
-	for prog in rec-filter rec-info rec-train-mf rec-score; do
+	for prog in rec-filter rec-info rec-train-mf; do
 		run -2 --separate-stderr job 2 $prog "$mf/train.tsv"
 		assert_equal "$stderr" "$prog: runs as one process, not as a job of 2: use mpirun -np 1, or the plain build"
 	done
