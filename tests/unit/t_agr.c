@@ -213,6 +213,7 @@ TEST(agr_bpr_gradient_matches_finite_differences)
 	static const int32_t u[] = { 0, 3, 3, 7, 11, 5 }, i[] = { 1, 4, 2, 8, 0, 6 },
 	                     j[] = { 4, 0, 7, 2, 8, 1 };
 	const struct objective o = { NULL, u, i, j, 6, 1e-3 };
+	static const int32_t none[256];   /* valid triples, one batch and more */
 	struct rec_agr_hparams h = small();
 	struct rec_ratings *r = toy();
 	int kinks;
@@ -251,7 +252,8 @@ TEST(agr_bpr_gradient_matches_finite_differences)
 		 * triples must fit one batch and be the model's */
 		CHECK(rec_agr_objective(m, r, &loss) == -1);
 		CHECK(rec_agr_bpr_objective(m, u, i, j, 0, &loss) == -1);
-		CHECK(rec_agr_bpr_objective(m, u, i, j, 65, &loss) == -1);
+		CHECK(rec_agr_bpr_objective(m, none, none, none, (size_t)h.batch + 1,
+		                            &loss) == -1);
 		CHECK(rec_agr_bpr_objective(m, u, j, (const int32_t[]){ 9, 0, 0, 0, 0, 0 },
 		                            6, &loss) == -1);
 		rec_model_free(m);
