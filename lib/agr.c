@@ -121,9 +121,17 @@ static const struct rec_hparam agr_params[] = {
 };
 #undef T
 
+/* Model files of recpipe 0.1.0 before the ranking losses. */
+static const struct rec_hp_before agr_before[] = {
+	{ "loss", NULL, NULL, "mse" },
+	{ "positive", NULL, NULL, "3.5" },
+	{ "negatives", NULL, NULL, "1" },
+	{ NULL }
+};
+
 const struct rec_hparams_desc rec_agr_desc = {
 	"agr", agr_params, sizeof agr_params / sizeof agr_params[0], &agr_defaults,
-	NULL, NULL, NULL
+	NULL, NULL, NULL, agr_before
 };
 
 /* ---- memory ---- */

@@ -72,7 +72,7 @@ static const struct rec_hparam ease_params[] = {
 
 const struct rec_hparams_desc rec_ease_desc = {
 	"ease", ease_params, sizeof ease_params / sizeof ease_params[0], &ease_defaults,
-	NULL, NULL, NULL
+	NULL, NULL, NULL, NULL
 };
 
 /* ---- memory ---- */

@@ -212,6 +212,24 @@ rec_hparams_meta(const struct rec_hparams_desc *t, const void *hp,
 	return n;
 }
 
+/* key's value in st, read as t->before says (NULL: none). */
+static const char *
+meta_of_before(const struct rec_hparams_desc *t, const char *key,
+               const struct rec_st *st)
+{
+	const char *s = rec_st_meta(st, key);
+
+	for (const struct rec_hp_before *b = t->before; b && b->key; b++) {
+		if (strcmp(b->key, key) != 0)
+			continue;
+		if (!s && b->old_key)
+			s = rec_st_meta(st, b->old_key);
+		if (b->then ? s && strcmp(s, b->then) == 0 : !s)
+			s = b->now;
+	}
+	return s;
+}
+
 int
 rec_hparams_load(const struct rec_hparams_desc *t, void *hp,
                  const struct rec_st *st, struct rec_err *err)
@@ -224,7 +242,8 @@ rec_hparams_load(const struct rec_hparams_desc *t, void *hp,
 
 		if (!d->key)
 			continue;
-		if (!(s = rec_st_meta(st, d->key)) && d->new_key)
+		s = meta_of_before(t, d->key, st);
+		if (!s && d->new_key)
 			continue;
 		if (!s)
 			return rec_errf(err, st->name, 0, "missing metadata '%s'", d->key);

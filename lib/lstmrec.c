@@ -156,9 +156,15 @@ static const struct rec_hparam lstmrec_params[] = {
 };
 #undef T
 
+/* Model files of recpipe 0.1.0 before the MLP's widths were "mlp". */
+static const struct rec_hp_before lstmrec_before[] = {
+	{ "mlp", "layers", NULL, NULL },
+	{ NULL }
+};
+
 const struct rec_hparams_desc rec_lstmrec_desc = {
 	"lstm", lstmrec_params, sizeof lstmrec_params / sizeof lstmrec_params[0],
-	&lstmrec_defaults, NULL, NULL, NULL
+	&lstmrec_defaults, NULL, NULL, NULL, lstmrec_before
 };
 
 /* ---- memory ---- */

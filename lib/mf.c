@@ -93,9 +93,18 @@ in_per_rating(const void *hp)
 	return rec_mf_per_rating(hp);
 }
 
+/* Model files of recpipe 0.1.0 before the ranking losses and --threads saved. */
+static const struct rec_hp_before mf_before[] = {
+	{ "threads", NULL, NULL, "1" },
+	{ "loss", NULL, NULL, "mse" },
+	{ "positive", NULL, NULL, "3.5" },
+	{ "negatives", NULL, NULL, "1" },
+	{ NULL }
+};
+
 const struct rec_hparams_desc rec_mf_desc = {
 	"mf", mf_params, sizeof mf_params / sizeof mf_params[0], &mf_defaults,
-	"per-rating SGD", in_per_rating, per_rating_defaults
+	"per-rating SGD", in_per_rating, per_rating_defaults, mf_before
 };
 
 static void

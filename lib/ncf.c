@@ -102,9 +102,21 @@ static const struct rec_hparam ncf_params[] = {
 };
 #undef T
 
+/* Model files of recpipe 0.1.0 before the ranking losses: the MLP's widths were "layers", tag_vocab unsaved,
+ * side_dim 0 without side features. */
+static const struct rec_hp_before ncf_before[] = {
+	{ "mlp", "layers", NULL, NULL },
+	{ "tag_vocab", NULL, NULL, "200" },
+	{ "side_dim", NULL, "0", "64" },
+	{ "loss", NULL, NULL, "mse" },
+	{ "positive", NULL, NULL, "3.5" },
+	{ "negatives", NULL, NULL, "1" },
+	{ NULL }
+};
+
 const struct rec_hparams_desc rec_ncf_desc = {
 	"ncf", ncf_params, sizeof ncf_params / sizeof ncf_params[0], &ncf_defaults,
-	NULL, NULL, NULL
+	NULL, NULL, NULL, ncf_before
 };
 
 /* ---- memory ---- */

@@ -49,6 +49,14 @@ struct rec_hparam {
 	                               * has the default */
 };
 
+/* How a model file written before a change of the table reads: key's
+ * value is the one under old_key when the file has no key (a renamed
+ * key); then, when that value is `then` (or, then NULL, when there is
+ * none), it reads as `now`. */
+struct rec_hp_before {
+	const char *key, *old_key, *then, *now;
+};
+
 struct rec_hparams_desc {
 	const char *model;            /* "mf", as the model file's metadata */
 	const struct rec_hparam *p;   /* n of them, in the order of --help */
@@ -62,6 +70,7 @@ struct rec_hparams_desc {
 	int (*in_mode)(const void *hp);
 	const char *const *mode_defaults;   /* name, value as text, name, ...,
 	                                     * NULL */
+	const struct rec_hp_before *before; /* ending in { NULL }; NULL: none */
 };
 
 /* Table rows, for a struct T: an int, a float, a choice (an enum, stored
@@ -117,7 +126,7 @@ int rec_hparams_meta(const struct rec_hparams_desc *t, const void *hp,
 
 /* Read each saved hyperparameter of the model file st into hp (which
  * holds the defaults first; a new_key one may be missing, and keeps
- * its default): "missing metadata 'lr'", "metadata 'lr' = 'x' is not a
+ * its default; a file of before reads as t->before says): "missing metadata 'lr'", "metadata 'lr' = 'x' is not a
  * number in [1e-09, 100]".  0, or -1 with err. */
 int rec_hparams_load(const struct rec_hparams_desc *t, void *hp,
                      const struct rec_st *st, struct rec_err *err);

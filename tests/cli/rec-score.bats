@@ -163,3 +163,13 @@ setup() {
 		assert_success
 	done
 }
+
+@test "model files of 0.1.0, before the ranking losses, read and score as then" {
+	old="$BATS_TEST_DIRNAME/../fixtures/old-models"
+	for m in mf ncf ncf-side lstm agr; do
+		run -0 rec-score -m "$old/$m.st" "$mf/test.tsv"
+		[ "$output" = "$(cat "$old/$m.pred")" ] || { echo "$m: predictions"; false; }
+		run -0 rec-score -m "$old/$m.st" --top 3 --exclude "$mf/train.tsv"
+		[ "$output" = "$(cat "$old/$m.top")" ] || { echo "$m: lists"; false; }
+	done
+}

@@ -41,7 +41,7 @@ is_sgd(const void *hp)
 static const char *const sgd_defaults[] = { "lr", "0.5", "decay", "0.9", NULL };
 static const struct toy_hp toy_defaults = { 64, 1e-3f, 0, 2, { 128, 64, 0 }, 1, 1 };
 static const struct rec_hparams_desc toy = { "toy", toy_p, 6, &toy_defaults,
-                                             "sgd", is_sgd, sgd_defaults };
+                                             "sgd", is_sgd, sgd_defaults, NULL };
 
 /* The reason parse gives for s, or "ok". */
 static const char *
@@ -186,4 +186,36 @@ TEST(hparams_new_key)
 	back = toy_defaults;
 	st.nmeta = 4;   /* without it */
 	CHECK(rec_hparams_load(&toy, &back, &st, &err) == 0 && back.decay == 1);
+}
+
+/* A file of before: a renamed key read under its old name, a missing
+ * one as it was then, a value of then read as it is now. */
+TEST(hparams_files_of_before)
+{
+	static const struct rec_hp_before before[] = {
+		{ "mlp", "layers", NULL, NULL },
+		{ "optimizer", NULL, NULL, "sgd" },
+		{ "k", NULL, "0", "16" },
+		{ NULL }
+	};
+	struct rec_hparams_desc old = toy;
+	struct toy_hp back = toy_defaults;
+	const char *key[] = { "k", "lr", "layers" }, *val[] = { "0", "0.1", "7,3" };
+	struct rec_st st = { .name = "m.st", .nmeta = 3, .meta_key = (char **)key,
+	                     .meta_val = (char **)val };
+	struct rec_err err;
+
+	CHECK(rec_hparams_load(&toy, &back, &st, &err) == -1);
+	CHECK(strcmp(err.msg, "missing metadata 'optimizer'") == 0);
+	old.before = before;
+	back = toy_defaults;
+	CHECK(rec_hparams_load(&old, &back, &st, &err) == 0);
+	CHECK(back.k == 16 && back.lr == 0.1f && back.opt == 1 && back.n == 2 &&
+	      back.w[0] == 7 && back.w[1] == 3);
+	val[0] = "8";   /* a value other than then's is read as it is */
+	CHECK(rec_hparams_load(&old, &back, &st, &err) == 0 && back.k == 8);
+	key[2] = "mlp";   /* the key of now wins over the old one */
+	val[2] = "5";
+	CHECK(rec_hparams_load(&old, &back, &st, &err) == 0 && back.n == 1 &&
+	      back.w[0] == 5);
 }

@@ -326,7 +326,7 @@ TEST(model_load_rejects_foreign_and_corrupt_files)
 
 	CHECK(load_edited(buf, len, NULL, nothing, &err) == 0);   /* the rewrite is faithful */
 	CHECK(load_edited(buf, len, "ncf", NULL, &err) == -1);
-	CHECK(strcmp(err.msg, "missing metadata 'tag_vocab'") == 0);
+	CHECK(strcmp(err.msg, "missing metadata 'mlp'") == 0);
 	CHECK(load_edited(buf, len, "svd", NULL, &err) == -1);
 	CHECK(strcmp(err.msg, "unknown model 'svd'") == 0);
 	CHECK(load_edited(buf, len, NULL, duplicate_user_id, &err) == -1);
