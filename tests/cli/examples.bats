@@ -33,3 +33,11 @@ paper="$BATS_TEST_DIRNAME/../../examples/paper"
 		$'b\t1\t-\t-\t0.500000\t-\t1.000000\t-' \
 		$'a\t2\t2.000000\t1.414214\t-\t-\t3.000000\t1.414214')"
 }
+
+@test "show: a column the results lack (no rating model run) shows as -" {
+	mkdir o
+	printf 'model\truns\tndcg@10\nease\t1\t0.154321\n' > o/results.tsv
+	run -0 make -s -C "$paper" show OUT="$PWD/o" -o "$PWD/o/results.tsv" \
+		SHOW='model rmse ndcg@10'
+	assert_output "$(printf '%-10s%-15s%-15s\n' model rmse ndcg@10 ease - 0.1543)"
+}
