@@ -14,8 +14,11 @@ static const char about[] =
 "item-item weights B = I - P diag(1 / diag(P)), P = (X^T X + lambda I)^-1,\n"
 "where x_ui = 1 when user u rated item i at least --positive stars.  A\n"
 "user's scores are x_u B; the model ranks items (rec-score --top K) and\n"
-"predicts no ratings.  With --valid, every lambda of --grid is fitted and\n"
-"the one of the best validation NDCG@10 kept (--log: one row each).\n";
+"predicts no ratings.  With --seq-weight W, a user's scores add W s_u T,\n"
+"T the ridge regression of each next item on the decayed items before it\n"
+"(the transition model of SLIST).  With --valid, every lambda of --grid\n"
+"is fitted and the one of the best validation NDCG@10 kept (--log: one\n"
+"row each).\n";
 
 static double
 now(void)

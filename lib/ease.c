@@ -13,6 +13,12 @@
  * ranks (whole counts again, so the sum is exact and B the same bits as
  * one process's), rank 0 inverts, and B goes to every rank, which then
  * ranks for its own users.  To save, rank 0 gathers the histories.
+ *
+ * The sequential part's S^T S and S^T Y are summed from each user's
+ * pairs of interactions, O(n^2) for n of them, in closed form (below,
+ * seq_gram); a user's rows are all on one rank, so the ranks' sums add
+ * up as G's do, though not as whole counts: in another order, the last
+ * bits may differ.
  */
 #include <cblas.h>
 #include <math.h>
@@ -28,12 +34,16 @@ void spotrf_(const char *uplo, const int *n, float *a, const int *lda,
              int *info, size_t uplo_len);
 void spotri_(const char *uplo, const int *n, float *a, const int *lda,
              int *info, size_t uplo_len);
+void spotrs_(const char *uplo, const int *n, const int *nrhs, const float *a,
+             const int *lda, float *b, const int *ldb, int *info,
+             size_t uplo_len);
 
 struct ease {
 	struct rec_model base;
 	struct rec_ease_hparams h;
 	int ni;                /* items of B: the model's items */
 	float *B;              /* (ni, ni) */
+	float *T;              /* (ni, ni) the sequential part, or NULL */
 	float *pop;            /* (ni) interactions of each item: the fallback */
 	size_t *hstart;        /* (users + 1) user u's items are */
 	int32_t *hitem;        /* hitem[hstart[u] .. hstart[u + 1]), by time, */
@@ -62,9 +72,17 @@ static const struct rec_hparam ease_params[] = {
 	              "interaction; between 0 and 1, a weak one"),
 	REC_HP_NUMBER(T, recency, "recency", "recency", 0, 1, "G",
 	              "in scores, a user's k-th latest item weighs G^k"),
+	REC_HP_NEW_NUMBER(T, seq_weight, "seq-weight", "seq_weight", 0, 1e6, "W",
+	                  "the weight of the sequential part, the next\n"
+	                  "item from the latest ones; 0 fits none"),
+	REC_HP_NEW_NUMBER(T, seq_decay, "seq-decay", "seq_decay", 0, 1, "D",
+	                  "in the sequential part, an item k items back\n"
+	                  "weighs D^k"),
+	REC_HP_NEW_NUMBER(T, seq_lambda, "seq-lambda", "seq_lambda", 1e-3, 1e9, "L",
+	                  "the ridge weight of the sequential part"),
 	REC_HP_INTEGER(T, max_items, "max-items", "max_items", 0, 200000, "N",
 	               "keep the N items with most interactions (0: all);\n"
-	               "B takes N^2 x 4 bytes"),
+	               "B takes N^2 x 4 bytes, T as much again"),
 	REC_HP_INTEGER(T, threads, "threads", NULL, 1, 64, "N",
 	               "OpenBLAS's threads for the fit"),
 };
@@ -85,6 +103,7 @@ ease_free(struct rec_model *base)
 	rec_idmap_clear(&m->base.users);
 	rec_idmap_clear(&m->base.items);
 	rec_free(m->B);
+	rec_free(m->T);
 	rec_free(m->pop);
 	rec_free(m->hstart);
 	rec_free(m->hitem);
@@ -92,7 +111,8 @@ ease_free(struct rec_model *base)
 	rec_free(m);
 }
 
-/* A model of ni items (B and pop allocated, not set). */
+/* A model of ni items (B, pop and T when seq_weight > 0 allocated, not
+ * set). */
 static struct ease *
 ease_alloc(const struct rec_ease_hparams *h, size_t ni, struct rec_err *err)
 {
@@ -101,7 +121,9 @@ ease_alloc(const struct rec_ease_hparams *h, size_t ni, struct rec_err *err)
 
 	if (!m || !rec_mul_ok(ni, ni, &cells) ||
 	    !(m->B = rec_malloc_array(cells ? cells : 1, sizeof *m->B)) ||
-	    !(m->pop = rec_malloc_array(ni ? ni : 1, sizeof *m->pop))) {
+	    !(m->pop = rec_malloc_array(ni ? ni : 1, sizeof *m->pop)) ||
+	    (h->seq_weight > 0 &&
+	     !(m->T = rec_malloc_array(cells ? cells : 1, sizeof *m->T)))) {
 		if (m)
 			ease_free(&m->base);
 		rec_erroom(err, NULL);
@@ -337,9 +359,121 @@ solve(struct ease *m, float *G, struct rec_err *err)
 	return 0;
 }
 
+/* The sequential part's sums over this rank's histories: A (ni, ni) =
+ * S^T S (the lower triangle, row-major) and C (ni, ni) = S^T Y stored
+ * column-major (C[l ni + k] = (S^T Y)_kl), as LAPACK takes them.  For a
+ * user's n interactions (item i_p, value x_p, p in time order) and
+ * d = seq_decay, the rows s_t (t = 1 .. n-1) give
+ *
+ *   (S^T S)_(i_p, i_q) += x_p x_q d^(q-p) c_q    (p <= q)
+ *   (S^T Y)_(i_p, i_q) += x_p x_q d^(q-1-p)      (p < q)
+ *
+ * where c_q = sum over t = q+1 .. n-1 of d^(2 (t-1-q)): c_(n-1) = 0 and
+ * c_q = 1 + d^2 c_(q+1).  A user's items are distinct, so each pair p < q
+ * is one entry of the lower triangle. */
+static int
+seq_gram(const struct ease *m, float *A, float *C, struct rec_err *err)
+{
+	const size_t ni = (size_t)m->ni, nu = m->base.users.n;
+	const double d = m->h.seq_decay;
+	size_t most = 1;
+	double *pw, *c;
+
+	for (size_t u = 0; u < nu; u++)
+		if (m->hstart[u + 1] - m->hstart[u] > most)
+			most = m->hstart[u + 1] - m->hstart[u];
+	pw = rec_malloc_array(most, sizeof *pw);
+	c = rec_malloc_array(most, sizeof *c);
+	if (!pw || !c) {
+		rec_free(pw);
+		rec_free(c);
+		return rec_erroom(err, NULL);
+	}
+	pw[0] = 1;
+	for (size_t k = 1; k < most; k++)
+		pw[k] = pw[k - 1] * d;
+	memset(A, 0, ni * ni * sizeof *A);
+	memset(C, 0, ni * ni * sizeof *C);
+	for (size_t u = 0; u < nu; u++) {
+		const size_t s = m->hstart[u], n = m->hstart[u + 1] - s;
+		const int32_t *it = m->hitem + s;
+		const float *x = m->hval + s;
+		if (n < 2)
+			continue;
+		c[n - 1] = 0;
+		for (size_t q = n - 1; q-- > 0;)
+			c[q] = 1 + d * d * c[q + 1];
+		for (size_t q = 0; q < n; q++) {
+			const size_t iq = (size_t)it[q];
+			for (size_t p = 0; p <= q; p++) {
+				const size_t ip = (size_t)it[p];
+				const double xx = (double)x[p] * x[q];
+				A[iq > ip ? iq * ni + ip : ip * ni + iq] +=
+					(float)(xx * pw[q - p] * c[q]);
+				if (p < q)
+					C[iq * ni + ip] += (float)(xx * pw[q - 1 - p]);
+			}
+		}
+	}
+	rec_free(pw);
+	rec_free(c);
+	return 0;
+}
+
+/* T (ni, ni, row-major) = (A + seq_lambda I)^-1 C from seq_gram's sums:
+ * the Cholesky factor of A, then a solve for C's columns, in place. */
+static int
+seq_solve(struct ease *m, float *A, float *C, struct rec_err *err)
+{
+	const int n = m->ni;
+	const size_t ni = (size_t)n;
+	int info = 0;
+
+	for (size_t i = 0; i < ni; i++)
+		A[i * ni + i] += m->h.seq_lambda;
+	spotrf_("U", &n, A, &n, &info, 1);
+	if (info == 0)
+		spotrs_("U", &n, &n, A, &n, C, &n, &info, 1);
+	if (info != 0)
+		return rec_errf(err, NULL, 0, "S^T S + seq_lambda I is not positive "
+		                "definite (LAPACK info %d): give a larger --seq-lambda",
+		                info);
+	for (size_t i = 0; i < ni; i++)   /* column-major to row-major */
+		for (size_t j = i + 1; j < ni; j++) {
+			float t = C[i * ni + j];
+			C[i * ni + j] = C[j * ni + i];
+			C[j * ni + i] = t;
+		}
+	return 0;
+}
+
+/* T from the histories of every rank, as B below: the sums to rank 0,
+ * solved there, T to every rank. */
+static int
+seq_fit(struct ease *m, struct rec_err *err)
+{
+	const size_t ni = (size_t)m->ni;
+	float *A = rec_malloc_array(ni ? ni * ni : 1, sizeof *A);
+	int rc = A ? seq_gram(m, A, m->T, err) : rec_erroom(err, NULL);
+
+	if (rec_dist_agree(rc, err) != 0) {
+		rec_free(A);
+		return -1;
+	}
+	rec_dist_reduce_f32(A, ni * ni);
+	rec_dist_reduce_f32(m->T, ni * ni);
+	rc = rec_dist_rank() == 0 ? seq_solve(m, A, m->T, err) : 0;
+	rec_free(A);
+	if (rec_dist_agree(rc, err) != 0)
+		return -1;
+	rec_dist_bcast(m->T, ni * ni * sizeof *m->T);
+	return 0;
+}
+
 /* B and pop from the histories of every rank: G = X^T X summed on rank
  * 0, pop = its diagonal (the interactions, weak ones weighed by x^2),
- * B from G + lambda I there, then both to every rank. */
+ * B from G + lambda I there, then both to every rank; then T, when the
+ * model has a sequential part. */
 static int
 fit(struct ease *m, struct rec_err *err)
 {
@@ -362,7 +496,7 @@ fit(struct ease *m, struct rec_err *err)
 		return -1;
 	rec_dist_bcast(m->B, ni * ni * sizeof *m->B);
 	rec_dist_bcast(m->pop, ni * sizeof *m->pop);
-	return 0;
+	return m->T ? seq_fit(m, err) : 0;
 }
 
 struct rec_model *
@@ -382,7 +516,8 @@ rec_ease_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 		rec_idmap_clear(&items);
 		return NULL;
 	}
-	bytes = (double)items.n * (double)items.n * sizeof(float);
+	bytes = (double)items.n * (double)items.n * sizeof(float) *
+	        (h->seq_weight > 0 ? 3 : 1);   /* B, T and seq_fit's A */
 	if (h->mem_limit > 0 && bytes > h->mem_limit)
 		rc = rec_errf(err, NULL, 0, "an EASE model of %zu items needs %.0f MB, "
 		              "over the limit of %.0f MB: keep fewer items with "
@@ -417,9 +552,18 @@ weight_back(const struct ease *m, size_t k)
 	return m->h.recency == 1.0f ? 1.0f : powf(m->h.recency, (float)k);
 }
 
+/* seq_weight seq_decay^k, the sequential part's weight of the k-th
+ * latest item. */
+static float
+seq_back(const struct ease *m, size_t k)
+{
+	return m->h.seq_weight * powf(m->h.seq_decay, (float)k);
+}
+
 /* out (ni) = user u's scores: the rows of B of u's items, the k-th
- * latest weighted by x recency^k, added from the oldest; popularity for
- * an unknown user or one without items. */
+ * latest weighted by x recency^k, added from the oldest, then those of
+ * T weighted by x seq_weight seq_decay^k; popularity for an unknown user
+ * or one without items. */
 static void
 user_scores(const struct ease *m, int32_t u, float *out)
 {
@@ -433,6 +577,12 @@ user_scores(const struct ease *m, int32_t u, float *out)
 	for (size_t e = m->hstart[u]; e < m->hstart[u + 1]; e++) {
 		const float *row = m->B + (size_t)m->hitem[e] * ni;
 		const float w = m->hval[e] * weight_back(m, m->hstart[u + 1] - 1 - e);
+		for (size_t i = 0; i < ni; i++)
+			out[i] += w * row[i];
+	}
+	for (size_t e = m->hstart[u]; m->T && e < m->hstart[u + 1]; e++) {
+		const float *row = m->T + (size_t)m->hitem[e] * ni;
+		const float w = m->hval[e] * seq_back(m, m->hstart[u + 1] - 1 - e);
 		for (size_t i = 0; i < ni; i++)
 			out[i] += w * row[i];
 	}
@@ -463,10 +613,14 @@ ease_predict(const struct rec_model *base, const int32_t *user,
 		float s = 0;
 		if (i >= 0 && (u < 0 || m->hstart[u] == m->hstart[u + 1]))
 			s = m->pop[i];
-		else if (i >= 0)
+		else if (i >= 0) {
 			for (size_t e = m->hstart[u]; e < m->hstart[u + 1]; e++)
 				s += m->hval[e] * weight_back(m, m->hstart[u + 1] - 1 - e) *
 				     m->B[(size_t)m->hitem[e] * ni + (size_t)i];
+			for (size_t e = m->hstart[u]; m->T && e < m->hstart[u + 1]; e++)
+				s += m->hval[e] * seq_back(m, m->hstart[u + 1] - 1 - e) *
+				     m->T[(size_t)m->hitem[e] * ni + (size_t)i];
+		}
 		out[j] = s;
 	}
 }
@@ -493,6 +647,8 @@ ease_copy_weights(struct rec_model *dst, const struct rec_model *src)
 	const struct ease *s = (const struct ease *)src;
 
 	memcpy(d->B, s->B, (size_t)d->ni * (size_t)d->ni * sizeof *d->B);
+	if (d->T && s->T)
+		memcpy(d->T, s->T, (size_t)d->ni * (size_t)d->ni * sizeof *d->T);
 }
 
 /* ---- files ---- */
@@ -627,7 +783,7 @@ ease_save(const struct rec_model *base, FILE *fp, const char *file,
 	const size_t nu = m->base.users.n;
 	int64_t *start = NULL, *item = NULL;
 	float *val = NULL;
-	struct rec_tensor t[7];
+	struct rec_tensor t[8];
 	size_t nh;
 	int rc;
 
@@ -659,8 +815,10 @@ ease_save(const struct rec_model *base, FILE *fp, const char *file,
 	tensor(&t[4], "hist_start", REC_I64, start, (int64_t)nu + 1, 0);
 	tensor(&t[5], "hist_item", REC_I64, item, (int64_t)nh, 0);
 	tensor(&t[6], "hist_value", REC_F32, val ? val : m->hval, (int64_t)nh, 0);
-	rc = rec_model_write(fp, file, &rec_ease_desc, &m->h, t, 7, NULL, NULL, 0,
-	                     xkey, xval, nx, err);
+	if (m->T)
+		tensor(&t[7], "T", REC_F32, m->T, m->ni, m->ni);
+	rc = rec_model_write(fp, file, &rec_ease_desc, &m->h, t, m->T ? 8 : 7, NULL,
+	                     NULL, 0, xkey, xval, nx, err);
 out:
 	rec_free(start);
 	rec_free(item);
@@ -672,9 +830,9 @@ int
 rec_ease_load(struct rec_model **out, const struct rec_st *st, struct rec_err *err)
 {
 	static const char *const also[] = { "B", "item_pop", "hist_start",
-	                                    "hist_item", "hist_value", NULL };
+	                                    "hist_item", "hist_value", "T", NULL };
 	struct rec_ease_hparams h = REC_EASE_DEFAULTS;
-	const struct rec_tensor *uids, *iids, *B, *pop, *hs, *hi, *hv;
+	const struct rec_tensor *uids, *iids, *B, *pop, *hs, *hi, *hv, *T = NULL;
 	const int64_t *start, *item;
 	const float *val;
 	int64_t shape[2];
@@ -693,8 +851,12 @@ rec_ease_load(struct rec_model **out, const struct rec_st *st, struct rec_err *e
 		return rec_errf(err, st->name, 0, "too many users or items");
 	shape[0] = shape[1] = (int64_t)ni;
 	if (rec_st_tensor(&B, st, "B", REC_F32, 2, shape, err) != 0 ||
-	    rec_st_tensor(&pop, st, "item_pop", REC_F32, 1, shape, err) != 0)
+	    rec_st_tensor(&pop, st, "item_pop", REC_F32, 1, shape, err) != 0 ||
+	    (h.seq_weight > 0 &&
+	     rec_st_tensor(&T, st, "T", REC_F32, 2, shape, err) != 0))
 		return -1;
+	if (h.seq_weight == 0 && rec_st_find(st, "T"))
+		return rec_errf(err, st->name, 0, "unexpected tensor 'T'");
 	shape[0] = (int64_t)nu + 1;
 	if (rec_st_tensor(&hs, st, "hist_start", REC_I64, 1, shape, err) != 0 ||
 	    rec_st_tensor(&hi, st, "hist_item", REC_I64, 1, NULL, err) != 0)
@@ -726,8 +888,11 @@ rec_ease_load(struct rec_model **out, const struct rec_st *st, struct rec_err *e
 	}
 	rec_free(stamp);
 	for (size_t j = 0; j < ni * ni; j++)
-		if (!isfinite(((const float *)B->data)[j]))
-			return rec_errf(err, st->name, 0, "tensor 'B' has non-finite values");
+		if (!isfinite(((const float *)B->data)[j]) ||
+		    (T && !isfinite(((const float *)T->data)[j])))
+			return rec_errf(err, st->name, 0, "tensor '%s' has non-finite "
+			                "values", isfinite(((const float *)B->data)[j]) ?
+			                "T" : "B");
 	if (err)
 		err->msg[0] = '\0';
 	if (!(m = ease_alloc(&h, ni, err))) {
@@ -751,6 +916,8 @@ rec_ease_load(struct rec_model **out, const struct rec_st *st, struct rec_err *e
 		m->hval[e] = val[e];
 	}
 	memcpy(m->B, B->data, B->nbytes);
+	if (T)
+		memcpy(m->T, T->data, T->nbytes);
 	memcpy(m->pop, pop->data, pop->nbytes);
 	if (rec_model_load_map(&m->base.users, st, "user_ids", (int64_t)nu, err) != 0 ||
 	    rec_model_load_map(&m->base.items, st, "item_ids", (int64_t)ni, err) != 0 ||

@@ -14,14 +14,28 @@
  * last) weighted by recency^k: 1, the default, is Steck's EASE; below 1
  * the latest tastes count most.
  *
+ * With seq_weight > 0 a sequential part joins it (the transition model
+ * of Choi et al., "Session-aware Linear Item-Item Models", WWW 2021):
+ * each user's interactions i_0, i_1, ... in time order give, for every
+ * t >= 1, a row s_t = sum over k < t of seq_decay^(t-1-k) x_k e_(i_k)
+ * (the items before t, the latest weighing most) and its target
+ * y_t = x_t e_(i_t) (the next item); then
+ *
+ *   T  = (S^T S + seq_lambda I)^-1 S^T Y     (spotrf, spotrs)
+ *   score(u, j) += seq_weight * s_u . T[:, j]
+ *
+ * where s_u = sum over k of seq_decay^k x_(k-th latest) e_(k-th latest),
+ * the user's whole history as the source of the next item.
+ *
  * B is the ridge regression of each item's column of X on the other
  * items' columns, with the diagonal held at zero.  The items are those
  * with an interaction, at most max_items of them (the most interacted
- * with; ties by the smaller id); B takes max_items^2 x 4 bytes.  The model
- * keeps each user's interactions, so that it ranks for its users with no
- * more input; a user with none, or one it does not know, gets the items by
- * their number of interactions (popularity).  There are no epochs: the fit
- * is exact, and ops->epoch is NULL.
+ * with; ties by the smaller id); B takes max_items^2 x 4 bytes, T as
+ * much again, and the fit of T one more such array while it runs.  The
+ * model keeps each user's interactions, so that it ranks for its users
+ * with no more input; a user with none, or one it does not know, gets
+ * the items by their number of interactions (popularity).  There are no
+ * epochs: the fit is exact, and ops->epoch is NULL.
  */
 #ifndef REC_EASE_H
 #define REC_EASE_H
@@ -37,24 +51,28 @@ struct rec_ease_hparams {
 	                               * interactions (3.5); 0: every rating */
 	float weak;                   /* the x of a rating below positive (0) */
 	float recency;                /* the weight of each older item (1) */
+	float seq_weight;             /* of the sequential part (0: none) */
+	float seq_decay;              /* its weight of each older item (0.9) */
+	float seq_lambda;             /* its ridge weight (300) */
 	int max_items;                /* 0: every item with an interaction */
 	int ngrid;                    /* --valid: the lambdas tried */
 	float grid[REC_EASE_MAX_GRID];
 	int threads;                  /* OpenBLAS's threads (1); not saved */
-	double mem_limit;             /* refuse a B of more bytes (0: any);
+	double mem_limit;             /* refuse a fit of more bytes (0: any);
 	                               * not a hyperparameter: the caller's */
 };
-#define REC_EASE_DEFAULTS { 200, 3.5f, 0, 1, 0, 8, { 25, 50, 100, 200, 400, \
-	800, 1600, 3200 }, 1, 0 }
+#define REC_EASE_DEFAULTS { 200, 3.5f, 0, 1, 0, 0.9f, 300, 0, 8, { 25, 50, \
+	100, 200, 400, 800, 1600, 3200 }, 1, 0 }
 
 /* Its hyperparameters (hparams.h). */
 extern const struct rec_hparams_desc rec_ease_desc;
 
-/* Fit EASE on the ratings r (rec_model_make_fn; seed is not used: the fit
- * has no randomness).  Fails with "no interactions (ratings of at least
- * 3.5 stars)" when r has none, and with "an EASE model of 59000 items
+/* Fit EASE (and T when seq_weight > 0) on the ratings r
+ * (rec_model_make_fn; seed is not used: the fit has no randomness).
+ * Fails with "no interactions (ratings of at least 3.5 stars)" when r
+ * has none, and with "an EASE model of 59000 items
  * needs 13924 MB, over the limit of 9830 MB: keep fewer items with
- * --max-items" when B would pass mem_limit. */
+ * --max-items" when the fit's arrays would pass mem_limit. */
 struct rec_model *rec_ease_make(const void *hp, const struct rec_ratings *r,
                                 uint64_t seed, struct rec_err *err);
 

@@ -19,7 +19,7 @@ mf="$BATS_TEST_DIRNAME/../fixtures/mf"
 @test "bad usage exits 2, writes nothing" {
 	for bad in '--lambda -1' '--positive 6' '--weak 2' '--recency x' \
 	           '--max-items -3' '--grid 1,,2' '--refit' '--epochs 3' '--seed 1' \
-	           '--patience 2'; do
+	           '--patience 2' '--seq-weight -1' '--seq-decay 2' '--seq-lambda 0'; do
 		run -2 rec-train-ease $bad -o e.st "$mf/train.tsv"
 		assert [ ! -e e.st ]
 	done
@@ -94,6 +94,38 @@ mf="$BATS_TEST_DIRNAME/../fixtures/mf"
 	# without the history they are unknown: the popular items, counted
 	run -0 --separate-stderr rec-score -m e.st --top 3 --users users.tsv
 	assert_equal "$stderr" "rec-score: 5 unknown users, 0 unknown items (fallback used)"
+}
+
+@test "--seq-weight: T in the file, lists that use it, the same from --history" {
+	rec-train-ease --lambda 10 -o plain.st "$mf/train.tsv"
+	rec-train-ease --lambda 10 --seq-weight 4 --seq-decay 0.5 --seq-lambda 2 \
+		-o seq.st "$mf/train.tsv"
+	run -0 rec-info seq.st
+	assert_line "$(printf 'meta\tseq_weight\t4')"
+	assert_line "$(printf 'meta\tseq_decay\t0.5')"
+	assert_line "$(printf 'meta\tseq_lambda\t2')"
+	assert_line "$(printf 'tensor\tT\tF32\t20x20\t1600')"
+	run -0 rec-info plain.st
+	refute_output --partial 'seq_'
+	refute_line --partial "$(printf 'tensor\tT\t')"
+	run -0 python3 "$fixtures/st/make-fixtures.py" --read seq.st
+	rec-score -m plain.st --top 5 --exclude "$mf/train.tsv" -o plain.top
+	rec-score -m seq.st --top 5 --exclude "$mf/train.tsv" -o seq.top
+	assert_equal "$(wc -l < seq.top)" 150
+	run ! cmp -s plain.top seq.top
+	# the users' own ratings as --history: the same lists, T included
+	printf '1\n2\n3\n4\n5\n' > users.tsv
+	rec-score -m seq.st --top 5 --exclude "$mf/train.tsv" --users users.tsv -o own.top
+	rec-score -m seq.st --top 5 --exclude "$mf/train.tsv" --users users.tsv \
+		--history "$mf/train.tsv" -o hist.top
+	cmp own.top hist.top
+	# users the fit never saw get lists from their ratings
+	awk -F'\t' '$1 > 5' "$mf/train.tsv" > part.tsv
+	awk -F'\t' '$1 <= 5' "$mf/train.tsv" > hist.tsv
+	rec-train-ease --lambda 10 --seq-weight 4 -o part.st part.tsv
+	run -0 --separate-stderr rec-score -m part.st --top 3 --history hist.tsv --users users.tsv
+	assert_equal "${#lines[@]}" 15
+	assert_equal "$stderr" ""
 }
 
 @test "bad data: no interactions, a repeated rating; nothing written" {

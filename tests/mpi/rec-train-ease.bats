@@ -54,3 +54,22 @@ mf="$BATS_TEST_DIRNAME/../fixtures/mf"
 	assert [ "$(wc -l < plain.top)" -gt 1000 ]
 	assert_output "$(wc -l < plain.top) 0"
 }
+
+@test "--seq-weight: 2 and 4 ranks, T summed over them, the same lists up to ties" {
+	rec-train-ease --lambda 10 --seq-weight 4 --seq-decay 0.5 --seq-lambda 2 \
+		-o plain.st "$mf/train.tsv"
+	rec-score -m plain.st --top 10 --exclude "$mf/train.tsv" -o plain.top
+	for n in 2 4; do
+		run -0 job $n rec-train-ease --lambda 10 --seq-weight 4 --seq-decay 0.5 \
+			--seq-lambda 2 -o job.st "$mf/train.tsv"
+		run -0 rec-info job.st
+		assert_line "$(printf 'tensor\tT\tF32\t20x20\t1600')"
+		rec-score -m job.st --top 10 --exclude "$mf/train.tsv" -o job.top
+		# the same user and rank; the same item, or one whose score ties
+		# (within 1e-5) with the plain list's there
+		run -0 awk -F'\t' '$1 != $5 || $2 != $6 { bad++ }
+			{ d = $4 - $8; if (d < 0) d = -d; if (d > 1e-5) bad++ }
+			END { print NR, bad + 0 }' <(paste plain.top job.top)
+		assert_output "300 0"
+	done
+}

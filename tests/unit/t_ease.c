@@ -112,6 +112,135 @@ out:
 	rec_ratings_free(r);
 }
 
+/* x (A | C) = (A^-1 C) in place by Gauss-Jordan, A (n, n) symmetric
+ * positive definite, C (n, n): the n x 2n rows of M. */
+static void
+solve_direct(double *M, int n)
+{
+	for (int c = 0; c < n; c++) {
+		double p = M[c * 2 * n + c];
+		for (int j = 0; j < 2 * n; j++)
+			M[c * 2 * n + j] /= p;
+		for (int i = 0; i < n; i++) {
+			double f = M[i * 2 * n + c];
+			if (i == c)
+				continue;
+			for (int j = 0; j < 2 * n; j++)
+				M[i * 2 * n + j] -= f * M[c * 2 * n + j];
+		}
+	}
+}
+
+/* The sequential part: T against (S^T S + seq_lambda I)^-1 S^T Y with S
+ * and Y built row by row here (each user's prefixes and next items), and
+ * the scores of a user: x B plus seq_weight seq_decay^k x T. */
+TEST(ease_seq_t_is_the_closed_form)
+{
+	struct rec_ease_hparams h = REC_EASE_DEFAULTS;
+	struct rec_ratings *r = toy(0);
+	struct rec_model *m;
+	struct rec_st *st = NULL;
+	char *buf = NULL;
+	double S[30 * 5] = { 0 }, Y[30 * 5] = { 0 }, M[5 * 10] = { 0 };
+	double hx[6][5];
+	int hi[6][5], hn[6] = { 0 }, rows = 0;
+	const float *B, *T;
+	float s[5];
+	int32_t u0 = 0;
+
+	h.lambda = 2;
+	h.weak = 0.5f;
+	h.seq_weight = 2;
+	h.seq_decay = 0.5f;
+	h.seq_lambda = 0.7f;
+	m = rec_ease_make(&h, r, 0, NULL);
+	CHECK(m && m->items.n == 5);
+	if (!m)
+		goto out;
+	/* histories in time order: user u's item i is at time (7 i) % 5, so
+	 * the items come as 0, 3, 1, 4, 2 */
+	for (int k = 0; k < 5; k++)
+		for (size_t j = 0; j < r->n; j++) {
+			int u = r->user[j], i = (int)r->items.ids[r->item[j]] - 10;
+			if (i == (int[]){ 0, 3, 1, 4, 2 }[k]) {
+				hi[u][hn[u]] = i;
+				hx[u][hn[u]++] = r->rating[j] >= 3.5f ? 1 : 0.5;
+			}
+		}
+	for (int u = 0; u < 6; u++)
+		for (int t = 1; t < hn[u]; t++, rows++) {
+			for (int p = 0; p < t; p++)
+				S[rows * 5 + hi[u][p]] += pow(0.5, t - 1 - p) * hx[u][p];
+			Y[rows * 5 + hi[u][t]] = hx[u][t];
+		}
+	for (int i = 0; i < 5; i++)
+		for (int j = 0; j < 5; j++) {
+			for (int t = 0; t < rows; t++) {
+				M[i * 10 + j] += S[t * 5 + i] * S[t * 5 + j];
+				M[i * 10 + 5 + j] += S[t * 5 + i] * Y[t * 5 + j];
+			}
+			M[i * 10 + j] += i == j ? 0.7 : 0;
+		}
+	solve_direct(M, 5);
+	B = tensor_of(m, "B", &buf, &st);
+	T = st ? rec_st_find(st, "T")->data : NULL;
+	CHECK(B && T);
+	if (!B || !T)
+		goto out;
+	for (int i = 0; i < 5; i++)
+		for (int j = 0; j < 5; j++)
+			CHECK(fabs(T[i * 5 + j] - M[i * 10 + 5 + j]) <=
+			      1e-5 * (1 + fabs(M[i * 10 + 5 + j])));
+	CHECK(m->ops->rank_scores(m, &u0, 1, s, NULL) == 0);
+	for (int j = 0; j < 5; j++) {
+		double want = 0;
+		for (int k = 0; k < hn[0]; k++)
+			want += hx[0][k] * (B[hi[0][k] * 5 + j] +
+			                    2 * pow(0.5, hn[0] - 1 - k) * T[hi[0][k] * 5 + j]);
+		CHECK(fabs(s[j] - want) <= 1e-5 * (1 + fabs(want)));
+	}
+out:
+	rec_st_free(st);
+	free(buf);
+	rec_model_free(m);
+	rec_ratings_free(r);
+}
+
+/* A model without the sequential part has no T; its file is read back
+ * with one, and a T in a model of seq_weight 0 is refused. */
+TEST(ease_seq_file)
+{
+	struct rec_ease_hparams h = REC_EASE_DEFAULTS;
+	struct rec_ratings *r = toy(0);
+	struct rec_model *m = rec_ease_make(&h, r, 0, NULL), *back = NULL;
+	struct rec_st *st = NULL;
+	char *buf = NULL;
+	struct rec_err err = { 0 };
+
+	CHECK(m && tensor_of(m, "B", &buf, &st) && !rec_st_find(st, "T"));
+	CHECK(st && !rec_st_meta(st, "seq_weight"));
+	rec_st_free(st);
+	free(buf);
+	rec_model_free(m);
+	h.seq_weight = 1;
+	m = rec_ease_make(&h, r, 0, NULL);
+	CHECK(m && tensor_of(m, "T", &buf, &st) != NULL);
+	CHECK(st && strcmp(rec_st_meta(st, "seq_weight"), "1") == 0);
+	CHECK(st && rec_ease_load(&back, st, &err) == 0 && back);
+	rec_model_free(back);
+	back = NULL;
+	if (st)   /* the same file, said to have no sequential part */
+		for (size_t j = 0; j < st->nmeta; j++)
+			if (strcmp(st->meta_key[j], "seq_weight") == 0)
+				strcpy(st->meta_val[j], "0");
+	CHECK(st && rec_ease_load(&back, st, &err) == -1 && !back);
+	CHECK(strstr(err.msg, "unexpected tensor 'T'") != NULL);
+	rec_st_free(st);
+	free(buf);
+	rec_model_free(m);
+	rec_ratings_free(r);
+}
+
 TEST(ease_input_order_changes_nothing)
 {
 	struct rec_ease_hparams h = REC_EASE_DEFAULTS;
