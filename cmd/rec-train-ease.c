@@ -47,7 +47,7 @@ main(int argc, char *argv[])
 {
 	struct rec_ease_hparams hp = REC_EASE_DEFAULTS;
 	struct rec_ratings *train, *valid = NULL, *all = NULL;
-	struct rec_model *m, *best = NULL;
+	struct rec_model *m = NULL;
 	struct rec_output log = { 0 };
 	struct rec_err err = { 0 };
 	struct rec_trainer t;
@@ -78,10 +78,15 @@ main(int argc, char *argv[])
 			fputs("lambda\tvalid_ndcg@10\tseconds\n", log.fp);
 			rec_cli_flush(&log);
 		}
+		/* one model, B fitted again for each lambda (T, the sequential
+		 * part, does not depend on it) */
 		for (int g = 0; g < hp.ngrid; g++) {
 			double t0 = now();
 			struct rec_valid v;
-			m = fit(&hp, hp.grid[g], train);
+			if (!m)
+				m = fit(&hp, hp.grid[g], train);
+			else
+				rec_cli_agree(rec_ease_set_lambda(m, hp.grid[g], &err), &err);
 			rec_cli_agree(rec_model_validate(m, valid, train, &v, &err), &err);
 			if (t.log_path) {
 				fprintf(log.fp, "%g\t%.6f\t%.3f\n", (double)hp.grid[g], v.ndcg,
@@ -94,10 +99,6 @@ main(int argc, char *argv[])
 			if (v.ndcg > best_ndcg) {   /* the first of equal ones */
 				best_ndcg = v.ndcg;
 				best_lambda = hp.grid[g];
-				rec_model_free(best);
-				best = m;
-			} else {
-				rec_model_free(m);
 			}
 		}
 		if (!t.quiet)
@@ -105,7 +106,8 @@ main(int argc, char *argv[])
 			        "%.5f\n", (double)best_lambda, best_ndcg);
 		if (t.log_path)
 			rec_cli_commit(&log);
-		m = best;
+		if (!t.to.refit && best_lambda != hp.grid[hp.ngrid - 1])
+			rec_cli_agree(rec_ease_set_lambda(m, best_lambda, &err), &err);
 		if (t.to.refit) {
 			rec_model_free(m);
 			all = rec_ratings_concat(train, valid, &err);

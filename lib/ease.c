@@ -472,10 +472,9 @@ seq_fit(struct ease *m, struct rec_err *err)
 
 /* B and pop from the histories of every rank: G = X^T X summed on rank
  * 0, pop = its diagonal (the interactions, weak ones weighed by x^2),
- * B from G + lambda I there, then both to every rank; then T, when the
- * model has a sequential part. */
+ * B from G + lambda I there, then both to every rank. */
 static int
-fit(struct ease *m, struct rec_err *err)
+fit_b(struct ease *m, struct rec_err *err)
 {
 	const size_t ni = (size_t)m->ni;
 	int rc;
@@ -496,7 +495,7 @@ fit(struct ease *m, struct rec_err *err)
 		return -1;
 	rec_dist_bcast(m->B, ni * ni * sizeof *m->B);
 	rec_dist_bcast(m->pop, ni * sizeof *m->pop);
-	return m->T ? seq_fit(m, err) : 0;
+	return 0;
 }
 
 struct rec_model *
@@ -532,13 +531,23 @@ rec_ease_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 		    hist_build(m, r, err) != 0)
 			rc = -1;
 	}
-	if (rec_dist_agree(rc, err) != 0 || fit(m, err) != 0) {
+	if (rec_dist_agree(rc, err) != 0 || fit_b(m, err) != 0 ||
+	    (m->T && seq_fit(m, err) != 0)) {
 		rec_idmap_clear(&items);
 		if (m)
 			ease_free(&m->base);
 		return NULL;
 	}
 	return &m->base;
+}
+
+int
+rec_ease_set_lambda(struct rec_model *base, float lambda, struct rec_err *err)
+{
+	struct ease *m = (struct ease *)base;
+
+	m->h.lambda = lambda;
+	return fit_b(m, err);
 }
 
 /* ---- scores ---- */

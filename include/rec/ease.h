@@ -76,6 +76,11 @@ extern const struct rec_hparams_desc rec_ease_desc;
 struct rec_model *rec_ease_make(const void *hp, const struct rec_ratings *r,
                                 uint64_t seed, struct rec_err *err);
 
+/* Fit m's B again with another lambda, on the same interactions; T,
+ * which does not depend on lambda, stays (a collective, as make is).
+ * m must be an EASE model.  Fails as rec_ease_make's fit does. */
+int rec_ease_set_lambda(struct rec_model *m, float lambda, struct rec_err *err);
+
 /* Load an EASE model from a checked safetensors file. */
 int rec_ease_load(struct rec_model **out, const struct rec_st *st,
                   struct rec_err *err);

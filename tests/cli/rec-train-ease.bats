@@ -58,6 +58,11 @@ mf="$BATS_TEST_DIRNAME/../fixtures/mf"
 	assert_line "$(printf 'meta\tlambda\t%s' "$best")"
 	assert_line "$(printf 'meta\trefit\t0')"
 	assert_equal "${stderr_lines[-1]}" "rec-train-ease: best lambda $best, valid_ndcg@10 $(awk -F'\t' -v l="$best" '$1 == l { printf "%.5f", $2 }' log.tsv)"
+	# the fit of that lambda, whichever place it has in the grid
+	rec-train-ease --lambda "$best" -o best.st "$mf/train.tsv"
+	cmp e.st best.st
+	rec-train-ease -q --valid "$mf/valid.tsv" --grid 100,10,1 -o back.st "$mf/train.tsv"
+	cmp e.st back.st
 	rec-train-ease -q --valid "$mf/valid.tsv" --grid 1,10,100 --refit -o r.st "$mf/train.tsv"
 	run -0 rec-info r.st
 	assert_line "$(printf 'meta\trefit\t1')"

@@ -241,6 +241,38 @@ TEST(ease_seq_file)
 	rec_ratings_free(r);
 }
 
+/* B fitted again with another lambda is B of a fit with that lambda;
+ * T stays. */
+TEST(ease_set_lambda)
+{
+	struct rec_ease_hparams h = REC_EASE_DEFAULTS;
+	struct rec_ratings *r = toy(0);
+	struct rec_model *m, *fresh;
+	struct rec_st *sm = NULL, *sf = NULL;
+	char *bm = NULL, *bf = NULL;
+	const float *Bm, *Bf;
+
+	h.lambda = 2;
+	h.seq_weight = 1;
+	m = rec_ease_make(&h, r, 0, NULL);
+	h.lambda = 7;
+	fresh = rec_ease_make(&h, r, 0, NULL);
+	CHECK(m && fresh && rec_ease_set_lambda(m, 7, NULL) == 0);
+	Bm = m ? tensor_of(m, "B", &bm, &sm) : NULL;
+	Bf = fresh ? tensor_of(fresh, "B", &bf, &sf) : NULL;
+	CHECK(Bm && Bf && memcmp(Bm, Bf, 25 * sizeof *Bm) == 0);
+	CHECK(sm && sf && memcmp(rec_st_find(sm, "T")->data, rec_st_find(sf, "T")->data,
+	                         25 * sizeof(float)) == 0);
+	CHECK(sm && strcmp(rec_st_meta(sm, "lambda"), "7") == 0);
+	rec_st_free(sm);
+	rec_st_free(sf);
+	free(bm);
+	free(bf);
+	rec_model_free(m);
+	rec_model_free(fresh);
+	rec_ratings_free(r);
+}
+
 TEST(ease_input_order_changes_nothing)
 {
 	struct rec_ease_hparams h = REC_EASE_DEFAULTS;
