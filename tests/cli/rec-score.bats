@@ -153,7 +153,8 @@ setup() {
 	ndcg() {
 		rec-eval -r - --test held-test.tsv --train seen.tsv | awk '$1 == "ndcg@10" { print $2 }'
 	}
-	for train in "rec-train-ease" "rec-train-mf --loss bpr --dropout 0 --lr 0.002 --reg 0.01 --batch 64 --epochs 20"; do
+	for train in "rec-train-ease" "rec-train-ease --seq-weight 32" \
+	             "rec-train-mf --loss bpr --dropout 0 --lr 0.002 --reg 0.01 --batch 64 --epochs 20"; do
 		$train -q -o in.st seen.tsv
 		$train -q -o out.st rest.tsv
 		in=$(rec-score -m in.st --top 10 --exclude held.tsv --users users.txt | ndcg)
