@@ -373,6 +373,7 @@ TEST(ease_errors)
 	struct rec_ease_hparams h = REC_EASE_DEFAULTS;
 	struct rec_ratings *r = toy(0);
 	struct rec_err err = { 0 };
+	struct rec_model *m;
 
 	h.positive = 5.5f;   /* above every rating: no interaction */
 	CHECK(rec_ease_make(&h, r, 0, &err) == NULL);
@@ -382,5 +383,14 @@ TEST(ease_errors)
 	CHECK(rec_ease_make(&h, r, 0, &err) == NULL);
 	CHECK(strcmp(err.msg, "an EASE model of 5 items needs 0 MB, over the limit "
 	             "of 0 MB: keep fewer items with --max-items") == 0);
+	/* 100 bytes fit in 250; with the sequential part B, T and the fit's
+	 * third array take 300 */
+	h.mem_limit = 250;
+	m = rec_ease_make(&h, r, 0, &err);
+	CHECK(m != NULL);
+	rec_model_free(m);
+	h.seq_weight = 1;
+	CHECK(rec_ease_make(&h, r, 0, &err) == NULL);
+	CHECK(strstr(err.msg, "keep fewer items with --max-items") != NULL);
 	rec_ratings_free(r);
 }
