@@ -1,5 +1,6 @@
 /* rec-train-mf - train the study's matrix factorisation on a ratings stream */
 #include "cli.h"
+#include "rec/dist.h"
 #include "rec/mf.h"
 #include "trainer.h"
 
@@ -30,7 +31,16 @@ main(int argc, char *argv[])
 	if (hp.loss != REC_LOSS_BPR && (rec_trainer_given(&t, "positive") ||
 	                               rec_trainer_given(&t, "negatives")))
 		rec_cli_usage_error("--positive and --negatives go with --loss bpr");
+	if (rec_dist_size() > 1 && !rec_mf_per_rating(&hp))
+		rec_cli_usage_error("a job of %d processes trains by per-rating SGD "
+		                    "only (--optimizer sgd --batch 1)", rec_dist_size());
+	if (rec_dist_size() > 1 && t.valid_path)
+		rec_cli_usage_error("--valid does not run as a job of %d processes yet: "
+		                    "choose the epochs with one", rec_dist_size());
 	t.untimed = 1;   /* MF never looks at when a rating was made */
+	t.job = 1;
+	if (rec_dist_size() > 1)
+		t.log_extra = "\tbytes_sent";
 	rec_trainer_run(&t, rec_mf_make);
 	return rec_cli_exit(0);
 }

@@ -39,6 +39,9 @@ struct rec_trainer {
 	/* 1: the model never looks at the ratings' times, so they are read
 	 * into untimed tables (ratings.h), 8 bytes a rating less. */
 	int untimed;
+	/* 1: the model trains as a job of many ranks (dist.h), each reading
+	 * its part of the training ratings; 0: one process. */
+	int job;
 };
 
 /* Parse the command line of program prog (of any rank of a job;
@@ -68,8 +71,7 @@ int rec_trainer_given(const struct rec_trainer *t, const char *name);
 /* The whole run: refuse a terminal, read the training ratings and
  * --valid, train the model make(hp) with progress and log, save it with
  * its provenance (seed, epochs, refit), commit.  Exits on error.  Runs
- * as one process (rec_cli_one_process): the models trained by epochs do
- * not run as jobs yet. */
+ * as one process (rec_cli_one_process) unless t->job. */
 void rec_trainer_run(struct rec_trainer *t, rec_model_make_fn *make);
 
 #endif

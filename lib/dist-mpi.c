@@ -24,7 +24,7 @@
 
 #define COMM  MPI_COMM_WORLD
 #define CHUNK ((size_t)1 << 30)   /* bytes an MPI call moves at most */
-enum { TAG_ALLTOALL = 1, TAG_COLLECT = 2 };
+enum { TAG_ALLTOALL = 1, TAG_COLLECT = 2, TAG_SHIFT = 3 };
 
 static size_t
 min_size(size_t a, size_t b)
@@ -206,19 +206,20 @@ rec_dist_bcast(void *p, size_t n)
 }
 
 /* Send sn bytes at sp to rank dst while receiving rn bytes at rp from
- * rank src, chunk by chunk. */
+ * rank src, chunk by chunk, the messages tagged tag. */
 static void
-exchange(const char *sp, size_t sn, int dst, char *rp, size_t rn, int src)
+exchange(const char *sp, size_t sn, int dst, char *rp, size_t rn, int src,
+         int tag)
 {
 	for (size_t off = 0; off < sn || off < rn; off += CHUNK) {
 		MPI_Request q[2];
 		int k = 0;
 		if (off < rn)
 			MPI_Irecv(rp + off, (int)min_size(rn - off, CHUNK), MPI_BYTE, src,
-			          TAG_ALLTOALL, COMM, &q[k++]);
+			          tag, COMM, &q[k++]);
 		if (off < sn)
 			MPI_Isend(sp + off, (int)min_size(sn - off, CHUNK), MPI_BYTE, dst,
-			          TAG_ALLTOALL, COMM, &q[k++]);
+			          tag, COMM, &q[k++]);
 		MPI_Waitall(k, q, MPI_STATUSES_IGNORE);
 	}
 }
@@ -262,7 +263,8 @@ rec_dist_alltoallv(const void *send, const size_t *scount, size_t elem,
 	for (int s = 1; s < size; s++) {
 		int dst = (rank + s) % size, src = (rank - s + size) % size;
 		exchange((const char *)send + soff[dst], soff[dst + 1] - soff[dst], dst,
-		         (char *)*recv + roff[src], roff[src + 1] - roff[src], src);
+		         (char *)*recv + roff[src], roff[src + 1] - roff[src], src,
+		         TAG_ALLTOALL);
 	}
 out:
 	rec_free(sc);
@@ -305,6 +307,21 @@ rec_dist_allgatherv(const void *send, size_t n, size_t elem, void **recv,
 	}
 	rec_free(count);
 	return 0;
+}
+
+void
+rec_dist_shift(const void *send, size_t n, void *recv, size_t m)
+{
+	const int size = rec_dist_size(), rank = rec_dist_rank();
+
+	if (size == 1) {
+		if (n)
+			memcpy(recv, send, n);
+		return;
+	}
+	meet();   /* the ranks before may still be at work: wait asleep */
+	exchange(send, n, (rank + 1) % size, recv, m, (rank + size - 1) % size,
+	         TAG_SHIFT);
 }
 
 int

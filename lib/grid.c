@@ -125,14 +125,32 @@ empty_rows(struct rec_ratings *r)
 	r->n = r->cap = 0;
 }
 
+/* The items of each part, in index order: part p is the g columns from
+ * p g (icol[i]: item i's column). */
+static void
+list_parts(struct rec_grid *grid, const int32_t *icol, size_t ni)
+{
+	size_t *at = grid->part_start;
+
+	for (size_t i = 0; i < ni; i++)
+		at[icol[i] / grid->g + 1]++;
+	for (int p = 0; p < grid->parts; p++)
+		at[p + 1] += at[p];
+	for (size_t i = 0; i < ni; i++)
+		grid->part_item[at[icol[i] / grid->g]++] = (int32_t)i;
+	for (int p = grid->parts; p > 0; p--)   /* back to where each starts */
+		at[p] = at[p - 1];
+	at[0] = 0;
+}
+
 /* rec_grid_build, and with taking (r itself) rec_grid_build_taking. */
 static int
 build(struct rec_grid *grid, const struct rec_ratings *r,
-      struct rec_ratings *taking, int g, size_t band, size_t tile,
+      struct rec_ratings *taking, int g, int parts, size_t band, size_t tile,
       uint64_t seed, struct rec_err *err)
 {
 	const size_t nu = r->users.n, ni = r->items.n, n = r->n;
-	const size_t nb = (size_t)g * g;
+	const size_t cols = (size_t)g * parts, nb = (size_t)g * cols;
 	struct rec_rng rng;
 	size_t tiles = 0, bands = 0, nkeys, most = 0;
 	int32_t *urow = rec_malloc_array(nu + 1, sizeof *urow);
@@ -147,22 +165,26 @@ build(struct rec_grid *grid, const struct rec_ratings *r,
 
 	memset(grid, 0, sizeof *grid);
 	grid->g = g;
+	grid->parts = parts;
 	grid->n = n;
 	grid->start = rec_calloc(nb + 1, sizeof *grid->start);
 	grid->cell = rec_malloc_array_scattered(n + 1, sizeof *grid->cell);
+	grid->part_start = rec_calloc((size_t)parts + 1, sizeof *grid->part_start);
+	grid->part_item = rec_malloc_array(ni + 1, sizeof *grid->part_item);
 	if (!urow || !icol || !uband || !uplace || !itile || !perm ||
-	    !grid->start || !grid->cell)
+	    !grid->start || !grid->cell || !grid->part_start || !grid->part_item)
 		goto oom;
 	rec_rng_seed(&rng, seed);
 	deal(urow, perm, nu, g, &rng);
-	deal(icol, perm, ni, g, &rng);
+	deal(icol, perm, ni, (int)cols, &rng);
+	list_parts(grid, icol, ni);
 	/* bands and tiles so small that there are more of them than ratings
 	 * (wide rows) would only cost memory: coarsen them */
 	band = band ? band : 1;
 	tile = tile ? tile : 1;
 	for (;;) {
 		bands = cut(uband, uplace, urow, nu, g, band);
-		tiles = cut(itile, NULL, icol, ni, g, tile);
+		tiles = cut(itile, NULL, icol, ni, (int)cols, tile);
 		if (!bands || !tiles)
 			goto oom;
 		if (rec_mul_ok(nb * bands, tiles, &nkeys) && nkeys <= nb + n)
@@ -176,7 +198,7 @@ build(struct rec_grid *grid, const struct rec_ratings *r,
 
 	/* the rows, stably, into their blocks, bands and tiles: the order of
 	 * the keys (a counting sort: fill[key] is where key's cells start) ... */
-#define KEY(u, i) ((((size_t)urow[u] * g + (size_t)icol[i]) * bands + uband[u]) * \
+#define KEY(u, i) ((((size_t)urow[u] * cols + (size_t)icol[i]) * bands + uband[u]) * \
                    tiles + itile[i])
 	for (size_t j = 0; j < n; j++)
 		fill[KEY(r->user[j], r->item[j]) + 1]++;
@@ -227,17 +249,18 @@ done:
 
 int
 rec_grid_build(struct rec_grid *grid, const struct rec_ratings *r, int g,
-               size_t band, size_t tile, uint64_t seed, struct rec_err *err)
+               int parts, size_t band, size_t tile, uint64_t seed,
+               struct rec_err *err)
 {
-	return build(grid, r, NULL, g, band, tile, seed, err);
+	return build(grid, r, NULL, g, parts, band, tile, seed, err);
 }
 
 int
 rec_grid_build_taking(struct rec_grid *grid, struct rec_ratings *r, int g,
-                      size_t band, size_t tile, uint64_t seed,
+                      int parts, size_t band, size_t tile, uint64_t seed,
                       struct rec_err *err)
 {
-	return build(grid, r, r, g, band, tile, seed, err);
+	return build(grid, r, r, g, parts, band, tile, seed, err);
 }
 
 void
@@ -245,6 +268,8 @@ rec_grid_free(struct rec_grid *grid)
 {
 	rec_free(grid->start);
 	rec_free(grid->cell);
+	rec_free(grid->part_start);
+	rec_free(grid->part_item);
 	memset(grid, 0, sizeof *grid);
 }
 
@@ -252,16 +277,17 @@ struct round {
 	const struct rec_grid *grid;
 	rec_grid_fn *fn;
 	void *ctx;
-	int s;
+	int part, s;
 };
 
-/* Part t of round s: block (t, (t + s) mod g). */
+/* Thread t's block of round s: (t, part g + (t + s) mod g). */
 static void
 run_block(void *arg, size_t beg, size_t end, int t)
 {
 	const struct round *r = arg;
 	const int g = r->grid->g;
-	const size_t b = (size_t)t * g + (size_t)((t + r->s) % g);
+	const size_t b = (size_t)t * g * r->grid->parts + (size_t)r->part * g +
+	                 (size_t)((t + r->s) % g);
 	const size_t *start = r->grid->start;
 
 	(void)beg;
@@ -270,10 +296,11 @@ run_block(void *arg, size_t beg, size_t end, int t)
 }
 
 void
-rec_grid_epoch(const struct rec_grid *grid, rec_grid_fn *fn, void *ctx)
+rec_grid_run_part(const struct rec_grid *grid, int part, rec_grid_fn *fn,
+                  void *ctx)
 {
 	for (int s = 0; s < grid->g; s++) {
-		struct round r = { grid, fn, ctx, s };
+		struct round r = { grid, fn, ctx, part, s };
 		rec_parallel_for((size_t)grid->g, grid->g, run_block, &r);
 	}
 }

@@ -11,12 +11,25 @@
  *
  * Per-rating SGD (rec_mf_per_rating) runs over a grid (grid.h) of the
  * training table, built at its first epoch, one block a thread at a time.
+ *
+ * In a job of N ranks (dist.h) it is distributed SGD (Gemulla et al.,
+ * KDD 2011): each rank holds the rows of its users (shard.h) and the
+ * whole slab, but trains only its users' P rows and biases, and the items
+ * of one of the grid's N parts at a time (it starts with part `rank`).
+ * An epoch is N sub-epochs: the rank runs its held part's blocks on its
+ * threads, then (but after the last) passes that part's Q rows and item
+ * biases to the next rank and takes the part before from the rank
+ * before, so that no two ranks ever hold one part.  The job sends
+ * (N - 1) items (k + 1) 4 bytes an epoch, every rank (N - 1) parts; the
+ * save gathers every rank's users and held part on rank 0.  One rank is
+ * the plain program, N = 1 part, the same bytes.
  */
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
 
 #include "rec/batch.h"
+#include "rec/dist.h"
 #include "rec/grid.h"
 #include "rec/hparams.h"
 #include "rec/layer.h"
@@ -38,6 +51,14 @@ struct mf {
 	float lr_now;               /* per-rating SGD: the next epoch's learning rate */
 	const struct rec_ratings *grid_of;   /* the table the grid was built from */
 	int grid_took;              /* 1: and took its rows (mf_take) */
+	/* a job (dist.h): the users of this rank's rows (own, nown), the
+	 * part of the items it holds, room to pass a part on (ring: two
+	 * parts' rows of k + 1), the bytes the job sent in the last epoch */
+	int32_t *own;
+	size_t nown;
+	int held;
+	float *ring;
+	double sent;
 	struct rec_sample pos;      /* BPR: the training table's positives */
 	/* users folded in at scoring time (set_history): user nu + f has
 	 * the vector fold_p[f k ..] and the bias fold_b[f] */
@@ -117,6 +138,8 @@ mf_free(struct rec_model *base)
 	rec_idmap_clear(&m->base.items);
 	rec_batches_free(&m->b);
 	rec_grid_free(&m->grid);
+	rec_free(m->own);
+	rec_free(m->ring);
 	rec_free(m->mask);
 	rec_sample_free(&m->pos);
 	rec_free(m->fold_p);
@@ -175,11 +198,13 @@ rec_mf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 {
 	const struct rec_mf_hparams *h = hp;
 	struct rec_rng rng;
+	int64_t rows = (int64_t)r->n;
 	struct mf *m;
 
 	if (err)
 		err->msg[0] = '\0';
-	if (r->n == 0) {
+	rec_dist_sum_i64(&rows, 1);   /* in a job, r is this rank's part */
+	if (rows == 0) {
 		rec_errf(err, NULL, 0, "no ratings to train on");
 		return NULL;
 	}
@@ -387,25 +412,98 @@ rows_in(size_t bytes, int k)
 	return bytes / ((size_t)(k > 0 ? k : 1) * sizeof(float));
 }
 
-/* The grid of r's rows, its seed drawn from rng; with taking (r itself)
- * taking them. */
+/* In a job: m->own = the users of r's rows, in index order. */
+static int
+list_own(struct mf *m, const struct rec_ratings *r, struct rec_err *err)
+{
+	uint8_t *seen = rec_calloc((size_t)m->nu + 1, 1);
+
+	rec_free(m->own);
+	m->nown = 0;
+	if (!seen || !(m->own = rec_malloc_array((size_t)m->nu + 1, sizeof *m->own))) {
+		rec_free(seen);
+		return rec_erroom(err, NULL);
+	}
+	for (size_t j = 0; j < r->n; j++)
+		seen[r->user[j]] = 1;
+	for (int32_t u = 0; u < m->nu; u++)
+		if (seen[u])
+			m->own[m->nown++] = u;
+	rec_free(seen);
+	return 0;
+}
+
+/* Room to pass the largest part of the grid on (k + 1 floats an item). */
+static int
+make_ring(struct mf *m, struct rec_err *err)
+{
+	const struct rec_grid *g = &m->grid;
+	size_t most = 1;
+
+	for (int p = 0; p < g->parts; p++)
+		if (g->part_start[p + 1] - g->part_start[p] > most)
+			most = g->part_start[p + 1] - g->part_start[p];
+	rec_free(m->ring);
+	if (!(m->ring = rec_malloc_array(2 * most, ((size_t)m->h.k + 1) * sizeof *m->ring)))
+		return rec_erroom(err, NULL);
+	return 0;
+}
+
+/* The grid of r's rows, one part of the items a rank of the job, its
+ * seed drawn from rng (the same on every rank); with taking (r itself)
+ * taking them.  A collective. */
 static int
 build_grid(struct mf *m, const struct rec_ratings *r, struct rec_ratings *taking,
            struct rec_rng *rng, struct rec_err *err)
 {
 	const size_t band = rows_in(BAND_BYTES, m->h.k), tile = rows_in(TILE_BYTES, m->h.k);
 	const uint64_t seed = rec_rng_next(rng);
-	int rc;
+	const int parts = rec_dist_size(), g = m->h.threads;
+	int rc = 0;
 
 	rec_grid_free(&m->grid);
 	m->grid_of = NULL;
-	rc = taking ? rec_grid_build_taking(&m->grid, taking, m->h.threads, band, tile, seed, err) :
-	              rec_grid_build(&m->grid, r, m->h.threads, band, tile, seed, err);
-	if (rc != 0)
+	if (parts > 1)
+		rc = list_own(m, r, err);
+	if (rc == 0)
+		rc = taking ? rec_grid_build_taking(&m->grid, taking, g, parts, band, tile, seed, err) :
+		              rec_grid_build(&m->grid, r, g, parts, band, tile, seed, err);
+	if (rc == 0 && parts > 1)
+		rc = make_ring(m, err);
+	if (rec_dist_agree(rc, err) != 0)
 		return -1;
 	m->grid_of = r;
 	m->grid_took = taking != NULL;
+	m->held = rec_dist_rank();
 	return 0;
+}
+
+/* Pass the held part's item rows (Q and the biases) to the next rank,
+ * and hold the part before, from the rank before.  Returns the bytes
+ * sent. */
+static size_t
+pass_on(struct mf *m)
+{
+	const struct rec_grid *g = &m->grid;
+	const int from = (m->held + g->parts - 1) % g->parts;
+	const size_t k = (size_t)m->h.k, row = k + 1;
+	const size_t nout = g->part_start[m->held + 1] - g->part_start[m->held];
+	const size_t nin = g->part_start[from + 1] - g->part_start[from];
+	const int32_t *out = g->part_item + g->part_start[m->held];
+	const int32_t *in = g->part_item + g->part_start[from];
+	float *w = m->p.w, *send = m->ring, *recv = m->ring + nout * row;
+
+	for (size_t j = 0; j < nout; j++) {
+		memcpy(send + j * row, w + m->oQ + (size_t)out[j] * k, k * sizeof *w);
+		send[j * row + k] = w[m->obi + out[j]];
+	}
+	rec_dist_shift(send, nout * row * sizeof *w, recv, nin * row * sizeof *w);
+	for (size_t j = 0; j < nin; j++) {
+		memcpy(w + m->oQ + (size_t)in[j] * k, recv + j * row, k * sizeof *w);
+		w[m->obi + in[j]] = recv[j * row + k];
+	}
+	m->held = from;
+	return nout * row * sizeof *w;
 }
 
 /* Per-rating SGD trains on the grid alone: it may take the table's rows. */
@@ -423,7 +521,8 @@ mf_epoch_per_rating(struct mf *m, const struct rec_ratings *r,
                     struct rec_rng *rng, double *loss, struct rec_err *err)
 {
 	struct sgd_run run;
-	double total = 0;
+	double total = 0, sum[2];
+	int64_t sent = 0;
 
 	if ((m->grid_of != r || (!m->grid_took && m->grid.n != r->n)) &&
 	    build_grid(m, r, NULL, rng, err) != 0)
@@ -433,11 +532,30 @@ mf_epoch_per_rating(struct mf *m, const struct rec_ratings *r,
 	m->lr_now *= m->h.lr_decay;
 	for (int t = 0; t < m->h.threads; t++)
 		run.sum[t].loss = 0;
-	rec_grid_epoch(&m->grid, sgd_block, &run);
+	for (int s = 0; s < m->grid.parts; s++) {
+		if (s > 0)
+			sent += (int64_t)pass_on(m);
+		rec_grid_run_part(&m->grid, m->held, sgd_block, &run);
+	}
 	for (int t = 0; t < m->h.threads; t++)
 		total += run.sum[t].loss;
-	*loss = total / (double)m->grid.n;
+	sum[0] = total;
+	sum[1] = (double)m->grid.n;
+	rec_dist_sum_f64(sum, 2);   /* a job's, over its ranks */
+	rec_dist_sum_i64(&sent, 1);
+	m->sent = (double)sent;
+	*loss = sum[0] / sum[1];
 	return 0;
+}
+
+/* In a job: the bytes the ranks sent in the last epoch. */
+static int
+mf_epoch_extra(const struct rec_model *base, double *out)
+{
+	if (rec_dist_size() == 1)
+		return 0;
+	out[0] = ((const struct mf *)base)->sent;
+	return 1;
 }
 
 /* ---- minibatches ---- */
@@ -868,6 +986,78 @@ mf_copy_weights(struct rec_model *dst, const struct rec_model *src)
 	rec_params_copy_weights(&((struct mf *)dst)->p, &((const struct mf *)src)->p);
 }
 
+/* Rank 0 places a rank's rows, each an index and k + 1 floats (the
+ * embedding, then the bias), into the P and user_bias (users) or Q and
+ * item_bias of its slab w (rec_dist_take_fn). */
+struct place {
+	const struct mf *m;
+	float *w;
+	int users;
+};
+
+static int
+place_rows(void *ctx, int rank, const void *p, size_t n, struct rec_err *err)
+{
+	const struct place *pl = ctx;
+	const struct mf *m = pl->m;
+	const size_t k = (size_t)m->h.k, row = sizeof(int32_t) + (k + 1) * sizeof(float);
+	const size_t emb = pl->users ? m->oP : m->oQ, bias = pl->users ? m->obu : m->obi;
+	const int32_t rows = pl->users ? m->nu : m->ni;
+	const char *at = p;
+	int32_t x;
+
+	(void)rank;
+	for (size_t j = 0; j + row <= n; j += row) {
+		memcpy(&x, at + j, sizeof x);
+		if (x < 0 || x >= rows)
+			return rec_errf(err, NULL, 0, "a rank sent row %d of %d", x, rows);
+		memcpy(pl->w + emb + (size_t)x * k, at + j + sizeof x, k * sizeof(float));
+		memcpy(pl->w + bias + x, at + j + sizeof x + k * sizeof(float), sizeof(float));
+	}
+	return 0;
+}
+
+/* Rank 0's *whole (caller frees) = the slab with every rank's trained
+ * rows: its users' and its held part's items'.  A collective. */
+static int
+gather_rows(const struct mf *m, float **whole, struct rec_err *err)
+{
+	const size_t k = (size_t)m->h.k, row = sizeof(int32_t) + (k + 1) * sizeof(float);
+	const struct rec_grid *g = &m->grid;
+	const int32_t *items = g->part_item + g->part_start[m->held];
+	const size_t nitems = g->part_start[m->held + 1] - g->part_start[m->held];
+	char *pack = NULL;
+	int rc = 0;
+
+	*whole = NULL;
+	if (rec_dist_rank() == 0 && !(*whole = rec_malloc_array(m->p.n, sizeof **whole)))
+		rc = rec_erroom(err, NULL);
+	else if (!(pack = rec_malloc_array((m->nown > nitems ? m->nown : nitems) + 1, row)))
+		rc = rec_erroom(err, NULL);
+	if (rc == 0 && *whole)
+		memcpy(*whole, m->p.w, m->p.n * sizeof **whole);
+	rc = rec_dist_agree(rc, err);
+	for (int users = 1; users >= 0 && rc == 0; users--) {
+		const size_t n = users ? m->nown : nitems;
+		const size_t emb = users ? m->oP : m->oQ, bias = users ? m->obu : m->obi;
+		struct place pl = { m, *whole, users };
+		for (size_t j = 0; j < n; j++) {
+			int32_t x = users ? m->own[j] : items[j];
+			char *at = pack + j * row;
+			memcpy(at, &x, sizeof x);
+			memcpy(at + sizeof x, m->p.w + emb + (size_t)x * k, k * sizeof(float));
+			memcpy(at + sizeof x + k * sizeof(float), m->p.w + bias + x, sizeof(float));
+		}
+		rc = rec_dist_collect(pack, n * row, place_rows, &pl, err);
+	}
+	rec_free(pack);
+	if (rc != 0) {
+		rec_free(*whole);
+		*whole = NULL;
+	}
+	return rc;
+}
+
 static int
 mf_save(const struct rec_model *base, FILE *fp, const char *file,
         const char *const *xkey, const char *const *xval, size_t nx,
@@ -875,11 +1065,23 @@ mf_save(const struct rec_model *base, FILE *fp, const char *file,
 {
 	const struct mf *m = (const struct mf *)base;
 	struct rec_tensor t[2 + REC_MAX_PARAMS];
+	float *whole = NULL;
+	int rc;
 
 	rec_model_map_tensors(base, t);
 	rec_params_tensors(&m->p, t + 2);
-	return rec_model_write(fp, file, &rec_mf_desc, &m->h, t, 2 + (size_t)m->p.nt,
-	                       NULL, NULL, 0, xkey, xval, nx, err);
+	if (rec_dist_size() > 1) {   /* a job: the ranks' rows to rank 0 */
+		if (gather_rows(m, &whole, err) != 0)
+			return -1;
+		if (rec_dist_rank() > 0)
+			return 0;
+		for (int j = 0; j < m->p.nt; j++)
+			t[2 + j].data = whole + ((const float *)t[2 + j].data - m->p.w);
+	}
+	rc = rec_model_write(fp, file, &rec_mf_desc, &m->h, t, 2 + (size_t)m->p.nt,
+	                     NULL, NULL, 0, xkey, xval, nx, err);
+	rec_free(whole);
+	return rc;
 }
 
 int
@@ -922,7 +1124,9 @@ static const struct rec_model_ops mf_ops = {
 	.rank_scores = mf_rank_scores,
 	.copy_weights = mf_copy_weights,
 	.save = mf_save,
+	.save_gathers = 1,
 	.free = mf_free,
+	.epoch_extra = mf_epoch_extra,
 	.set_history = mf_set_history,
 	.take = mf_take,
 };

@@ -376,11 +376,12 @@ rec_model_init_users(struct rec_model *m, const struct rec_ratings *r,
 float
 rec_model_mean_logit(const struct rec_ratings *r)
 {
-	double mean = 0;
+	double sum[2] = { 0, (double)r->n }, mean;
 
 	for (size_t j = 0; j < r->n; j++)
-		mean += rec_to_unit(r->rating[j]);
-	mean /= (double)r->n;
+		sum[0] += rec_to_unit(r->rating[j]);
+	rec_dist_sum_f64(sum, 2);
+	mean = sum[0] / sum[1];
 	mean = mean < 0.01 ? 0.01 : mean > 0.99 ? 0.99 : mean;
 	return (float)log(mean / (1 - mean));
 }

@@ -92,6 +92,11 @@ int rec_dist_alltoallv(const void *send, const size_t *scount, size_t elem,
 int rec_dist_allgatherv(const void *send, size_t n, size_t elem, void **recv,
                         size_t *total, struct rec_err *err);
 
+/* The ring: send n bytes at send to the next rank (rank + 1, the last
+ * to rank 0) while receiving m bytes into recv from the rank before,
+ * which sends m.  One rank: n == m, a copy. */
+void rec_dist_shift(const void *send, size_t n, void *recv, size_t m);
+
 /* What rank 0 does with rank r's bytes p[0 .. n) (take may keep none of
  * them: p is freed after the call).  0, or -1 with err filled. */
 typedef int rec_dist_take_fn(void *ctx, int rank, const void *p, size_t n,

@@ -254,7 +254,9 @@ int rec_model_write(FILE *fp, const char *file, const struct rec_hparams_desc *d
 void rec_model_map_tensors(const struct rec_model *m, struct rec_tensor t[2]);
 
 /* The logit of the mean training rating on [0, 1] (clamped to [0.01,
- * 0.99]): where a model's global bias starts.  r must not be empty. */
+ * 0.99]): where a model's global bias starts.  A collective (dist.h): r
+ * may be this rank's part, the mean is the job's.  The rows of every
+ * rank together must not be none. */
 float rec_model_mean_logit(const struct rec_ratings *r);
 
 /* The star scale and the [0, 1] training scale. */

@@ -27,4 +27,7 @@ TEST(dist_one_rank_collectives)
 	CHECK(rec_dist_allgatherv(send, 2, 1, (void **)&recv, &total, &err) == 0);
 	CHECK(total == 2 && memcmp(recv, "ab", 2) == 0);
 	rec_free(recv);
+	char ring[3] = { 0 };
+	rec_dist_shift(send, 3, ring, 3);   /* to and from itself */
+	CHECK(memcmp(ring, "abc", 3) == 0);
 }

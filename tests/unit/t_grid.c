@@ -52,7 +52,7 @@ TEST(grid_blocks_hold_every_rating_once_and_rounds_are_disjoint)
 		rating[r->user[j] * NI + r->item[j]] = r->rating[j];
 	for (int g = 1; g <= 5; g++) {
 		struct rec_grid grid;
-		CHECK(rec_grid_build(&grid, r, g, BAND, TILE, 42, &err) == 0);
+		CHECK(rec_grid_build(&grid, r, g, 1, BAND, TILE, 42, &err) == 0);
 		CHECK(grid.g == g && grid.n == r->n && grid.start[g * g] == r->n);
 
 		/* every (user, item) pair once, with its rating */
@@ -97,7 +97,7 @@ TEST(grid_blocks_hold_every_rating_once_and_rounds_are_disjoint)
 		rec_grid_free(&grid);
 		rec_grid_free(&grid);   /* safe twice */
 		/* bands and tiles of one: more of them than ratings, so coarser */
-		CHECK(rec_grid_build(&grid, r, g, 1, 1, 42, &err) == 0);
+		CHECK(rec_grid_build(&grid, r, g, 1, 1, 1, 42, &err) == 0);
 		CHECK(grid.start[g * g] == r->n);
 		rec_grid_free(&grid);
 	}
@@ -117,7 +117,7 @@ TEST(grid_interleaves_four_users_within_a_tile)
 
 	for (size_t j = 0; j < r->n; j++)
 		row_of[r->user[j] * 100 + r->item[j]] = (long)j;
-	CHECK(rec_grid_build(&grid, r, 1, 1000, 1000, 7, &err) == 0);
+	CHECK(rec_grid_build(&grid, r, 1, 1, 1000, 1000, 7, &err) == 0);
 	for (int u = 0; u < 200; u++)
 		last[u] = row[u] = -1;
 	for (size_t c = 0; c < grid.n; c++) {
@@ -137,7 +137,7 @@ TEST(grid_interleaves_four_users_within_a_tile)
  * write the same slot). */
 struct visit {
 	const struct rec_grid *grid;
-	int thread_of[9], cells[9];
+	int thread_of[12], cells[12];
 };
 
 static void
@@ -160,13 +160,60 @@ TEST(grid_epoch_runs_every_block_once_on_its_diagonal_thread)
 	struct rec_grid grid;
 	struct visit v = { &grid, { 0 }, { 0 } };
 
-	CHECK(rec_grid_build(&grid, r, 3, 1000, 1000, 1, &err) == 0);
+	CHECK(rec_grid_build(&grid, r, 3, 1, 1000, 1000, 1, &err) == 0);
 	for (int b = 0; b < 9; b++)
 		CHECK(grid.start[b + 1] > grid.start[b]);   /* no empty block here */
-	rec_grid_epoch(&grid, note_block, &v);
+	rec_grid_run_part(&grid, 0, note_block, &v);
 	for (int b = 0; b < 9; b++) {
 		CHECK(v.cells[b] == 1);
 		CHECK(v.thread_of[b] == b / 3);   /* block (t, c) runs on thread t */
+	}
+	rec_grid_free(&grid);
+	rec_ratings_free(r);
+}
+
+/* Items in parts (a job's ranks): each part lists its items in index
+ * order, every item in one part, about ni / parts each; a part's blocks
+ * hold its items alone, every rating once; running a part runs its g x g
+ * blocks and no other, block (t, c) on thread t. */
+TEST(grid_parts_split_the_items)
+{
+	enum { NU = 200, NI = 300, G = 2, PARTS = 3 };
+	struct rec_ratings *r = table_of(NU, NI);
+	struct rec_err err = { 0 };
+	struct rec_grid grid;
+	int part_of[NI], seen[NU * NI] = { 0 };
+
+	CHECK(rec_grid_build(&grid, r, G, PARTS, 50, 20, 9, &err) == 0);
+	CHECK(grid.parts == PARTS && grid.part_start[0] == 0 &&
+	      grid.part_start[PARTS] == NI);
+	for (int i = 0; i < NI; i++)
+		part_of[i] = -1;
+	for (int p = 0; p < PARTS; p++) {
+		size_t beg = grid.part_start[p], end = grid.part_start[p + 1];
+		CHECK(end - beg >= NI / PARTS - 16 && end - beg <= NI / PARTS + 16);
+		for (size_t j = beg; j < end; j++) {
+			CHECK(j == beg || grid.part_item[j] > grid.part_item[j - 1]);
+			CHECK(part_of[grid.part_item[j]] < 0);
+			part_of[grid.part_item[j]] = p;
+		}
+	}
+	for (int b = 0; b < G * G * PARTS; b++)
+		for (size_t c = grid.start[b]; c < grid.start[b + 1]; c++) {
+			const struct rec_cell *x = &grid.cell[c];
+			CHECK(part_of[x->item] == b % (G * PARTS) / G);
+			seen[x->user * NI + x->item]++;
+		}
+	for (size_t j = 0; j < r->n; j++)
+		CHECK(seen[r->user[j] * NI + r->item[j]] == 1);
+	for (int p = 0; p < PARTS; p++) {
+		struct visit v = { &grid, { 0 }, { 0 } };
+		rec_grid_run_part(&grid, p, note_block, &v);
+		for (int b = 0; b < G * G * PARTS; b++) {
+			int col = b % (G * PARTS);
+			CHECK(v.cells[b] == (col / G == p));
+			CHECK(v.cells[b] == 0 || v.thread_of[b] == b / (G * PARTS));
+		}
 	}
 	rec_grid_free(&grid);
 	rec_ratings_free(r);
@@ -290,8 +337,8 @@ TEST(grid_built_taking_the_rows_is_the_same_grid)
 			struct rec_grid a, b;
 			rec_ratings_free(r);
 			r = size ? table_of(400, 300) : table();
-			CHECK(rec_grid_build(&a, r, g, 100, 50, 7, &err) == 0);
-			CHECK(rec_grid_build_taking(&b, r, g, 100, 50, 7, &err) == 0);
+			CHECK(rec_grid_build(&a, r, g, 1, 100, 50, 7, &err) == 0);
+			CHECK(rec_grid_build_taking(&b, r, g, 1, 100, 50, 7, &err) == 0);
 			CHECK(same_grid(&a, &b));
 			CHECK(r->n == 0 && !r->user && !r->item && !r->rating && !r->ts);
 			CHECK(r->users.n == nu && r->items.n == ni);
@@ -304,7 +351,7 @@ TEST(grid_built_taking_the_rows_is_the_same_grid)
 		for (long fail = 0; size == 0 && fail < 1000; fail++) {
 			struct rec_grid b;
 			rec_alloc_fail_after(fail, 0);
-			int rc = rec_grid_build_taking(&b, r, 2, 100, 50, 7, &err);
+			int rc = rec_grid_build_taking(&b, r, 2, 1, 100, 50, 7, &err);
 			rec_alloc_fail_after(-1, 0);
 			if (rc == 0) {
 				rec_grid_free(&b);

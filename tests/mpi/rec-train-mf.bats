@@ -1,0 +1,88 @@
+#!/usr/bin/env bats
+# rec-train-mf's per-rating SGD as a job (distributed SGD): 1 rank writes
+# the plain program's model bytes; 2 and 4 ranks send (N - 1) items
+# (k + 1) 4 bytes an epoch and reach the test RMSE of 1 rank within
+# 0.002 on the study's data; bad input and bad usage fail once.
+bats_require_minimum_version 1.5.0
+load helpers
+
+mf="$BATS_TEST_DIRNAME/../fixtures/mf"
+sgd="--optimizer sgd --batch 1"
+
+# The RMSE of model $1 on the ratings $2.
+rmse() {
+	rec-score -m "$1" "$2" | rec-eval | awk '$1 == "rmse" { print $2 }'
+}
+
+@test "1 rank: the plain program's model bytes, on 1 and 2 threads" {
+	for t in 1 2; do
+		rec-train-mf $sgd --threads $t --epochs 5 --quiet --log plain.log \
+			-o plain.st "$mf/train.tsv"
+		run -0 job 1 rec-train-mf $sgd --threads $t --epochs 5 --quiet \
+			--log job.log -o job.st "$mf/train.tsv"
+		cmp plain.st job.st
+		assert_equal "$(cut -f 1-8 job.log)" "$(cut -f 1-8 plain.log)"
+	done
+}
+
+@test "2 and 4 ranks: bytes sent an epoch as the formula, every row trained" {
+	items=$(cut -f 2 "$mf/train.tsv" | sort -u | wc -l)
+	for n in 2 4; do
+		for k in 64 5; do
+			run -0 --separate-stderr job $n rec-train-mf $sgd --dim $k --threads 2 \
+				--epochs 3 --log job.log -o job$n.st "$mf/train.tsv"
+			assert_equal "${stderr_lines[2]%% loss*}" "rec-train-mf: fit epoch 3/3"
+			assert_equal "${#stderr_lines[@]}" 3   # rank 0's lines alone
+			assert_equal "$(head -1 job.log | cut -f 10)" bytes_sent
+			run -0 awk -F'\t' -v want=$(( (n - 1) * items * (k + 1) * 4 )) \
+				'NR > 1 && $10 + 0 != want { bad++ } END { print NR - 1, bad + 0 }' job.log
+			assert_output "3 0"
+		done
+		# the save gathers every rank's users and items: the training
+		# RMSE is the plain program's within 0.01 (1.31 untrained)
+		rec-train-mf $sgd --quiet -o plain.st "$mf/train.tsv"
+		run -0 job $n rec-train-mf $sgd --quiet -o job.st "$mf/train.tsv"
+		run -0 awk -v a="$(rmse plain.st "$mf/train.tsv")" \
+			-v b="$(rmse job.st "$mf/train.tsv")" \
+			'BEGIN { d = a - b; if (d < 0) d = -d; print (d <= 0.01 && a < 0.4) ? "ok" : a " " b }'
+		assert_output ok
+	done
+}
+
+@test "ml-latest-small: 2 and 4 ranks within 0.002 test RMSE of 1 rank" {
+	skip_sanitized
+	[ -f "$movielens/ratings.csv" ] || skip "no data/ml-latest-small (make data)"
+	rec-filter --min-item-ratings 20 "$movielens/ratings.csv" |
+		rec-split --ratio 0.8 --valid-ratio 0.1 --train train.tsv --valid valid.tsv \
+			--test test.tsv
+	cat train.tsv valid.tsv > seen.tsv
+	rec-train-mf $sgd --quiet -o plain.st seen.tsv
+	one=$(rmse plain.st test.tsv)
+	run -0 job 1 rec-train-mf $sgd --quiet -o job.st seen.tsv
+	cmp plain.st job.st
+	for n in 2 4; do
+		run -0 job $n rec-train-mf $sgd --quiet -o job.st seen.tsv
+		run -0 awk -v a="$one" -v b="$(rmse job.st test.tsv)" \
+			'BEGIN { d = a - b; if (d < 0) d = -d; print (d <= 0.002 && b > 0.8 && b < 0.9) ? "ok" : a " " b }'
+		assert_output ok
+	done
+}
+
+@test "bad input on one rank: the plain message, once, exit 1; bad usage: 2" {
+	{ cat "$mf/train.tsv"; printf '7\t3\tfour\t5\n'; } > bad.tsv
+	run -1 --separate-stderr rec-train-mf $sgd -o m.st bad.tsv
+	want=$stderr
+	assert_equal "$want" "rec-train-mf: bad.tsv:$(wc -l < bad.tsv): rating 'four' is not a number"
+	mkdir out
+	run -1 --separate-stderr job 4 rec-train-mf $sgd -o out/m.st bad.tsv
+	assert_equal "$stderr" "$want"
+	run ls -A out
+	assert_output ''
+	run -2 --separate-stderr job 2 rec-train-mf -o out/m.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-mf: a job of 2 processes trains by per-rating SGD only (--optimizer sgd --batch 1)"
+	run -2 --separate-stderr job 2 rec-train-mf $sgd --valid "$mf/valid.tsv" \
+		-o out/m.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-mf: --valid does not run as a job of 2 processes yet: choose the epochs with one"
+	run ls -A out
+	assert_output ''
+}
