@@ -445,13 +445,17 @@ rec_trainer_run(struct rec_trainer *t, rec_model_make_fn *make)
 		rec_cli_fail(&err);
 	rec_progress_close(&pr, &res);
 
-	/* Provenance: the weights are those after "epochs" epochs. */
-	char seed[24], epochs[16];
+	/* Provenance: the weights are those after "epochs" epochs, of a
+	 * job of "ranks" processes (only when more than one: one is the
+	 * plain program). */
+	char seed[24], epochs[16], ranks[16];
 	snprintf(seed, sizeof seed, "%" PRIu64, t->to.seed);
 	snprintf(epochs, sizeof epochs, "%d", res.best_epoch);
-	const char *key[] = { "seed", "epochs", "refit" };
-	const char *val[] = { seed, epochs, t->to.refit ? "1" : "0" };
-	if (rec_model_save(m, out.fp, out.name, key, val, 3, &err) != 0)
+	snprintf(ranks, sizeof ranks, "%d", rec_dist_size());
+	const char *key[] = { "seed", "epochs", "refit", "ranks" };
+	const char *val[] = { seed, epochs, t->to.refit ? "1" : "0", ranks };
+	if (rec_model_save(m, out.fp, out.name, key, val, rec_dist_size() > 1 ? 4 : 3,
+	                   &err) != 0)
 		rec_cli_fail(&err);
 	rec_cli_commit(&out);
 	rec_model_free(m);

@@ -42,6 +42,8 @@ rmse() {
 		# RMSE is the plain program's within 0.01 (1.31 untrained)
 		rec-train-mf $sgd --quiet -o plain.st "$mf/train.tsv"
 		run -0 job $n rec-train-mf $sgd --quiet -o job.st "$mf/train.tsv"
+		run -0 rec-info job.st
+		assert_line "$(printf 'meta\tranks\t%d' $n)"   # (not in a 1-rank job's: cmp)
 		run -0 awk -v a="$(rmse plain.st "$mf/train.tsv")" \
 			-v b="$(rmse job.st "$mf/train.tsv")" \
 			'BEGIN { d = a - b; if (d < 0) d = -d; print (d <= 0.01 && a < 0.4) ? "ok" : a " " b }'
