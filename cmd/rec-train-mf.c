@@ -8,7 +8,8 @@ static const char about[] =
 "Train matrix factorisation, sigmoid(mu + b_u + b_i + p_u . q_i) on the\n"
 "ratings scaled to [0, 1], on a ratings stream; write the model file.\n"
 "With --loss bpr, train it to rank instead: b_i + p_u . q_i of each\n"
-"positive above that of sampled negatives.\n";
+"positive above that of sampled negatives.  Per-rating SGD also runs as\n"
+"an MPI job of many processes (make mpi; rec-mpi(7)).\n";
 
 int
 main(int argc, char *argv[])
