@@ -444,9 +444,8 @@ make_ring(struct mf *m, struct rec_err *err)
 		if (g->part_start[p + 1] - g->part_start[p] > most)
 			most = g->part_start[p + 1] - g->part_start[p];
 	rec_free(m->ring);
-	if (!(m->ring = rec_malloc_array(2 * most, ((size_t)m->h.k + 1) * sizeof *m->ring)))
-		return rec_erroom(err, NULL);
-	return 0;
+	m->ring = rec_malloc_array(2 * most, ((size_t)m->h.k + 1) * sizeof *m->ring);
+	return m->ring ? 0 : rec_erroom(err, NULL);
 }
 
 /* The grid of r's rows, one part of the items a rank of the job, its
@@ -465,9 +464,10 @@ build_grid(struct mf *m, const struct rec_ratings *r, struct rec_ratings *taking
 	m->grid_of = NULL;
 	if (parts > 1)
 		rc = list_own(m, r, err);
-	if (rc == 0)
-		rc = taking ? rec_grid_build_taking(&m->grid, taking, g, parts, band, tile, seed, err) :
-		              rec_grid_build(&m->grid, r, g, parts, band, tile, seed, err);
+	if (rc == 0 && taking)
+		rc = rec_grid_build_taking(&m->grid, taking, g, parts, band, tile, seed, err);
+	else if (rc == 0)
+		rc = rec_grid_build(&m->grid, r, g, parts, band, tile, seed, err);
 	if (rc == 0 && parts > 1)
 		rc = make_ring(m, err);
 	if (rec_dist_agree(rc, err) != 0)
@@ -1000,8 +1000,10 @@ place_rows(void *ctx, int rank, const void *p, size_t n, struct rec_err *err)
 {
 	const struct place *pl = ctx;
 	const struct mf *m = pl->m;
-	const size_t k = (size_t)m->h.k, row = sizeof(int32_t) + (k + 1) * sizeof(float);
-	const size_t emb = pl->users ? m->oP : m->oQ, bias = pl->users ? m->obu : m->obi;
+	const size_t k = (size_t)m->h.k, fl = sizeof(float);
+	const size_t row = sizeof(int32_t) + (k + 1) * fl;
+	const size_t emb = pl->users ? m->oP : m->oQ;
+	const size_t bias = pl->users ? m->obu : m->obi;
 	const int32_t rows = pl->users ? m->nu : m->ni;
 	const char *at = p;
 	int32_t x;
@@ -1011,8 +1013,8 @@ place_rows(void *ctx, int rank, const void *p, size_t n, struct rec_err *err)
 		memcpy(&x, at + j, sizeof x);
 		if (x < 0 || x >= rows)
 			return rec_errf(err, NULL, 0, "a rank sent row %d of %d", x, rows);
-		memcpy(pl->w + emb + (size_t)x * k, at + j + sizeof x, k * sizeof(float));
-		memcpy(pl->w + bias + x, at + j + sizeof x + k * sizeof(float), sizeof(float));
+		memcpy(pl->w + emb + (size_t)x * k, at + j + sizeof x, k * fl);
+		memcpy(pl->w + bias + x, at + j + sizeof x + k * fl, fl);
 	}
 	return 0;
 }
