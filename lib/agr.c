@@ -1,11 +1,12 @@
 /*
  * agr.c - AttnGraphRec (see agr.h).
  *
- * The parameters are one slab (params.h), all updated densely each step.
- * The layers of the propagation, E^1 .. E^L for every node (E^0 is the
- * embeddings in the slab), and their gradients live in buffers made
- * once, as do the activations of one batch: nothing is allocated in the
- * training loop.  The propagated layers are a cache of the weights:
+ * The parameters are one slab (params.h) in two parts, each updated
+ * densely by an Adam of its own: the propagation's (E^0, gcn's W_l) once
+ * a block, the network's (the rest) once a batch.  The layers of the
+ * propagation, E^1 .. E^L for every node (E^0 is the embeddings in the
+ * slab), and their gradients live in buffers made once, as do the
+ * activations of one batch: nothing is allocated in the training loop.  The propagated layers are a cache of the weights:
  * "fresh" says whether they are those of the current weights, and
  * predicting propagates first when they are not.
  */
@@ -63,10 +64,13 @@ struct agr {
 	size_t oAW[2], oAQ[2], oAb[2], oAv[2];   /* attention of each side */
 	size_t oW[M], oB[M], oOut, omu;
 	int nu, ni, nodes, nl, width[M + 1];
-	struct rec_adam adam;
+	struct rec_adam adam, adam_e;  /* the network's; the propagation's */
 	float *E, *dE;                 /* (L, nodes, k) layers 1 .. L (layer 0 is
-	                                * the embeddings) and their gradients;
-	                                * dE's layer L is zeros between steps */
+	                                * the embeddings) and their gradients,
+	                                * summed over the block's batches so far
+	                                * (zeros between blocks) */
+	int pending;                   /* batches whose gradients of the layers
+	                                * wait for the block's end */
 	float *Y, *dY;                 /* gcn: (L, nodes, k) A E^l; (nodes, k) scratch */
 	int fresh;                     /* E is the propagation of the weights */
 	struct work w;
@@ -114,6 +118,12 @@ static const struct rec_hparam agr_params[] = {
 	              "with bpr: ratings from T stars are positives"),
 	REC_HP_INTEGER(T, negatives, "negatives", "negatives", 1, 1000, "N",
 	               "with bpr: negatives drawn for each positive"),
+	REC_HP_NEW_INTEGER(T, propagations, "propagations", "propagations", 1,
+	                   1 << 30, "N",
+	                   "blocks of batches an epoch at most, each\n"
+	                   "propagating the graph once and stepping E^0\n"
+	                   "once: the cost of an epoch is linear in the\n"
+	                   "ratings"),
 	REC_HP_INTEGER(T, threads, "threads", NULL, 1, 64, "N",
 	               "threads of the graph and matrix products and of\n"
 	               "the two sides' attention; the model is the\n"
@@ -268,6 +278,7 @@ agr_alloc(const struct rec_agr_hparams *h, struct rec_graph *g,
 		m->width[l + 1] = h->mlp[l];
 	m->adam = (struct rec_adam)REC_ADAM_DEFAULTS;
 	m->adam.lr = h->lr;
+	m->adam_e = m->adam;
 	p = &m->p;
 	if (rec_params_add(p, "user_emb", 2, m->nu, k, &m->oE, err) ||
 	    rec_params_add(p, "item_emb", 2, m->ni, k, &(size_t){ 0 }, err) ||
@@ -487,36 +498,43 @@ both_sides(const struct agr *m, struct work *w, int n, side_fn *fn)
 	rec_parallel_for(2, m->h.threads > 1 ? 2 : 1, run_sides, &j);
 }
 
-/* Add the batch's gradient of layer l (w->d_e) into d, that layer's rows
- * of every node.  (A batch that is trained on has no unknown nodes.) */
+/* The gradient of layer l, (nodes, k): E^0's in the slab, the others'
+ * in dE. */
+static float *
+grad_of(const struct agr *m, int l)
+{
+	return l == 0 ? m->p.g + m->oE : m->dE + (size_t)(l - 1) * m->nodes * m->h.k;
+}
+
+/* Add the batch's gradients of every layer (w->d_e) into the layers'
+ * gradients, each node's rows.  (A batch that is trained on has no
+ * unknown nodes.) */
 static void
-add_batch_grad(const struct agr *m, const struct work *w, float *d, int l)
+add_batch_grads(const struct agr *m, const struct work *w)
 {
 	const size_t k = (size_t)m->h.k, nl = (size_t)m->nl;
 
-	for (int s = 0; s < 2; s++)
-		for (int x = 0; x < w->nn[s]; x++) {
-			float *dx = d + (size_t)w->node[s][x] * k;
-			const float *ge = w->d_e[s] + ((size_t)x * nl + l) * k;
-			for (size_t c = 0; c < k; c++)
-				dx[c] += ge[c];
-		}
+	for (size_t l = 0; l < nl; l++)
+		for (int s = 0; s < 2; s++)
+			for (int x = 0; x < w->nn[s]; x++) {
+				float *dx = grad_of(m, (int)l) + (size_t)w->node[s][x] * k;
+				const float *ge = w->d_e[s] + ((size_t)x * nl + l) * k;
+				for (size_t c = 0; c < k; c++)
+					dx[c] += ge[c];
+			}
 }
 
-/* The gradient of E^0 into the slab from the batch's gradients of every
- * layer (w->d_e): back through the layers, last first. */
+/* The gradients of the layers back through the propagation, last first,
+ * into E^0's (and gcn's W_l's) in the slab; dE is left zeros. */
 static void
-propagate_backward(struct agr *m, const struct work *w)
+propagate_backward(struct agr *m)
 {
 	const struct rec_graph *g = m->g;
 	const size_t layer = (size_t)m->nodes * m->h.k;
 	const int k = m->h.k, L = m->h.layers;
-	float *top = m->dE + (size_t)(L - 1) * layer;
 
-	add_batch_grad(m, w, top, L);
 	for (int l = L - 1; l >= 0; l--) {
-		float *d_next = m->dE + (size_t)l * layer;   /* layer l + 1 */
-		float *d_in = l > 0 ? d_next - layer : m->p.g + m->oE;
+		float *d_next = grad_of(m, l + 1), *d_in = grad_of(m, l);
 		const float *by = d_next;
 		if (m->h.conv == REC_AGR_GCN) {
 			const float *next = layer_of(m, l + 1);
@@ -528,15 +546,11 @@ propagate_backward(struct agr *m, const struct work *w)
 			                    k, k, m->h.threads);
 			by = m->dY;
 		}
-		/* A is symmetric: the transpose product is A's own.  Layers
-		 * below L are overwritten; E^0's gradient is added to. */
-		rec_spmm(d_in, l == 0, g->indptr, g->indices, g->values, by, g->nodes,
-		         k, m->h.threads);
-		add_batch_grad(m, w, d_in, l);
+		/* A is symmetric: the transpose product is A's own */
+		rec_spmm(d_in, 1, g->indptr, g->indices, g->values, by, g->nodes, k,
+		         m->h.threads);
 	}
-	for (int s = 0; s < 2; s++)   /* layer L back to zeros */
-		for (int x = 0; x < w->nn[s]; x++)
-			memset(top + (size_t)w->node[s][x] * k, 0, (size_t)k * sizeof(float));
+	memset(m->dE, 0, (size_t)L * layer * sizeof(float));
 }
 
 /* The head on the n rows' attended representations z: y, the network's
@@ -645,7 +659,7 @@ network_backward(struct agr *m, struct work *w, int n)
 				for (int c = 0; c < k; c++)
 					ge[l * k + c] += gq[c] / (float)nl;
 		}
-	propagate_backward(m, w);
+	add_batch_grads(m, w);
 }
 
 /* |e|^2 for node x's row e of E^0, and rs e added to its gradient */
@@ -662,8 +676,8 @@ l2_node(struct agr *m, size_t x, float rs)
 }
 
 /* Gradients of the batch's mean squared error (plus the L2 term) into
- * m->p.g, through the propagation; returns the batch's summed
- * objective. */
+ * m->p.g, the layers' into their gradients (propagate_backward takes
+ * them further); returns the batch's summed objective. */
 static double
 backward(struct agr *m, struct work *w, int n)
 {
@@ -690,8 +704,8 @@ backward(struct agr *m, struct work *w, int n)
 }
 
 /* BPR (agr.h): gradients of the mean objective of the t triples of w's
- * n rows (w->tpos, w->tneg), from their scores w->out, into m->p.g
- * through the propagation; returns the triples' summed objective. */
+ * n rows (w->tpos, w->tneg), from their scores w->out, as backward's;
+ * returns the triples' summed objective. */
 static double
 bpr_backward(struct agr *m, struct work *w, int n, int t)
 {
@@ -730,8 +744,47 @@ attn_count(struct agr *m, const struct work *w, int n)
 	m->attn_rows += n;
 }
 
-/* One step on w's n rows: forward, backward by the model's loss (t
- * triples with BPR), Adam.  Returns the summed objective. */
+/* The slab's part that f is applied to, off and n, in pieces:
+ * the propagation's (E^0, then gcn's W_l) or the network's. */
+typedef void part_fn(struct agr *m, size_t off, size_t n);
+
+static void
+each_piece(struct agr *m, int propagation, part_fn *f)
+{
+	const size_t conv = m->h.conv == REC_AGR_GCN ? m->oAW[0] - m->oC[0] : 0;
+
+	if (propagation) {
+		f(m, m->oE, m->obu - m->oE);
+		if (conv)
+			f(m, m->oC[0], conv);
+	} else {
+		f(m, m->obu, (conv ? m->oC[0] : m->oAW[0]) - m->obu);
+		f(m, m->oAW[0], m->p.n - m->oAW[0]);
+	}
+}
+
+static void
+network_adam(struct agr *m, size_t off, size_t n)
+{
+	rec_adam_update(&m->p, &m->adam, off, n);
+	memset(m->p.g + off, 0, n * sizeof(float));
+}
+
+static void
+propagation_adam(struct agr *m, size_t off, size_t n)
+{
+	float *g = m->p.g + off;
+
+	if (m->pending > 1)   /* the block's mean */
+		for (size_t j = 0; j < n; j++)
+			g[j] /= (float)m->pending;
+	rec_adam_update(&m->p, &m->adam_e, off, n);
+	memset(g, 0, n * sizeof(float));
+}
+
+/* One step on w's n rows: forward from the block's layers, backward by
+ * the model's loss (t triples with BPR), Adam on the network's weights.
+ * Returns the summed objective. */
 static double
 step(struct agr *m, struct work *w, int n, int t, struct rec_rng *rng)
 {
@@ -741,10 +794,31 @@ step(struct agr *m, struct work *w, int n, int t, struct rec_rng *rng)
 	forward(m, w, n, rng);
 	attn_count(m, w, n);
 	total = m->base.ranking ? bpr_backward(m, w, n, t) : backward(m, w, n);
-	rec_adam_step(&m->p, &m->adam);
-	memset(m->p.g, 0, m->p.n * sizeof(float));
-	m->fresh = 0;
+	rec_adam_begin(&m->adam);
+	each_piece(m, 0, network_adam);
+	m->pending++;
 	return total;
+}
+
+/* The end of a block: its gradients back through the propagation, and
+ * Adam on the propagation's weights (with none pending, nothing). */
+static void
+end_block(struct agr *m)
+{
+	if (m->pending == 0)
+		return;
+	propagate_backward(m);
+	rec_adam_begin(&m->adam_e);
+	each_piece(m, 1, propagation_adam);
+	m->pending = 0;
+	m->fresh = 0;
+}
+
+/* Whether batch q of nb ends a block when they fall into at most p. */
+static int
+ends_block(size_t q, size_t nb, size_t p)
+{
+	return q + 1 == nb || (q + 1) * p / nb != q * p / nb;
 }
 
 /* An epoch of BPR: each batch of positives is w's first rows, then the
@@ -756,12 +830,13 @@ agr_epoch_bpr(struct agr *m, const struct rec_ratings *r, struct rec_rng *rng,
 	struct work *w = &m->w;
 	const size_t batch = (size_t)m->h.batch;
 	double total = 0;
-	size_t triples = 0;
+	size_t triples = 0, nb;
 
 	if (m->pos.of != r && rec_sample_init(&m->pos, r, m->h.positive, err) != 0)
 		return -1;
 	if (rec_batches_epoch(&m->b, m->pos.n, rng, err) != 0)
 		return -1;
+	nb = (m->pos.n + batch - 1) / batch;
 	for (size_t beg = 0; beg < m->pos.n; beg += batch) {
 		int len = (int)(m->pos.n - beg < batch ? m->pos.n - beg : batch);
 		int n = len, t = 0;
@@ -784,6 +859,8 @@ agr_epoch_bpr(struct agr *m, const struct rec_ratings *r, struct rec_rng *rng,
 		if (t > 0)
 			total += step(m, w, n, t, rng);
 		triples += (size_t)t;
+		if (ends_block(beg / batch, nb, (size_t)m->h.propagations))
+			end_block(m);
 	}
 	*loss = triples ? total / (double)triples : 0;
 	return 0;
@@ -795,7 +872,7 @@ agr_epoch(struct rec_model *base, const struct rec_ratings *r,
 {
 	struct agr *m = (struct agr *)base;
 	struct work *w = &m->w;
-	const int batch = m->h.batch;
+	const size_t batch = (size_t)m->h.batch, nb = (r->n + batch - 1) / batch;
 	double total = 0;
 
 	memset(m->attn_sum, 0, sizeof m->attn_sum);
@@ -804,8 +881,8 @@ agr_epoch(struct rec_model *base, const struct rec_ratings *r,
 		return agr_epoch_bpr(m, r, rng, loss, err);
 	if (rec_batches_epoch(&m->b, r->n, rng, err) != 0)
 		return -1;
-	for (size_t beg = 0; beg < r->n; beg += (size_t)batch) {
-		int n = (int)(r->n - beg < (size_t)batch ? r->n - beg : (size_t)batch);
+	for (size_t beg = 0; beg < r->n; beg += batch) {
+		int n = (int)(r->n - beg < batch ? r->n - beg : batch);
 
 		for (int j = 0; j < n; j++) {
 			uint32_t row = m->b.order[beg + (size_t)j];
@@ -814,6 +891,8 @@ agr_epoch(struct rec_model *base, const struct rec_ratings *r,
 			w->target[j] = rec_to_unit(r->rating[row]);
 		}
 		total += step(m, w, n, 0, rng);
+		if (ends_block(beg / batch, nb, (size_t)m->h.propagations))
+			end_block(m);
 	}
 	*loss = total / (double)r->n;
 	return 0;
@@ -860,6 +939,7 @@ rec_agr_objective(struct rec_model *base, const struct rec_ratings *r,
 	propagate(m);
 	forward(m, w, (int)r->n, NULL);
 	*loss = backward(m, w, (int)r->n) / (double)r->n;
+	propagate_backward(m);
 	return 0;
 }
 
@@ -888,6 +968,7 @@ rec_agr_bpr_objective(struct rec_model *base, const int32_t *u,
 	propagate(m);
 	forward(m, w, 2 * (int)n, NULL);
 	*loss = bpr_backward(m, w, 2 * (int)n, (int)n) / (double)n;
+	propagate_backward(m);
 	return 0;
 }
 

@@ -15,10 +15,17 @@
  *   y        = sigmoid(w . h + b_u + b_i + mu)       on [0, 1]
  *
  * Trained on (r - 0.5) / 4.5 with the squared error plus an L2 penalty
- * on each batch row's E^0 rows and biases, with Adam on every parameter
- * (propagation makes the gradient of E^0 dense): each step propagates
- * the whole graph anew, as LightGCN does.  Unknown users or items have
- * zero representations and zero bias.
+ * on each batch row's E^0 rows and biases, with Adam.  An epoch's
+ * batches fall into at most `propagations` blocks of consecutive
+ * batches: each block propagates the whole graph once, every batch in it
+ * reads those layers and steps the network's other weights (attention,
+ * head, biases), and at the block's end the mean of its batches'
+ * gradients of the layers flows back through the propagation and E^0
+ * (and gcn's W_l) takes one step (Adam, dense: propagation makes the
+ * gradient of E^0 dense).  With one batch a block, each step propagates
+ * the whole graph anew, as LightGCN does; with a fixed number of blocks
+ * an epoch costs time linear in the ratings.  Unknown users or items
+ * have zero representations and zero bias.
  *
  * With the BPR loss (Rendle et al., 2009) AttnGraphRec is a ranking
  * model, LightGCN plus attention: every rating of at least `positive`
@@ -73,6 +80,7 @@ struct rec_agr_hparams {
 	float positive;              /* BPR: ratings from this many stars are
 	                              * positives */
 	int negatives;               /* BPR: negatives drawn for each positive */
+	int propagations;            /* an epoch's blocks at most (64) */
 	/* Borrowed, may be NULL: the graph to use when it is the graph of
 	 * the ratings (rec_graph_match); otherwise (the refit on train +
 	 * valid) a graph is built from the ratings with its weighting. */
@@ -82,7 +90,7 @@ struct rec_agr_hparams {
 };
 #define REC_AGR_DEFAULTS { 64, 3, REC_AGR_LIGHTGCN, 32, 2, { 128, 64, 0 }, \
 	3e-3f, 1e-3f, 0.5f, 0.1f, 1024, REC_GRAPH_BINARY, REC_LOSS_MSE, 3.5f, 1, \
-	NULL, 1 }
+	64, NULL, 1 }
 
 /* Its hyperparameters (hparams.h); the graph is an input, not one. */
 extern const struct rec_hparams_desc rec_agr_desc;

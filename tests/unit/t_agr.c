@@ -10,6 +10,7 @@
 #include "check.h"
 #include "rec/agr.h"
 #include "rec/params.h"
+#include "rec/rng.h"
 
 /* 12 users x 9 items; the same toy as t_model.c. */
 static struct rec_ratings *
@@ -342,6 +343,62 @@ TEST(agr_rank_scores_are_predictions)
 			m->ops->predict(m, us, is, 9, pred);
 			CHECK(memcmp(rank + x * 9, pred, sizeof pred) == 0);
 		}
+		rec_model_free(m);
+	}
+	rec_ratings_free(r);
+}
+
+/* The largest change of the n floats from off between two slabs. */
+static float
+moved(const float *a, const float *b, size_t off, size_t n)
+{
+	float most = 0;
+
+	for (size_t j = off; j < off + n; j++)
+		if (fabsf(a[j] - b[j]) > most)
+			most = fabsf(a[j] - b[j]);
+	return most;
+}
+
+/* With the epoch's 5 batches in one block (--propagations 1), E^0
+ * takes one Adam step, which moves each coordinate by about lr at most
+ * (Adam's first step is lr times the gradient's sign), while the
+ * network's weights take five; with a block a batch, E^0 takes five
+ * too. */
+TEST(agr_propagations_step_the_embeddings_once_a_block)
+{
+	struct rec_agr_hparams h = small();
+	struct rec_ratings *r = toy();
+
+	h.batch = 16;   /* 72 ratings: 5 batches */
+	h.dropout = 0;
+	for (int one = 0; one < 2; one++) {
+		struct rec_model *m;
+		struct rec_params *p;
+		struct rec_rng rng;
+		struct rec_err err = { 0 };
+		float *before;
+		double loss;
+		size_t emb, net;
+
+		h.propagations = one ? 1 : 5;
+		m = rec_agr_make(&h, r, 3, NULL);
+		p = rec_agr_params(m);
+		CHECK(strcmp(p->t[0].name, "user_emb") == 0 &&
+		      strcmp(p->t[1].name, "item_emb") == 0);
+		emb = p->t[0].n + p->t[1].n;
+		net = p->n - p->t[p->nt - 3].off;   /* the last MLP layer on */
+		before = malloc(p->n * sizeof(float));
+		memcpy(before, p->w, p->n * sizeof(float));
+		rec_rng_seed(&rng, 4);
+		CHECK(m->ops->epoch(m, r, &rng, &loss, &err) == 0);
+		CHECK(moved(p->w, before, p->t[p->nt - 3].off, net) > 2 * h.lr);
+		if (one)
+			CHECK(moved(p->w, before, 0, emb) <= 1.001f * h.lr &&
+			      moved(p->w, before, 0, emb) > 0.9f * h.lr);
+		else
+			CHECK(moved(p->w, before, 0, emb) > 2 * h.lr);
+		free(before);
 		rec_model_free(m);
 	}
 	rec_ratings_free(r);
