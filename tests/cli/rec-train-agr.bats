@@ -242,3 +242,28 @@ vs_mean() {
 	assert_equal "$stderr" "rec-train-agr: no positives (ratings of at least 3.5 stars) to train on"
 	assert [ ! -e b.st ]
 }
+
+@test "--propagations: blocks of batches; saved when not 64; same bytes on any --threads" {
+	# 300 ratings in batches of 64: 5 batches, a block each by default
+	rec-train-agr -q "${small[@]}" --epochs 2 --seed 5 -o a.st "$mf/train.tsv"
+	rec-train-agr -q "${small[@]}" --epochs 2 --seed 5 --propagations 5 -o b.st "$mf/train.tsv"
+	rec-train-agr -q "${small[@]}" --epochs 2 --seed 5 --propagations 2 -o c.st "$mf/train.tsv"
+	for m in a b c; do rec-score -m $m.st "$mf/test.tsv" > $m.tsv; done
+	cmp a.tsv b.tsv
+	! cmp -s a.tsv c.tsv
+	run -0 rec-info a.st
+	refute_output --partial 'propagations'
+	run -0 rec-info c.st
+	assert_line "$(printf 'meta\tpropagations\t2')"
+	for conv in lightgcn gcn; do
+		rec-train-agr -q "${small[@]}" --conv $conv --epochs 2 --seed 5 --propagations 2 \
+			--threads 1 -o d.st "$mf/train.tsv"
+		rec-train-agr -q "${small[@]}" --conv $conv --epochs 2 --seed 5 --propagations 2 \
+			--threads 2 -o e.st "$mf/train.tsv"
+		cmp d.st e.st
+	done
+	for bad in 0 x 1073741825; do
+		run -2 rec-train-agr --propagations $bad -o m.st "$mf/train.tsv"
+		assert [ ! -e m.st ]
+	done
+}
