@@ -80,7 +80,7 @@ struct rec_agr_hparams {
 	float positive;              /* BPR: ratings from this many stars are
 	                              * positives */
 	int negatives;               /* BPR: negatives drawn for each positive */
-	int propagations;            /* an epoch's blocks at most (64) */
+	int propagations;            /* an epoch's blocks at most (16) */
 	/* Borrowed, may be NULL: the graph to use when it is the graph of
 	 * the ratings (rec_graph_match); otherwise (the refit on train +
 	 * valid) a graph is built from the ratings with its weighting. */
@@ -90,7 +90,7 @@ struct rec_agr_hparams {
 };
 #define REC_AGR_DEFAULTS { 64, 3, REC_AGR_LIGHTGCN, 32, 2, { 128, 64, 0 }, \
 	3e-3f, 1e-3f, 0.5f, 0.1f, 1024, REC_GRAPH_BINARY, REC_LOSS_MSE, 3.5f, 1, \
-	64, NULL, 1 }
+	16, NULL, 1 }
 
 /* Its hyperparameters (hparams.h); the graph is an input, not one. */
 extern const struct rec_hparams_desc rec_agr_desc;

@@ -243,7 +243,7 @@ vs_mean() {
 	assert [ ! -e b.st ]
 }
 
-@test "--propagations: blocks of batches; saved when not 64; same bytes on any --threads" {
+@test "--propagations: blocks of batches; saved when not 16; same bytes on any --threads" {
 	# 300 ratings in batches of 64: 5 batches, a block each by default
 	rec-train-agr -q "${small[@]}" --epochs 2 --seed 5 -o a.st "$mf/train.tsv"
 	rec-train-agr -q "${small[@]}" --epochs 2 --seed 5 --propagations 5 -o b.st "$mf/train.tsv"
