@@ -6,9 +6,11 @@
  * a block, the network's (the rest) once a batch.  The layers of the
  * propagation, E^1 .. E^L for every node (E^0 is the embeddings in the
  * slab), and their gradients live in buffers made once, as do the
- * activations of one batch: nothing is allocated in the training loop.  The propagated layers are a cache of the weights:
- * "fresh" says whether they are those of the current weights, and
- * predicting propagates first when they are not.
+ * activations of one batch: nothing is allocated in the training loop.
+ * The propagated layers are a cache of the weights: "fresh" says whether
+ * they are those of the current weights (E^0 and W_l, which do not
+ * change within a block), and predicting propagates first when they are
+ * not.
  */
 #include <math.h>
 #include <string.h>
