@@ -825,6 +825,24 @@ mf_rank_scores(const struct rec_model *base, const int32_t *user, size_t n,
 	return 0;
 }
 
+/* mf_rank_scores' scores as factors, for top-K lists by tiles. */
+static const float *
+mf_rank_user(const struct rec_model *base, int32_t u)
+{
+	return user_row((const struct mf *)base, u);
+}
+
+static void
+mf_rank_factors(const struct rec_model *base, struct rec_rank_factors *f)
+{
+	const struct mf *m = (const struct mf *)base;
+
+	f->dim = m->h.k;
+	f->item = m->p.w + m->oQ;
+	f->item_term = m->p.w + m->obi;
+	f->user = mf_rank_user;
+}
+
 /* ---- new users: fold-in ---- */
 
 enum { FOLD_STEPS = 200 };
@@ -1124,6 +1142,7 @@ static const struct rec_model_ops mf_ops = {
 	.epoch = mf_epoch,
 	.predict = mf_predict,
 	.rank_scores = mf_rank_scores,
+	.rank_factors = mf_rank_factors,
 	.copy_weights = mf_copy_weights,
 	.save = mf_save,
 	.save_gathers = 1,

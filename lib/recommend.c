@@ -1,13 +1,32 @@
 /*
  * recommend.c - top-K lists of a model (see recommend.h).
  *
- * A block of users is scored by one rank_scores call (for MF one sgemm,
- * on OpenBLAS's threads); its users' exclusions and selections are then
- * spread over the threads (rec_parallel_for), each user's row of scores
- * masked to -INFINITY at its excluded items, which rec_topk never picks.
+ * A model with rank factors (model.h: MF) is scored by tiles: a block of
+ * BLOCK_USERS users against a tile of items small enough that the
+ * items' vectors (packed once for rec_sgemm_packed) and the block's
+ * scores stay in a core's cache.  The item term rides in the product as
+ * one more coordinate (1 for every user): its multiply-add, the last of
+ * the sum, rounds dot + term once, as the addition after the product
+ * does.  A tile's scores get -INFINITY at the block's exclusions that
+ * fall in the tile (sorted into tiles once a block), and go to each
+ * user's list (rec_topk_offer),
+ * which passes over most of them with one compare against the list's
+ * worst.  The threads take a round's blocks one at a time as each
+ * finishes, so that none waits on another's half; the round's lists go
+ * to emit before the next round.  Each score is computed the same way
+ * whatever the tile, block or thread, so the lists do not depend on
+ * them.
+ *
+ * Any other model: a block of users is scored by one rank_scores call
+ * (on OpenBLAS's threads, say); its users' exclusions and selections are
+ * then spread over the threads, each user's row of scores masked to
+ * -INFINITY at its excluded items, which a list never keeps.
  */
 #include <math.h>
+#include <stdatomic.h>
+#include <string.h>
 
+#include "rec/gemm.h"
 #include "rec/parallel.h"
 #include "rec/recommend.h"
 #include "rec/topk.h"
@@ -59,6 +78,206 @@ rec_exclusions_free(struct rec_exclusions *ex)
 	*ex = (struct rec_exclusions){ 0 };
 }
 
+/* ---- models with rank factors: by tiles ---- */
+
+enum {
+	BLOCK_USERS = 128,        /* users scored together */
+	TILE_BYTES = 256 << 10,   /* of item vectors a tile, at most */
+	TILE_ITEMS = 512,         /* items a tile, at most: whole chunks of 64
+	                           * (topk.c) and panels of 32 (gemm.c) */
+	ROUND_SLOTS = 1 << 20     /* list entries (user, rank) a round, about */
+};
+
+/* An exclusion of a block's user: the user's row in the block, the item. */
+struct excl {
+	uint32_t row, item;
+};
+
+/* One thread's room. */
+struct scratch {
+	float *vec;          /* (BLOCK_USERS, dim + 1) the block's user
+	                      * vectors, each with a last 1 */
+	float *score;        /* (BLOCK_USERS, tile) a tile's scores */
+	size_t *first;       /* (tiles + 2) tile t's exclusions are */
+	struct excl *excl;   /* excl[first[t] .. first[t + 1]) */
+};
+
+/* A call by tiles, and its current round: users [beg, beg + n). */
+struct tiled {
+	const struct rec_model *m;
+	struct rec_rank_factors f;
+	const int32_t *user;
+	const struct rec_exclusions *ex;
+	float *packed;            /* the item vectors, each with its item
+	                           * term last, rec_sgemm_pack'ed */
+	size_t k, tile, tiles;    /* list length; items a tile; tiles */
+	size_t beg, n, blocks;
+	atomic_size_t next;       /* the round's next block to take */
+	struct scratch *scratch;  /* (threads) */
+	uint32_t *best;           /* (round, k) */
+	float *best_score;        /* (round, k) */
+	size_t *len;              /* (round) */
+};
+
+/* The exclusions of the block's users [u0, u0 + nb) (call indices)
+ * into sc, sorted by tile. */
+static void
+bucket_exclusions(const struct tiled *s, struct scratch *sc, size_t u0,
+                  size_t nb)
+{
+	const struct rec_exclusions *ex = s->ex;
+
+	memset(sc->first, 0, (s->tiles + 2) * sizeof *sc->first);
+	if (!ex)
+		return;
+	/* a counting sort, as rec_exclusions_build's */
+	for (size_t e = ex->start[u0]; e < ex->start[u0 + nb]; e++)
+		sc->first[(size_t)ex->item[e] / s->tile + 2]++;
+	for (size_t t = 2; t < s->tiles + 2; t++)
+		sc->first[t] += sc->first[t - 1];
+	for (size_t j = 0; j < nb; j++)
+		for (size_t e = ex->start[u0 + j]; e < ex->start[u0 + j + 1]; e++)
+			sc->excl[sc->first[(size_t)ex->item[e] / s->tile + 1]++] =
+			    (struct excl){ (uint32_t)j, (uint32_t)ex->item[e] };
+}
+
+/* The lists of the round's users [j0, j0 + nb), by tiles. */
+static void
+score_block(const struct tiled *s, struct scratch *sc, size_t j0, size_t nb)
+{
+	const struct rec_rank_factors *f = &s->f;
+	const size_t ni = s->m->items.n, tile = s->tile, dim = (size_t)f->dim;
+	const int64_t *key = s->m->items.ids;
+	struct rec_topk_list list[BLOCK_USERS];
+
+	for (size_t j = 0; j < nb; j++) {
+		int32_t u = s->user[s->beg + j0 + j];
+		float *v = sc->vec + j * (dim + 1);
+		if (u >= 0)
+			memcpy(v, f->user(s->m, u), dim * sizeof *v);
+		else
+			memset(v, 0, dim * sizeof *v);
+		v[dim] = 1.0f;
+		list[j] = (struct rec_topk_list){ s->best + (j0 + j) * s->k,
+		                                  s->best_score + (j0 + j) * s->k, s->k, 0 };
+	}
+	bucket_exclusions(s, sc, s->beg + j0, nb);
+	for (size_t t = 0; t < s->tiles; t++) {
+		size_t i0 = t * tile, w = ni - i0 < tile ? ni - i0 : tile;
+		rec_sgemm_packed(0, (int)nb, (int)w, (int)dim + 1, 1.0f, sc->vec,
+		                 (int)dim + 1, s->packed + i0 * (dim + 1), 0.0f,
+		                 sc->score, (int)tile, 1);
+		for (size_t e = sc->first[t]; e < sc->first[t + 1]; e++)
+			sc->score[sc->excl[e].row * tile + sc->excl[e].item - i0] = -INFINITY;
+		for (size_t j = 0; j < nb; j++)
+			rec_topk_offer(&list[j], sc->score + j * tile, key, (uint32_t)i0, w);
+	}
+	for (size_t j = 0; j < nb; j++) {
+		rec_topk_sort(&list[j], key);
+		s->len[j0 + j] = list[j].len;
+	}
+}
+
+/* Part t of a round: blocks, taken one at a time, until none is left. */
+static void
+tiled_part(void *arg, size_t beg, size_t end, int t)
+{
+	struct tiled *s = arg;
+	size_t b;
+
+	(void)beg;
+	(void)end;
+	while ((b = atomic_fetch_add(&s->next, 1)) < s->blocks) {
+		size_t j0 = b * BLOCK_USERS;
+		score_block(s, &s->scratch[t], j0,
+		            s->n - j0 < BLOCK_USERS ? s->n - j0 : BLOCK_USERS);
+	}
+}
+
+static int
+recommend_tiled(const struct rec_model *m, const int32_t *user, size_t n,
+                size_t k, const struct rec_exclusions *ex, int threads,
+                rec_lists_fn *emit, void *ctx, struct rec_err *err)
+{
+	const size_t ni = m->items.n;
+	struct tiled s = { .m = m, .user = user, .ex = ex };
+	size_t dim, round, most = 1;
+	float *aug;   /* (ni, dim + 1) the item vectors, each with its term */
+	int rc = 0;
+
+	m->ops->rank_factors(m, &s.f);
+	dim = (size_t)s.f.dim;
+	s.k = k;
+	/* whole chunks of 64 items, as many as fit TILE_BYTES */
+	s.tile = TILE_BYTES / ((dim + 1) * sizeof(float)) / 64 * 64;
+	s.tile = s.tile < 64 ? 64 : s.tile > TILE_ITEMS ? TILE_ITEMS : s.tile;
+	s.tiles = (ni + s.tile - 1) / s.tile;
+	/* a round: whole blocks, about ROUND_SLOTS list entries */
+	round = ROUND_SLOTS / k / BLOCK_USERS * BLOCK_USERS;
+	round = round < BLOCK_USERS ? BLOCK_USERS : round;
+	if (round > n)
+		round = n ? n : 1;
+	for (size_t u = 0; ex && u < n; u += BLOCK_USERS) {
+		size_t end = n - u < BLOCK_USERS ? n : u + BLOCK_USERS;
+		if (ex->start[end] - ex->start[u] > most)
+			most = ex->start[end] - ex->start[u];
+	}
+	s.packed = rec_malloc_array(ni ? rec_sgemm_packed_len((int)dim + 1, (int)ni) : 1,
+	                            sizeof *s.packed);
+	aug = rec_malloc_array(ni ? ni * (dim + 1) : 1, sizeof *aug);
+	s.scratch = rec_calloc((size_t)threads, sizeof *s.scratch);
+	s.best = rec_malloc_array(round * k, sizeof *s.best);
+	s.best_score = rec_malloc_array(round * k, sizeof *s.best_score);
+	s.len = rec_malloc_array(round, sizeof *s.len);
+	if (!s.packed || !aug || !s.scratch || !s.best || !s.best_score || !s.len)
+		goto oom;
+	for (int t = 0; t < threads; t++) {
+		struct scratch *sc = &s.scratch[t];
+		sc->vec = rec_malloc_array(BLOCK_USERS * (dim + 1), sizeof *sc->vec);
+		sc->score = rec_malloc_array(BLOCK_USERS * s.tile, sizeof *sc->score);
+		sc->first = rec_malloc_array(s.tiles + 2, sizeof *sc->first);
+		sc->excl = rec_malloc_array(most, sizeof *sc->excl);
+		if (!sc->vec || !sc->score || !sc->first || !sc->excl)
+			goto oom;
+	}
+	/* each item's vector and term, then packed */
+	for (size_t i = 0; i < ni; i++) {
+		memcpy(aug + i * (dim + 1), s.f.item + i * dim, dim * sizeof *aug);
+		aug[i * (dim + 1) + dim] = s.f.item_term[i];
+	}
+	if (ni)
+		rec_sgemm_pack(s.packed, 1, (int)dim + 1, (int)ni, aug,
+		               (int)dim + 1);
+	rec_free(aug);
+	aug = NULL;
+	for (s.beg = 0; s.beg < n && rc == 0; s.beg += s.n) {
+		s.n = n - s.beg < round ? n - s.beg : round;
+		s.blocks = (s.n + BLOCK_USERS - 1) / BLOCK_USERS;
+		atomic_store(&s.next, 0);
+		rec_parallel_for((size_t)threads, threads, tiled_part, &s);
+		rc = emit(ctx, s.beg, s.n, k, s.best, s.best_score, s.len, err);
+	}
+	goto out;
+oom:
+	rc = rec_erroom(err, NULL);
+out:
+	rec_free(aug);
+	for (int t = 0; s.scratch && t < threads; t++) {
+		rec_free(s.scratch[t].vec);
+		rec_free(s.scratch[t].score);
+		rec_free(s.scratch[t].first);
+		rec_free(s.scratch[t].excl);
+	}
+	rec_free(s.packed);
+	rec_free(s.scratch);
+	rec_free(s.best);
+	rec_free(s.best_score);
+	rec_free(s.len);
+	return rc ? -1 : 0;
+}
+
+/* ---- any other model: rank_scores by blocks ---- */
+
 /* One block of users being ranked: scores (nb, ni) in, lists out. */
 struct block {
 	const struct rec_model *m;
@@ -81,12 +300,14 @@ select_part(void *arg, size_t beg, size_t end, int t)
 	for (size_t j = beg; j < end; j++) {
 		float *row = b->scores + j * ni;
 		size_t u = b->beg + j;
+		struct rec_topk_list l = { b->best + j * b->k, b->best_score + j * b->k,
+		                           b->k, 0 };
 		if (b->ex)
 			for (size_t e = b->ex->start[u]; e < b->ex->start[u + 1]; e++)
 				row[b->ex->item[e]] = -INFINITY;
-		b->len[j] = rec_topk(row, b->m->items.ids, ni, b->k, b->best + j * b->k);
-		for (size_t r = 0; r < b->len[j]; r++)
-			b->best_score[j * b->k + r] = row[b->best[j * b->k + r]];
+		rec_topk_offer(&l, row, b->m->items.ids, 0, ni);
+		rec_topk_sort(&l, b->m->items.ids);
+		b->len[j] = l.len;
 	}
 }
 
@@ -100,6 +321,10 @@ rec_recommend(const struct rec_model *m, const int32_t *user, size_t n,
 	size_t block;
 	int rc = 0;
 
+	if (m->ops->rank_factors)
+		return recommend_tiled(m, user, n, k < ni ? k : ni ? ni : 1, ex,
+		                       threads < 1 ? 1 : threads > 64 ? 64 : threads, emit,
+		                       ctx, err);
 	/* Blocks of up to 256 users and 64 MiB of scores; a list is never
 	 * longer than the catalogue. */
 	block = ni ? (16u << 20) / ni : 256;

@@ -9,91 +9,139 @@
 #include <math.h>
 
 #include "rec/topk.h"
+#include "vector.h"
 
-/* a ranks above b */
+/* (s, key ks) ranks above (t, key kt) */
 static int
-above(const float *score, const int64_t *key, uint32_t a, uint32_t b)
+above(float s, int64_t ks, float t, int64_t kt)
 {
-	return score[a] > score[b] || (score[a] == score[b] && key[a] < key[b]);
+	return s > t || (s == t && ks < kt);
+}
+
+/* Heap entry a ranks above entry b. */
+static int
+entry_above(const struct rec_topk_list *l, const int64_t *key, size_t a,
+            size_t b)
+{
+	return above(l->score[a], key[l->idx[a]], l->score[b], key[l->idx[b]]);
 }
 
 static void
-sift_down(uint32_t *h, size_t n, size_t at, const float *score, const int64_t *key)
+swap(struct rec_topk_list *l, size_t a, size_t b)
+{
+	uint32_t i = l->idx[a];
+	float s = l->score[a];
+
+	l->idx[a] = l->idx[b];
+	l->score[a] = l->score[b];
+	l->idx[b] = i;
+	l->score[b] = s;
+}
+
+/* The heap of the first n entries, entry at sunk to where it belongs. */
+static void
+sift_down(struct rec_topk_list *l, const int64_t *key, size_t n, size_t at)
 {
 	for (;;) {
-		size_t l = 2 * at + 1, r = l + 1, worst = at;
-		if (l < n && above(score, key, h[worst], h[l]))
-			worst = l;
-		if (r < n && above(score, key, h[worst], h[r]))
-			worst = r;
+		size_t c = 2 * at + 1, worst = at;
+		if (c < n && entry_above(l, key, worst, c))
+			worst = c;
+		if (c + 1 < n && entry_above(l, key, worst, c + 1))
+			worst = c + 1;
 		if (worst == at)
 			return;
-		uint32_t t = h[at];
-		h[at] = h[worst];
-		h[worst] = t;
+		swap(l, at, worst);
 		at = worst;
 	}
 }
 
-enum { CHUNK = 64, LANES = 8 };
+enum { CHUNK = 64, LANES = 16 };
 
-/* The largest of CHUNK scores, NaN ignored (per lane: s > m ? s : m,
- * which vectorises to max instructions). */
-static float
-chunk_max(const float *s)
+typedef int32_t v16i __attribute__((vector_size(64)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+/* Whether any of the len (a multiple of LANES) scores s may be at least
+ * bar: one is when s - bar has its sign bit clear (s == bar gives +0,
+ * when a zero bar is taken as -0; a NaN may pass, which costs a look
+ * and changes nothing).  Subtractions and ands, which vectorise on
+ * every instruction set, where float compares into a vector do not
+ * without AVX-512DQ. */
+static inline __attribute__((always_inline)) int
+reaches(const float *s, int len, float bar)
 {
-	float m[LANES], best;
+	v16 b;
+	v16i below = ~(v16i){ 0 };
+	v8i lo8, hi8;
+	v4i lo4, hi4;
 
 	for (int l = 0; l < LANES; l++)
-		m[l] = s[l];
-	for (int c = LANES; c < CHUNK; c += LANES)
-		for (int l = 0; l < LANES; l++)
-			m[l] = s[c + l] > m[l] ? s[c + l] : m[l];
-	best = m[0];
-	for (int l = 1; l < LANES; l++)
-		best = m[l] > best ? m[l] : best;
-	return best;
+		b[l] = bar == 0.0f ? -0.0f : bar;
+	for (int c = 0; c < len; c += LANES) {
+		v16 x;
+		v16i d;
+		memcpy(&x, s + c, sizeof x);
+		x -= b;
+		memcpy(&d, &x, sizeof d);
+		below &= d;
+	}
+	/* the lanes, and'ed by halves */
+	memcpy(&lo8, &below, sizeof lo8);
+	memcpy(&hi8, (char *)&below + sizeof lo8, sizeof hi8);
+	lo8 &= hi8;
+	memcpy(&lo4, &lo8, sizeof lo4);
+	memcpy(&hi4, (char *)&lo8 + sizeof lo4, sizeof hi4);
+	lo4 &= hi4;
+	return ((lo4[0] & lo4[1]) & (lo4[2] & lo4[3])) >= 0;
 }
 
-size_t
-rec_topk(const float *score, const int64_t *key, size_t n, size_t k,
-         uint32_t *out)
+VECTOR_CLONES void
+rec_topk_offer(struct rec_topk_list *l, const float *score, const int64_t *key,
+               uint32_t i0, size_t n)
 {
-	size_t len = 0;
-
-	if (k == 0)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		/* a chunk all below the root cannot change the heap (a tie
-		 * might, by its key, so ties take the slow way) */
-		while (len == k && i % CHUNK == 0 && i + CHUNK <= n &&
-		       chunk_max(score + i) < score[out[0]])
-			i += CHUNK;
-		if (i >= n)
+	if (l->k == 0)
+		return;
+	for (size_t j = 0; j < n; j++) {
+		/* scores all below the root cannot change the heap (a tie
+		 * might, by its key, so ties take the slow way): passed
+		 * over by chunks, then by vectors within a chunk */
+		while (l->len == l->k && j % LANES == 0) {
+			if (j % CHUNK == 0 && j + CHUNK <= n &&
+			    !reaches(score + j, CHUNK, l->score[0]))
+				j += CHUNK;
+			else if (j + LANES <= n && !reaches(score + j, LANES, l->score[0]))
+				j += LANES;
+			else
+				break;
+		}
+		if (j >= n)
 			break;
-		if (score[i] == -INFINITY)
+		if (score[j] == -INFINITY)
 			continue;
-		if (len < k) {
+		if (l->len < l->k) {
 			/* sift up */
-			size_t at = len++;
-			out[at] = (uint32_t)i;
-			while (at > 0 && above(score, key, out[(at - 1) / 2], out[at])) {
-				uint32_t t = out[at];
-				out[at] = out[(at - 1) / 2];
-				out[(at - 1) / 2] = t;
+			size_t at = l->len++;
+			l->idx[at] = i0 + (uint32_t)j;
+			l->score[at] = score[j];
+			while (at > 0 && entry_above(l, key, (at - 1) / 2, at)) {
+				swap(l, at, (at - 1) / 2);
 				at = (at - 1) / 2;
 			}
-		} else if (above(score, key, (uint32_t)i, out[0])) {
-			out[0] = (uint32_t)i;
-			sift_down(out, len, 0, score, key);
+		} else if (above(score[j], key[i0 + j], l->score[0],
+		                 key[l->idx[0]])) {
+			l->idx[0] = i0 + (uint32_t)j;
+			l->score[0] = score[j];
+			sift_down(l, key, l->len, 0);
 		}
 	}
-	/* Heap sort in place: the worst goes to the end each time. */
-	for (size_t end = len; end > 1; end--) {
-		uint32_t t = out[0];
-		out[0] = out[end - 1];
-		out[end - 1] = t;
-		sift_down(out, end - 1, 0, score, key);
+}
+
+void
+rec_topk_sort(struct rec_topk_list *l, const int64_t *key)
+{
+	/* heap sort in place: the worst goes to the end each time */
+	for (size_t end = l->len; end > 1; end--) {
+		swap(l, 0, end - 1);
+		sift_down(l, key, end - 1, 0);
 	}
-	return len;
 }

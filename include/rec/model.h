@@ -23,6 +23,18 @@
 
 struct rec_model;
 
+/* Rank scores as factors (rank_factors): user u's score of item i is
+ * item_term[i] + the dot product of user(m, u) and item[i dim ..], the
+ * product summed as rec_sgemm sums it (gemm.h; MF's rank_scores, on
+ * OpenBLAS, gives the same bits on x86-64 with FMA); an unknown user
+ * (-1) has a vector of zeros.  The pointers live as long as the model. */
+struct rec_rank_factors {
+	int dim;                  /* may be 0: the item terms alone */
+	const float *item;        /* (items.n, dim) */
+	const float *item_term;   /* (items.n) */
+	const float *(*user)(const struct rec_model *m, int32_t u);   /* dim */
+};
+
 struct rec_model_ops {
 	const char *name;     /* "mf" */
 	/* One pass over the rows of train (whose dense indices are the
@@ -38,6 +50,12 @@ struct rec_model_ops {
 	 * sigmoid, one sgemm).  Used by top-K lists. */
 	int (*rank_scores)(const struct rec_model *m, const int32_t *user,
 	                   size_t n, float *out, struct rec_err *err);
+	/* May be NULL.  A model whose rank scores are an item's term plus
+	 * the dot product of the user's vector and the item's (MF: b_i +
+	 * p_u . q_i) describes them in *f, for top-K lists computed a tile
+	 * at a time (recommend.h), which then never call rank_scores. */
+	void (*rank_factors)(const struct rec_model *m,
+	                     struct rec_rank_factors *f);
 	/* Copy the weights of src (same shape) into dst. */
 	void (*copy_weights)(struct rec_model *dst, const struct rec_model *src);
 	/* Write the model as a safetensors file, with the model's own

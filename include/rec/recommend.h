@@ -5,8 +5,10 @@
  * selected (topk.h).
  *
  * Users are scored in blocks, so that memory stays bounded by the block
- * (64 MiB of scores at most), never users x items; a block's lists go to
- * a callback before the next block is scored, in the order of the users.
+ * (64 MiB of scores at most), never users x items; a model with rank
+ * factors (model.h) is scored by tiles of users x items that stay in
+ * cache, its exclusions applied inside the tile.  Lists go to a callback
+ * a block (or a round of tiles) at a time, in the order of the users.
  * The lists do not depend on the number of threads.
  */
 #ifndef REC_RECOMMEND_H

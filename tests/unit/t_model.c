@@ -67,22 +67,62 @@ TEST(adam_minimises_a_quadratic)
 	rec_params_free(&p);
 }
 
+/* The k best of s[0 .. n) (keys key) into out, by one offer or by
+ * pieces of a few at a time; their number. */
+static size_t
+topk(const float *s, const int64_t *key, size_t n, size_t k, uint32_t *out,
+     size_t piece)
+{
+	float score[1024];
+	struct rec_topk_list l = { out, score, k, 0 };
+
+	for (size_t i0 = 0; i0 < n; i0 += piece)
+		rec_topk_offer(&l, s + i0, key, (uint32_t)i0, n - i0 < piece ? n - i0 : piece);
+	rec_topk_sort(&l, key);
+	for (size_t j = 0; j < l.len; j++)
+		CHECK(score[j] == s[out[j]]);
+	return l.len;
+}
+
 TEST(topk_order_ties_exclusions)
 {
 	float s[] = { 0.5f, 2.0f, -INFINITY, 2.0f, 1.0f, 3.0f };
 	int64_t key[] = { 10, 40, 20, 30, 50, 60 };
 	uint32_t out[6];
 
-	CHECK(rec_topk(s, key, 6, 3, out) == 3);
+	CHECK(topk(s, key, 6, 3, out, 6) == 3);
 	/* 3.0 first; 2.0 twice: key 30 before key 40 */
 	CHECK(out[0] == 5 && out[1] == 3 && out[2] == 1);
-	CHECK(rec_topk(s, key, 6, 10, out) == 5);   /* K above the candidates */
+	CHECK(topk(s, key, 6, 10, out, 6) == 5);   /* K above the candidates */
 	CHECK(out[3] == 4 && out[4] == 0);
-	CHECK(rec_topk(s, key, 6, 0, out) == 0);
+	CHECK(topk(s, key, 6, 0, out, 6) == 0);
+}
+
+/* A zero ties with a zero of the other sign, in a chunk passed over
+ * whole but for it: the smaller key wins. */
+TEST(topk_signed_zero_ties)
+{
+	float s[128];
+	int64_t key[128];
+	uint32_t out[2];
+
+	for (int sign = 0; sign < 2; sign++) {
+		for (int j = 0; j < 128; j++) {
+			s[j] = -INFINITY;
+			key[j] = 1000 + j;
+		}
+		s[0] = 1;
+		s[1] = sign ? -0.0f : 0.0f;       /* the root once two are kept */
+		s[64] = sign ? 0.0f : -0.0f;      /* ties it, by a smaller key */
+		key[64] = 10;
+		CHECK(topk(s, key, 128, 2, out, 128) == 2);
+		CHECK(out[0] == 0 && out[1] == 64);
+	}
 }
 
 /* The same ranking as a full sort, on long rows (the chunked scan): few
- * distinct scores (many ties), exclusions, an unaligned length. */
+ * distinct scores (many ties), exclusions, an unaligned length; offered
+ * at once or in pieces. */
 static const float *cmp_score;
 static const int64_t *cmp_key;
 
@@ -120,10 +160,14 @@ TEST(topk_matches_a_full_sort_on_long_rows)
 		cmp_key = key;
 		qsort(all, m, sizeof all[0], by_rank);
 		size_t k = 1 + rec_rng_below(&rng, 30);
-		size_t r = rec_topk(s, key, n, k, out);
-		CHECK(r == (k < m ? k : m));
-		for (size_t j = 0; j < r; j++)
-			CHECK(out[j] == all[j]);
+		/* at once, then in pieces (as tiles give them: 64, or any) */
+		size_t piece[] = { n, 64, 1 + rec_rng_below(&rng, 200) };
+		for (int p = 0; p < 3; p++) {
+			size_t r = topk(s, key, n, k, out, piece[p]);
+			CHECK(r == (k < m ? k : m));
+			for (size_t j = 0; j < r; j++)
+				CHECK(out[j] == all[j]);
+		}
 	}
 }
 

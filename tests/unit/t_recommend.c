@@ -1,10 +1,14 @@
 /* t_recommend.c - top-K lists of a model with exclusions (recommend.h),
- * against a brute-force ranking, on a model whose scores are a table. */
+ * against a brute-force ranking, on a model whose scores are a table;
+ * and by tiles, on a model with rank factors (model.h), against the
+ * same model ranked from its rank_scores. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "rec/gemm.h"
 #include "rec/recommend.h"
+#include "rec/rng.h"
 
 /* A model whose scores are the table score (nu, ni); an unknown user
  * (-1) scores every item 0. */
@@ -216,6 +220,212 @@ TEST(recommend_out_of_memory)
 		rec_exclusions_free(&ex);
 		if (rc == 0) {
 			CHECK(n > 2 && got[0] == 4 && got[1] == 3 && got[2] == 0 && got[4] == 3 && got[5] == 2);
+			break;
+		}
+		CHECK(strcmp(err.msg, "out of memory") == 0);
+		if (n > 100)
+			break;
+	}
+	rec_idmap_clear(&t.base.users);
+	rec_idmap_clear(&t.base.items);
+	rec_ratings_free(r);
+}
+
+/* A model with rank factors: user u's vector uvec[u dim ..], item i's
+ * ivec[i dim ..] and term[i]; its rank_scores are the factors' scores
+ * (a product by rec_sgemm plus the terms), as the tiles compute them. */
+struct factor_model {
+	struct rec_model base;
+	int dim;
+	const float *uvec, *ivec, *term;
+};
+
+static const float *
+factor_user(const struct rec_model *m, int32_t u)
+{
+	const struct factor_model *f = (const struct factor_model *)m;
+
+	return f->uvec + (size_t)u * (size_t)f->dim;
+}
+
+static void
+factor_factors(const struct rec_model *m, struct rec_rank_factors *out)
+{
+	const struct factor_model *f = (const struct factor_model *)m;
+
+	*out = (struct rec_rank_factors){ f->dim, f->ivec, f->term, factor_user };
+}
+
+static int
+factor_scores(const struct rec_model *m, const int32_t *user, size_t n,
+              float *out, struct rec_err *err)
+{
+	const struct factor_model *f = (const struct factor_model *)m;
+	size_t ni = m->items.n, dim = (size_t)f->dim;
+	float *u = calloc(n * dim + 1, sizeof *u);
+
+	(void)err;
+	CHECK(u != NULL);
+	for (size_t j = 0; u && j < n; j++)
+		if (user[j] >= 0)
+			memcpy(u + j * dim, factor_user(m, user[j]), dim * sizeof *u);
+	rec_sgemm(0, 1, (int)n, (int)ni, (int)dim, 1.0f, u, (int)dim, f->ivec,
+	          (int)dim, 0.0f, out, (int)ni, 1);
+	for (size_t j = 0; j < n; j++)
+		for (size_t i = 0; i < ni; i++)
+			out[j * ni + i] += f->term[i];
+	free(u);
+	return 0;
+}
+
+/* by tiles, and (no rank_factors) from rank_scores */
+static const struct rec_model_ops factor_ops = { .name = "factors",
+	.rank_scores = factor_scores, .rank_factors = factor_factors };
+static const struct rec_model_ops scores_ops = { .name = "factors",
+	.rank_scores = factor_scores };
+
+TEST(recommend_by_tiles_as_from_scores)
+{
+	/* 300 users (two blocks of 128 and a part), 1100 items (two tiles
+	 * of 512 and a part that is no whole chunk of 64); exclusions on
+	 * both sides of the tiles' edges; lists of 7 and lists longer than
+	 * the items left */
+	enum { NU = 300, NI = 1100, MAXDIM = 9, K = 7 };
+	static float uvec[NU * MAXDIM], ivec[NI * MAXDIM], term[NI];
+	static uint32_t got[3][(NU + 1) * NI];
+	static float got_score[3][(NU + 1) * NI], table[(NU + 1) * NI];
+	static uint32_t want[K];
+	static const int dims[] = { 0, 3, 9 };
+	struct factor_model f;
+	struct table_model t;
+	struct rec_ratings *r = rec_ratings_new();
+	struct rec_exclusions ex;
+	struct rec_err err;
+	struct rec_rng rng;
+	int32_t user[NU + 1], ix;
+
+	CHECK(r != NULL);
+	if (!r)
+		return;
+	memset(&f, 0, sizeof f);
+	for (size_t u = 0; u < NU; u++) {
+		user[u] = (int32_t)(u * 7 % NU);
+		CHECK(rec_idmap_add(&f.base.users, 1000 + (int64_t)u, &ix) == 0);
+	}
+	user[NU] = -1;
+	for (size_t i = 0; i < NI; i++)
+		CHECK(rec_idmap_add(&f.base.items, 50000 - 7 * (int64_t)i, &ix) == 0);
+	for (int u = 0; u < NU; u++) {
+		static const int edge[] = { 0, 511, 512, 1023, 1024, 1099 };
+		for (int e = 0; e < 6; e++)
+			if ((u + e) % 3 != 0)
+				CHECK(rec_ratings_push(r, 1000 + user[u], 50000 - 7 * edge[e],
+				                       4, 0, 0, NULL) == 0);
+		CHECK(rec_ratings_push(r, 1000 + user[u], 50000 - 7 * (u * 13 % NI),
+		                       4, 0, 0, NULL) == 0);
+	}
+	{
+		struct rec_idmap listed = { 0 };
+		for (size_t j = 0; j <= NU; j++)
+			CHECK(rec_idmap_add(&listed, j < NU ? 1000 + user[j] : 77, &ix) == 0);
+		CHECK(rec_exclusions_build(&ex, r, &listed, &f.base.items, &err) == 0);
+		rec_idmap_clear(&listed);
+	}
+	rec_rng_seed(&rng, 5);
+	for (int trial = 0; trial < 6; trial++) {
+		/* few values (many ties), or any */
+		int dim = dims[trial % 3], few = trial < 3;
+		f.dim = dim;
+		f.uvec = uvec;
+		f.ivec = ivec;
+		f.term = term;
+		for (size_t j = 0; j < NU * MAXDIM; j++)
+			uvec[j] = few ? (float)rec_rng_below(&rng, 3) - 1 :
+			                (float)rec_rng_uniform(&rng) - 0.5f;
+		for (size_t j = 0; j < NI * MAXDIM; j++)
+			ivec[j] = few ? (float)rec_rng_below(&rng, 3) - 1 :
+			                (float)rec_rng_uniform(&rng) - 0.5f;
+		for (size_t i = 0; i < NI; i++)
+			term[i] = few ? (float)rec_rng_below(&rng, 2) :
+			                (float)rec_rng_uniform(&rng);
+		for (size_t k = K; k <= 2000; k += 2000 - K) {
+			size_t kk = k < NI ? k : NI;
+			/* by tiles on 1 and 3 threads, then from rank_scores */
+			for (int run = 0; run < 3; run++) {
+				struct gathered g = { got[run], kk, 0, -1, got_score[run] };
+				f.base.ops = run < 2 ? &factor_ops : &scores_ops;
+				CHECK(rec_recommend(&f.base, user, NU + 1, k, &ex, run ? 3 : 1,
+				                    gather, &g, &err) == 0);
+			}
+			CHECK(memcmp(got[0], got[2], (NU + 1) * kk * sizeof got[0][0]) == 0);
+			CHECK(memcmp(got[1], got[2], (NU + 1) * kk * sizeof got[0][0]) == 0);
+			CHECK(memcmp(got_score[0], got_score[2],
+			             (NU + 1) * kk * sizeof got_score[0][0]) == 0);
+			if (k > NI) {
+				/* every item left, no more */
+				for (size_t j = 0; j <= NU; j++) {
+					size_t len = 0, left = NI;
+					while (len < NI && got[0][j * NI + len] != UINT32_MAX)
+						len++;
+					for (size_t i = 0; i < NI; i++) {
+						int out = 0;
+						for (size_t e = ex.start[j]; e < ex.start[j + 1]; e++)
+							out |= ex.item[e] == (int32_t)i;
+						left -= (size_t)out;
+					}
+					CHECK(len == left);
+				}
+				continue;
+			}
+			/* lists of 7: the brute-force ranking of the scores */
+			CHECK(factor_scores(&f.base, user, NU + 1, table, &err) == 0);
+			t.base = f.base;
+			t.score = table;
+			for (size_t j = 0; j <= NU; j++) {
+				brute_list(&t, (int32_t)j, ex.item + ex.start[j],
+				           ex.start[j + 1] - ex.start[j], K, want);
+				CHECK(memcmp(got[0] + j * K, want, sizeof want) == 0);
+			}
+		}
+	}
+	rec_exclusions_free(&ex);
+	rec_idmap_clear(&f.base.users);
+	rec_idmap_clear(&f.base.items);
+	rec_ratings_free(r);
+}
+
+TEST(recommend_by_tiles_out_of_memory)
+{
+	enum { NU = 3, NI = 5 };
+	static const float uvec[NU * 2] = { 1, 0, 0, 1, -1, 1 };
+	static const float ivec[NI * 2] = { 1, 0, 0, 1, 1, 1, 0, 0, 2, 0 };
+	static const float term[NI] = { 0 };
+	struct table_model t;
+	struct factor_model f;
+	struct rec_ratings *r = rec_ratings_new();
+	int32_t user[NU] = { 0, 1, 2 };
+	uint32_t got[NU * 2];
+
+	CHECK(r && rec_ratings_push(r, 1000, 5000, 4, 0, 0, NULL) == 0);
+	table_make(&t, NU, NI, NULL);
+	f = (struct factor_model){ t.base, 2, uvec, ivec, term };
+	f.base.ops = &factor_ops;
+	for (long n = 0;; n++) {
+		struct rec_exclusions ex;
+		struct rec_err err = { 0 };
+		struct gathered g = { got, 2, 0, -1, NULL };
+		int rc;
+
+		rec_alloc_fail_after(n, 1);
+		rc = rec_exclusions_build(&ex, r, &t.base.users, &t.base.items, &err);
+		if (rc == 0)
+			rc = rec_recommend(&f.base, user, NU, 2, &ex, 2, gather, &g, &err);
+		rec_alloc_fail_after(-1, 0);
+		rec_exclusions_free(&ex);
+		if (rc == 0) {
+			/* user 0: item 4 (2), then 2 (1; item 0 excluded); user
+			 * 1: items 1 and 2 tie, the smaller id (item 2) first */
+			CHECK(n > 2 && got[0] == 4 && got[1] == 2 && got[2] == 2 && got[3] == 1);
 			break;
 		}
 		CHECK(strcmp(err.msg, "out of memory") == 0);
