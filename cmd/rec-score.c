@@ -296,7 +296,7 @@ top_lists(const struct rec_model *m, size_t k, const char *users_path,
 	n = (size_t)(end - beg);
 	if (exclude_path) {
 		struct rec_input in = rec_cli_input_split(exclude_path);
-		struct rec_ratings *r = rec_ratings_new();
+		struct rec_ratings *r = rec_ratings_new_untimed();
 		rc = r ? rec_shard_read_ratings(r, in.fp, in.name, lister, &users, &err) :
 		         rec_erroom(&err, NULL);
 		rec_cli_agree(rc, &err);
