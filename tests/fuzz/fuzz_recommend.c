@@ -1,9 +1,11 @@
 /* fuzz_recommend - rec_exclusions_build and rec_recommend (recommend.h)
- * on a model whose scores come from the bytes: up to 6 users, 70 items,
- * lists of up to 12, scores from five values (many ties) or NaN and the
- * infinities, exclusions from the bytes.  Every list has distinct items,
- * none excluded, as many as k or as the items left; with finite scores
- * it is the brute-force ranking (best score, then the smaller id). */
+ * on a model whose scores come from the bytes (finite ones as rank
+ * factors, by tiles, when the first byte's top bit is set): up to 6
+ * users, 70 items, lists of up to 12, scores from five values (many
+ * ties) or NaN and the infinities, exclusions from the bytes.  Every
+ * list has distinct items, none excluded, as many as k or as the items
+ * left; with finite scores it is the brute-force ranking (best score,
+ * then the smaller id). */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -33,6 +35,29 @@ scores(const struct rec_model *m, const int32_t *user, size_t n, float *out,
 }
 
 static const struct rec_model_ops ops = { .name = "fuzz", .rank_scores = scores };
+
+/* The same scores as rank factors, ranked by tiles (finite scores only:
+ * 0 times an infinity is NaN): user u's vector is the u-th unit vector
+ * of dimension nu, item i's holds its scores, no item term. */
+static float unit[MAXU * MAXU], item_vec[MAXI * MAXU], no_term[MAXI];
+static int dim;
+
+static const float *
+unit_vector(const struct rec_model *m, int32_t u)
+{
+	(void)m;
+	return unit + (size_t)u * (size_t)dim;
+}
+
+static void
+factors(const struct rec_model *m, struct rec_rank_factors *f)
+{
+	(void)m;
+	*f = (struct rec_rank_factors){ dim, item_vec, no_term, unit_vector };
+}
+
+static const struct rec_model_ops tiled_ops = { .name = "fuzz",
+	.rank_scores = scores, .rank_factors = factors };
 
 struct lists {
 	uint32_t item[MAXU * MAXK];
@@ -100,6 +125,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		f.score[j] = b == 250 ? NAN : b == 251 ? INFINITY : b == 252 ?
 		             -INFINITY : (float)(b % 5);
 		finite &= b < 250 || b > 252;
+	}
+	if (finite && data[0] & 0x80) {   /* by tiles */
+		dim = (int)nu;
+		memset(unit, 0, sizeof unit);
+		for (size_t u = 0; u < nu; u++) {
+			unit[u * nu + u] = 1;
+			for (size_t i = 0; i < ni; i++)
+				item_vec[i * nu + u] = f.score[u * ni + i];
+		}
+		f.base.ops = &tiled_ops;
 	}
 	for (; p + 1 < size; p += 2)   /* exclusions: (user, item id) pairs */
 		if (rec_ratings_push(r, data[p] % 8, data[p + 1] % 110, 3, 0, 0, NULL) != 0)
