@@ -8,7 +8,11 @@ static const char about[] =
 "file.  An LSTM reads the user's previous ratings in time order (item\n"
 "embedding and rating); its last state, the user's embedding and the\n"
 "candidate item's embedding go through an MLP to a sigmoid.  The model\n"
-"file keeps each user's last N ratings as the history rec-score uses.\n";
+"file keeps each user's last N ratings as the history rec-score uses.\n"
+"With --loss bpr, train it to rank instead: the state after each\n"
+"history scores the next positive the user rates above sampled\n"
+"negatives, by a dot product of a query of the state and the user with\n"
+"each item's embedding.\n";
 
 int
 main(int argc, char *argv[])
@@ -18,6 +22,9 @@ main(int argc, char *argv[])
 
 	rec_trainer_parse(&t, argc, argv, "rec-train-lstm", about, NULL,
 	                  &rec_lstmrec_desc, &hp, NULL, 0, 10);
+	if (hp.loss != REC_LOSS_BPR && (rec_trainer_given(&t, "positive") ||
+	                               rec_trainer_given(&t, "negatives")))
+		rec_cli_usage_error("--positive and --negatives go with --loss bpr");
 	rec_trainer_run(&t, rec_lstmrec_make);
 	return rec_cli_exit(0);
 }

@@ -16,6 +16,9 @@
  * targets: nothing is allocated in training or in predict (predict_at
  * allocates its list of windows).
  *
+ * A ranking model's head is the query q and its dot products: in place
+ * of the MLP and mu, the tensors query.w and query.b.
+ *
  * Predictions without a time use each user's last hidden state, cached
  * per user (stamped with the weights' version) and computed for the users
  * a call needs.
@@ -86,6 +89,13 @@ struct work {
 	float *o, *y;                  /* (n) */
 	float *d_xl[L + 1], *d_a[L], *d_o, *d_y;
 	int dropped;
+	/* a ranking model's head: the states in z, their gradient in
+	 * d_xl[0]; target row j's pairs are (s, j (1 + N)) for the scored
+	 * rows s = j (1 + N) + 1 .. j (1 + N) + N, of items srow_item */
+	float *q, *d_q;                /* (n, k) */
+	int32_t *srow_item;            /* (n (1 + N)) the scored items, -1 none */
+	float *sz, *d_sz;              /* (n (1 + N)) their scores, gradients */
+	int32_t *pos, *neg;            /* (n N) the pairs' rows */
 };
 
 struct lstmrec {
@@ -95,6 +105,9 @@ struct lstmrec {
 	size_t oE, oU, obu, obi;       /* row-wise part */
 	size_t dense_off;
 	size_t oWx, oWh, oB, oW[L], oBl[L], oOut, omu;   /* dense part */
+	size_t oQw, oQb;               /* a ranking model's query */
+	struct rec_sample pos;         /* a ranking model in training: the
+	                                * positives, whose negatives are drawn */
 	int nu, ni, in, zw, width[L + 1];
 	struct hist hist;
 	struct chunk *chunks;
@@ -117,6 +130,16 @@ static const struct rec_model_ops lstmrec_ops;
 
 static const char *const bptts[] = { "full", "chunk", NULL };
 static const struct rec_lstmrec_hparams lstmrec_defaults = REC_LSTMREC_DEFAULTS;
+/* the ranking model's own (rec-train-lstm(1) says how they were chosen) */
+static const char *const bpr_defaults[] = {
+	"batch", "8", "lr", "0.003", "lr-decay", "1", NULL
+};
+
+static int
+in_bpr(const void *hp)
+{
+	return ((const struct rec_lstmrec_hparams *)hp)->loss == REC_LOSS_BPR;
+}
 
 #define T struct rec_lstmrec_hparams
 static const struct rec_hparam lstmrec_params[] = {
@@ -140,8 +163,10 @@ static const struct rec_hparam lstmrec_params[] = {
 	REC_HP_WIDTHS_OF(T, mlp, nmlp, REC_LSTMREC_MAX_LAYERS, "mlp", "mlp", 1, 4096,
 	                 "widths of the MLP's hidden layers"),
 	REC_HP_NUMBER(T, lr, "lr", "lr", 1e-9, 100, "R",
-	              "learning rate of Adam in the first epoch, 0.7\n"
-	              "times the last one's in each after it"),
+	              "learning rate of Adam in the first epoch"),
+	REC_HP_NEW_NUMBER(T, lr_decay, "lr-decay", "lr_decay", 1e-3, 1, "D",
+	                  "each epoch's learning rate is D times the\n"
+	                  "epoch's before"),
 	REC_HP_NUMBER(T, reg, "reg", "reg", 0, 100, "R",
 	              "L2 weight on each rating's embeddings and biases"),
 	REC_HP_NUMBER(T, dropout, "dropout", "dropout", 0, 0.99, "P",
@@ -153,18 +178,29 @@ static const struct rec_hparam lstmrec_params[] = {
 	REC_HP_INTEGER(T, threads, "threads", NULL, 1, 64, "N",
 	               "threads of the matrix products; the model is\n"
 	               "the same, byte for byte, for any N"),
+	REC_HP_ONE_OF(T, loss, "loss", "loss", rec_loss_names,
+	              "mse on the ratings, or bpr on the next positive\n"
+	              "against sampled negatives: a ranking model"),
+	REC_HP_NUMBER(T, positive, "positive", "positive", 0, 5, "T",
+	              "with bpr: ratings from T stars are positives"),
+	REC_HP_INTEGER(T, negatives, "negatives", "negatives", 1, 1000, "N",
+	               "with bpr: negatives drawn for each positive"),
 };
 #undef T
 
-/* Model files of recpipe 0.1.0 before the MLP's widths were "mlp". */
+/* Model files of recpipe 0.1.0 before the MLP's widths were "mlp", and
+ * before the ranking loss. */
 static const struct rec_hp_before lstmrec_before[] = {
 	{ "mlp", "layers", NULL, NULL },
+	{ "loss", NULL, NULL, "mse" },
+	{ "positive", NULL, NULL, "3.5" },
+	{ "negatives", NULL, NULL, "1" },
 	{ NULL }
 };
 
 const struct rec_hparams_desc rec_lstmrec_desc = {
 	"lstm", lstmrec_params, sizeof lstmrec_params / sizeof lstmrec_params[0],
-	&lstmrec_defaults, NULL, NULL, NULL, lstmrec_before
+	&lstmrec_defaults, "bpr", in_bpr, bpr_defaults, lstmrec_before
 };
 
 /* ---- memory ---- */
@@ -192,7 +228,9 @@ work_free(struct work *w)
 		(void **)&w->dwxr, (void **)&w->u,
 		(void **)&w->i, (void **)&w->hrow, (void **)&w->target, (void **)&w->z,
 		(void **)&w->zmask, (void **)&w->o, (void **)&w->y, (void **)&w->d_o,
-		(void **)&w->d_y,
+		(void **)&w->d_y, (void **)&w->q, (void **)&w->d_q,
+		(void **)&w->srow_item, (void **)&w->sz, (void **)&w->d_sz,
+		(void **)&w->pos, (void **)&w->neg,
 	};
 	w->xl[0] = NULL;   /* is z */
 	for (size_t j = 0; j < sizeof all / sizeof all[0]; j++) {
@@ -231,6 +269,8 @@ work_alloc(struct lstmrec *m)
 	const size_t t = (size_t)w->tmax, n = (size_t)w->nseq, nt = (size_t)w->ntgt;
 	const size_t hd = (size_t)m->h.hidden, k = (size_t)m->h.k, f = sizeof(float);
 	size_t sl = rec_lstm_scratch_len(w->tmax, w->nseq, m->h.hidden);
+	const size_t neg = (size_t)m->h.negatives;
+	const int nl = m->base.ranking ? 0 : m->h.nmlp;
 	int ok;
 
 	ok = (w->mask = buf(t, n, 1, f)) &&
@@ -251,11 +291,17 @@ work_alloc(struct lstmrec *m)
 	     (w->zmask = buf(nt, (size_t)m->zw, 1, f)) &&
 	     (w->o = buf(nt, 1, 1, f)) && (w->y = buf(nt, 1, 1, f)) &&
 	     (w->d_o = buf(nt, 1, 1, f)) && (w->d_y = buf(nt, 1, 1, f));
-	for (int l = 1; ok && l <= m->h.nmlp; l++)
+	if (ok && m->base.ranking)
+		ok = (w->q = buf(nt, k, 1, f)) && (w->d_q = buf(nt, k, 1, f)) &&
+		     (w->srow_item = buf(nt, 1 + neg, 1, 4)) &&
+		     (w->sz = buf(nt, 1 + neg, 1, f)) &&
+		     (w->d_sz = buf(nt, 1 + neg, 1, f)) &&
+		     (w->pos = buf(nt, neg, 1, 4)) && (w->neg = buf(nt, neg, 1, 4));
+	for (int l = 1; ok && l <= nl; l++)
 		ok = (w->xl[l] = buf(nt, (size_t)m->width[l], 1, f)) != NULL;
-	for (int l = 0; ok && l <= m->h.nmlp; l++)
+	for (int l = 0; ok && l <= nl; l++)
 		ok = (w->d_xl[l] = buf(nt, (size_t)m->width[l], 1, f)) != NULL;
-	for (int l = 0; ok && l < m->h.nmlp; l++)
+	for (int l = 0; ok && l < nl; l++)
 		ok = (w->a[l] = buf(nt, (size_t)m->width[l + 1], 1, f)) &&
 		     (w->lmask[l] = buf(nt, (size_t)m->width[l + 1], 1, f)) &&
 		     (w->d_a[l] = buf(nt, (size_t)m->width[l + 1], 1, f));
@@ -279,10 +325,24 @@ lstmrec_free(struct rec_model *base)
 	rec_free(m->win);
 	work_free(&m->w);
 	rec_batches_free(&m->b);
+	rec_sample_free(&m->pos);
 	rec_free(m->hu);
 	rec_free(m->hu_ver);
 	rec_free(m->pending);
 	rec_free(m);
+}
+
+/* The rows a step touches, at most: its users' and items' (each step
+ * touches a row once), no more than the steps' ratings and negatives. */
+static int
+touch_cap(const struct lstmrec *m)
+{
+	const struct rec_lstmrec_hparams *h = &m->h;
+	size_t rows = (size_t)h->batch * ((size_t)h->seq_len + (size_t)h->chunk *
+	              (m->base.ranking ? 1 + (size_t)h->negatives : 1));
+	size_t most = (size_t)(m->nu > m->ni ? m->nu : m->ni) + 1;
+
+	return (int)(rows < most ? rows : most);
 }
 
 /* A model of nu users and ni items, zero weights, no history. */
@@ -300,6 +360,7 @@ lstmrec_alloc(const struct rec_lstmrec_hparams *h, int nu, int ni,
 		return NULL;
 	}
 	m->base.ops = &lstmrec_ops;
+	m->base.ranking = h->loss == REC_LOSS_BPR;
 	m->h = *h;
 	m->nu = nu;
 	m->ni = ni;
@@ -325,7 +386,12 @@ lstmrec_alloc(const struct rec_lstmrec_hparams *h, int nu, int ni,
 	    rec_params_add(p, "lstm.wh", 2, 4 * hd, hd, &m->oWh, err) ||
 	    rec_params_add(p, "lstm.b", 1, 4 * hd, 1, &m->oB, err))
 		goto fail;
-	for (int l = 0; l < h->nmlp; l++) {
+	if (m->base.ranking) {
+		if (rec_params_add(p, "query.w", 2, k, hd, &m->oQw, err) ||
+		    rec_params_add(p, "query.b", 1, k, 1, &m->oQb, err))
+			goto fail;
+	}
+	for (int l = 0; !m->base.ranking && l < h->nmlp; l++) {
 		snprintf(name, sizeof name, "mlp.%d.w", l);
 		if (rec_params_add(p, name, 2, m->width[l + 1], m->width[l], &m->oW[l], err))
 			goto fail;
@@ -333,14 +399,15 @@ lstmrec_alloc(const struct rec_lstmrec_hparams *h, int nu, int ni,
 		if (rec_params_add(p, name, 1, m->width[l + 1], 1, &m->oBl[l], err))
 			goto fail;
 	}
-	if (rec_params_add(p, "out.w", 2, 1, m->width[h->nmlp], &m->oOut, err) ||
-	    rec_params_add(p, "global_bias", 0, 1, 1, &m->omu, err) ||
+	if ((!m->base.ranking &&
+	     (rec_params_add(p, "out.w", 2, 1, m->width[h->nmlp], &m->oOut, err) ||
+	      rec_params_add(p, "global_bias", 0, 1, 1, &m->omu, err))) ||
 	    rec_params_alloc(p, err) != 0 || work_alloc(m) != 0 ||
 	    !(m->win = buf((size_t)h->batch, 1, 1, sizeof *m->win)) ||
 	    !(m->hu = buf((size_t)nu, (size_t)hd, 1, sizeof(float))) ||
 	    !(m->hu_ver = buf((size_t)nu, 1, 1, sizeof *m->hu_ver)) ||
 	    !(m->pending = buf((size_t)nu, 1, 1, sizeof *m->pending)) ||
-	    rec_batches_init(&m->b, nu, ni, h->batch * (h->seq_len + h->chunk), err) != 0)
+	    rec_batches_init(&m->b, nu, ni, touch_cap(m), err) != 0)
 		goto fail;
 	return m;
 fail:
@@ -425,7 +492,25 @@ oom:
 	return rec_erroom(err, NULL);
 }
 
-/* The training chunks of m->hist. */
+/* Whether entry e of the history is a target: any rating, or for a
+ * ranking model a positive. */
+static int
+is_target(const struct lstmrec *m, size_t e)
+{
+	return !m->base.ranking || m->hist.rating[e] >= m->h.positive;
+}
+
+/* Whether the entries [tb, te) hold a target. */
+static int
+has_target(const struct lstmrec *m, size_t tb, size_t te)
+{
+	for (size_t e = tb; e < te; e++)
+		if (is_target(m, e))
+			return 1;
+	return 0;
+}
+
+/* The training chunks of m->hist, but those without a target. */
 static int
 chunks_build(struct lstmrec *m, struct rec_err *err)
 {
@@ -443,13 +528,16 @@ chunks_build(struct lstmrec *m, struct rec_err *err)
 		return rec_erroom(err, NULL);
 	for (int u = 0; u < m->nu; u++) {
 		size_t beg = m->hist.start[u], end = m->hist.start[u + 1];
-		for (size_t tb = beg; tb < end; tb += c)
-			m->chunks[m->nchunks++] = (struct chunk){
-				.user = u,
-				.hb = tb - beg > sl ? tb - sl : beg,
-				.tb = tb,
-				.te = end - tb > c ? tb + c : end,
-			};
+		for (size_t tb = beg; tb < end; tb += c) {
+			size_t te = end - tb > c ? tb + c : end;
+			if (has_target(m, tb, te))
+				m->chunks[m->nchunks++] = (struct chunk){
+					.user = u,
+					.hb = tb - beg > sl ? tb - sl : beg,
+					.tb = tb,
+					.te = te,
+				};
+		}
 	}
 	return 0;
 }
@@ -633,6 +721,130 @@ head_backward(struct lstmrec *m, struct work *w, int n)
 	return total;
 }
 
+/* A ranking model's queries of n rows: q (n, k) = H Q^T + b_q + U u,
+ * H (n, hidden) the rows' states, u = user[j] (-1: no embedding). */
+static void
+query_forward(const struct lstmrec *m, float *q, const float *H,
+              const int32_t *user, int n)
+{
+	const float *P = m->p.w;
+	const int k = m->h.k;
+
+	rec_linear_forward(q, H, P + m->oQw, P + m->oQb, n, m->h.hidden, k,
+	                   m->h.threads);
+	for (int j = 0; j < n; j++)
+		if (user[j] >= 0)
+			rec_axpy(q + (size_t)j * k, 1.0f, P + m->oU + (size_t)user[j] * k, k);
+}
+
+/* The states of n rows into H (n, hidden): row srow[j] of states, or
+ * zero for -1. */
+static void
+gather_states(const struct lstmrec *m, float *H, const float *states,
+              const int32_t *srow, int n)
+{
+	const size_t hd = (size_t)m->h.hidden;
+
+	for (int j = 0; j < n; j++)
+		if (srow[j] >= 0)
+			memcpy(H + (size_t)j * hd, states + (size_t)srow[j] * hd,
+			       hd * sizeof(float));
+		else
+			memset(H + (size_t)j * hd, 0, hd * sizeof(float));
+}
+
+/* The score of item i (-1: unknown, 0) for the query q: q . E i + b_i. */
+static float
+item_score(const struct lstmrec *m, const float *q, int32_t i)
+{
+	const float *P = m->p.w;
+	const int k = m->h.k;
+	const float *e;
+	float s = 0;
+
+	if (i < 0)
+		return 0;
+	e = P + m->oE + (size_t)i * k;
+	for (int c = 0; c < k; c++)
+		s += q[c] * e[c];
+	return s + P[m->obi + i];
+}
+
+/* A ranking model's step over n target rows (w->u, w->i, w->hrow into
+ * states) and their negatives (w->srow_item): forward, BPR (layer.h)
+ * and the L2 term, backward into m->p.g and the state rows' part into
+ * w->d_hs (the rows of states).  With rng, dropout on the states.
+ * Returns the summed objective, *pairs their number. */
+static double
+rank_step(struct lstmrec *m, struct work *w, const float *states, int n,
+          struct rec_rng *rng, size_t *pairs)
+{
+	const float *P = m->p.w;
+	float *G = m->p.g;
+	const int k = m->h.k, hd = m->h.hidden, ns = 1 + m->h.negatives;
+	float *H = w->z, *dH = w->d_xl[0];
+	double total, norm = 0;
+	int t = 0;
+
+	gather_states(m, H, states, w->hrow, n);
+	w->dropped = rng && m->h.dropout > 0;
+	if (w->dropped) {
+		rec_dropout_mask(w->zmask, rng, m->h.dropout, n, hd);
+		rec_dropout_forward(H, H, w->zmask, n, hd);
+	}
+	query_forward(m, w->q, H, w->u, n);
+	for (int j = 0; j < n; j++) {
+		const int32_t *it = w->srow_item + (size_t)j * ns;
+		for (int s = 0; s < ns; s++) {
+			int r = j * ns + s;
+			w->sz[r] = item_score(m, w->q + (size_t)j * k, it[s]);
+			w->d_sz[r] = 0;
+			if (s > 0 && it[s] >= 0) {
+				w->pos[t] = j * ns;
+				w->neg[t++] = r;
+			}
+		}
+	}
+	*pairs = (size_t)t;
+	if (t == 0)
+		return 0;
+	total = rec_bpr_forward(w->d_sz, w->sz, w->pos, w->neg, t, 1.0f / (float)t);
+	/* back to the queries, the item rows, and each row's L2 term */
+	const float rs = 2.0f * m->h.reg / (float)t;
+	memset(w->d_q, 0, (size_t)n * k * sizeof(float));
+	for (int j = 0; j < n; j++) {
+		const int32_t *it = w->srow_item + (size_t)j * ns;
+		const float *q = w->q + (size_t)j * k;
+		const float *pu = P + m->oU + (size_t)w->u[j] * k;
+		float *dq = w->d_q + (size_t)j * k, *gu = G + m->oU + (size_t)w->u[j] * k;
+		for (int s = 0; s < ns; s++) {
+			float d = w->d_sz[j * ns + s];
+			size_t i = (size_t)it[s];
+			if (it[s] < 0)
+				continue;
+			float *gi = G + m->oE + i * k;
+			const float *pi = P + m->oE + i * k;
+			rec_axpy(dq, d, pi, k);
+			for (int c = 0; c < k; c++)
+				gi[c] += d * q[c] + rs * pi[c];
+			rec_axpy(gu, rs, pu, k);
+			G[m->obi + i] += d + rs * P[m->obi + i];
+			norm += (double)rec_sumsq(pu, k) + rec_sumsq(pi, k) +
+			        (double)P[m->obi + i] * P[m->obi + i];
+		}
+		rec_axpy(gu, 1.0f, dq, k);
+	}
+	memset(dH, 0, (size_t)n * hd * sizeof(float));
+	rec_linear_backward(dH, G + m->oQw, G + m->oQb, w->d_q, H, P + m->oQw, n,
+	                    hd, k, m->h.threads);
+	if (w->dropped)
+		rec_dropout_backward(dH, w->zmask, n, hd);
+	for (int j = 0; j < n; j++)
+		if (w->hrow[j] >= 0)
+			rec_axpy(w->d_hs + (size_t)w->hrow[j] * hd, 1.0f, dH + (size_t)j * hd, hd);
+	return total + m->h.reg * norm;
+}
+
 /* The gradients of the input part of the gates, from da (rows, 4h), the
  * pre-activation gradients of the last run's steps (zero before row
  * from): into wx and the embeddings of the run's items. */
@@ -669,15 +881,17 @@ lstm_input_backward(struct lstmrec *m, struct work *w, const float *da,
 	rec_embedding_backward(G + m->oE, w->sde, w->sitem, w->nslot, k);
 }
 
-/* Forward and backward over the chunks c[0..n): gradients into m->p.g
- * (and the touched rows into m->b when touch); returns the summed
- * objective, *targets the number of targets. */
+/* Forward and backward over the chunks c[0..n): gradients into m->p.g;
+ * in training (train), with dropout and horizon, and the touched rows
+ * into m->b.  A ranking model's negatives are drawn from rng.  Returns
+ * the summed objective, *targets the number of its terms (targets, or a
+ * ranking model's pairs). */
 static double
 chunk_step(struct lstmrec *m, const uint32_t *ix, int n, struct rec_rng *rng,
-           int touch, size_t *targets)
+           int train, size_t *targets)
 {
 	struct work *w = &m->w;
-	const int hd = m->h.hidden, in = m->in;
+	const int hd = m->h.hidden, in = m->in, ns = 1 + m->h.negatives;
 	int t, nt = 0;
 	double total;
 
@@ -689,7 +903,9 @@ chunk_step(struct lstmrec *m, const uint32_t *ix, int n, struct rec_rng *rng,
 	for (int r = 0; r < n; r++) {
 		const struct chunk *c = &m->chunks[ix[r]];
 		int off = t - (int)(c->te - 1 - c->hb);
-		for (size_t p = c->tb; p < c->te; p++, nt++) {
+		for (size_t p = c->tb; p < c->te; p++) {
+			if (!is_target(m, p))
+				continue;
 			w->u[nt] = c->user;
 			w->i[nt] = m->hist.item[p];
 			w->target[nt] = rec_to_unit(m->hist.rating[p]);
@@ -697,20 +913,33 @@ chunk_step(struct lstmrec *m, const uint32_t *ix, int n, struct rec_rng *rng,
 			 * q = p, or in training with probability horizon a
 			 * uniform draw from tb .. p */
 			size_t q = p;
-			if (rng && m->h.horizon > 0 && rec_rng_uniform(rng) < m->h.horizon)
+			if (train && m->h.horizon > 0 && rec_rng_uniform(rng) < m->h.horizon)
 				q = c->tb + (size_t)rec_rng_below(rng, p - c->tb + 1);
 			w->hrow[nt] = q == c->hb ? -1 :
 			              (off + (int)(q - 1 - c->hb)) * n + r;
-			if (touch)
+			if (train)
 				rec_batches_touch(&m->b, c->user, w->i[nt]);
+			for (int s = 0; m->base.ranking && s < ns; s++) {
+				int32_t j = s == 0 ? w->i[nt] :
+				            rec_sample_negative(&m->pos, c->user, rng);
+				w->srow_item[(size_t)nt * ns + s] = j;
+				if (train && j >= 0)
+					rec_batches_touch(&m->b, c->user, j);
+			}
+			nt++;
 		}
-		if (touch)
+		if (train)
 			for (size_t p = c->hb; p + 1 < c->te; p++)
 				rec_batches_touch(&m->b, c->user, m->hist.item[p]);
 	}
-	head_forward(m, w, w->hs, nt, rng);
 	memset(w->d_hs, 0, (size_t)t * n * hd * sizeof(float));
-	total = head_backward(m, w, nt);
+	if (m->base.ranking) {
+		total = rank_step(m, w, w->hs, nt, train ? rng : NULL, targets);
+	} else {
+		head_forward(m, w, w->hs, nt, train ? rng : NULL);
+		total = head_backward(m, w, nt);
+		*targets = (size_t)nt;
+	}
 	/* with truncate, back through the steps from the first state a
 	 * target reads (the one before its chunk) only */
 	int t0 = m->h.truncate ? t : 0;
@@ -725,7 +954,6 @@ chunk_step(struct lstmrec *m, const uint32_t *ix, int n, struct rec_rng *rng,
 	                        m->p.w + m->oWx, m->p.w + m->oWh, w->scratch, t0, t,
 	                        n, in, hd, m->h.threads);
 	lstm_input_backward(m, w, w->scratch, t0 * n, t * n);
-	*targets = (size_t)nt;
 	return total;
 }
 
@@ -781,12 +1009,11 @@ step_rows(struct lstmrec *m, size_t table, size_t bias, const int32_t *rows,
 	}
 }
 
-/* Each epoch's learning rate is the last one's times LR_DECAY, from the
+/* Each epoch's learning rate is the last one's times lr_decay, from the
  * model's lr: the weights settle, so a model trained a few epochs more
  * or less (the refit's count, found on fewer ratings) is about the same.
- * Under a constant rate the LSTM kept fitting the ratings right after
- * each history while those further ahead got worse. */
-#define LR_DECAY 0.7f
+ * Under a constant rate the rating LSTM kept fitting the ratings right
+ * after each history while those further ahead got worse. */
 
 static int
 lstmrec_epoch(struct rec_model *base, const struct rec_ratings *r,
@@ -816,7 +1043,7 @@ lstmrec_epoch(struct rec_model *base, const struct rec_ratings *r,
 		rec_adam_update(&m->p, &m->adam, m->dense_off, m->p.n - m->dense_off);
 		memset(m->p.g + m->dense_off, 0, (m->p.n - m->dense_off) * sizeof(float));
 	}
-	m->adam.lr *= LR_DECAY;
+	m->adam.lr *= m->h.lr_decay;
 	m->ver++;
 	*loss = total / (double)targets;
 	return 0;
@@ -839,6 +1066,7 @@ rec_lstmrec_objective(struct rec_model *base, size_t first, size_t n,
                       double *loss)
 {
 	struct lstmrec *m = (struct lstmrec *)base;
+	struct rec_rng rng;
 	uint32_t *ix;
 	size_t targets;
 	double total;
@@ -849,9 +1077,10 @@ rec_lstmrec_objective(struct rec_model *base, size_t first, size_t n,
 	for (size_t j = 0; j < n; j++)
 		ix[j] = (uint32_t)(first + j);
 	memset(m->p.g, 0, m->p.n * sizeof(float));
-	total = chunk_step(m, ix, (int)n, NULL, 0, &targets);
+	rec_rng_seed(&rng, 1);
+	total = chunk_step(m, ix, (int)n, &rng, 0, &targets);
 	rec_free(ix);
-	*loss = total / (double)targets;
+	*loss = targets ? total / (double)targets : 0;
 	return 0;
 }
 
@@ -911,17 +1140,26 @@ refresh(const struct lstmrec *mc, const int32_t *user, size_t n)
 	}
 }
 
-/* Predict n rows whose state rows (w->hrow) index states. */
+/* Predict n rows whose state rows (srow) index states: the rating, or a
+ * ranking model's score. */
 static void
 head_predict(const struct lstmrec *mc, const int32_t *user, const int32_t *item,
              const int32_t *srow, const float *states_, size_t n, float *out)
 {
 	struct lstmrec *m = (struct lstmrec *)mc;
 	struct work *w = &m->w;
-	const size_t cap = (size_t)w->ntgt;
+	const size_t cap = (size_t)w->ntgt, k = (size_t)m->h.k;
 
 	for (size_t beg = 0; beg < n; beg += cap) {
 		int len = (int)(n - beg < cap ? n - beg : cap);
+		if (m->base.ranking) {
+			gather_states(m, w->z, states_, srow + beg, len);
+			query_forward(m, w->q, w->z, user + beg, len);
+			for (int j = 0; j < len; j++)
+				out[beg + (size_t)j] = item_score(m, w->q + (size_t)j * k,
+				                                  item[beg + (size_t)j]);
+			continue;
+		}
 		memcpy(w->u, user + beg, (size_t)len * sizeof *w->u);
 		memcpy(w->i, item + beg, (size_t)len * sizeof *w->i);
 		memcpy(w->hrow, srow + beg, (size_t)len * sizeof *w->hrow);
@@ -942,6 +1180,36 @@ lstmrec_predict(const struct rec_model *base, const int32_t *user,
 	refresh(m, user, n);
 	/* the user's cached state row is the user: hrow = user */
 	head_predict(m, user, item, user, m->hu, n, out);
+}
+
+/* out (n, items) = a ranking model's scores of every item for each of
+ * the n users (rec_model_ops.rank_scores): their queries, then one
+ * product with the item table.  A rating model ranks by predict. */
+static int
+lstmrec_rank_scores(const struct rec_model *base, const int32_t *user,
+                    size_t n, float *out, struct rec_err *err)
+{
+	const struct lstmrec *m = (const struct lstmrec *)base;
+	const float *P = m->p.w;
+	const size_t cap = (size_t)m->w.ntgt, ni = (size_t)m->ni;
+	struct work *w = (struct work *)&m->w;   /* scratch */
+
+	if (!m->base.ranking)
+		return rec_model_rank_by_predict(base, user, n, out, err);
+	refresh(m, user, n);
+	for (size_t beg = 0; beg < n; beg += cap) {
+		int len = (int)(n - beg < cap ? n - beg : cap);
+		float *o = out + beg * ni;
+		/* the user's cached state row is the user */
+		gather_states(m, w->z, m->hu, user + beg, len);
+		query_forward(m, w->q, w->z, user + beg, len);
+		for (int j = 0; j < len; j++)
+			memcpy(o + (size_t)j * ni, P + m->obi, ni * sizeof(float));
+		if (ni > 0)
+			rec_sgemm(0, 1, len, (int)ni, m->h.k, 1.0f, w->q, m->h.k, P + m->oE,
+			          m->h.k, 1.0f, o, (int)ni, m->h.threads);
+	}
+	return 0;
 }
 
 /* The first entry of user u at or after time ts (entries without times
@@ -1119,6 +1387,14 @@ rec_lstmrec_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	init_uniform(P + m->oWx, (size_t)4 * hd * m->in, hd, &rng);
 	init_uniform(P + m->oWh, (size_t)4 * hd * hd, hd, &rng);
 	init_uniform(P + m->oB, (size_t)4 * hd, hd, &rng);
+	if (m->base.ranking) {
+		init_uniform(P + m->oQw, (size_t)h->k * hd, hd, &rng);
+		if (rec_sample_init(&m->pos, r, h->positive, err) != 0) {
+			lstmrec_free(&m->base);
+			return NULL;
+		}
+		return &m->base;
+	}
 	for (int l = 0; l < h->nmlp; l++) {
 		init_uniform(P + m->oW[l], (size_t)m->width[l + 1] * m->width[l],
 		             m->width[l], &rng);
@@ -1291,7 +1567,7 @@ static const struct rec_model_ops lstmrec_ops = {
 	.name = "lstm",
 	.epoch = lstmrec_epoch,
 	.predict = lstmrec_predict,
-	.rank_scores = rec_model_rank_by_predict,
+	.rank_scores = lstmrec_rank_scores,
 	.copy_weights = lstmrec_copy_weights,
 	.save = lstmrec_save,
 	.free = lstmrec_free,

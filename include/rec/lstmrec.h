@@ -32,9 +32,29 @@
  * (y - t)^2 + reg (|U u|^2 + |E i|^2 + b_u^2 + b_i^2); the embedding
  * rows and biases update lazily (Adam on the rows the step touched), the
  * LSTM and the head densely.  The learning rate is lr in the first epoch
- * and 0.7 times the last one's in each after it.  The user and item
+ * and lr_decay times the last one's in each after it.  The user and item
  * biases start at the bias-only model of the training ratings (closed
  * form, lstmrec.c), mu at the logit of the mean scaled rating.
+ *
+ * A ranking model (loss bpr): the same LSTM over the same histories,
+ * whose state predicts the next item the user rates at least `positive`
+ * stars.  The head is a query and a dot product,
+ *
+ *   q    = Q dropout(h) + b_q + U u                               (k)
+ *   s(i) = q . E i + b_i
+ *
+ * so that one matrix product scores every item for a block of users.
+ * Every target p of a chunk rated at least `positive` stars is a
+ * positive i, paired with `negatives` items j drawn uniformly from those
+ * that are not the user's positives (sample.h); its state is chosen as
+ * above (horizon).  A step's objective is, over its T pairs and the rows
+ * it scores (each positive once, each negative once),
+ *
+ *   (1/T) sum over pairs of -log sigmoid(s(i) - s(j))
+ *   + (reg/T) sum over rows of (|U u|^2 + |E i|^2 + b_i^2),
+ *
+ * and chunks without a positive target are left out.  The MLP, mu and
+ * b_u are not part of it (b_u stays 0); predict gives s, not stars.
  *
  * The model keeps each user's history: the training sequence, of which
  * the model file stores the last seq_len ratings; rec_model_set_history
@@ -47,6 +67,7 @@
 
 #include "rec/hparams.h"
 #include "rec/model.h"
+#include "rec/sample.h"
 
 #define REC_LSTMREC_MAX_LAYERS 4
 
@@ -58,6 +79,8 @@ struct rec_lstmrec_hparams {
 	int nmlp;                     /* hidden layers of the head (2) */
 	int mlp[REC_LSTMREC_MAX_LAYERS];   /* their widths (128, 64) */
 	float lr, reg, dropout, init_sd;
+	float lr_decay;               /* each epoch's learning rate is lr_decay
+	                               * times the epoch's before (0.7) */
 	int batch;                    /* chunks a step (64) */
 	float horizon;                /* share of targets served by an earlier
 	                               * state of their chunk (0.5) */
@@ -66,9 +89,14 @@ struct rec_lstmrec_hparams {
 	                               * constant (1; 0: through every step) */
 	int threads;                  /* of the matrix products (1); not saved,
 	                               * and no result depends on it */
+	enum rec_loss loss;           /* MSE on ratings, or BPR on the next
+	                               * positive: a ranking model */
+	float positive;               /* BPR: ratings from this many stars are
+	                               * positives (3.5) */
+	int negatives;                /* BPR: sampled negatives a positive (1) */
 };
 #define REC_LSTMREC_DEFAULTS { 64, 128, 50, 25, 2, { 128, 64 }, 1e-3f, \
-	1e-2f, 0.2f, 0.1f, 64, 0.5f, 1, 1 }
+	1e-2f, 0.2f, 0.1f, 0.7f, 64, 0.5f, 1, 1, REC_LOSS_MSE, 3.5f, 1 }
 
 /* Its hyperparameters (hparams.h). */
 extern const struct rec_hparams_desc rec_lstmrec_desc;
@@ -85,8 +113,9 @@ int rec_lstmrec_load(struct rec_model **out, const struct rec_st *st,
 /* For the gradient check: the parameter slab, and the training objective
  * of the training chunks first .. first + n - 1 (in the model's chunk
  * order: users in index order, chunks in time order; dropout off, every
- * target from the state right before it), whose gradient (truncated
- * with truncate) it leaves in the slab's g.  n must fit in one batch (else
+ * target from the state right before it; a ranking model's negatives
+ * drawn by a generator seeded 1, the same each call), whose gradient
+ * (truncated with truncate) it leaves in the slab's g.  n must fit in one batch (else
  * -1).  rec_lstmrec_chunks gives the number of chunks. */
 struct rec_params *rec_lstmrec_params(struct rec_model *m);
 size_t rec_lstmrec_chunks(const struct rec_model *m);

@@ -257,3 +257,84 @@ PY
 	run -1 --separate-stderr rec-score -m b8.st "$mf/test.tsv"
 	assert_equal "$stderr" "rec-score: b8.st: metadata 'bptt' = 'half' is not full or chunk"
 }
+
+@test "--loss bpr: a ranking model, stopped on validation NDCG@10, refitted" {
+	run -0 --separate-stderr rec-train-lstm "${small[@]}" --loss bpr --patience 3 \
+		--valid "$mf/valid.tsv" --refit --log log.tsv -o b.st "$mf/train.tsv"
+	assert_regex "${stderr_lines[-1]}" '^rec-train-lstm: best epoch [0-9]+, valid_ndcg@10 0\.[0-9]{5}$'
+	# every fit row has an NDCG and no RMSE; the kept epoch has the best
+	# NDCG; one refit row an epoch up to it
+	run -0 awk -F'\t' '$1 == "fit" && ($4 != "NA" || $8 == "NA") { bad++ } END { print bad + 0 }' log.tsv
+	assert_output 0
+	best=$(awk -F'\t' '$1 == "fit" { print $2, $8 }' log.tsv | sort -k2,2gr -k1,1n | head -1 | cut -d' ' -f1)
+	assert_equal "$(grep -c '^fit' log.tsv)" "$((best + 3))"
+	assert_equal "$(grep -c '^refit' log.tsv)" "$best"
+	run -0 rec-info b.st
+	assert_line "$(printf 'meta\tepochs\t%s' "$best")"
+	assert_line "$(printf 'meta\trefit\t1')"
+	assert_line "$(printf 'meta\tloss\tbpr')"
+	assert_line "$(printf 'meta\tpositive\t3.5')"
+	assert_line "$(printf 'meta\tnegatives\t1')"
+	# the ranking mode's own defaults, saved
+	assert_line "$(printf 'meta\tlr_decay\t1')"
+	assert_line "$(printf 'meta\tbatch\t8')"
+	# the query in place of the MLP, no global bias
+	assert_line --partial 'query.w'
+	assert_line --partial 'query.b'
+	refute_line --partial 'mlp.0.w'
+	refute_line --partial 'global_bias'
+	# it ranks, and predicts no ratings
+	run -2 --separate-stderr rec-score -m b.st "$mf/test.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-score: a 'lstm' model trained to rank gives no rating predictions: use --top K for its lists"
+	run -0 rec-score -m b.st --top 5 --exclude "$mf/train.tsv"
+	assert_equal "${#lines[@]}" 150
+	run -0 bash -c "rec-score -m b.st --top 5 --exclude '$mf/train.tsv' | cut -f1,3 | sort > a; cut -f1,2 '$mf/train.tsv' | sort > b; comm -12 a b | wc -l"
+	assert_output 0
+	# rec-eval reads the lists
+	rec-score -m b.st --top 5 --exclude "$mf/train.tsv" > top.tsv
+	run -0 rec-eval -r top.tsv --test "$mf/test.tsv" -k 5
+	assert_line --partial 'ndcg@5'
+}
+
+@test "--loss bpr: rec-score --top --history lists from the new history" {
+	rec-train-lstm -q "${small[@]}" --loss bpr --epochs 3 -o b.st "$mf/train.tsv"
+	cat "$mf/train.tsv" "$mf/valid.tsv" > tv.tsv
+	rec-score -m b.st --top 5 > plain.tsv
+	# the training history again, as a file: the same lists
+	run -0 rec-score -m b.st --top 5 --history "$mf/train.tsv"
+	assert_equal "$output" "$(cat plain.tsv)"
+	# later entries change them
+	run -0 rec-score -m b.st --top 5 --history tv.tsv
+	assert_equal "${#lines[@]}" 150
+	refute [ "$output" = "$(cat plain.tsv)" ]
+}
+
+@test "--loss bpr: the same seed, the same bytes, on any --threads" {
+	rec-train-lstm -q "${small[@]}" --loss bpr --negatives 3 --epochs 3 --seed 4 -o c.st "$mf/train.tsv"
+	rec-train-lstm -q "${small[@]}" --loss bpr --negatives 3 --epochs 3 --seed 4 --threads 2 -o d.st "$mf/train.tsv"
+	cmp c.st d.st
+	run -0 rec-info c.st
+	assert_line "$(printf 'meta\tnegatives\t3')"
+	rec-train-lstm -q "${small[@]}" --loss bpr --negatives 3 --epochs 3 --seed 5 -o e.st "$mf/train.tsv"
+	! cmp -s c.st e.st
+}
+
+@test "--loss bpr: usage errors, and no positives" {
+	run -2 --separate-stderr rec-train-lstm --negatives 3 -o b.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-lstm: --positive and --negatives go with --loss bpr"
+	run -2 --separate-stderr rec-train-lstm --loss mse --positive 4 -o b.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-lstm: --positive and --negatives go with --loss bpr"
+	run -2 --separate-stderr rec-train-lstm --loss hinge -o b.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-lstm: --loss 'hinge' is not mse or bpr"
+	run -2 --separate-stderr rec-train-lstm --loss bpr --negatives 0 -o b.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-lstm: --negatives '0' is not an integer in [1, 1000]"
+	run -2 --separate-stderr rec-train-lstm --loss bpr --positive 6 -o b.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-lstm: --positive '6' is not a number in [0, 5]"
+	run -2 --separate-stderr rec-train-lstm --lr-decay 0 -o b.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-lstm: --lr-decay '0' is not a number in [0.001, 1]"
+	assert [ ! -e b.st ]
+	awk -F'\t' -v OFS='\t' '{ $3 = 2; print }' "$mf/train.tsv" > low.tsv
+	run -1 --separate-stderr rec-train-lstm "${small[@]}" --loss bpr -o b.st low.tsv
+	assert_equal "$stderr" "rec-train-lstm: no positives (ratings of at least 3.5 stars) to train on"
+	assert [ ! -e b.st ]
+}

@@ -174,6 +174,89 @@ TEST(lstmrec_gradcheck_can_fail)
 	rec_ratings_free(r);
 }
 
+/* The ranking model (BPR) of the toy, with 2 negatives a positive (the
+ * toy's ratings of 3 stars and up), its query weights tripled. */
+static struct rec_model *
+ranking_for_gradcheck(const struct rec_ratings *r, uint64_t seed)
+{
+	struct rec_lstmrec_hparams h = small();
+	struct rec_model *m;
+	struct rec_params *p;
+
+	h.loss = REC_LOSS_BPR;
+	h.positive = 3;
+	h.negatives = 2;
+	m = rec_lstmrec_make(&h, r, seed, NULL);
+	p = rec_lstmrec_params(m);
+	for (int t = 0; t < p->nt; t++)
+		if (strcmp(p->t[t].name, "query.w") == 0)
+			for (size_t j = p->t[t].off; j < p->t[t].off + p->t[t].n; j++)
+				p->w[j] *= 3.0f;
+	return m;
+}
+
+TEST(lstmrec_bpr_gradient_matches_finite_differences)
+{
+	struct rec_ratings *r = toy();
+	struct rec_model *m = ranking_for_gradcheck(r, 3);
+	struct rec_params *p;
+	size_t nc;
+	double loss;
+	int rough;
+
+	CHECK(m != NULL && m->ranking);
+	if (!m) {
+		rec_ratings_free(r);
+		return;
+	}
+	p = rec_lstmrec_params(m);
+	nc = rec_lstmrec_chunks(m);
+	/* no MLP, no global bias: the query in their place */
+	for (int t = 0; t < p->nt; t++)
+		CHECK(strncmp(p->t[t].name, "mlp.", 4) != 0 &&
+		      strcmp(p->t[t].name, "global_bias") != 0);
+	CHECK(strcmp(p->t[p->nt - 2].name, "query.w") == 0);
+	/* the toy's chunks without a rating of 3 stars or more are left out */
+	CHECK(nc > 8 && nc < 36);
+	CHECK(rec_lstmrec_objective(m, 0, 8, &loss) == 0 && loss > 0);
+	CHECK(gradcheck(m, 0, 8, &rough, -1) == 0);
+	CHECK(rough * 10 < (int)p->n);
+	CHECK(gradcheck(m, nc - 8, 8, &rough, -1) == 0);
+	CHECK(rough * 10 < (int)p->n);
+	/* and it can fail: a coordinate of the query's weights off by 5% */
+	CHECK(gradcheck(m, 0, 8, &rough, largest(m, p->nt - 2, 8)) == 1);
+	rec_model_free(m);
+	rec_ratings_free(r);
+}
+
+/* A ranking model's scores of every item (rank_scores) are its
+ * predictions, user by user, unknown users included, and a ranking
+ * model refuses nothing of the rest: set_history and predict_at. */
+TEST(lstmrec_bpr_rank_scores_are_its_predictions)
+{
+	struct rec_ratings *r = toy();
+	struct rec_model *m = ranking_for_gradcheck(r, 1);
+	int32_t user[3] = { 0, 5, -1 };
+	float all[3 * 9], one[9];
+	struct rec_err err = { 0 };
+
+	CHECK(m->ops->rank_scores(m, user, 3, all, &err) == 0);
+	for (int j = 0; j < 3; j++) {
+		int32_t us[9], it[9];
+		for (int i = 0; i < 9; i++) {
+			us[i] = user[j];
+			it[i] = i;
+		}
+		m->ops->predict(m, us, it, 9, one);
+		for (int i = 0; i < 9; i++)
+			CHECK(fabsf(all[j * 9 + i] - one[i]) < 1e-5f);
+	}
+	/* the users' scores differ: the history and the user count */
+	CHECK(all[0] != all[9]);
+	rec_model_free(m);
+	rec_ratings_free(r);
+}
+
 /* The toy's ratings of user 100 with their times reversed or shifted. */
 static struct rec_ratings *
 history_of_100(const struct rec_ratings *r, int reverse, int64_t shift)
