@@ -118,9 +118,10 @@ struct lstmrec {
 	struct work w;
 	struct rec_batches b;
 	/* the cache of each user's last state */
-	float *hu;                     /* (nu, hidden) */
-	uint64_t *hu_ver;              /* (nu) the version each row is of */
-	int32_t *pending;              /* (nu) users to compute */
+	float *hu;                     /* (users, hidden) */
+	uint64_t *hu_ver;              /* (users) the version each row is of */
+	int32_t *pending;              /* (users) users to compute */
+	size_t cap_users;              /* the rows of the three */
 	uint64_t ver;                  /* of the weights and histories, from 1 */
 };
 
@@ -409,6 +410,7 @@ lstmrec_alloc(const struct rec_lstmrec_hparams *h, int nu, int ni,
 	    !(m->pending = buf((size_t)nu, 1, 1, sizeof *m->pending)) ||
 	    rec_batches_init(&m->b, nu, ni, touch_cap(m), err) != 0)
 		goto fail;
+	m->cap_users = (size_t)nu;
 	return m;
 fail:
 	if (err && !err->msg[0])
@@ -434,40 +436,76 @@ by_time(const void *a, const void *b)
 	return x->row < y->row ? -1 : x->row > y->row;
 }
 
-/* m->hist from the rows of r whose user and item m knows (by id), each
- * user's in time order, ties in row order; with times. */
+/* Room in the per-user caches for n users (their rows past the old ones
+ * stale). */
+static int
+grow_users(struct lstmrec *m, size_t n)
+{
+	const size_t hd = (size_t)m->h.hidden;
+	float *hu;
+	uint64_t *ver;
+	int32_t *pending;
+
+	if (n <= m->cap_users)
+		return 0;
+	if (!(hu = rec_realloc_array(m->hu, n, hd * sizeof *hu)))
+		return -1;
+	m->hu = hu;
+	if (!(ver = rec_realloc_array(m->hu_ver, n, sizeof *ver)))
+		return -1;
+	m->hu_ver = ver;
+	memset(ver + m->cap_users, 0, (n - m->cap_users) * sizeof *ver);
+	if (!(pending = rec_realloc_array(m->pending, n, sizeof *pending)))
+		return -1;
+	m->pending = pending;
+	m->cap_users = n;
+	return 0;
+}
+
+/* m->hist from the rows of r whose item m knows (by id), each user's in
+ * time order, ties in row order; with times.  The users of r that m
+ * does not know are added to its users after the trained ones. */
 static int
 hist_build(struct lstmrec *m, const struct rec_ratings *r, struct rec_err *err)
 {
+	struct rec_idmap users = { 0 };
 	struct hist h = { 0 };
 	struct entry *e = NULL;
-	int32_t *uix = NULL;
-	size_t *fill = NULL;
+	int32_t *uix = NULL, ix;
+	size_t *fill = NULL, nu;
 
-	if (!(h.start = rec_calloc((size_t)m->nu + 1, sizeof *h.start)) ||
-	    !(fill = rec_calloc((size_t)m->nu + 1, sizeof *fill)) ||
+	for (size_t u = 0; u < m->base.users.n; u++)
+		if (rec_idmap_add(&users, m->base.users.ids[u], &ix) != 0)
+			goto oom;
+	for (size_t u = 0; u < r->users.n; u++)
+		if (rec_idmap_add(&users, r->users.ids[u], &ix) != 0)
+			goto oom;
+	nu = users.n;
+	if (grow_users(m, nu) != 0 ||
+	    !(h.start = rec_calloc(nu + 1, sizeof *h.start)) ||
+	    !(fill = rec_calloc(nu + 1, sizeof *fill)) ||
 	    !(uix = rec_malloc_array(r->n ? r->n : 1, sizeof *uix)))
 		goto oom;
 	for (size_t j = 0; j < r->n; j++) {
-		int32_t u = rec_idmap_find(&m->base.users, r->users.ids[r->user[j]]);
+		int32_t u = rec_idmap_find(&users, r->users.ids[r->user[j]]);
 		int32_t i = rec_idmap_find(&m->base.items, r->items.ids[r->item[j]]);
 		uix[j] = i < 0 ? -1 : u;
 		if (uix[j] >= 0)
 			h.start[uix[j] + 1]++;
 	}
-	for (int u = 0; u < m->nu; u++)
+	for (size_t u = 0; u < nu; u++)
 		h.start[u + 1] += h.start[u];
-	h.len = h.start[m->nu];
+	h.len = h.start[nu];
 	if (!(e = rec_malloc_array(h.len ? h.len : 1, sizeof *e)) ||
 	    !(h.item = rec_malloc_array(h.len ? h.len : 1, sizeof *h.item)) ||
 	    !(h.rating = rec_malloc_array(h.len ? h.len : 1, sizeof *h.rating)) ||
 	    !(h.ts = rec_malloc_array(h.len ? h.len : 1, sizeof *h.ts)))
 		goto oom;
-	memcpy(fill, h.start, ((size_t)m->nu + 1) * sizeof *fill);
+	memcpy(fill, h.start, (nu + 1) * sizeof *fill);
 	for (size_t j = 0; j < r->n; j++)
 		if (uix[j] >= 0)
 			e[fill[uix[j]]++] = (struct entry){ r->ts[j], j };
-	for (int u = 0; u < m->nu; u++) {
+	for (size_t u = 0; u < nu; u++) {
 		size_t beg = h.start[u], n = h.start[u + 1] - beg;
 		qsort(e + beg, n, sizeof *e, by_time);
 		for (size_t j = beg; j < beg + n; j++) {
@@ -482,6 +520,8 @@ hist_build(struct lstmrec *m, const struct rec_ratings *r, struct rec_err *err)
 	rec_free(fill);
 	hist_free(&m->hist);
 	m->hist = h;
+	rec_idmap_clear(&m->base.users);
+	m->base.users = users;
 	m->ver++;
 	return 0;
 oom:
@@ -489,6 +529,7 @@ oom:
 	rec_free(uix);
 	rec_free(fill);
 	hist_free(&h);
+	rec_idmap_clear(&users);
 	return rec_erroom(err, NULL);
 }
 
@@ -1140,6 +1181,14 @@ refresh(const struct lstmrec *mc, const int32_t *user, size_t n)
 	}
 }
 
+/* A user's row of the embeddings and biases: -1 for one a history
+ * added (set_history), who has none. */
+static int32_t
+trained(const struct lstmrec *m, int32_t u)
+{
+	return u < m->nu ? u : -1;
+}
+
 /* Predict n rows whose state rows (srow) index states: the rating, or a
  * ranking model's score. */
 static void
@@ -1152,15 +1201,16 @@ head_predict(const struct lstmrec *mc, const int32_t *user, const int32_t *item,
 
 	for (size_t beg = 0; beg < n; beg += cap) {
 		int len = (int)(n - beg < cap ? n - beg : cap);
+		for (int j = 0; j < len; j++)
+			w->u[j] = trained(m, user[beg + (size_t)j]);
 		if (m->base.ranking) {
 			gather_states(m, w->z, states_, srow + beg, len);
-			query_forward(m, w->q, w->z, user + beg, len);
+			query_forward(m, w->q, w->z, w->u, len);
 			for (int j = 0; j < len; j++)
 				out[beg + (size_t)j] = item_score(m, w->q + (size_t)j * k,
 				                                  item[beg + (size_t)j]);
 			continue;
 		}
-		memcpy(w->u, user + beg, (size_t)len * sizeof *w->u);
 		memcpy(w->i, item + beg, (size_t)len * sizeof *w->i);
 		memcpy(w->hrow, srow + beg, (size_t)len * sizeof *w->hrow);
 		head_forward(m, w, states_, len, NULL);
@@ -1201,8 +1251,10 @@ lstmrec_rank_scores(const struct rec_model *base, const int32_t *user,
 		int len = (int)(n - beg < cap ? n - beg : cap);
 		float *o = out + beg * ni;
 		/* the user's cached state row is the user */
+		for (int j = 0; j < len; j++)
+			w->u[j] = trained(m, user[beg + (size_t)j]);
 		gather_states(m, w->z, m->hu, user + beg, len);
-		query_forward(m, w->q, w->z, user + beg, len);
+		query_forward(m, w->q, w->z, w->u, len);
 		for (int j = 0; j < len; j++)
 			memcpy(o + (size_t)j * ni, P + m->obi, ni * sizeof(float));
 		if (ni > 0)
@@ -1425,6 +1477,9 @@ lstmrec_save(const struct rec_model *base, FILE *fp, const char *file,
 	size_t len = 0;
 	int rc;
 
+	if (m->base.users.n != (size_t)m->nu)
+		return rec_errf(err, file, 0, "a model with users of a history "
+		                "(rec_model_set_history) is not saved");
 	/* the stored history: each user's last seq_len entries */
 	for (int u = 0; u < m->nu; u++) {
 		size_t n = m->hist.start[u + 1] - m->hist.start[u];

@@ -58,9 +58,11 @@
  *
  * The model keeps each user's history: the training sequence, of which
  * the model file stores the last seq_len ratings; rec_model_set_history
- * (model.h) replaces it.  Unknown users have a zero embedding, no bias
- * and an empty history; unknown items a zero embedding and no bias;
- * history entries of unknown items are left out.
+ * (model.h) replaces it, and adds the users it does not know: their
+ * histories, after the trained users, with a zero embedding and no
+ * bias (a model with such users is not saved).  Unknown users have a
+ * zero embedding, no bias and an empty history; unknown items a zero
+ * embedding and no bias; history entries of unknown items are left out.
  */
 #ifndef REC_LSTMREC_H
 #define REC_LSTMREC_H

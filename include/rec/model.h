@@ -76,7 +76,8 @@ struct rec_model_ops {
 	 * others, which score from what they learned of the user): replace
 	 * every user's history by the rows of h (by data-set id; each
 	 * user's in time order, ties in row order).  A sequence model (the
-	 * LSTM) leaves out the users and items it does not know; EASE adds
+	 * LSTM) adds the users it does not know (a history, no embedding)
+	 * and leaves out the items it does not know; EASE adds
 	 * the users (a user is only a history to it); MF folds in the users
 	 * it does not know (their vectors fitted with the items' fixed) and
 	 * leaves the others as trained.  predict and

@@ -338,3 +338,28 @@ PY
 	assert_equal "$stderr" "rec-train-lstm: no positives (ratings of at least 3.5 stars) to train on"
 	assert [ ! -e b.st ]
 }
+
+@test "ml-latest-small: --loss bpr, new users' lists from --history, within 15% of their lists in training" {
+	[ -f "$movielens/ratings.csv" ] || skip "no data (scripts/get-movielens)"
+	rec-filter --min-item-ratings 20 "$movielens/ratings.csv" |
+		rec-split --ratio 0.8 --train seen.tsv --test test.tsv
+	# every sixth user (101) is left out of the fit, then given its
+	# training ratings at scoring time: a history, no embedding
+	awk -F'\t' '$1 % 6 == 0' seen.tsv > held.tsv
+	awk -F'\t' '$1 % 6 != 0' seen.tsv > rest.tsv
+	cut -f1 held.tsv | sort -un > users.txt
+	awk -F'\t' 'NR == FNR { h[$1] = 1; next } $1 in h' users.txt test.tsv > held-test.tsv
+	ndcg() {
+		rec-eval -r - --test held-test.tsv --train seen.tsv | awk '$1 == "ndcg@10" { print $2 }'
+	}
+	train="rec-train-lstm --loss bpr --negatives 4 --epochs 8"
+	$train -q -o in.st seen.tsv
+	$train -q -o out.st rest.tsv
+	in=$(rec-score -m in.st --top 10 --exclude held.tsv --users users.txt | ndcg)
+	out=$(rec-score -m out.st --top 10 --exclude held.tsv --history held.tsv --users users.txt | ndcg)
+	# without the history they are unknown users: one list for all
+	none=$(rec-score -m out.st --top 10 --exclude held.tsv --users users.txt 2>/dev/null | ndcg)
+	echo "# $train: in training $in, new users $out, without history $none" >&3
+	run awk -v a="$in" -v b="$out" -v c="$none" 'BEGIN { exit !(b >= 0.85 * a && a > 0.1 && b > c) }'
+	assert_success
+}

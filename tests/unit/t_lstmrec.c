@@ -271,6 +271,83 @@ history_of_100(const struct rec_ratings *r, int reverse, int64_t shift)
 	return h;
 }
 
+/* A history adds the users the model does not know: a state of their
+ * own, no embedding, no bias.  So user 999 given user 100's ratings
+ * scores every item as user 100 does once user 100's embedding and bias
+ * are zeroed; before, it had the fallback of an unknown user.  For the
+ * rating model and the ranking model. */
+TEST(lstmrec_history_adds_new_users)
+{
+	struct rec_ratings *r = toy();
+	struct rec_ratings *h = history_of_100(r, 0, 0);
+
+	for (size_t j = 0; j < h->n; j++)
+		h->users.ids[h->user[j]] = 999;
+	h->users.ids[0] = 999;
+	for (int ranking = 0; ranking < 2; ranking++) {
+		struct rec_model *m = ranking ? ranking_for_gradcheck(r, 1) : for_gradcheck(r, 1);
+		struct rec_params *p = rec_lstmrec_params(m);
+		int64_t items[9], u100[9], u999[9];
+		float before[9], none[9], a[9], b[9];
+		struct rec_unknown unk = { 0 };
+		struct rec_err err = { 0 };
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *fp;
+
+		for (int i = 0; i < 9; i++) {
+			items[i] = 200 + i;
+			u100[i] = 100;
+			u999[i] = 999;
+		}
+		rec_model_predict_ids(m, u999, items, 9, before, &unk);
+		CHECK(unk.users == 9);
+		CHECK(rec_model_set_history(m, h, &err) == 0);
+		CHECK(rec_idmap_find(&m->users, 999) >= 0);
+		unk.users = 0;
+		rec_model_predict_ids(m, u999, items, 9, a, &unk);
+		CHECK(unk.users == 0);
+		/* user 100's own history is gone (not in h): user 100 now has
+		 * the empty history, 999 user 100's */
+		for (int t = 0; t < p->nt; t++)
+			if (strcmp(p->t[t].name, "user.emb") == 0 ||
+			    strcmp(p->t[t].name, "user_bias") == 0)
+				memset(p->w + p->t[t].off, 0, (size_t)p->t[t].cols * sizeof(float));
+		CHECK(rec_idmap_find(&m->users, 100) == 0);
+		rec_model_predict_ids(m, u100, items, 9, none, &unk);
+		for (int i = 0; i < 9; i++)
+			CHECK(none[i] == before[i]);
+		struct rec_ratings *both = rec_ratings_new();
+		for (size_t j = 0; j < h->n; j++) {
+			rec_ratings_push(both, 100, h->items.ids[h->item[j]], h->rating[j],
+			                 h->ts[j], (long)both->n + 1, NULL);
+			rec_ratings_push(both, 999, h->items.ids[h->item[j]], h->rating[j],
+			                 h->ts[j], (long)both->n + 1, NULL);
+		}
+		CHECK(rec_model_set_history(m, both, &err) == 0);
+		rec_model_predict_ids(m, u100, items, 9, b, &unk);
+		rec_model_predict_ids(m, u999, items, 9, a, &unk);
+		/* (the ReLUs of the rating model's head block the state for
+		 * some items; the ranking model's dot products for none) */
+		int moved = 0;
+		for (int i = 0; i < 9; i++) {
+			CHECK(a[i] == b[i]);
+			moved += a[i] != before[i];
+		}
+		CHECK(moved == 9 || (!ranking && moved >= 5));
+		/* such a model is for scoring only */
+		fp = open_memstream(&buf, &len);
+		CHECK(rec_model_save(m, fp, "l.st", NULL, NULL, 0, &err) == -1);
+		CHECK(strstr(err.msg, "not saved") != NULL);
+		fclose(fp);
+		free(buf);
+		rec_ratings_free(both);
+		rec_model_free(m);
+	}
+	rec_ratings_free(r);
+	rec_ratings_free(h);
+}
+
 /* The two tests below take the untrained model of the gradient check
  * (seed 1), whose head passes user 100's state on to the output (with
  * widths 5 and 4 the ReLUs of some seeds block it); trained on the toy,
