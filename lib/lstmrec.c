@@ -133,7 +133,7 @@ static const char *const bptts[] = { "full", "chunk", NULL };
 static const struct rec_lstmrec_hparams lstmrec_defaults = REC_LSTMREC_DEFAULTS;
 /* the ranking model's own (rec-train-lstm(1) says how they were chosen) */
 static const char *const bpr_defaults[] = {
-	"batch", "8", "lr", "0.003", "lr-decay", "1", NULL
+	"batch", "8", "lr", "0.005", "lr-decay", "1", "reg", "0.003", NULL
 };
 
 static int
@@ -196,7 +196,7 @@ static const struct rec_hp_before lstmrec_before[] = {
 	{ "loss", NULL, NULL, "mse" },
 	{ "positive", NULL, NULL, "3.5" },
 	{ "negatives", NULL, NULL, "1" },
-	{ NULL }
+	{ NULL, NULL, NULL, NULL }
 };
 
 const struct rec_hparams_desc rec_lstmrec_desc = {

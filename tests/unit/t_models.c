@@ -189,6 +189,18 @@ lstm(void *hp)
 }
 
 static void
+lstm_bpr(void *hp)
+{
+	struct rec_lstmrec_hparams *h = hp;
+
+	lstm(hp);
+	h->loss = REC_LOSS_BPR;
+	h->negatives = 2;
+	h->lr = 0.01f;
+	h->lr_decay = 1;
+}
+
+static void
 agr_gcn(void *hp)
 {
 	struct rec_agr_hparams *h = hp;
@@ -253,6 +265,7 @@ static const struct model_case cases[] = {
 	{ "ncf bpr", &rec_ncf_desc, rec_ncf_make, ncf_bpr, 40, 0.6 },
 	/* the LSTM starts at the bias-only model: a smaller fall */
 	{ "lstm", &rec_lstmrec_desc, rec_lstmrec_make, lstm, 40, 0.95 },
+	{ "lstm bpr", &rec_lstmrec_desc, rec_lstmrec_make, lstm_bpr, 40, 0.6 },
 	{ "agr gcn", &rec_agr_desc, rec_agr_make, agr_gcn, 40, 0.8 },
 	{ "agr lightgcn", &rec_agr_desc, rec_agr_make, agr_lightgcn, 40, 0.8 },
 	{ "agr bpr", &rec_agr_desc, rec_agr_make, agr_bpr, 40, 0.75 },
