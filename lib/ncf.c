@@ -111,7 +111,7 @@ static const struct rec_hp_before ncf_before[] = {
 	{ "loss", NULL, NULL, "mse" },
 	{ "positive", NULL, NULL, "3.5" },
 	{ "negatives", NULL, NULL, "1" },
-	{ NULL }
+	{ NULL, NULL, NULL, NULL }
 };
 
 const struct rec_hparams_desc rec_ncf_desc = {

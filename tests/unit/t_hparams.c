@@ -196,7 +196,7 @@ TEST(hparams_files_of_before)
 		{ "mlp", "layers", NULL, NULL },
 		{ "optimizer", NULL, NULL, "sgd" },
 		{ "k", NULL, "0", "16" },
-		{ NULL }
+		{ NULL, NULL, NULL, NULL }
 	};
 	struct rec_hparams_desc old = toy;
 	struct toy_hp back = toy_defaults;
