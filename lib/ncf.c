@@ -5,8 +5,15 @@
  * the two bias vectors come first and are updated row by row (the rows a
  * batch touched, lazy Adam, as in mf.c); everything from dense_off on
  * (side projection, MLP, output weights, global bias) is small and is
- * updated whole every step.  Activations live in buffers sized for one
- * batch, made once: nothing is allocated in the training loop.
+ * updated whole every step.  The gradients of the touched rows are
+ * summed in small buffers of their own, a row a slot (the row's place
+ * in the batch's list of users or items), not in the gradient slab,
+ * whose tables would be a cache miss a row: the slab's gradient holds
+ * the dense part only (and, for the gradient checks, a copy of the
+ * rows).  The step updates each touched row and each part of the dense
+ * weights on its own, so the threads share it out without changing a
+ * bit.  Activations live in buffers sized for one batch, made once:
+ * nothing is allocated in the training loop.
  */
 #include <math.h>
 #include <string.h>
@@ -16,6 +23,7 @@
 #include "rec/hparams.h"
 #include "rec/layer.h"
 #include "rec/ncf.h"
+#include "rec/parallel.h"
 #include "rec/params.h"
 
 #define L REC_NCF_MAX_LAYERS
@@ -25,6 +33,10 @@ struct work {
 	int cap;
 	int32_t *u, *i;                /* (n) model indices; -1 unknown */
 	int32_t *uz, *iz;              /* (n) the same, unknown -> row 0 */
+	int32_t *us, *is;              /* (n) their slots: places in the
+	                                * batch's b.urows, b.irows */
+	int32_t *ucount, *icount;      /* (n) the rows a slot's user (item)
+	                                * is in */
 	float *gu, *gi, *mu, *mi;      /* (n, k) embeddings, after dropout */
 	float *mgu, *mgi, *mmu, *mmi;  /* (n, k) their dropout masks */
 	float *gmf;                    /* (n, k) */
@@ -43,6 +55,13 @@ struct work {
 	float *d_zin, *d_gmf, *d_emb2, *d_side, *d_z, *d_y;
 	float *d_x[L + 1], *d_a[L];
 	float *d_gu, *d_gi, *d_mu, *d_mi;
+	/* the touched rows' gradients, slot s that of row b.urows[s] (of
+	 * the user tables) or b.irows[s] (of the item tables) */
+	float *d_pg, *d_pm, *d_bu;     /* (n, k), (n, k), (n) */
+	float *d_qg, *d_qm, *d_bi;
+	float rs;                      /* the weight of the L2 term's gradient */
+	double *norm;                  /* (2n) each touched row's share of the
+	                                * L2 term, users' slots then items' */
 };
 
 struct ncf {
@@ -60,6 +79,8 @@ struct ncf {
 	struct work w;
 	struct rec_batches b;
 	struct rec_sample pos;                 /* BPR: the training table's positives */
+	int32_t *uslot, *islot;                /* (nu), (ni) a touched row's
+	                                        * slot in the current batch */
 };
 
 static const struct rec_model_ops ncf_ops;
@@ -126,6 +147,10 @@ work_free(struct work *w)
 {
 	void **all[] = {
 		(void **)&w->u, (void **)&w->i, (void **)&w->uz, (void **)&w->iz,
+		(void **)&w->us, (void **)&w->is, (void **)&w->ucount,
+		(void **)&w->icount, (void **)&w->norm,
+		(void **)&w->d_pg, (void **)&w->d_pm, (void **)&w->d_bu,
+		(void **)&w->d_qg, (void **)&w->d_qm, (void **)&w->d_bi,
 		(void **)&w->gu, (void **)&w->gi, (void **)&w->mu, (void **)&w->mi,
 		(void **)&w->mgu, (void **)&w->mgi, (void **)&w->mmu, (void **)&w->mmi,
 		(void **)&w->gmf, (void **)&w->side, (void **)&w->emb2, (void **)&w->zin,
@@ -174,6 +199,12 @@ work_alloc(struct ncf *m, int cap)
 	w->cap = cap;
 	ok = (w->u = buf(n, 1, 4)) && (w->i = buf(n, 1, 4)) &&
 	     (w->uz = buf(n, 1, 4)) && (w->iz = buf(n, 1, 4)) &&
+	     (w->us = buf(n, 1, 4)) && (w->is = buf(n, 1, 4)) &&
+	     (w->ucount = buf(n, 1, 4)) && (w->icount = buf(n, 1, 4)) &&
+	     (w->norm = buf(2 * n, 1, sizeof(double))) &&
+	     (w->d_pg = buf(n, k, f)) && (w->d_pm = buf(n, k, f)) &&
+	     (w->d_bu = buf(n, 1, f)) && (w->d_qg = buf(n, k, f)) &&
+	     (w->d_qm = buf(n, k, f)) && (w->d_bi = buf(n, 1, f)) &&
 	     (w->gu = buf(n, k, f)) && (w->gi = buf(n, k, f)) &&
 	     (w->mu = buf(n, k, f)) && (w->mi = buf(n, k, f)) &&
 	     (w->mgu = buf(n, k, f)) && (w->mgi = buf(n, k, f)) &&
@@ -210,6 +241,8 @@ ncf_free(struct rec_model *base)
 	work_free(&m->w);
 	rec_batches_free(&m->b);
 	rec_sample_free(&m->pos);
+	rec_free(m->uslot);
+	rec_free(m->islot);
 	rec_free(m);
 }
 
@@ -274,7 +307,8 @@ ncf_alloc(const struct rec_ncf_hparams *h, int nu, int ni,
 	if (rec_params_add(p, "out.w", 2, 1, k + m->width[h->nmlp], &m->oOut, err) ||
 	    rec_params_add(p, "global_bias", 0, 1, 1, &m->omu, err) ||
 	    rec_params_alloc(p, err) ||
-	    work_alloc(m, batch_rows(h)) != 0)
+	    work_alloc(m, batch_rows(h)) != 0 ||
+	    !(m->uslot = buf((size_t)nu, 1, 4)) || !(m->islot = buf((size_t)ni, 1, 4)))
 		goto fail;
 	return m;
 fail:
@@ -379,23 +413,54 @@ forward(const struct ncf *m, struct work *w, int n, struct rec_rng *rng)
 	rec_sigmoid_forward(w->y, w->z, n, 1);
 }
 
+/* The slots of the n rows of w, whose users and items m->b lists, and
+ * how many rows each slot's user and item are in. */
+static void
+find_slots(struct ncf *m, struct work *w, int n)
+{
+	for (size_t s = 0; s < m->b.nu; s++) {
+		m->uslot[m->b.urows[s]] = (int32_t)s;
+		w->ucount[s] = 0;
+	}
+	for (size_t s = 0; s < m->b.ni; s++) {
+		m->islot[m->b.irows[s]] = (int32_t)s;
+		w->icount[s] = 0;
+	}
+	for (int j = 0; j < n; j++) {
+		w->us[j] = m->uslot[w->u[j]];
+		w->is[j] = m->islot[w->i[j]];
+		w->ucount[w->us[j]]++;
+		w->icount[w->is[j]]++;
+	}
+}
+
 /* Back from w->d_z (n), the gradient of a batch's loss in the logits,
- * into m->p.g, with the L2 term of each of the n rows, whose gradient is
- * weighted by rs (2 reg over the loss's count); returns total plus the
- * L2 term. */
+ * into m->p.g (the dense part) and the touched rows' gradients of w
+ * (each row once in m->b); the L2 term of each of the n rows, whose
+ * gradient is weighted by rs (2 reg over the loss's count), is left to
+ * penalize (the step's, where the rows are read anyway).  Returns
+ * total plus the loss of the batch. */
 static double
 backward_logits(struct ncf *m, struct work *w, int n, float rs, double total)
 {
 	const float *P = m->p.w;
 	float *G = m->p.g;
 	const int k = m->h.k, nl = m->h.nmlp, last = m->width[nl];
+	const size_t nu = m->b.nu, ni = m->b.ni, f = sizeof(float);
 
+	find_slots(m, w, n);
+	memset(w->d_pg, 0, nu * k * f);
+	memset(w->d_pm, 0, nu * k * f);
+	memset(w->d_bu, 0, nu * f);
+	memset(w->d_qg, 0, ni * k * f);
+	memset(w->d_qm, 0, ni * k * f);
+	memset(w->d_bi, 0, ni * f);
 	if (m->base.ranking)   /* mu and b_u drop out of a difference: held at 0 */
 		for (int j = 0; j < n; j++)
-			G[m->obi + w->i[j]] += w->d_z[j];
+			w->d_bi[w->is[j]] += w->d_z[j];
 	else
-		rec_bias_backward(G + m->omu, G + m->obu, G + m->obi, w->d_z, w->u,
-		                  w->i, n);
+		rec_bias_backward(G + m->omu, w->d_bu, w->d_bi, w->d_z, w->us,
+		                  w->is, n);
 	memset(w->d_zin, 0, (size_t)n * (k + last) * sizeof(float));
 	rec_linear_backward(w->d_zin, G + m->oOut, NULL, w->d_z, w->zin, P + m->oOut,
 	                    n, k + last, 1, m->h.threads);
@@ -437,31 +502,16 @@ backward_logits(struct ncf *m, struct work *w, int n, float rs, double total)
 		rec_dropout_backward(w->d_mu, w->mmu, n, k);
 		rec_dropout_backward(w->d_mi, w->mmi, n, k);
 	}
-	rec_embedding_backward(G + m->oPg, w->d_gu, w->u, n, k);
-	rec_embedding_backward(G + m->oQg, w->d_gi, w->i, n, k);
-	rec_embedding_backward(G + m->oPm, w->d_mu, w->u, n, k);
-	rec_embedding_backward(G + m->oQm, w->d_mi, w->i, n, k);
-	/* L2 on each row's embeddings and biases, as often as the row occurs */
-	for (int j = 0; j < n; j++) {
-		size_t u = (size_t)w->u[j], i = (size_t)w->i[j];
-		const size_t offs[4] = { m->oPg + u * k, m->oQg + i * k,
-		                         m->oPm + u * k, m->oQm + i * k };
-		double norm = 0;
-		for (int t = 0; t < 4; t++) {
-			rec_axpy(G + offs[t], rs, P + offs[t], k);
-			norm += rec_sumsq(P + offs[t], k);
-		}
-		G[m->obu + u] += rs * P[m->obu + u];
-		G[m->obi + i] += rs * P[m->obi + i];
-		norm += (double)P[m->obu + u] * P[m->obu + u] +
-		        (double)P[m->obi + i] * P[m->obi + i];
-		total += m->h.reg * norm;
-	}
+	rec_embedding_backward(w->d_pg, w->d_gu, w->us, n, k);
+	rec_embedding_backward(w->d_qg, w->d_gi, w->is, n, k);
+	rec_embedding_backward(w->d_pm, w->d_mu, w->us, n, k);
+	rec_embedding_backward(w->d_qm, w->d_mi, w->is, n, k);
+	w->rs = rs;
 	return total;
 }
 
-/* Gradients of the batch's mean squared error (plus the L2 term) into
- * m->p.g; returns the batch's summed objective. */
+/* Gradients of the batch's mean squared error (the L2 term to come from
+ * penalize); returns the error summed over the batch. */
 static double
 backward(struct ncf *m, struct work *w, int n)
 {
@@ -473,8 +523,8 @@ backward(struct ncf *m, struct work *w, int n)
 }
 
 /* The same for BPR, the rows of w its np positives and then their nneg
- * negatives (paired by w->pos_row, w->neg_row); the objective summed
- * over the triples. */
+ * negatives (paired by w->pos_row, w->neg_row); the loss summed over
+ * the triples. */
 static double
 backward_bpr(struct ncf *m, struct work *w, int np, int nneg)
 {
@@ -490,34 +540,108 @@ backward_bpr(struct ncf *m, struct work *w, int np, int nneg)
 
 /* ---- training ---- */
 
-/* Update, then zero the gradients of, the rows of two tables (rows of k)
- * and one bias vector that this batch touched. */
-static void
-step_rows(struct ncf *m, size_t t1, size_t t2, size_t bias, const int32_t *rows,
-          size_t n)
+/* The L2 term of the row of slot s, in the batch's touched rows of two
+ * tables of k columns (from offsets t1, t2) and of a bias vector (from
+ * bias), whose gradients are g1, g2, gb: the gradient added as often as
+ * the row is in the batch (as a sum over the batch's rows would add
+ * it), and the row's share of the term's value returned. */
+static double
+penalize_row(struct ncf *m, int32_t row, size_t s, int count, size_t t1,
+             size_t t2, size_t bias, float *g1, float *g2, float *gb)
 {
+	const float *P = m->p.w, rs = m->w.rs;
 	const size_t k = (size_t)m->h.k;
-	const size_t offs[3][2] = { { t1, k }, { t2, k }, { bias, 1 } };
+	const float *w1 = P + t1 + (size_t)row * k, *w2 = P + t2 + (size_t)row * k;
+	const float wb = P[bias + (size_t)row];
 
-	for (size_t j = 0; j < n; j++) {
-		for (int t = 0; t < 3; t++) {
-			size_t off = offs[t][0] + (size_t)rows[j] * offs[t][1];
-			rec_adam_update(&m->p, &m->adam, off, offs[t][1]);
-			memset(m->p.g + off, 0, offs[t][1] * sizeof(float));
+	for (int c = 0; c < count; c++) {
+		rec_axpy(g1 + s * k, rs, w1, (int)k);
+		rec_axpy(g2 + s * k, rs, w2, (int)k);
+		gb[s] += rs * wb;
+	}
+	return count * ((double)rec_sumsq(w1, (int)k) + rec_sumsq(w2, (int)k) +
+	                (double)wb * wb);
+}
+
+/* The L2 term of touched row e (the users' slots, then the items'):
+ * penalize_row, then, when adam, the row's Adam step. */
+static void
+touched_row(struct ncf *m, size_t e, int adam)
+{
+	struct work *w = &m->w;
+	const struct rec_params *p = &m->p;
+	const int user = e < m->b.nu;
+	const size_t s = user ? e : e - m->b.nu, k = (size_t)m->h.k;
+	const int32_t row = user ? m->b.urows[s] : m->b.irows[s];
+	const size_t t[3] = { user ? m->oPg : m->oQg, user ? m->oPm : m->oQm,
+	                      user ? m->obu : m->obi };
+	float *g[3] = { user ? w->d_pg : w->d_qg, user ? w->d_pm : w->d_qm,
+	                user ? w->d_bu : w->d_bi };
+
+	w->norm[e] = penalize_row(m, row, s, user ? w->ucount[s] : w->icount[s],
+	                          t[0], t[1], t[2], g[0], g[1], g[2]);
+	if (!adam)
+		return;
+	for (int j = 0; j < 3; j++) {
+		size_t len = j < 2 ? k : 1, off = t[j] + (size_t)row * len;
+		rec_adam_apply(&m->adam, p->w + off, p->m + off, p->v + off,
+		               g[j] + s * len, len);
+	}
+}
+
+/* A step's work, cut into units for the threads: the touched rows (the
+ * users', then the items'), then the dense weights UNIT floats at a
+ * time.  Each unit updates its own floats: any cut gives the same bits. */
+enum { UNIT = 256 };
+
+static size_t
+step_units(const struct ncf *m)
+{
+	return m->b.nu + m->b.ni + (m->p.n - m->dense_off + UNIT - 1) / UNIT;
+}
+
+/* The step's units [beg, end) (rec_part_fn). */
+static void
+step_part(void *ctx, size_t beg, size_t end, int t)
+{
+	struct ncf *m = ctx;
+	const size_t rows = m->b.nu + m->b.ni;
+
+	(void)t;
+	for (size_t e = beg; e < end; e++) {
+		if (e < rows) {
+			touched_row(m, e, 1);
+		} else {
+			size_t off = m->dense_off + (e - rows) * UNIT;
+			size_t len = m->p.n - off < UNIT ? m->p.n - off : UNIT;
+			rec_adam_update(&m->p, &m->adam, off, len);
+			memset(m->p.g + off, 0, len * sizeof(float));
 		}
 	}
 }
 
-/* One Adam step on the gradients of a batch (lazy on the rows it
- * touched), which it then zeroes. */
-static void
+/* The L2 term of the batch's rows summed over its touched rows, as
+ * touched_row left it. */
+static double
+penalty(const struct ncf *m)
+{
+	double sum = 0;
+
+	for (size_t e = 0; e < m->b.nu + m->b.ni; e++)
+		sum += m->w.norm[e];
+	return m->h.reg * sum;
+}
+
+/* The L2 term of the batch (its gradient with the touched rows'), then
+ * one Adam step on the gradients of the batch, lazy on the rows it
+ * touched; the dense gradients are zeroed after it.  Returns the L2
+ * term. */
+static double
 step(struct ncf *m)
 {
 	rec_adam_begin(&m->adam);
-	step_rows(m, m->oPg, m->oPm, m->obu, m->b.urows, m->b.nu);
-	step_rows(m, m->oQg, m->oQm, m->obi, m->b.irows, m->b.ni);
-	rec_adam_update(&m->p, &m->adam, m->dense_off, m->p.n - m->dense_off);
-	memset(m->p.g + m->dense_off, 0, (m->p.n - m->dense_off) * sizeof(float));
+	rec_parallel_for(step_units(m), m->h.threads, step_part, m);
+	return penalty(m);
 }
 
 /* An epoch of BPR: batches of the positives of r, each followed in the
@@ -563,7 +687,7 @@ ncf_epoch_bpr(struct ncf *m, const struct rec_ratings *r, struct rec_rng *rng,
 		forward(m, w, n, rng);
 		total += backward_bpr(m, w, np, n - np);
 		triples += (size_t)(n - np);
-		step(m);
+		total += step(m);
 	}
 	*loss = triples ? total / (double)triples : 0;
 	return 0;
@@ -596,7 +720,7 @@ ncf_epoch(struct rec_model *base, const struct rec_ratings *r,
 		}
 		forward(m, w, n, rng);
 		total += backward(m, w, n);
-		step(m);
+		total += step(m);
 	}
 	*loss = total / (double)r->n;
 	return 0;
@@ -606,6 +730,50 @@ struct rec_params *
 rec_ncf_params(struct rec_model *base)
 {
 	return &((struct ncf *)base)->p;
+}
+
+/* The gradients of the rows of slot s (of row rows[s]) of two tables
+ * (rows of k, from t1 and t2) and a bias vector, g1, g2 and gb, copied
+ * into the slab's, for each of the n slots. */
+static void
+rows_to_slab(struct ncf *m, const int32_t *rows, size_t n, size_t t1,
+             size_t t2, size_t bias, const float *g1, const float *g2,
+             const float *gb)
+{
+	const size_t k = (size_t)m->h.k;
+
+	for (size_t s = 0; s < n; s++) {
+		size_t row = (size_t)rows[s];
+		memcpy(m->p.g + t1 + row * k, g1 + s * k, k * sizeof(float));
+		memcpy(m->p.g + t2 + row * k, g2 + s * k, k * sizeof(float));
+		m->p.g[bias + row] = gb[s];
+	}
+}
+
+/* Forward and backward through the n rows of w as the gradient checks
+ * see them: the whole gradient in the slab's; returns the batch's
+ * summed objective (BPR's when nneg > 0: the last nneg rows are the
+ * negatives of pos_row, neg_row). */
+static double
+objective_batch(struct ncf *m, int n, int nneg)
+{
+	struct work *w = &m->w;
+	double total;
+
+	memset(m->p.g, 0, m->p.n * sizeof(float));
+	rec_batches_next(&m->b);
+	for (int j = 0; j < n; j++)
+		rec_batches_touch(&m->b, w->u[j], w->i[j]);
+	forward(m, w, n, NULL);
+	total = nneg ? backward_bpr(m, w, n - nneg, nneg) : backward(m, w, n);
+	for (size_t e = 0; e < m->b.nu + m->b.ni; e++)
+		touched_row(m, e, 0);
+	total += penalty(m);
+	rows_to_slab(m, m->b.urows, m->b.nu, m->oPg, m->oPm, m->obu, w->d_pg,
+	             w->d_pm, w->d_bu);
+	rows_to_slab(m, m->b.irows, m->b.ni, m->oQg, m->oQm, m->obi, w->d_qg,
+	             w->d_qm, w->d_bi);
+	return total;
 }
 
 int
@@ -618,7 +786,6 @@ rec_ncf_objective(struct rec_model *base, const struct rec_ratings *r,
 
 	if (r->n == 0 || r->n > (size_t)w->cap)
 		return -1;
-	memset(m->p.g, 0, m->p.n * sizeof(float));
 	for (size_t j = 0; j < r->n; j++) {
 		w->u[j] = rec_idmap_find(&m->base.users, r->users.ids[r->user[j]]);
 		w->i[j] = rec_idmap_find(&m->base.items, r->items.ids[r->item[j]]);
@@ -626,8 +793,7 @@ rec_ncf_objective(struct rec_model *base, const struct rec_ratings *r,
 		if (w->u[j] < 0 || w->i[j] < 0)
 			return -1;
 	}
-	forward(m, w, (int)r->n, NULL);
-	total = backward(m, w, (int)r->n);
+	total = objective_batch(m, (int)r->n, 0);
 	*loss = total / (double)r->n;
 	return 0;
 }
@@ -641,7 +807,6 @@ rec_ncf_bpr_objective(struct rec_model *base, const int32_t *u, const int32_t *i
 
 	if (n == 0 || n > (size_t)w->cap / 2)
 		return -1;
-	memset(m->p.g, 0, m->p.n * sizeof(float));
 	for (size_t t = 0; t < n; t++) {
 		w->u[t] = w->u[n + t] = u[t];
 		w->i[t] = i[t];
@@ -649,8 +814,7 @@ rec_ncf_bpr_objective(struct rec_model *base, const int32_t *u, const int32_t *i
 		w->pos_row[t] = (int32_t)t;
 		w->neg_row[t] = (int32_t)(n + t);
 	}
-	forward(m, w, (int)(2 * n), NULL);
-	*loss = backward_bpr(m, w, (int)n, (int)n) / (double)n;
+	*loss = objective_batch(m, (int)(2 * n), (int)n) / (double)n;
 	return 0;
 }
 

@@ -120,19 +120,23 @@ rec_adam_begin(struct rec_adam *a)
  * of a whole model every step; each is correctly rounded on every path,
  * so every clone gives the same bits. */
 VECTOR_CLONES void
-rec_adam_update(struct rec_params *p, const struct rec_adam *a, size_t off,
-                size_t n)
+rec_adam_apply(const struct rec_adam *a, float *restrict w, float *restrict m,
+               float *restrict v, const float *restrict g, size_t n)
 {
 	const float b1 = a->beta1, b2 = a->beta2, step = a->step, eps = a->eps_t;
-	float *restrict w = p->w + off, *restrict m = p->m + off;
-	float *restrict v = p->v + off;
-	const float *restrict g = p->g + off;
 
 	for (size_t i = 0; i < n; i++) {
 		m[i] = b1 * m[i] + (1.0f - b1) * g[i];
 		v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
 		w[i] -= step * m[i] / (sqrtf(v[i]) + eps);
 	}
+}
+
+void
+rec_adam_update(struct rec_params *p, const struct rec_adam *a, size_t off,
+                size_t n)
+{
+	rec_adam_apply(a, p->w + off, p->m + off, p->v + off, p->g + off, n);
 }
 
 void

@@ -74,6 +74,12 @@ void rec_adam_begin(struct rec_adam *a);
 void rec_adam_update(struct rec_params *p, const struct rec_adam *a,
                      size_t off, size_t n);
 
+/* The same on n floats of arrays of the caller's: the weights w, their
+ * moments m and v, and the gradient g (a slab's rows, with a gradient
+ * kept apart from the slab). */
+void rec_adam_apply(const struct rec_adam *a, float *w, float *m, float *v,
+                    const float *g, size_t n);
+
 /* One dense Adam step over the whole slab: begin + update everything. */
 void rec_adam_step(struct rec_params *p, struct rec_adam *a);
 
