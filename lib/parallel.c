@@ -11,13 +11,16 @@
  * order.  The workers are joined at exit.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 
 #include "rec/parallel.h"
 
 enum {
 	MAXPARTS = 64,
-	SPINS = 1 << 16   /* polls of the counter before sleeping */
+	SPINS = 1 << 8,   /* polls of the counter before yielding */
+	YIELDS = 1 << 12  /* then polls, each after a sched_yield, before
+	                   * sleeping */
 };
 
 static struct {
@@ -40,12 +43,22 @@ static struct {
 	.done = PTHREAD_COND_INITIALIZER, .busy = PTHREAD_MUTEX_INITIALIZER,
 };
 
-static void
-relax(void)
+/* A wait's spins-th poll (from 0) failed: pause, or let another thread
+ * have the processor.  Yields, not a long spin, so that on a loaded
+ * machine a waiter does not burn the time slice the thread it waits for
+ * needs; returns 0 when it is time to sleep. */
+static int
+relax(int spins)
 {
+	if (spins >= SPINS + YIELDS)
+		return 0;
+	if (spins >= SPINS)
+		sched_yield();
 #if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
+	else
+		__builtin_ia32_pause();
 #endif
+	return 1;
 }
 
 static void
@@ -64,8 +77,8 @@ worker(void *arg)
 	for (;;) {
 		int spins = 0;
 		while (atomic_load_explicit(&pool.gen, memory_order_acquire) == seen &&
-		       spins++ < SPINS)
-			relax();
+		       relax(spins++))
+			;
 		pthread_mutex_lock(&pool.mu);
 		while (atomic_load_explicit(&pool.gen, memory_order_acquire) == seen &&
 		       !pool.quit)
@@ -140,8 +153,8 @@ rec_parallel_for(size_t n, int parts, rec_part_fn *fn, void *ctx)
 		run(fn, ctx, n, parts, t);
 
 	while (atomic_load_explicit(&pool.pending, memory_order_acquire) > 0 &&
-	       spins++ < SPINS)
-		relax();
+	       relax(spins++))
+		;
 	pthread_mutex_lock(&pool.mu);
 	while (atomic_load_explicit(&pool.pending, memory_order_acquire) > 0)
 		pthread_cond_wait(&pool.done, &pool.mu);
