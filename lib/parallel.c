@@ -3,12 +3,16 @@
  *
  * The threads are started once, on first need, and kept: a product of a
  * few tens of microseconds cannot pay for starting a thread.  A call
- * publishes its job and bumps a generation counter; each worker spins a
- * little on the counter, then sleeps on a condition variable, runs its
- * part and counts itself out; the caller runs part 0 and waits the same
- * way.  One job at a time: a call made while another runs (from a part,
- * or from a second thread of the caller's) runs its parts itself, in
- * order.  The workers are joined at exit.
+ * publishes its job and bumps a generation counter; each worker polls
+ * the counter a little, then sleeps on a condition variable.  A part is
+ * run by whoever takes it first: worker w tries for part w + 1 when it
+ * sees the job, and the caller, done with part 0, takes every part no
+ * worker has begun, then waits for the parts begun.  So a worker that
+ * is slow to start (asleep, or off the processor on a loaded machine)
+ * costs the call nothing but the parallelism.  One job at a time: a call
+ * made while another runs (from a part, or from a second thread of the
+ * caller's) runs its parts itself, in order.  The workers are joined at
+ * exit.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -18,7 +22,7 @@
 
 enum {
 	MAXPARTS = 64,
-	SPINS = 1 << 8,   /* polls of the counter before yielding */
+	SPINS = 1 << 12,  /* polls of the counter before yielding */
 	YIELDS = 1 << 12  /* then polls, each after a sched_yield, before
 	                   * sleeping */
 };
@@ -37,7 +41,9 @@ static struct {
 	size_t n;
 	int parts;
 	atomic_uint gen;
-	atomic_int pending;         /* workers yet to finish this job */
+	atomic_uint free[MAXPARTS]; /* the gen of the job whose part t is not
+	                             * taken yet, else anything else */
+	atomic_int left;            /* parts 1 .. parts-1 yet to finish */
 } pool = {
 	.mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
 	.done = PTHREAD_COND_INITIALIZER, .busy = PTHREAD_MUTEX_INITIALIZER,
@@ -68,6 +74,27 @@ run(rec_part_fn *fn, void *ctx, size_t n, int parts, int t)
 	   t);
 }
 
+/* Take part t of job g: 1 when it was free, 0 when taken before. */
+static int
+take(int t, unsigned g)
+{
+	return atomic_compare_exchange_strong_explicit(&pool.free[t], &g, g - 1,
+	                                               memory_order_acq_rel,
+	                                               memory_order_acquire);
+}
+
+/* A part other than 0 is done: count it out, and wake the caller when
+ * it was the last. */
+static void
+finish(void)
+{
+	if (atomic_fetch_sub_explicit(&pool.left, 1, memory_order_acq_rel) == 1) {
+		pthread_mutex_lock(&pool.mu);
+		pthread_cond_signal(&pool.done);
+		pthread_mutex_unlock(&pool.mu);
+	}
+}
+
 static void *
 worker(void *arg)
 {
@@ -87,13 +114,11 @@ worker(void *arg)
 		if (atomic_load_explicit(&pool.gen, memory_order_acquire) == seen)
 			return NULL;   /* quit */
 		seen = atomic_load_explicit(&pool.gen, memory_order_acquire);
-		if (self + 1 < pool.parts)
+		/* a part of a job no longer current is never free */
+		if (self + 1 < MAXPARTS && take(self + 1, seen) &&
+		    self + 1 < pool.parts) {
 			run(pool.fn, pool.ctx, pool.n, pool.parts, self + 1);
-		if (atomic_fetch_sub_explicit(&pool.pending, 1,
-		                              memory_order_acq_rel) == 1) {
-			pthread_mutex_lock(&pool.mu);
-			pthread_cond_signal(&pool.done);
-			pthread_mutex_unlock(&pool.mu);
+			finish();
 		}
 	}
 }
@@ -118,6 +143,7 @@ stop(void)
 void
 rec_parallel_for(size_t n, int parts, rec_part_fn *fn, void *ctx)
 {
+	unsigned g;
 	int spins = 0;
 
 	if (parts < 1)
@@ -141,22 +167,28 @@ rec_parallel_for(size_t n, int parts, rec_part_fn *fn, void *ctx)
 	pool.ctx = ctx;
 	pool.n = n;
 	pool.parts = parts;
-	atomic_store_explicit(&pool.pending, pool.workers, memory_order_relaxed);
+	g = atomic_load_explicit(&pool.gen, memory_order_relaxed) + 1;
+	atomic_store_explicit(&pool.left, parts - 1, memory_order_relaxed);
+	for (int t = 1; t < parts; t++)
+		atomic_store_explicit(&pool.free[t], g, memory_order_relaxed);
 	pthread_mutex_lock(&pool.mu);
-	atomic_fetch_add_explicit(&pool.gen, 1, memory_order_release);
+	atomic_store_explicit(&pool.gen, g, memory_order_release);
 	pthread_cond_broadcast(&pool.wake);
 	pthread_mutex_unlock(&pool.mu);
 
 	run(fn, ctx, n, parts, 0);
-	/* parts no worker could be started for */
-	for (int t = pool.workers + 1; t < parts; t++)
-		run(fn, ctx, n, parts, t);
+	/* the parts no worker has begun (or could be started for) */
+	for (int t = 1; t < parts; t++)
+		if (take(t, g)) {
+			run(fn, ctx, n, parts, t);
+			finish();
+		}
 
-	while (atomic_load_explicit(&pool.pending, memory_order_acquire) > 0 &&
+	while (atomic_load_explicit(&pool.left, memory_order_acquire) > 0 &&
 	       relax(spins++))
 		;
 	pthread_mutex_lock(&pool.mu);
-	while (atomic_load_explicit(&pool.pending, memory_order_acquire) > 0)
+	while (atomic_load_explicit(&pool.left, memory_order_acquire) > 0)
 		pthread_cond_wait(&pool.done, &pool.mu);
 	pthread_mutex_unlock(&pool.mu);
 	pthread_mutex_unlock(&pool.busy);
