@@ -5,6 +5,17 @@
 
 #include "rec/batch.h"
 
+/* No row touched by any batch yet. */
+static void
+forget_batches(struct rec_batches *b)
+{
+	for (int u = 0; u < b->users; u++)
+		b->ustamp[u] = -1;
+	for (int i = 0; i < b->items; i++)
+		b->istamp[i] = -1;
+	b->batch = -1;
+}
+
 int
 rec_batches_init(struct rec_batches *b, int users, int items, int cap,
                  struct rec_err *err)
@@ -18,6 +29,7 @@ rec_batches_init(struct rec_batches *b, int users, int items, int cap,
 	    !(b->urows = rec_malloc_array((size_t)cap, sizeof *b->urows)) ||
 	    !(b->irows = rec_malloc_array((size_t)cap, sizeof *b->irows)))
 		return rec_erroom(err, NULL);
+	forget_batches(b);
 	return 0;
 }
 
@@ -44,11 +56,7 @@ rec_batches_epoch(struct rec_batches *b, size_t n, struct rec_rng *rng,
 		b->n = n;
 	}
 	rec_rng_permutation(rng, b->order, n);
-	for (int u = 0; u < b->users; u++)
-		b->ustamp[u] = -1;
-	for (int i = 0; i < b->items; i++)
-		b->istamp[i] = -1;
-	b->batch = -1;
+	forget_batches(b);
 	return 0;
 }
 

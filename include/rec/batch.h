@@ -29,7 +29,8 @@ struct rec_batches {
 	int32_t batch;            /* the current batch's number in the epoch */
 };
 
-/* For users x items tables and batches of at most cap rows.  Free with
+/* For users x items tables and batches of at most cap rows; a batch may
+ * start (rec_batches_next) before any epoch, no row touched.  Free with
  * rec_batches_free (also after a failure). */
 int rec_batches_init(struct rec_batches *b, int users, int items, int cap,
                      struct rec_err *err);

@@ -279,6 +279,26 @@ TEST(batches_order_and_touched_rows)
 	rec_batches_free(&b);
 }
 
+/* A batch before any epoch (the gradient checks' objective) lists the
+ * rows it touches, whatever the stamps' memory held before: here the
+ * stamp a first batch would have, left by an array of the same size
+ * freed just before (malloc hands such a chunk back). */
+TEST(batches_touch_before_an_epoch)
+{
+	struct rec_batches b;
+	int32_t *old = malloc(9 * sizeof *old);   /* the size of ustamp below */
+
+	CHECK(old != NULL);
+	for (int j = 0; old && j < 9; j++)
+		old[j] = 1;
+	free(old);   /* malloc keeps its own words in the first 16 bytes only */
+	CHECK(rec_batches_init(&b, 8, 2, 5, NULL) == 0);
+	rec_batches_next(&b);
+	rec_batches_touch(&b, 7, 1);
+	CHECK(b.nu == 1 && b.urows[0] == 7 && b.ni == 1 && b.irows[0] == 1);
+	rec_batches_free(&b);
+}
+
 /* buf (a saved model) rewritten: metadata key "model" set to model (NULL:
  * unchanged), and edit(t, ctx) applied to a copy of each tensor's data.
  * Returns the load's result; err holds its message. */
