@@ -37,7 +37,7 @@ paper="$BATS_TEST_DIRNAME/../../examples/paper"
 @test "show: a column the results lack (no rating model run) shows as -" {
 	mkdir o
 	printf 'model\truns\tndcg@10\nease\t1\t0.154321\n' > o/results.tsv
-	run -0 make -s -C "$paper" show OUT="$PWD/o" -o "$PWD/o/results.tsv" \
-		SHOW='model rmse ndcg@10'
+	run -0 make -s --no-print-directory -C "$paper" show OUT="$PWD/o" \
+		-o "$PWD/o/results.tsv" SHOW='model rmse ndcg@10'
 	assert_output "$(printf '%-10s%-15s%-15s\n' model rmse ndcg@10 ease - 0.1543)"
 }
