@@ -41,3 +41,20 @@ paper="$BATS_TEST_DIRNAME/../../examples/paper"
 		-o "$PWD/o/results.tsv" SHOW='model rmse ndcg@10'
 	assert_output "$(printf '%-10s%-15s%-15s\n' model rmse ndcg@10 ease - 0.1543)"
 }
+
+@test "models figure: with ranking models only, the ranking panel alone" {
+	command -v gnuplot >/dev/null || skip "gnuplot is not installed"
+	mkdir o
+	{
+		printf 'model\truns\trmse\trmse_sd\tmae\tmae_sd'
+		printf '\tprecision@10\tprecision@10_sd\trecall@10\trecall@10_sd'
+		printf '\tndcg@10\tndcg@10_sd\n'
+		printf 'ease\t1\t-\t-\t-\t-\t0.12\t-\t0.11\t-\t0.15\t-\n'
+		printf 'mf-bpr\t3\t-\t-\t-\t-\t0.10\t0.01\t0.09\t0.01\t0.13\t0.01\n'
+	} > o/results.tsv
+	run -0 make -s --no-print-directory -C "$paper" "$PWD/o/figures/models.svg" \
+		OUT="$PWD/o" -o "$PWD/o/results.tsv"
+	# One panel: the ranking one, without the rating one's title.
+	run -0 grep -c 'full ranking @10' o/figures/models.svg
+	run -1 grep -c 'rating error' o/figures/models.svg
+}
