@@ -16,27 +16,26 @@
 struct rec_progress {
 	const char *prog;
 	int quiet, tty, epochs;
-	int has_log;
+	int has_log, log_counts;
 	struct rec_output log;
 };
 
 /* ---- progress and log ---- */
 
 static void
-rec_progress_open(struct rec_progress *p, const char *prog,
-                  const char *log_path, const char *log_extra, int quiet,
-                  int epochs)
+rec_progress_open(struct rec_progress *p, const struct rec_trainer *t)
 {
-	p->prog = prog;
-	p->quiet = quiet;
-	p->epochs = epochs;
+	p->prog = t->prog;
+	p->quiet = t->quiet;
+	p->epochs = t->to.epochs;
 	p->tty = isatty(STDERR_FILENO);
-	p->has_log = log_path != NULL;
+	p->has_log = t->log_path != NULL;
+	p->log_counts = t->log_counts;
 	if (p->has_log) {
-		p->log = rec_cli_output_progress(log_path);
+		p->log = rec_cli_output_progress(t->log_path);
 		fputs("phase\tepoch\tloss\tvalid_rmse\tvalid_precision@10\t"
 		      "valid_recall@10\tvalid_f1@10\tvalid_ndcg@10\tseconds", p->log.fp);
-		fprintf(p->log.fp, "%s\n", log_extra ? log_extra : "");
+		fprintf(p->log.fp, "%s\n", t->log_extra ? t->log_extra : "");
 		rec_cli_flush(&p->log);
 	}
 }
@@ -66,7 +65,10 @@ rec_progress_epoch(void *ctx, const struct rec_epoch *e)
 		put_value(p->log.fp, e->valid.ndcg);
 		fprintf(p->log.fp, "\t%.3f", e->seconds);
 		for (int j = 0; j < e->nextra; j++)
-			put_value(p->log.fp, e->extra[j]);
+			if (p->log_counts)
+				fprintf(p->log.fp, "\t%.0f", e->extra[j]);
+			else
+				put_value(p->log.fp, e->extra[j]);
 		putc('\n', p->log.fp);
 		rec_cli_flush(&p->log);   /* for tail -f, as the epoch ends */
 	}
@@ -435,8 +437,7 @@ rec_trainer_run(struct rec_trainer *t, rec_model_make_fn *make)
 	train = rec_trainer_read(t->train_path, t->untimed);
 	if (t->valid_path)
 		valid = rec_trainer_read(t->valid_path, t->untimed);
-	rec_progress_open(&pr, t->prog, t->log_path, t->log_extra, t->quiet,
-	                  t->to.epochs);
+	rec_progress_open(&pr, t);
 	t->to.on_epoch = rec_progress_epoch;
 	t->to.ctx = &pr;
 	/* Without validation the table is the model's to take (model.h). */
