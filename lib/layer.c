@@ -15,13 +15,21 @@
 
 /* ---- embedding ---- */
 
+/* Rows asked for this many rows ahead: a table larger than the cache
+ * would have the copy wait on every row. */
+enum { GATHER_AHEAD = 4 };
+
 void
 rec_embedding_forward(float *y, const int32_t *idx, const float *table,
                       int n, int k)
 {
-	for (int r = 0; r < n; r++)
+	for (int r = 0; r < n; r++) {
+		if (r + GATHER_AHEAD < n)
+			for (int c = 0; c < k; c += 64 / (int)sizeof(float))
+				__builtin_prefetch(table + (size_t)idx[r + GATHER_AHEAD] * k + c);
 		memcpy(y + (size_t)r * k, table + (size_t)idx[r] * k,
 		       (size_t)k * sizeof *y);
+	}
 }
 
 void

@@ -563,18 +563,56 @@ penalize_row(struct ncf *m, int32_t row, size_t s, int count, size_t t1,
 	                (double)wb * wb);
 }
 
-/* The L2 term of touched row e (the users' slots, then the items'):
- * penalize_row, then, when adam, the row's Adam step. */
+/* Touched row e (the users' slots, then the items'): its slot, its row
+ * and the offsets of its three tables (the GMF and MLP embeddings, the
+ * bias) in the slabs. */
+static size_t
+touched_offsets(const struct ncf *m, size_t e, int32_t *row, size_t t[3])
+{
+	const int user = e < m->b.nu;
+	const size_t s = user ? e : e - m->b.nu;
+
+	*row = user ? m->b.urows[s] : m->b.irows[s];
+	t[0] = user ? m->oPg : m->oQg;
+	t[1] = user ? m->oPm : m->oQm;
+	t[2] = user ? m->obu : m->obi;
+	return s;
+}
+
+/* Ask for touched row e's weights and moments ahead of its step: the rows
+ * are scattered over tables larger than the cache, and the step waits on
+ * every line of them otherwise. */
+static void
+prefetch_row(const struct ncf *m, size_t e)
+{
+	const struct rec_params *p = &m->p;
+	const size_t k = (size_t)m->h.k;
+	size_t t[3];
+	int32_t row;
+
+	touched_offsets(m, e, &row, t);
+	for (int j = 0; j < 3; j++) {
+		size_t len = j < 2 ? k : 1, off = t[j] + (size_t)row * len;
+		for (size_t c = 0; c < len; c += 64 / sizeof(float)) {
+			__builtin_prefetch(p->w + off + c, 1);
+			__builtin_prefetch(p->m + off + c, 1);
+			__builtin_prefetch(p->v + off + c, 1);
+		}
+	}
+}
+
+/* The L2 term of touched row e: penalize_row, then, when adam, the
+ * row's Adam step. */
 static void
 touched_row(struct ncf *m, size_t e, int adam)
 {
 	struct work *w = &m->w;
 	const struct rec_params *p = &m->p;
 	const int user = e < m->b.nu;
-	const size_t s = user ? e : e - m->b.nu, k = (size_t)m->h.k;
-	const int32_t row = user ? m->b.urows[s] : m->b.irows[s];
-	const size_t t[3] = { user ? m->oPg : m->oQg, user ? m->oPm : m->oQm,
-	                      user ? m->obu : m->obi };
+	const size_t k = (size_t)m->h.k;
+	size_t t[3];
+	int32_t row;
+	const size_t s = touched_offsets(m, e, &row, t);
 	float *g[3] = { user ? w->d_pg : w->d_qg, user ? w->d_pm : w->d_qm,
 	                user ? w->d_bu : w->d_bi };
 
@@ -594,6 +632,9 @@ touched_row(struct ncf *m, size_t e, int adam)
  * time.  Each unit updates its own floats: any cut gives the same bits. */
 enum { UNIT = 256 };
 
+/* How many touched rows ahead the step asks for (prefetch_row). */
+enum { AHEAD = 2 };
+
 static size_t
 step_units(const struct ncf *m)
 {
@@ -610,6 +651,8 @@ step_part(void *ctx, size_t beg, size_t end, int t)
 	(void)t;
 	for (size_t e = beg; e < end; e++) {
 		if (e < rows) {
+			if (e + AHEAD < end && e + AHEAD < rows)
+				prefetch_row(m, e + AHEAD);
 			touched_row(m, e, 1);
 		} else {
 			size_t off = m->dense_off + (e - rows) * UNIT;
