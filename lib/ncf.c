@@ -41,7 +41,7 @@ struct work {
 	float *mgu, *mgi, *mmu, *mmi;  /* (n, k) their dropout masks */
 	float *gmf;                    /* (n, k) */
 	float *side;                   /* (n, d) projected side vectors */
-	float *emb2;                   /* (n, 2k) [mu, mi] */
+	float *emb2;                   /* (n, 2k) [mu, mi], with side features */
 	float *x[L + 1];               /* x[0] (n, in0) MLP input; x[l + 1] layer l's output after dropout */
 	float *a[L];                   /* (n, width l) after ReLU, before dropout */
 	float *mask[L];                /* (n, width l) dropout masks */
@@ -320,29 +320,31 @@ fail:
 
 /* ---- the network ---- */
 
-/* Gather the embeddings of the n rows in w->u, w->i (unknown: zeros). */
+/* Gather the embeddings of rows [beg, end) of w->u, w->i (unknown:
+ * zeros). */
 static void
-gather(const struct ncf *m, struct work *w, int n)
+gather(const struct ncf *m, struct work *w, size_t beg, size_t end)
 {
 	const float *P = m->p.w;
-	const int k = m->h.k;
+	const int k = m->h.k, n = (int)(end - beg);
+	const size_t row = beg * (size_t)k;
 
-	for (int j = 0; j < n; j++) {
+	for (size_t j = beg; j < end; j++) {
 		w->uz[j] = w->u[j] < 0 ? 0 : w->u[j];
 		w->iz[j] = w->i[j] < 0 ? 0 : w->i[j];
 	}
-	rec_embedding_forward(w->gu, w->uz, P + m->oPg, n, k);
-	rec_embedding_forward(w->gi, w->iz, P + m->oQg, n, k);
-	rec_embedding_forward(w->mu, w->uz, P + m->oPm, n, k);
-	rec_embedding_forward(w->mi, w->iz, P + m->oQm, n, k);
-	for (int j = 0; j < n; j++) {
+	rec_embedding_forward(w->gu + row, w->uz + beg, P + m->oPg, n, k);
+	rec_embedding_forward(w->gi + row, w->iz + beg, P + m->oQg, n, k);
+	rec_embedding_forward(w->mu + row, w->uz + beg, P + m->oPm, n, k);
+	rec_embedding_forward(w->mi + row, w->iz + beg, P + m->oQm, n, k);
+	for (size_t j = beg; j < end; j++) {
 		if (w->u[j] < 0) {
-			memset(w->gu + (size_t)j * k, 0, (size_t)k * sizeof(float));
-			memset(w->mu + (size_t)j * k, 0, (size_t)k * sizeof(float));
+			memset(w->gu + j * k, 0, (size_t)k * sizeof(float));
+			memset(w->mu + j * k, 0, (size_t)k * sizeof(float));
 		}
 		if (w->i[j] < 0) {
-			memset(w->gi + (size_t)j * k, 0, (size_t)k * sizeof(float));
-			memset(w->mi + (size_t)j * k, 0, (size_t)k * sizeof(float));
+			memset(w->gi + j * k, 0, (size_t)k * sizeof(float));
+			memset(w->mi + j * k, 0, (size_t)k * sizeof(float));
 		}
 	}
 }
@@ -365,12 +367,42 @@ side_project(const struct ncf *m, float *out, int32_t i)
 	}
 }
 
-/* side[j] = the projected side vector of row j's item. */
+/* A model and a work whose rows the threads share (rec_part_fn's ctx). */
+struct rows {
+	const struct ncf *m;
+	struct work *w;
+};
+
+/* The network's first layers for rows [beg, end), which need no other
+ * row: the embeddings gathered and dropped (by masks drawn before), the
+ * GMF product, the MLP's input (rec_part_fn). */
 static void
-side_forward(const struct ncf *m, struct work *w, int n)
+front_part(void *ctx, size_t beg, size_t end, int t)
 {
-	for (int j = 0; j < n; j++)
-		side_project(m, w->side + (size_t)j * m->d, w->i[j]);
+	const struct rows *r = ctx;
+	const struct ncf *m = r->m;
+	struct work *w = r->w;
+	const int k = m->h.k, n = (int)(end - beg);
+	const size_t row = beg * (size_t)k, in0 = (size_t)m->in0;
+
+	(void)t;
+	gather(m, w, beg, end);
+	if (w->dropped) {
+		rec_dropout_forward(w->gu + row, w->gu + row, w->mgu + row, n, k);
+		rec_dropout_forward(w->gi + row, w->gi + row, w->mgi + row, n, k);
+		rec_dropout_forward(w->mu + row, w->mu + row, w->mmu + row, n, k);
+		rec_dropout_forward(w->mi + row, w->mi + row, w->mmi + row, n, k);
+	}
+	rec_mul_forward(w->gmf + row, w->gu + row, w->gi + row, n, k);
+	if (!m->side) {   /* the MLP's input is [mu, mi] */
+		rec_concat_forward(w->x[0] + row * 2, w->mu + row, w->mi + row, n, k, k);
+		return;
+	}
+	rec_concat_forward(w->emb2 + row * 2, w->mu + row, w->mi + row, n, k, k);
+	for (size_t j = beg; j < end; j++)
+		side_project(m, w->side + j * (size_t)m->d, w->i[j]);
+	rec_concat_forward(w->x[0] + beg * in0, w->emb2 + row * 2,
+	                   w->side + beg * (size_t)m->d, n, 2 * k, m->d);
 }
 
 /* y = the network's output on [0, 1] for the n rows of w; with rng,
@@ -381,27 +413,16 @@ forward(const struct ncf *m, struct work *w, int n, struct rec_rng *rng)
 	const float *P = m->p.w;
 	const int k = m->h.k, nl = m->h.nmlp, last = m->width[nl];
 	const float drop = m->h.dropout;
+	struct rows rows = { m, w };
 
-	gather(m, w, n);
 	w->dropped = rng && drop > 0;
-	if (w->dropped) {
+	if (w->dropped) {   /* in the generator's order, whatever the threads */
 		rec_dropout_mask(w->mgu, rng, drop, n, k);
 		rec_dropout_mask(w->mgi, rng, drop, n, k);
 		rec_dropout_mask(w->mmu, rng, drop, n, k);
 		rec_dropout_mask(w->mmi, rng, drop, n, k);
-		rec_dropout_forward(w->gu, w->gu, w->mgu, n, k);
-		rec_dropout_forward(w->gi, w->gi, w->mgi, n, k);
-		rec_dropout_forward(w->mu, w->mu, w->mmu, n, k);
-		rec_dropout_forward(w->mi, w->mi, w->mmi, n, k);
 	}
-	rec_mul_forward(w->gmf, w->gu, w->gi, n, k);
-	rec_concat_forward(w->emb2, w->mu, w->mi, n, k, k);
-	if (m->side) {
-		side_forward(m, w, n);
-		rec_concat_forward(w->x[0], w->emb2, w->side, n, 2 * k, m->d);
-	} else {
-		memcpy(w->x[0], w->emb2, (size_t)n * 2 * k * sizeof(float));
-	}
+	rec_parallel_for((size_t)n, m->h.threads, front_part, &rows);
 	for (int l = 0; l < nl; l++)
 		rec_hidden_forward(w->x[l + 1], w->a[l], w->mask[l], w->x[l], P + m->oW[l],
 		                   P + m->oB[l], w->dropped ? rng : NULL, drop, n,
@@ -434,6 +455,35 @@ find_slots(struct ncf *m, struct work *w, int n)
 	}
 }
 
+/* Back through front_part for rows [beg, end): from the gradient of
+ * the GMF product and of the MLP's input (d_emb2 with side features,
+ * else d_x[0]) to the gathered embeddings' (rec_part_fn). */
+static void
+back_part(void *ctx, size_t beg, size_t end, int t)
+{
+	const struct rows *r = ctx;
+	const struct ncf *m = r->m;
+	struct work *w = r->w;
+	const int k = m->h.k, n = (int)(end - beg);
+	const size_t row = beg * (size_t)k, f = sizeof(float);
+	const float *d_emb = (m->side ? w->d_emb2 : w->d_x[0]) + row * 2;
+
+	(void)t;
+	memset(w->d_gu + row, 0, (size_t)n * k * f);
+	memset(w->d_gi + row, 0, (size_t)n * k * f);
+	memset(w->d_mu + row, 0, (size_t)n * k * f);
+	memset(w->d_mi + row, 0, (size_t)n * k * f);
+	rec_mul_backward(w->d_gu + row, w->d_gi + row, w->d_gmf + row, w->gu + row,
+	                 w->gi + row, n, k);
+	rec_concat_backward(w->d_mu + row, w->d_mi + row, d_emb, n, k, k);
+	if (w->dropped) {
+		rec_dropout_backward(w->d_gu + row, w->mgu + row, n, k);
+		rec_dropout_backward(w->d_gi + row, w->mgi + row, n, k);
+		rec_dropout_backward(w->d_mu + row, w->mmu + row, n, k);
+		rec_dropout_backward(w->d_mi + row, w->mmi + row, n, k);
+	}
+}
+
 /* Back from w->d_z (n), the gradient of a batch's loss in the logits,
  * into m->p.g (the dense part) and the touched rows' gradients of w
  * (each row once in m->b); the L2 term of each of the n rows, whose
@@ -447,6 +497,7 @@ backward_logits(struct ncf *m, struct work *w, int n, float rs, double total)
 	float *G = m->p.g;
 	const int k = m->h.k, nl = m->h.nmlp, last = m->width[nl];
 	const size_t nu = m->b.nu, ni = m->b.ni, f = sizeof(float);
+	struct rows rows = { m, w };
 
 	find_slots(m, w, n);
 	memset(w->d_pg, 0, nu * k * f);
@@ -474,9 +525,9 @@ backward_logits(struct ncf *m, struct work *w, int n, float rs, double total)
 		                    w->x[l], P + m->oW[l], n, m->width[l], m->width[l + 1],
 		                    m->h.threads);
 	}
-	memset(w->d_emb2, 0, (size_t)n * 2 * k * sizeof(float));
 	if (m->side) {
 		const int d = m->d;
+		memset(w->d_emb2, 0, (size_t)n * 2 * k * sizeof(float));
 		memset(w->d_side, 0, (size_t)n * d * sizeof(float));
 		rec_concat_backward(w->d_emb2, w->d_side, w->d_x[0], n, 2 * k, d);
 		for (int j = 0; j < n; j++) {
@@ -487,21 +538,8 @@ backward_logits(struct ncf *m, struct work *w, int n, float rs, double total)
 					row[c] += g[c];
 			}
 		}
-	} else {
-		memcpy(w->d_emb2, w->d_x[0], (size_t)n * 2 * k * sizeof(float));
 	}
-	memset(w->d_gu, 0, (size_t)n * k * sizeof(float));
-	memset(w->d_gi, 0, (size_t)n * k * sizeof(float));
-	memset(w->d_mu, 0, (size_t)n * k * sizeof(float));
-	memset(w->d_mi, 0, (size_t)n * k * sizeof(float));
-	rec_mul_backward(w->d_gu, w->d_gi, w->d_gmf, w->gu, w->gi, n, k);
-	rec_concat_backward(w->d_mu, w->d_mi, w->d_emb2, n, k, k);
-	if (w->dropped) {
-		rec_dropout_backward(w->d_gu, w->mgu, n, k);
-		rec_dropout_backward(w->d_gi, w->mgi, n, k);
-		rec_dropout_backward(w->d_mu, w->mmu, n, k);
-		rec_dropout_backward(w->d_mi, w->mmi, n, k);
-	}
+	rec_parallel_for((size_t)n, m->h.threads, back_part, &rows);
 	rec_embedding_backward(w->d_pg, w->d_gu, w->us, n, k);
 	rec_embedding_backward(w->d_qg, w->d_gi, w->is, n, k);
 	rec_embedding_backward(w->d_pm, w->d_mu, w->us, n, k);
