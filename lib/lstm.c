@@ -6,10 +6,11 @@
  * sgemm for the recurrent part and one flat loop for the cell.  Backward:
  * per step (last to first) one flat loop turning dL/dh_s and dL/dc_s into
  * the pre-activation gate gradients, kept for every step in the scratch,
- * and one sgemm sending them back to h_{s-1}; then the weight and input
- * gradients of all steps are one sgemm each, beta = 1 so they accumulate.
- * The per-step products share wh, so each pass packs it once
- * (rec_sgemm_packed).
+ * and one sgemm sending them back to h_{s-1}.  The steps of both run on
+ * the threads by strips of rows (a row's recurrence needs no other row),
+ * joined once a pass; then the weight and input gradients of all steps
+ * are one sgemm each, beta = 1 so they accumulate.  The per-step
+ * products share wh, so each pass packs it once (rec_sgemm_packed).
  */
 #include <math.h>
 #include <stdint.h>
@@ -17,6 +18,7 @@
 
 #include "rec/gemm.h"
 #include "rec/lstm.h"
+#include "rec/parallel.h"
 #include "vector.h"
 
 /* tanh through vector.h's exp_neg, as its sigm */
@@ -104,14 +106,82 @@ rec_lstm_wpack_len(int h)
 	return h > 0 ? rec_sgemm_packed_len(h, 4 * h) : 0;
 }
 
+/* The rows of a batch are sequences of their own: the recurrence of
+ * rows [r0, r1) needs no other row, so a thread runs all t steps of a
+ * strip of rows, joined once a pass rather than at every step.  A row's
+ * product gives the same bits in any strip (rec_sgemm_packed's rows are
+ * independent), so the threads do not change the result. */
+enum { STRIP = 8 };   /* rows a part is made of */
+
+/* A forward pass's recurrence, as rec_lstm_forward was given it. */
+struct forward_pass {
+	float *hs, *cs, *gates;
+	const float *mask, *wpack;
+	int t, n, h;
+};
+
+/* A backward pass's, as rec_lstm_backward_trunc was given it: da, dh,
+ * dc its scratch. */
+struct backward_pass {
+	float *da, *dh, *dc;
+	const float *d_hs, *mask, *cs, *gates, *wpack;
+	int t0, t, n, h;
+};
+
+static void
+strip_rows(size_t beg, size_t end, int n, int *r0, int *r1)
+{
+	*r0 = (int)beg * STRIP;
+	*r1 = (int)end * STRIP < n ? (int)end * STRIP : n;
+}
+
+/* Steps 0..t-1 of rows [beg, end) in strips (rec_part_fn). */
+static void
+forward_rows(void *ctx, size_t beg, size_t end, int part)
+{
+	const struct forward_pass *q = ctx;
+	const int n = q->n, h = q->h;
+	const size_t g4 = (size_t)4 * h, nh = (size_t)n * h;
+	int r0, r1;
+
+	(void)part;
+	strip_rows(beg, end, n, &r0, &r1);
+	for (int s = 0; s < q->t && r1 > r0; s++) {
+		float *a = q->gates + (size_t)s * n * g4;
+		float *hcur = q->hs + s * nh, *ccur = q->cs + s * nh;
+		const float *hprev = s ? hcur - nh : NULL;
+		const float *cprev = s ? ccur - nh : NULL;
+
+		if (s > 0)
+			rec_sgemm_packed(0, r1 - r0, 4 * h, h, 1.0f, hprev + (size_t)r0 * h,
+			                 h, q->wpack, 1.0f, a + r0 * g4, 4 * h, 1);
+		for (int r = r0; r < r1; r++) {
+			float *ar = a + r * g4;
+			size_t o = (size_t)r * h;
+
+			if (!real_step(q->mask, (size_t)s * n + r)) {
+				/* skipped: carry the state, cache no junk */
+				memset(ar, 0, g4 * sizeof *ar);
+				for (int j = 0; j < h; j++) {
+					hcur[o + j] = s ? hprev[o + j] : 0.0f;
+					ccur[o + j] = s ? cprev[o + j] : 0.0f;
+				}
+				continue;
+			}
+			cell_row(ar, ccur + o, hcur + o, s ? cprev + o : NULL, h);
+		}
+	}
+}
+
 void
 rec_lstm_forward(float *hs, float *cs, float *gates, const float *x,
                  const float *mask, const float *wx, const float *wh,
                  const float *b, float *wpack, int t, int n, int in, int h,
                  int threads)
 {
-	size_t g4 = (size_t)4 * h, nh = (size_t)n * h;
+	size_t g4 = (size_t)4 * h;
 	size_t rows = (size_t)t * n;
+	struct forward_pass q = { hs, cs, gates, mask, wpack, t, n, h };
 
 	if (t <= 0 || n <= 0 || h <= 0)
 		return;
@@ -127,31 +197,49 @@ rec_lstm_forward(float *hs, float *cs, float *gates, const float *x,
 		          4 * h, threads);
 	}
 	rec_sgemm_pack(wpack, 1, h, 4 * h, wh, h);
+	rec_parallel_for(((size_t)n + STRIP - 1) / STRIP, threads, forward_rows, &q);
+}
 
-	for (int s = 0; s < t; s++) {
-		float *a = gates + (size_t)s * n * g4;
-		float *hcur = hs + s * nh, *ccur = cs + s * nh;
-		const float *hprev = s ? hcur - nh : NULL;
+/* Steps t-1..t0 of rows [beg, end) in strips, back to the gradients
+ * of the pre-activations and, through wh, of the previous states
+ * (rec_part_fn).  dh and dc start at zero. */
+static void
+backward_rows(void *ctx, size_t beg, size_t end, int part)
+{
+	const struct backward_pass *q = ctx;
+	const int n = q->n, h = q->h, t0 = q->t0;
+	const size_t g4 = (size_t)4 * h, nh = (size_t)n * h;
+	int r0, r1;
+
+	(void)part;
+	strip_rows(beg, end, n, &r0, &r1);
+	for (int s = q->t - 1; s >= t0 && r1 > r0; s--) {
+		float *das = q->da + (size_t)s * n * g4;
+		const float *gs = q->gates + (size_t)s * n * g4;
+		const float *dys = q->d_hs + s * nh, *ccur = q->cs + s * nh;
 		const float *cprev = s ? ccur - nh : NULL;
 
-		if (s > 0)
-			rec_sgemm_packed(0, n, 4 * h, h, 1.0f, hprev, h, wpack, 1.0f,
-			                 a, 4 * h, threads);
-		for (int r = 0; r < n; r++) {
-			float *ar = a + r * g4;
+		for (int r = r0; r < r1; r++) {
+			float *dar = das + r * g4;
+			const float *gr = gs + r * g4;
 			size_t o = (size_t)r * h;
 
-			if (!real_step(mask, (size_t)s * n + r)) {
-				/* skipped: carry the state, cache no junk */
-				memset(ar, 0, g4 * sizeof *ar);
-				for (int j = 0; j < h; j++) {
-					hcur[o + j] = s ? hprev[o + j] : 0.0f;
-					ccur[o + j] = s ? cprev[o + j] : 0.0f;
-				}
+			if (!real_step(q->mask, (size_t)s * n + r)) {
+				/* h_s = h_{s-1}, c_s = c_{s-1}: both pass through */
+				memset(dar, 0, g4 * sizeof *dar);
+				for (int j = 0; j < h; j++)
+					q->dh[o + j] += dys[o + j];
 				continue;
 			}
-			cell_row(ar, ccur + o, hcur + o, s ? cprev + o : NULL, h);
+			/* dh is then 0: the product below fills it */
+			cell_row_back(dar, q->dh + o, q->dc + o, gr, ccur + o,
+			              s ? cprev + o : NULL, dys + o, h);
 		}
+		/* dL/dh_{s-1} += da_s wh; h_{-1}, and with t0 every state
+		 * before step t0, is a constant */
+		if (s > t0)
+			rec_sgemm_packed(0, r1 - r0, h, 4 * h, 1.0f, das + r0 * g4, 4 * h,
+			                 q->wpack, 1.0f, q->dh + (size_t)r0 * h, h, 1);
 	}
 }
 
@@ -179,42 +267,18 @@ rec_lstm_backward_trunc(float *d_x, float *d_wx, float *d_wh, float *d_b,
 	float *dh = da + rows * g4;     /* (n, h) dL/dh_s through step s + 1 */
 	float *dc = dh + nh;            /* (n, h) dL/dc_s through step s + 1 */
 	float *wp = dc + nh;            /* wh, packed for the steps' products */
+	struct backward_pass q = { da, dh, dc, d_hs, mask, cs, gates, wp,
+	                           0, t, n, h };
 	int s1;
 
 	if (t <= 0 || n <= 0 || h <= 0)
 		return;
 	t0 = t0 < 0 ? 0 : t0 >= t ? t - 1 : t0;
+	q.t0 = t0;
 	memset(da, 0, (size_t)t0 * n * g4 * sizeof *da);
 	memset(dh, 0, 2 * nh * sizeof *dh);
 	rec_sgemm_pack(wp, 0, 4 * h, h, wh, h);
-	for (int s = t - 1; s >= t0; s--) {
-		float *das = da + (size_t)s * n * g4;
-		const float *gs = gates + (size_t)s * n * g4;
-		const float *dys = d_hs + s * nh, *ccur = cs + s * nh;
-		const float *cprev = s ? ccur - nh : NULL;
-
-		for (int r = 0; r < n; r++) {
-			float *dar = das + r * g4;
-			const float *gr = gs + r * g4;
-			size_t o = (size_t)r * h;
-
-			if (!real_step(mask, (size_t)s * n + r)) {
-				/* h_s = h_{s-1}, c_s = c_{s-1}: both pass through */
-				memset(dar, 0, g4 * sizeof *dar);
-				for (int j = 0; j < h; j++)
-					dh[o + j] += dys[o + j];
-				continue;
-			}
-			/* dh is then 0: the sgemm below fills it */
-			cell_row_back(dar, dh + o, dc + o, gr, ccur + o, s ? cprev + o : NULL,
-			              dys + o, h);
-		}
-		/* dL/dh_{s-1} += da_s wh; h_{-1}, and with t0 every state
-		 * before step t0, is a constant */
-		if (s > t0)
-			rec_sgemm_packed(0, n, h, 4 * h, 1.0f, das, 4 * h, wp, 1.0f,
-			                 dh, h, threads);
-	}
+	rec_parallel_for(((size_t)n + STRIP - 1) / STRIP, threads, backward_rows, &q);
 
 	/* every step at once; step 0 has no recurrent input, so d_wh pairs
 	 * da of steps s1..t-1 with hs of steps s1-1..t-2, both contiguous */
