@@ -30,6 +30,7 @@
 
 #include "rec/batch.h"
 #include "rec/dist.h"
+#include "rec/gemm.h"
 #include "rec/grid.h"
 #include "rec/hparams.h"
 #include "rec/layer.h"
@@ -290,10 +291,35 @@ step_rows(struct mf *m, size_t emb, size_t bias, const int32_t *rows, size_t n)
 
 /* ---- per-rating SGD ---- */
 
-/* The hot loop is cloned per instruction set (vector.h); every clone
- * computes the same numbers: the lanes and their order are fixed here.
- * Its sigmoid is vector.h's sigm, which agrees with 1 / (1 + expf(-z))
- * to float precision and, being inline, keeps the rows in registers. */
+/* The step is compiled three times, like gemm.c's products: for AVX-512
+ * (with VL: its 32 registers), for AVX2 with FMA (x86-64-v3) and for the
+ * base x86-64, and runs as the best the CPU has.  Here a + b * c is fused
+ * where the instruction set has FMA (the pragma below, to the end of the
+ * section): AVX-512 and AVX2 run the same 8-lane vectors and fuse the
+ * same operations in the same order, so the two give the same bits
+ * (t_mf runs both); the base version rounds each product first and
+ * differs from them in the last bits.
+ *
+ * What bounds a step is its chain of dependent operations, not memory
+ * (the rows are fetched AHEAD ratings before): the dot product, its
+ * sigmoid, the error, the updates of p_u and q_i, and through p_u the
+ * user's next rating (grid.c interleaves 4 users, so the next but three).
+ * So the dot product adds four partial sums as a tree, the sigmoid
+ * evaluates its polynomial by Estrin's scheme, and an update is one
+ * multiply-add once the error is known: p_u (1 - 2 lr reg) needs only
+ * p_u. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=fast")
+#endif
+
+/* gcc and clang on x86-64 build the AVX-512 and AVX2 versions;
+ * elsewhere there is only the base one. */
+#if defined(__GNUC__) && defined(__x86_64__)
+#define SGD_ISAS 1
+#endif
+
+#define INLINE static inline __attribute__((always_inline))
 
 /* Ratings ahead whose rows are fetched into cache while this one is
  * worked on: a user's row comes from the last-level cache once a tile
@@ -306,58 +332,113 @@ struct sgd_run {
 	struct { double loss; char pad[56]; } sum[64];   /* a cache line each */
 };
 
-/* One SGD step on the rating (p, q, *bu, *bi, rating); returns its
- * objective before the step.  Always inlined, so that the common k = 64
- * compiles to straight-line code with both rows held in registers. */
-static inline __attribute__((always_inline)) double
-sgd_step(float *restrict p, float *restrict q, float *restrict bu,
-         float *restrict bi, float mu, float rating, const int k, float lr,
-         float reg)
+/* 1 / (1 + e^-z): e^-z as 2^n e^r, n = -z log2(e) rounded, |r| <= ln 2 / 2,
+ * e^r by its Taylor polynomial to degree 7 (relative error below 2e-7 on
+ * that range) in Estrin's scheme, three multiply-adds deep instead of
+ * Horner's seven; z is first clamped to [-87, 87], where 2^n stays a
+ * normal float.  Within 1e-7 of the sigmoid (t_mf). */
+INLINE float
+sgd_sigmoid(float z)
 {
-	const float r2 = 2.0f * reg;
-	const int kv = k / 16 * 16;
-	v16 pq = { 0 }, nn = { 0 };
-	float dot, norm;
+	const float magic = 12582912.0f;   /* 1.5 2^23: adding it rounds */
+	float x = -z, t, n, r, r2, p, scale;
+	uint32_t bits;
+
+	x = x < -87.0f ? -87.0f : x > 87.0f ? 87.0f : x;
+	t = x * 1.44269504f + magic;       /* magic + n, n in its low bits */
+	n = t - magic;
+	r = (x - n * 0.693145752f) - n * 1.42860677e-6f;   /* ln 2 in two */
+	r2 = r * r;
+	p = ((1.0f + r) + r2 * (0.5f + r * (1.0f / 6))) +
+	    (r2 * r2) * ((1.0f / 24 + r * (1.0f / 120)) +
+	                 r2 * (1.0f / 720 + r * (1.0f / 5040)));
+	memcpy(&bits, &t, sizeof bits);
+	bits = (bits + 127) << 23;         /* 2^n: (n + 127) << 23 */
+	memcpy(&scale, &bits, sizeof scale);
+	return 1.0f / (1.0f + p * scale);
+}
+
+/* The sum of *v's 8 lanes as a tree of halves (lanes 0..3 + 4..7, then
+ * (0 + 2) + (1 + 3)): a fixed order, three additions deep.  By pointer:
+ * a vector passed by value has another ABI with AVX than without. */
+INLINE float
+sum8(const v8 *v)
+{
+	v4 lo, hi;
+
+	memcpy(&lo, v, sizeof lo);
+	memcpy(&hi, (const char *)v + sizeof lo, sizeof hi);
+	lo += hi;
+	return (lo[0] + lo[2]) + (lo[1] + lo[3]);
+}
+
+/* One SGD step on the rating (p, q, *bu, *bi, rating), with keep = 1 -
+ * 2 lr reg and lr2 = 2 lr; returns its objective before the step.
+ * Always inlined, so that the common k = 64 compiles to straight-line
+ * code.  8-lane vectors, one register with AVX2 (a wider one would be
+ * two, and a scalar spread over it goes through memory). */
+INLINE double
+sgd_step(float *restrict p, float *restrict q, float *restrict bu,
+         float *restrict bi, float mu, float rating, const int k, float lr2,
+         float keep, float reg)
+{
+	v8 pq[4] = { { 0 } }, nn[4] = { { 0 } };
+	float dot, norm, b0 = *bu, b1 = *bi;
 	int d;
 
-	for (d = 0; d < kv; d += 16) {
-		v16 a, b;
+	/* four partial sums of alternate vectors, added as a tree */
+	for (d = 0; d + 32 <= k; d += 32)
+		for (int l = 0; l < 4; l++) {
+			v8 a, b;
+			memcpy(&a, p + d + 8 * l, sizeof a);
+			memcpy(&b, q + d + 8 * l, sizeof b);
+			pq[l] += a * b;
+			nn[l] += a * a + b * b;
+		}
+	for (; d + 8 <= k; d += 8) {
+		v8 a, b;
 		memcpy(&a, p + d, sizeof a);
 		memcpy(&b, q + d, sizeof b);
-		pq += a * b;
-		nn += a * a + b * b;
+		pq[0] += a * b;
+		nn[0] += a * a + b * b;
 	}
-	dot = vec_sum16(&pq);
-	norm = vec_sum16(&nn);
-	for (; d < k; d++) {
-		dot += p[d] * q[d];
-		norm += p[d] * p[d] + q[d] * q[d];
+	pq[0] = (pq[0] + pq[1]) + (pq[2] + pq[3]);
+	nn[0] = (nn[0] + nn[1]) + (nn[2] + nn[3]);
+	dot = sum8(&pq[0]);
+	norm = sum8(&nn[0]);
+	for (int t = d; t < k; t++) {
+		dot += p[t] * q[t];
+		norm += p[t] * p[t] + q[t] * q[t];
 	}
-	float s = sigm(mu + *bu + *bi + dot);
+	float s = sgd_sigmoid(mu + b0 + b1 + dot);
 	float e = s - rec_to_unit(rating);
-	float dz = 2.0f * e * s * (1.0f - s);
-	double obj = (double)e * e + (double)reg * (norm + *bu * *bu + *bi * *bi);
-	for (d = 0; d < kv; d += 16) {
-		v16 a, b, a2, b2;
+	float g = (lr2 * e) * (s * (1.0f - s));   /* lr times the slope in z */
+	double obj = (double)e * e + (double)reg * (norm + b0 * b0 + b1 * b1);
+	/* read the rows again for the updates: held since the dot product,
+	 * they would take every vector register, and the sigmoid's scalars
+	 * would go through memory */
+	__asm__("" ::: "memory");
+	for (d = 0; d + 8 <= k; d += 8) {
+		v8 a, b, a2, b2;
 		memcpy(&a, p + d, sizeof a);
 		memcpy(&b, q + d, sizeof b);
-		a2 = a - lr * (dz * b + r2 * a);
-		b2 = b - lr * (dz * a + r2 * b);
+		a2 = keep * a - g * b;
+		b2 = keep * b - g * a;
 		memcpy(p + d, &a2, sizeof a2);
 		memcpy(q + d, &b2, sizeof b2);
 	}
 	for (; d < k; d++) {
 		float pd = p[d], qd = q[d];
-		p[d] = pd - lr * (dz * qd + r2 * pd);
-		q[d] = qd - lr * (dz * pd + r2 * qd);
+		p[d] = keep * pd - g * qd;
+		q[d] = keep * qd - g * pd;
 	}
-	*bu -= lr * (dz + r2 * *bu);
-	*bi -= lr * (dz + r2 * *bi);
+	*bu = keep * b0 - g;
+	*bi = keep * b1 - g;
 	return obj;
 }
 
 /* Ask for a row of k floats to be brought into cache. */
-static inline __attribute__((always_inline)) void
+INLINE void
 fetch_row(const float *row, int k)
 {
 	for (size_t off = 0; off < (size_t)k * sizeof(float); off += 64)
@@ -366,11 +447,12 @@ fetch_row(const float *row, int k)
 
 /* One SGD step for each of the n cells in turn; adds their objective
  * (before the step) to *loss. */
-VECTOR_CLONES static void
+INLINE void
 sgd_cells(float *restrict P, float *restrict Q, float *restrict bu,
           float *restrict bi, float mu, const struct rec_cell *c, size_t n,
           int k, float lr, float reg, double *loss)
 {
+	const float lr2 = 2.0f * lr, keep = 1.0f - lr2 * reg;
 	double total = 0;
 
 	for (size_t j = 0; j < n; j++) {
@@ -382,12 +464,126 @@ sgd_cells(float *restrict P, float *restrict Q, float *restrict bu,
 		}
 		if (k == 64)
 			total += sgd_step(P + (size_t)u * 64, Q + (size_t)i * 64, bu + u,
-			                  bi + i, mu, c[j].rating, 64, lr, reg);
+			                  bi + i, mu, c[j].rating, 64, lr2, keep, reg);
 		else
 			total += sgd_step(P + (size_t)u * k, Q + (size_t)i * k, bu + u,
-			                  bi + i, mu, c[j].rating, k, lr, reg);
+			                  bi + i, mu, c[j].rating, k, lr2, keep, reg);
 	}
 	*loss += total;
+}
+
+/* The steps of n cells, in one instruction set's version. */
+typedef void sgd_fn(float *P, float *Q, float *bu, float *bi, float mu,
+                    const struct rec_cell *c, size_t n, int k, float lr,
+                    float reg, double *loss);
+/* The sigmoid of z, in one instruction set's version. */
+typedef float sigmoid_fn(float z);
+
+static void
+sgd_base(float *P, float *Q, float *bu, float *bi, float mu,
+         const struct rec_cell *c, size_t n, int k, float lr, float reg,
+         double *loss)
+{
+	sgd_cells(P, Q, bu, bi, mu, c, n, k, lr, reg, loss);
+}
+
+static float
+sigmoid_base(float z)
+{
+	return sgd_sigmoid(z);
+}
+
+#ifdef SGD_ISAS
+__attribute__((target("avx2,fma"))) static void
+sgd_avx2(float *P, float *Q, float *bu, float *bi, float mu,
+         const struct rec_cell *c, size_t n, int k, float lr, float reg,
+         double *loss)
+{
+	sgd_cells(P, Q, bu, bi, mu, c, n, k, lr, reg, loss);
+}
+
+__attribute__((target("avx512f,avx512vl,fma"))) static void
+sgd_avx512(float *P, float *Q, float *bu, float *bi, float mu,
+           const struct rec_cell *c, size_t n, int k, float lr, float reg,
+           double *loss)
+{
+	sgd_cells(P, Q, bu, bi, mu, c, n, k, lr, reg, loss);
+}
+
+__attribute__((target("avx2,fma"))) static float
+sigmoid_avx2(float z)
+{
+	return sgd_sigmoid(z);
+}
+
+__attribute__((target("avx512f,avx512vl,fma"))) static float
+sigmoid_avx512(float z)
+{
+	return sgd_sigmoid(z);
+}
+#endif
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
+
+/* Whether this build and this CPU have the version for isa. */
+static int
+has_isa(enum rec_gemm_isa isa)
+{
+#ifdef SGD_ISAS
+	if (isa == REC_GEMM_AVX512)
+		return __builtin_cpu_supports("avx512f") &&
+		       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
+	if (isa == REC_GEMM_AVX2)
+		return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+	return isa == REC_GEMM_BASE;
+}
+
+/* The step's version for isa, or NULL when this build or CPU has none. */
+static sgd_fn *
+sgd_version(enum rec_gemm_isa isa)
+{
+	if (!has_isa(isa))
+		return NULL;
+#ifdef SGD_ISAS
+	if (isa == REC_GEMM_AVX512)
+		return sgd_avx512;
+	if (isa == REC_GEMM_AVX2)
+		return sgd_avx2;
+#endif
+	return sgd_base;
+}
+
+int
+rec_mf_sgd_isa(enum rec_gemm_isa isa, float *P, float *Q, float *bu,
+               float *bi, float mu, const struct rec_cell *c, size_t n,
+               int k, float lr, float reg, double *loss)
+{
+	sgd_fn *fn = sgd_version(isa);
+
+	if (!fn)
+		return -1;
+	fn(P, Q, bu, bi, mu, c, n, k, lr, reg, loss);
+	return 0;
+}
+
+int
+rec_mf_sgd_sigmoid(enum rec_gemm_isa isa, float z, float *s)
+{
+	sigmoid_fn *fn = !has_isa(isa) ? NULL : sigmoid_base;
+
+#ifdef SGD_ISAS
+	if (fn && isa == REC_GEMM_AVX512)
+		fn = sigmoid_avx512;
+	else if (fn && isa == REC_GEMM_AVX2)
+		fn = sigmoid_avx2;
+#endif
+	if (!fn)
+		return -1;
+	*s = fn(z);
+	return 0;
 }
 
 static void
@@ -396,9 +592,14 @@ sgd_block(void *ctx, const struct rec_cell *cell, size_t n, int thread)
 	struct sgd_run *run = ctx;
 	struct mf *m = run->m;
 	float *w = m->p.w;
+	sgd_fn *fn = sgd_version(REC_GEMM_AVX512);
 
-	sgd_cells(w + m->oP, w + m->oQ, w + m->obu, w + m->obi, w[m->omu], cell, n,
-	          m->h.k, run->lr, m->h.reg, &run->sum[thread].loss);
+	if (!fn)
+		fn = sgd_version(REC_GEMM_AVX2);
+	if (!fn)
+		fn = sgd_base;
+	fn(w + m->oP, w + m->oQ, w + m->obu, w + m->obi, w[m->omu], cell, n,
+	   m->h.k, run->lr, m->h.reg, &run->sum[thread].loss);
 }
 
 /* The grid's bands and tiles (grid.h): a band's P rows take 4 MiB, a

@@ -29,6 +29,8 @@
 #ifndef REC_MF_H
 #define REC_MF_H
 
+#include "rec/gemm.h"
+#include "rec/grid.h"
 #include "rec/hparams.h"
 #include "rec/model.h"
 #include "rec/sample.h"
@@ -93,5 +95,21 @@ int rec_mf_bpr_objective(struct rec_model *m, const int32_t *u,
 struct rec_params *rec_mf_params(struct rec_model *m);
 int rec_mf_objective(struct rec_model *m, const struct rec_ratings *r,
                      double *loss);
+
+/*
+ * For tests: per-rating SGD's steps and its sigmoid in the version for
+ * one instruction set (gemm.h's: AVX-512; AVX2 with FMA; the base one),
+ * or -1 (nothing done) when this build or this CPU has none.  The first
+ * two give the same bits; the base one, which has no FMA, may differ in
+ * the last bits.  rec_mf_sgd_isa takes a step on each of the n cells c
+ * in turn: P (users, k) and Q (items, k) the embeddings, bu and bi the
+ * biases, mu the global bias, lr and reg as in the hparams; it adds each
+ * step's objective before the step to *loss.  rec_mf_sgd_sigmoid sets
+ * *s to the sigmoid of z as the step computes it.
+ */
+int rec_mf_sgd_isa(enum rec_gemm_isa isa, float *P, float *Q, float *bu,
+                   float *bi, float mu, const struct rec_cell *c, size_t n,
+                   int k, float lr, float reg, double *loss);
+int rec_mf_sgd_sigmoid(enum rec_gemm_isa isa, float z, float *s);
 
 #endif

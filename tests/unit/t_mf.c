@@ -267,3 +267,90 @@ TEST(mf_fold_in_new_users)
 	rec_ratings_free(r);
 	rec_ratings_free(h);
 }
+
+/* Per-rating SGD's versions for each instruction set take the same steps
+ * on P, Q and the biases, and add up the same objective: AVX-512 the
+ * same bits as AVX2 with FMA, the base version (no FMA) within rounding
+ * of them.  k = 3 (the tail alone), 19, 40 (vectors and tails) and 64
+ * (its own path); cells of 7 users and 5 items, so that rows repeat. */
+TEST(mf_per_rating_isas_agree)
+{
+	static const int ks[] = { 3, 19, 40, 64 };
+	static const char *name[] = { "avx512", "avx2", "base" };
+	enum { NU = 7, NI = 5, N = 300 };
+	struct rec_cell c[N];
+	struct rec_rng r;
+
+	rec_rng_seed(&r, 3);
+	for (int j = 0; j < N; j++) {
+		c[j].user = (int32_t)(rec_rng_next(&r) % NU);
+		c[j].item = (int32_t)(rec_rng_next(&r) % NI);
+		c[j].rating = 0.5f + 0.5f * (float)(rec_rng_next(&r) % 10);
+	}
+	for (size_t kc = 0; kc < sizeof ks / sizeof ks[0]; kc++) {
+		const int k = ks[kc];
+		const size_t n = (size_t)(NU + NI) * (k + 1);   /* P, Q, bu, bi */
+		float *w0 = malloc(n * sizeof *w0), *w[3];
+		double loss[3];
+		int ran[3];
+
+		for (size_t j = 0; j < n; j++)
+			w0[j] = 0.3f * rec_rng_normal(&r);
+		for (int isa = REC_GEMM_AVX512; isa <= REC_GEMM_BASE; isa++) {
+			float *x = w[isa] = malloc(n * sizeof *x);
+
+			memcpy(x, w0, n * sizeof *x);
+			loss[isa] = 0;
+			ran[isa] = rec_mf_sgd_isa(isa, x, x + NU * k, x + (NU + NI) * k,
+			                          x + (NU + NI) * k + NU, 0.2f, c, N, k,
+			                          0.5f, 0.01f, &loss[isa]) == 0;
+			if (!ran[isa] && kc == 0)
+				fprintf(stderr, "mf sgd: no %s version in this build or CPU\n",
+				        name[isa]);
+		}
+		CHECK(ran[REC_GEMM_BASE]);
+		CHECK(loss[REC_GEMM_BASE] > 0);
+		if (ran[REC_GEMM_AVX512] && ran[REC_GEMM_AVX2]) {
+			CHECK(memcmp(w[REC_GEMM_AVX512], w[REC_GEMM_AVX2], n * sizeof *w0) == 0);
+			CHECK(loss[REC_GEMM_AVX512] == loss[REC_GEMM_AVX2]);
+		}
+		for (int isa = REC_GEMM_AVX512; isa < REC_GEMM_BASE; isa++) {
+			size_t bad = 0;
+
+			if (!ran[isa])
+				continue;
+			for (size_t j = 0; j < n; j++)
+				bad += fabsf(w[isa][j] - w[REC_GEMM_BASE][j]) > 1e-4f;
+			CHECK(bad == 0);
+			CHECK_NEAR(loss[isa], loss[REC_GEMM_BASE], 1e-6 * loss[REC_GEMM_BASE]);
+			/* and it is not the base version under another name */
+			CHECK(k < 19 || memcmp(w[isa], w[REC_GEMM_BASE], n * sizeof *w0) != 0);
+		}
+		for (int isa = REC_GEMM_AVX512; isa <= REC_GEMM_BASE; isa++)
+			free(w[isa]);
+		free(w0);
+	}
+}
+
+/* The step's sigmoid, in every version, is within 1e-7 of 1 / (1 + e^-z)
+ * (in double) on [-20, 20] and beyond, and 0 and 1 are its limits. */
+TEST(mf_per_rating_sigmoid_error)
+{
+	for (int isa = REC_GEMM_AVX512; isa <= REC_GEMM_BASE; isa++) {
+		double worst = 0;
+		float s;
+
+		if (rec_mf_sgd_sigmoid(isa, 0, &s) != 0)
+			continue;
+		for (int j = -400000; j <= 400000; j++) {
+			float z = (float)j * 5e-5f;
+
+			CHECK(rec_mf_sgd_sigmoid(isa, z, &s) == 0);
+			worst = fmax(worst, fabs(s - 1 / (1 + exp(-(double)z))));
+		}
+		CHECK(worst <= 1e-7);
+		CHECK(rec_mf_sgd_sigmoid(isa, 1e30f, &s) == 0 && s == 1);
+		CHECK(rec_mf_sgd_sigmoid(isa, -1e30f, &s) == 0 && s >= 0 && s < 1e-37f);
+		CHECK(rec_mf_sgd_sigmoid(isa, 0, &s) == 0 && s == 0.5f);
+	}
+}
