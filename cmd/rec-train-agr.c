@@ -79,6 +79,9 @@ main(int argc, char *argv[])
 	if (hp.loss != REC_LOSS_BPR && (rec_trainer_given(&t, "positive") ||
 	                               rec_trainer_given(&t, "negatives")))
 		rec_cli_usage_error("--positive and --negatives go with --loss bpr");
+	if (hp.head != REC_AGR_MLP && (rec_trainer_given(&t, "mlp") ||
+	                               rec_trainer_given(&t, "dropout")))
+		rec_cli_usage_error("--mlp and --dropout go with --head mlp");
 	for (int s = 0; s < 2; s++)
 		for (int l = 0; l <= hp.layers; l++)
 			len += (size_t)snprintf(extra + len, sizeof extra - len, "\t%s_attn_%d",

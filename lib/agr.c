@@ -89,6 +89,7 @@ static const struct rec_model_ops agr_ops;
 /* ---- hyperparameters ---- */
 
 static const char *const convs[] = { "lightgcn", "gcn", NULL };
+static const char *const heads[] = { "mlp", "dot", NULL };
 static const struct rec_agr_hparams agr_defaults = REC_AGR_DEFAULTS;
 
 #define T struct rec_agr_hparams
@@ -126,6 +127,8 @@ static const struct rec_hparam agr_params[] = {
 	                   "propagating the graph once and stepping E^0\n"
 	                   "once: the cost of an epoch is linear in the\n"
 	                   "ratings"),
+	REC_HP_NEW_ONE_OF(T, head, "head", "head", heads,
+	                  "the MLP, or dot: z_u . z_i, no MLP"),
 	REC_HP_INTEGER(T, threads, "threads", NULL, 1, 64, "N",
 	               "threads of the graph and matrix products and of\n"
 	               "the two sides' attention; the model is the\n"
@@ -145,6 +148,14 @@ const struct rec_hparams_desc rec_agr_desc = {
 	"agr", agr_params, sizeof agr_params / sizeof agr_params[0], &agr_defaults,
 	NULL, NULL, NULL, agr_before
 };
+
+/* Whether the head is the MLP (else the dot product: no MLP weights or
+ * buffers). */
+static int
+mlp_head(const struct agr *m)
+{
+	return m->h.head == REC_AGR_MLP;
+}
 
 /* ---- memory ---- */
 
@@ -179,15 +190,17 @@ carve_all(struct agr *m, int cap, struct rec_err *err)
 		ADD(w->pe[s], n * nl, h);
 		ADD(w->pq[s], n, h);
 	}
-	ADD(w->mask_in, n, 3 * k);
-	for (int l = 0; l <= m->h.nmlp; l++) {
-		ADD(w->x[l], n, (size_t)m->width[l]);
-		ADD(w->d_x[l], n, (size_t)m->width[l]);
-	}
-	for (int l = 0; l < m->h.nmlp; l++) {
-		ADD(w->a[l], n, (size_t)m->width[l + 1]);
-		ADD(w->d_a[l], n, (size_t)m->width[l + 1]);
-		ADD(w->mask[l], n, (size_t)m->width[l + 1]);
+	if (mlp_head(m)) {
+		ADD(w->mask_in, n, 3 * k);
+		for (int l = 0; l <= m->h.nmlp; l++) {
+			ADD(w->x[l], n, (size_t)m->width[l]);
+			ADD(w->d_x[l], n, (size_t)m->width[l]);
+		}
+		for (int l = 0; l < m->h.nmlp; l++) {
+			ADD(w->a[l], n, (size_t)m->width[l + 1]);
+			ADD(w->d_a[l], n, (size_t)m->width[l + 1]);
+			ADD(w->mask[l], n, (size_t)m->width[l + 1]);
+		}
 	}
 	ADD(w->out, n, 1);
 	ADD(w->y, n, 1);
@@ -306,7 +319,7 @@ agr_alloc(const struct rec_agr_hparams *h, struct rec_graph *g,
 		if (rec_params_add(p, name, 1, a, 1, &m->oAv[s], err))
 			goto fail;
 	}
-	for (int l = 0; l < h->nmlp; l++) {
+	for (int l = 0; mlp_head(m) && l < h->nmlp; l++) {
 		snprintf(name, sizeof name, "mlp.%d.w", l);
 		if (rec_params_add(p, name, 2, m->width[l + 1], m->width[l], &m->oW[l], err))
 			goto fail;
@@ -314,7 +327,8 @@ agr_alloc(const struct rec_agr_hparams *h, struct rec_graph *g,
 		if (rec_params_add(p, name, 1, m->width[l + 1], 1, &m->oB[l], err))
 			goto fail;
 	}
-	if (rec_params_add(p, "out.w", 2, 1, m->width[h->nmlp], &m->oOut, err) ||
+	if ((mlp_head(m) &&
+	     rec_params_add(p, "out.w", 2, 1, m->width[h->nmlp], &m->oOut, err)) ||
 	    rec_params_add(p, "global_bias", 0, 1, 1, &m->omu, err) ||
 	    rec_params_alloc(p, err) ||
 	    carve_all(m, h->batch * (m->base.ranking ? 1 + h->negatives : 1),
@@ -555,11 +569,10 @@ propagate_backward(struct agr *m)
 	memset(m->dE, 0, (size_t)L * layer * sizeof(float));
 }
 
-/* The head on the n rows' attended representations z: y, the network's
- * output on [0, 1]; or for a ranking model out, the score s.  With rng,
- * in training (dropout on). */
+/* The MLP on the n rows' attended representations z: its output w . h
+ * into out.  With rng, in training (dropout on). */
 static void
-head(const struct agr *m, struct work *w, int n, struct rec_rng *rng)
+mlp_forward(const struct agr *m, struct work *w, int n, struct rec_rng *rng)
 {
 	const float *P = m->p.w;
 	const int k = m->h.k, nm = m->h.nmlp, last = m->width[nm];
@@ -585,6 +598,22 @@ head(const struct agr *m, struct work *w, int n, struct rec_rng *rng)
 		                   m->width[l], m->width[l + 1], m->h.threads);
 	rec_linear_forward(w->out, w->x[nm], P + m->oOut, NULL, n, last, 1,
 	                   m->h.threads);
+}
+
+/* The head on the n rows' attended representations z: y, the network's
+ * output on [0, 1]; or for a ranking model out, the score s.  With rng,
+ * in training (dropout on). */
+static void
+head(const struct agr *m, struct work *w, int n, struct rec_rng *rng)
+{
+	const float *P = m->p.w;
+	const int k = m->h.k;
+
+	if (mlp_head(m))
+		mlp_forward(m, w, n, rng);
+	else
+		for (int j = 0; j < n; j++)
+			w->out[j] = vec_dot(w->z[0] + (size_t)j * k, w->z[1] + (size_t)j * k, k);
 	if (m->base.ranking) {
 		for (int j = 0; j < n; j++)
 			if (w->i[j] >= 0)
@@ -613,22 +642,15 @@ prediction(const struct agr *m, const struct work *w, int j)
 	return m->base.ranking ? w->out[j] : rec_to_stars(w->y[j]);
 }
 
-/* The gradient of the n rows' logits (w->d_out) into m->p.g, back
- * through the biases, the head, the attention and the propagation. */
+/* The gradient of the MLP's output (w->d_out) into its weights' and
+ * that of z (w->d_z, overwritten). */
 static void
-network_backward(struct agr *m, struct work *w, int n)
+mlp_backward(struct agr *m, struct work *w, int n)
 {
 	const float *P = m->p.w;
 	float *G = m->p.g;
 	const int k = m->h.k, nm = m->h.nmlp, last = m->width[nm];
-	const size_t nl = (size_t)m->nl;
 
-	if (m->base.ranking)
-		for (int j = 0; j < n; j++)
-			G[m->obi + w->i[j]] += w->d_out[j];
-	else
-		rec_bias_backward(G + m->omu, G + m->obu, G + m->obi, w->d_out, w->u,
-		                  w->i, n);
 	memset(w->d_x[nm], 0, (size_t)n * last * sizeof(float));
 	rec_linear_backward(w->d_x[nm], G + m->oOut, NULL, w->d_out, w->x[nm],
 	                    P + m->oOut, n, last, 1, m->h.threads);
@@ -651,6 +673,34 @@ network_backward(struct agr *m, struct work *w, int n)
 		for (int c = 0; c < k; c++)
 			gi[c] = g[k + c] + g[2 * k + c] * zu[c];
 	}
+}
+
+/* The gradient of the n rows' logits (w->d_out) into m->p.g, back
+ * through the biases, the head, the attention and the propagation. */
+static void
+network_backward(struct agr *m, struct work *w, int n)
+{
+	float *G = m->p.g;
+	const int k = m->h.k;
+	const size_t nl = (size_t)m->nl;
+
+	if (m->base.ranking)
+		for (int j = 0; j < n; j++)
+			G[m->obi + w->i[j]] += w->d_out[j];
+	else
+		rec_bias_backward(G + m->omu, G + m->obu, G + m->obi, w->d_out, w->u,
+		                  w->i, n);
+	if (mlp_head(m))
+		mlp_backward(m, w, n);
+	else   /* z_u . z_i */
+		for (int j = 0; j < n; j++) {
+			const float *zu = w->z[0] + (size_t)j * k, *zi = w->z[1] + (size_t)j * k;
+			float *gu = w->d_z[0] + (size_t)j * k, *gi = w->d_z[1] + (size_t)j * k;
+			for (int c = 0; c < k; c++) {
+				gu[c] = w->d_out[j] * zi[c];
+				gi[c] = w->d_out[j] * zu[c];
+			}
+		}
 	both_sides(m, w, n, attn_backward_side);
 	/* each layer's share of its node's mean (the other side's query) */
 	for (int s = 0; s < 2; s++)
@@ -1107,13 +1157,14 @@ rec_agr_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 		init_uniform(P + m->oAQ[s], (size_t)a * k, 1 / sqrtf((float)k), &rng);
 		init_uniform(P + m->oAv[s], (size_t)a, 1 / sqrtf((float)a), &rng);
 	}
-	for (int l = 0; l < h->nmlp; l++) {
+	for (int l = 0; mlp_head(m) && l < h->nmlp; l++) {
 		float b = 1 / sqrtf((float)m->width[l]);
 		init_uniform(P + m->oW[l], (size_t)m->width[l + 1] * m->width[l], b, &rng);
 		init_uniform(P + m->oB[l], (size_t)m->width[l + 1], b, &rng);
 	}
-	init_uniform(P + m->oOut, (size_t)m->width[h->nmlp],
-	             1 / sqrtf((float)m->width[h->nmlp]), &rng);
+	if (mlp_head(m))
+		init_uniform(P + m->oOut, (size_t)m->width[h->nmlp],
+		             1 / sqrtf((float)m->width[h->nmlp]), &rng);
 	P[m->omu] = rec_model_mean_logit(r);
 	return &m->base;
 }

@@ -1,6 +1,7 @@
 /*
  * agr.h - AttnGraphRec (DESIGN.md section 5): embeddings propagated over
- * the user-item graph, attention over the layers, an MLP head.
+ * the user-item graph, attention over the layers, an MLP head (or a dot
+ * product).
  *
  *   E^0      = the embeddings of every user and item (nodes, k)
  *   E^{l+1}  = A E^l                       (lightgcn, the default)
@@ -13,6 +14,10 @@
  *   h        = MLP(dropout([z_u, z_i, z_u * z_i])): linear, ReLU, dropout
  *              a layer
  *   y        = sigmoid(w . h + b_u + b_i + mu)       on [0, 1]
+ *
+ * or with the dot head, as LightGCN scores, no MLP:
+ *
+ *   y        = sigmoid(z_u . z_i + b_u + b_i + mu)
  *
  * Trained on (r - 0.5) / 4.5 with the squared error plus an L2 penalty
  * on each batch row's E^0 rows and biases, with Adam.  An epoch's
@@ -34,7 +39,7 @@
  * draws them); the network scores a pair by its logit without mu and
  * b_u (they drop out of a difference),
  *
- *   s(u, i)  = w . h + b_i
+ *   s(u, i)  = w . h + b_i           (z_u . z_i + b_i with the dot head)
  *
  * and a minibatch of positives minimises the mean over its triples of
  *
@@ -65,6 +70,7 @@
 #define REC_AGR_MAX_MLP 3      /* hidden layers of the head */
 
 enum rec_agr_conv { REC_AGR_LIGHTGCN, REC_AGR_GCN };
+enum rec_agr_head { REC_AGR_MLP, REC_AGR_DOT };
 
 struct rec_agr_hparams {
 	int k;                       /* embedding dimension (64) */
@@ -81,6 +87,7 @@ struct rec_agr_hparams {
 	                              * positives */
 	int negatives;               /* BPR: negatives drawn for each positive */
 	int propagations;            /* an epoch's blocks at most (16) */
+	enum rec_agr_head head;      /* the MLP (nmlp, mlp, dropout), or z_u . z_i */
 	/* Borrowed, may be NULL: the graph to use when it is the graph of
 	 * the ratings (rec_graph_match); otherwise (the refit on train +
 	 * valid) a graph is built from the ratings with its weighting. */
@@ -90,7 +97,7 @@ struct rec_agr_hparams {
 };
 #define REC_AGR_DEFAULTS { 64, 3, REC_AGR_LIGHTGCN, 32, 2, { 128, 64, 0 }, \
 	3e-3f, 1e-3f, 0.5f, 0.1f, 1024, REC_GRAPH_BINARY, REC_LOSS_MSE, 3.5f, 1, \
-	16, NULL, 1 }
+	16, REC_AGR_MLP, NULL, 1 }
 
 /* Its hyperparameters (hparams.h); the graph is an input, not one. */
 extern const struct rec_hparams_desc rec_agr_desc;

@@ -86,11 +86,14 @@ struct rec_hparams_desc {
 	{ name, key, REC_HP_WIDTHS, offsetof(T, f), lo, hi, NULL, offsetof(T, n), \
 	  max_n, "W,...", help, 0 }
 
-/* A number and an int whose keys are new_key (see struct rec_hparam). */
+/* A number, an int and a choice whose keys are new_key (see struct
+ * rec_hparam). */
 #define REC_HP_NEW_NUMBER(T, f, name, key, lo, hi, arg, help) \
 	{ name, key, REC_HP_REAL, offsetof(T, f), lo, hi, NULL, 0, 0, arg, help, 1 }
 #define REC_HP_NEW_INTEGER(T, f, name, key, lo, hi, arg, help) \
 	{ name, key, REC_HP_INT, offsetof(T, f), lo, hi, NULL, 0, 0, arg, help, 1 }
+#define REC_HP_NEW_ONE_OF(T, f, name, key, choices, help) \
+	{ name, key, REC_HP_CHOICE, offsetof(T, f), 0, 0, choices, 0, 0, NULL, help, 1 }
 
 #define REC_HP_NUMBERS_OF(T, f, n, max_n, name, key, lo, hi, arg, help) \
 	{ name, key, REC_HP_REALS, offsetof(T, f), lo, hi, NULL, offsetof(T, n), \

@@ -267,3 +267,49 @@ vs_mean() {
 		assert [ ! -e m.st ]
 	done
 }
+
+@test "--head dot: z_u . z_i, no MLP; saved when not mlp; old files read as mlp" {
+	dot=(--dim 4 --batch 64)
+	run -0 rec-train-agr --help
+	assert_output --partial '--head mlp|dot'
+	rec-train-agr -q "${dot[@]}" --loss bpr --head dot --layers 1 --attn-dim 1 \
+		--epochs 2 -o d.st "$mf/train.tsv"
+	run -0 rec-info d.st
+	assert_line "$(printf 'meta\thead\tdot')"
+	assert_line "$(printf 'tensor\tattn.user.w\tF32\t1x4\t16')"
+	refute_output --partial 'mlp.0.w'
+	refute_output --partial 'out.w'
+	run -0 rec-score -m d.st --top 3 --exclude "$mf/train.tsv"
+	assert_equal "${#lines[@]}" 90
+	rec-train-agr -q "${dot[@]}" --loss bpr --head dot --layers 1 --attn-dim 1 \
+		--epochs 2 --threads 2 -o e.st "$mf/train.tsv"
+	cmp d.st e.st
+	# on ratings: stars from the sigmoid of z_u . z_i and the biases
+	rec-train-agr -q "${dot[@]}" --head dot --epochs 2 -o r.st "$mf/train.tsv"
+	run -0 rec-score -m r.st "$mf/test.tsv"
+	assert_equal "${#lines[@]}" 90
+	run -0 awk -F'\t' 'NF != 5 || $5 < 0.5 || $5 > 5 { bad++ } END { print bad + 0 }' <<< "$output"
+	assert_output 0
+	# the MLP head is the default, not saved: a file without the key
+	# (every file from before the option) is one
+	rec-train-agr -q "${small[@]}" --head mlp --epochs 1 -o a.st "$mf/train.tsv"
+	rec-train-agr -q "${small[@]}" --epochs 1 -o b.st "$mf/train.tsv"
+	cmp a.st b.st
+	run -0 rec-info a.st
+	refute_output --partial 'head'
+	assert_line "$(printf 'tensor\tout.w\tF32\t1x4\t16')"
+	# a bad head in a model file
+	sed 's/"head":"dot"/"head":"dog"/' d.st > bad.st
+	run -1 --separate-stderr rec-score -m bad.st --top 3
+	assert_equal "$stderr" "rec-score: bad.st: metadata 'head' = 'dog' is not mlp or dot"
+}
+
+@test "--head: usage errors" {
+	run -2 --separate-stderr rec-train-agr --head cosine -o m.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-agr: --head 'cosine' is not mlp or dot"
+	for bad in '--mlp 8' '--dropout 0.1'; do
+		run -2 --separate-stderr rec-train-agr --head dot $bad -o m.st "$mf/train.tsv"
+		assert_equal "${stderr_lines[0]}" "rec-train-agr: --mlp and --dropout go with --head mlp"
+	done
+	assert [ ! -e m.st ]
+}

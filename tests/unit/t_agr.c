@@ -1,5 +1,5 @@
 /* t_agr.c - AttnGraphRec: the whole objective's gradient (propagation,
- * attention, head; LightGCN and GCN layers), on ratings and with BPR,
+ * attention, either head; LightGCN and GCN layers), on ratings and with BPR,
  * against finite differences, and a given graph is used (what every
  * model promises is t_models.c's). */
 #define _GNU_SOURCE   /* memmem */
@@ -262,6 +262,54 @@ TEST(agr_bpr_gradient_matches_finite_differences)
 	rec_ratings_free(r);
 }
 
+/* The dot head (z_u . z_i, no MLP), on ratings and with BPR, for
+ * LightGCN and GCN layers, against central differences; the model has
+ * no MLP weights, and the largest gradient of a user embedding off by
+ * 5% is caught. */
+TEST(agr_dot_head_gradient_matches_finite_differences)
+{
+	static const int32_t u[] = { 0, 3, 3, 7, 11, 5 }, i[] = { 1, 4, 2, 8, 0, 6 },
+	                     j[] = { 4, 0, 7, 2, 8, 1 };
+	struct rec_agr_hparams h = small();
+	struct rec_ratings *r = toy(), *few = some(r, 8);
+	int kinks;
+
+	h.head = REC_AGR_DOT;
+	h.reg = 0.1f;
+	for (int c = 0; c < 4; c++) {
+		const int bpr = c / 2;
+		const struct objective o = { bpr ? NULL : few, u, i, j, 6,
+		                             bpr ? 1e-3 : 1e-4 };
+		struct rec_model *m;
+		struct rec_params *p;
+		size_t top;
+		double loss;
+
+		h.conv = c % 2 ? REC_AGR_GCN : REC_AGR_LIGHTGCN;
+		h.loss = bpr ? REC_LOSS_BPR : REC_LOSS_MSE;
+		m = rec_agr_make(&h, r, 6 + c, NULL);
+		CHECK(m && m->ranking == bpr);
+		if (!m)
+			continue;
+		enlarge(m);
+		p = rec_agr_params(m);
+		for (int t = 0; t < p->nt; t++)
+			CHECK(strncmp(p->t[t].name, "mlp.", 4) != 0 &&
+			      strcmp(p->t[t].name, "out.w") != 0);
+		CHECK(gradcheck(m, &o, &kinks, -1) == 0);
+		CHECK(kinks * 10 < (int)p->n);
+		CHECK(objective(m, &o, &loss) == 0 && loss > 0);
+		top = p->t[0].off;   /* user_emb */
+		for (size_t x = top; x < p->t[0].off + p->t[0].n; x++)
+			if (fabs(p->g[x]) > fabs(p->g[top]))
+				top = x;
+		CHECK(gradcheck(m, &o, &kinks, (long)top) == 1);
+		rec_model_free(m);
+	}
+	rec_ratings_free(r);
+	rec_ratings_free(few);
+}
+
 static char *
 save(const struct rec_model *m, size_t *len)
 {
@@ -313,7 +361,7 @@ TEST(agr_uses_a_given_graph)
 }
 
 /* Ranking every item gives predict's numbers bit for bit, for a rating
- * and a ranking model, over several chunks of items (the batch is
+ * and a ranking model with either head, over several chunks of items (the batch is
  * smaller than the catalogue), for known users and an unknown one. */
 TEST(agr_rank_scores_are_predictions)
 {
@@ -323,7 +371,8 @@ TEST(agr_rank_scores_are_predictions)
 
 	h.batch = 2;
 	h.dropout = 0.2f;
-	for (int ranking = 0; ranking < 2; ranking++) {
+	for (int c = 0; c < 4; c++) {
+		const int ranking = c % 2;
 		struct rec_train_opts o = { .epochs = 2, .seed = 9 };
 		struct rec_train_result res;
 		struct rec_model *m = NULL;
@@ -332,6 +381,7 @@ TEST(agr_rank_scores_are_predictions)
 		int32_t us[9], is[9];
 
 		h.loss = ranking ? REC_LOSS_BPR : REC_LOSS_MSE;
+		h.head = c / 2 ? REC_AGR_DOT : REC_AGR_MLP;
 		CHECK(rec_train(&m, rec_agr_make, &h, r, NULL, &o, &res, &err) == 0);
 		if (!m)
 			continue;

@@ -239,6 +239,25 @@ agr_bpr(void *hp)
 }
 
 static void
+agr_dot(void *hp)
+{
+	agr_lightgcn(hp);
+	((struct rec_agr_hparams *)hp)->head = REC_AGR_DOT;
+}
+
+/* as the study's: one layer, an attention of width 1 */
+static void
+agr_dot_bpr(void *hp)
+{
+	struct rec_agr_hparams *h = hp;
+
+	agr_bpr(hp);
+	h->head = REC_AGR_DOT;
+	h->layers = 1;
+	h->attn_dim = 1;
+}
+
+static void
 ease(void *hp)
 {
 	struct rec_ease_hparams *h = hp;
@@ -269,6 +288,8 @@ static const struct model_case cases[] = {
 	{ "agr gcn", &rec_agr_desc, rec_agr_make, agr_gcn, 40, 0.8 },
 	{ "agr lightgcn", &rec_agr_desc, rec_agr_make, agr_lightgcn, 40, 0.8 },
 	{ "agr bpr", &rec_agr_desc, rec_agr_make, agr_bpr, 40, 0.75 },
+	{ "agr dot head", &rec_agr_desc, rec_agr_make, agr_dot, 40, 0.8 },
+	{ "agr dot head bpr", &rec_agr_desc, rec_agr_make, agr_dot_bpr, 40, 0.75 },
 	{ "ease", &rec_ease_desc, rec_ease_make, ease, 0, 0.7 },
 	{ "ease weak, recent", &rec_ease_desc, rec_ease_make, ease_weak_recent, 0, 0.7 },
 };
