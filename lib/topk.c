@@ -104,8 +104,11 @@ rec_topk_offer(struct rec_topk_list *l, const float *score, const int64_t *key,
 	for (size_t j = 0; j < n; j++) {
 		/* scores all below the root cannot change the heap (a tie
 		 * might, by its key, so ties take the slow way): passed
-		 * over by chunks, then by vectors within a chunk */
-		while (l->len == l->k && j % LANES == 0) {
+		 * over by chunks, then by vectors within a chunk.  Not
+		 * below a root of +INFINITY, where reaches' s - bar is a
+		 * NaN for a tie. */
+		while (l->len == l->k && j % LANES == 0 &&
+		       l->score[0] < INFINITY) {
 			if (j % CHUNK == 0 && j + CHUNK <= n &&
 			    !reaches(score + j, CHUNK, l->score[0]))
 				j += CHUNK;

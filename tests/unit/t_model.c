@@ -120,6 +120,25 @@ TEST(topk_signed_zero_ties)
 	}
 }
 
+/* Ties among +INFINITY scores: once the kept ones are all +INFINITY,
+ * a later one still enters by a smaller key (the chunked scan must not
+ * pass over it). */
+TEST(topk_infinite_ties)
+{
+	float s[128];
+	int64_t key[128];
+	uint32_t out[2];
+
+	for (int j = 0; j < 128; j++) {
+		s[j] = INFINITY;
+		key[j] = 1000 - j;      /* the later, the smaller */
+	}
+	CHECK(topk(s, key, 128, 2, out, 128) == 2);
+	CHECK(out[0] == 127 && out[1] == 126);
+	CHECK(topk(s, key, 128, 2, out, 64) == 2);
+	CHECK(out[0] == 127 && out[1] == 126);
+}
+
 /* The same ranking as a full sort, on long rows (the chunked scan): few
  * distinct scores (many ties), exclusions, an unaligned length; offered
  * at once or in pieces. */
