@@ -321,9 +321,10 @@ step_rows(struct mf *m, size_t emb, size_t bias, const int32_t *rows, size_t n)
 
 #define INLINE static inline __attribute__((always_inline))
 
-/* Ratings ahead whose rows are fetched into cache while this one is
- * worked on: a user's row comes from the last-level cache once a tile
- * (grid.h), and its latency is longer than the arithmetic of a step. */
+/* Ratings ahead whose rows and biases are fetched into cache while this
+ * one is worked on: a user's row comes from the last-level cache once a
+ * tile (grid.h), and its latency is longer than the arithmetic of a
+ * step. */
 enum { AHEAD = 8 };
 
 struct sgd_run {
@@ -461,6 +462,8 @@ sgd_cells(float *restrict P, float *restrict Q, float *restrict bu,
 		if (j + AHEAD < n) {
 			fetch_row(P + (size_t)c[j + AHEAD].user * k, k);
 			fetch_row(Q + (size_t)c[j + AHEAD].item * k, k);
+			__builtin_prefetch(bu + c[j + AHEAD].user, 1);
+			__builtin_prefetch(bi + c[j + AHEAD].item, 1);
 		}
 		if (k == 64)
 			total += sgd_step(P + (size_t)u * 64, Q + (size_t)i * 64, bu + u,
