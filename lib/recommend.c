@@ -3,7 +3,7 @@
  *
  * A model with rank factors (model.h: MF) is scored by tiles: a block of
  * BLOCK_USERS users against a tile of items small enough that the
- * items' vectors (packed once for rec_sgemm_packed) and the block's
+ * items' vectors (packed once for rec_scan, scan.h) and the block's
  * scores stay in a core's cache.  The item term rides in the product as
  * one more coordinate (1 for every user): its multiply-add, the last of
  * the sum, rounds dot + term once, as the addition after the product
@@ -26,9 +26,9 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "rec/gemm.h"
 #include "rec/parallel.h"
 #include "rec/recommend.h"
+#include "rec/scan.h"
 #include "rec/topk.h"
 
 int
@@ -84,7 +84,7 @@ enum {
 	BLOCK_USERS = 128,        /* users scored together */
 	TILE_BYTES = 256 << 10,   /* of item vectors a tile, at most */
 	TILE_ITEMS = 512,         /* items a tile, at most: whole chunks of 64
-	                           * (topk.c) and panels of 32 (gemm.c) */
+	                           * (topk.c) and panels of 16 (scan.c) */
 	ROUND_SLOTS = 1 << 20     /* list entries (user, rank) a round, about */
 };
 
@@ -109,7 +109,7 @@ struct tiled {
 	const int32_t *user;
 	const struct rec_exclusions *ex;
 	float *packed;            /* the item vectors, each with its item
-	                           * term last, rec_sgemm_pack'ed */
+	                           * term last, rec_scan_pack'ed */
 	size_t k, tile, tiles;    /* list length; items a tile; tiles */
 	size_t beg, n, blocks;
 	atomic_size_t next;       /* the round's next block to take */
@@ -164,9 +164,8 @@ score_block(const struct tiled *s, struct scratch *sc, size_t j0, size_t nb)
 	bucket_exclusions(s, sc, s->beg + j0, nb);
 	for (size_t t = 0; t < s->tiles; t++) {
 		size_t i0 = t * tile, w = ni - i0 < tile ? ni - i0 : tile;
-		rec_sgemm_packed(0, (int)nb, (int)w, (int)dim + 1, 1.0f, sc->vec,
-		                 (int)dim + 1, s->packed + i0 * (dim + 1), 0.0f,
-		                 sc->score, (int)tile, 1);
+		rec_scan((int)nb, (int)w, (int)dim + 1, sc->vec, (int)dim + 1,
+		         s->packed + i0 * (dim + 1), sc->score, (int)tile);
 		for (size_t e = sc->first[t]; e < sc->first[t + 1]; e++)
 			sc->score[sc->excl[e].row * tile + sc->excl[e].item - i0] = -INFINITY;
 		for (size_t j = 0; j < nb; j++)
@@ -222,7 +221,7 @@ recommend_tiled(const struct rec_model *m, const int32_t *user, size_t n,
 		if (ex->start[end] - ex->start[u] > most)
 			most = ex->start[end] - ex->start[u];
 	}
-	s.packed = rec_malloc_array(ni ? rec_sgemm_packed_len((int)dim + 1, (int)ni) : 1,
+	s.packed = rec_malloc_array(ni ? rec_scan_packed_len((int)dim + 1, (int)ni) : 1,
 	                            sizeof *s.packed);
 	aug = rec_malloc_array(ni ? ni * (dim + 1) : 1, sizeof *aug);
 	s.scratch = rec_calloc((size_t)threads, sizeof *s.scratch);
@@ -246,8 +245,7 @@ recommend_tiled(const struct rec_model *m, const int32_t *user, size_t n,
 		aug[i * (dim + 1) + dim] = s.f.item_term[i];
 	}
 	if (ni)
-		rec_sgemm_pack(s.packed, 1, (int)dim + 1, (int)ni, aug,
-		               (int)dim + 1);
+		rec_scan_pack(s.packed, (int)dim + 1, (int)ni, aug, (int)dim + 1);
 	rec_free(aug);
 	aug = NULL;
 	for (s.beg = 0; s.beg < n && rc == 0; s.beg += s.n) {
