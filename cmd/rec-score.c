@@ -32,8 +32,9 @@ static const char help_text[] =
 "      --exclude FILE   with --top: a ratings stream of (user, item) pairs\n"
 "                       never to recommend, normally the training set\n"
 "      --users FILE     with --top: the users to list (as FILE above)\n"
-"      --threads N      with --top: threads for the scores and the\n"
-"                       selection (1); the lists are the same for any N\n"
+"      --threads N      with --top: threads for the scores, the selection\n"
+"                       and reading --exclude (1); the lists are the same\n"
+"                       for any N\n"
 "      --history FILE   sequence models (lstm): a ratings stream that replaces\n"
 "                       the users' histories; each input line (user item\n"
 "                       rating timestamp) is predicted from the user's\n"
@@ -294,7 +295,21 @@ top_lists(const struct rec_model *m, size_t k, const char *users_path,
 	read_users(&users, users_path, m);
 	rec_shard_part(users.n, rec_dist_size(), rec_dist_rank(), &beg, &end);
 	n = (size_t)(end - beg);
-	if (exclude_path) {
+	if (exclude_path && rec_dist_size() == 1) {
+		/* read in parts, one a thread (rec_exclusions_read) */
+		struct rec_input in[64];
+		FILE *fp[64];
+		int parts = strcmp(exclude_path, "-") == 0 ? 1 : threads;
+		for (int t = 0; t < parts; t++) {
+			in[t] = rec_cli_input(exclude_path);
+			fp[t] = in[t].fp;
+		}
+		rc = rec_exclusions_read(&ex, fp, parts, in[0].name, &users, &m->items,
+		                         &err);
+		rec_cli_agree(rc, &err);
+		for (int t = 0; t < parts; t++)
+			rec_cli_close_input(&in[t]);
+	} else if (exclude_path) {
 		struct rec_input in = rec_cli_input_split(exclude_path);
 		struct rec_ratings *r = rec_ratings_new_untimed();
 		rc = r ? rec_shard_read_ratings(r, in.fp, in.name, lister, &users, &err) :

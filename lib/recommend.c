@@ -25,10 +25,13 @@
 #include <math.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "rec/lineio.h"
 #include "rec/parallel.h"
 #include "rec/recommend.h"
 #include "rec/scan.h"
+#include "rec/shard.h"
 #include "rec/topk.h"
 
 int
@@ -68,6 +71,167 @@ rec_exclusions_build(struct rec_exclusions *ex, const struct rec_ratings *r,
 	ex->start = start;
 	ex->item = item;
 	return 0;
+}
+
+/* Reading exclusions in parts: part t's rows, its lines, how it ended,
+ * and how many items each listed user has in it. */
+struct reading {
+	FILE *const *fp;
+	const char *name;
+	const struct rec_idmap *users, *items;
+	off_t bytes;
+	int parts;
+	struct rec_ratings **r;   /* (parts) */
+	long *lines;              /* (parts) */
+	int *rc;                  /* (parts) */
+	struct rec_err *err;      /* (parts) */
+	size_t **count;           /* (parts) (users->n) */
+	struct rec_exclusions *ex;
+};
+
+/* Read part t of the file (the t-th of parts ranges of its bytes) and
+ * count its rows by listed user; its rows' user and item become the
+ * listed user and the model item (-1: not kept). */
+static void
+read_part(void *arg, size_t beg, size_t end, int t)
+{
+	struct reading *g = arg;
+	struct rec_read_opts o = REC_READ_DEFAULTS;
+	struct rec_ratings *r = g->r[t];
+	struct rec_lines l;
+	size_t *count = g->count[t];
+	uint64_t from, to;
+	int rc;
+
+	(void)beg;
+	(void)end;
+	o.format = REC_FMT_TSV;
+	rec_shard_part((uint64_t)g->bytes, g->parts, t, &from, &to);
+	rc = rec_lines_init_range(&l, g->fp[t], g->name, (off_t)from, (off_t)to,
+	                          &g->err[t]);
+	if (rc == 0)
+		rc = rec_ratings_read_lines(r, &l, &o, NULL, &g->err[t]);
+	g->lines[t] = l.lineno;
+	g->rc[t] = rc;
+	rec_lines_free(&l);
+	if (rc != 0)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		int32_t j = rec_idmap_find(g->users, r->users.ids[r->user[i]]);
+		int32_t it = rec_idmap_find(g->items, r->items.ids[r->item[i]]);
+		r->user[i] = it < 0 ? -1 : j;
+		r->item[i] = it;
+		if (j >= 0 && it >= 0)
+			count[j]++;
+	}
+}
+
+/* Place part t's kept rows at the places counted for it. */
+static void
+place_part(void *arg, size_t beg, size_t end, int t)
+{
+	struct reading *g = arg;
+	const struct rec_ratings *r = g->r[t];
+	size_t *at = g->count[t];
+
+	(void)beg;
+	(void)end;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->user[i] >= 0)
+			g->ex->item[at[r->user[i]]++] = r->item[i];
+}
+
+int
+rec_exclusions_read(struct rec_exclusions *ex, FILE *const *fp, int parts,
+                    const char *name, const struct rec_idmap *users,
+                    const struct rec_idmap *items, struct rec_err *err)
+{
+	const size_t n = users->n;
+	struct reading g = { .fp = fp, .name = name, .users = users,
+	                     .items = items, .ex = ex };
+	struct stat st;
+	size_t rows = 0, kept = 0;
+	long lines = 0;
+	int rc = 0, t;
+
+	*ex = (struct rec_exclusions){ 0 };
+	if (parts > 1 && (fstat(fileno(fp[0]), &st) != 0 ||
+	                  !S_ISREG(st.st_mode) || st.st_size < (1 << 20)))
+		parts = 1;
+	if (parts <= 1) {
+		struct rec_ratings *r = rec_ratings_new_untimed();
+		if (!r)
+			return rec_erroom(err, name);
+		if ((rc = rec_ratings_read_tsv(r, fp[0], name, err)) == 0)
+			rc = rec_exclusions_build(ex, r, users, items, err);
+		rec_ratings_free(r);
+		return rc;
+	}
+	g.bytes = st.st_size;
+	g.parts = parts;
+	g.r = rec_calloc((size_t)parts, sizeof *g.r);
+	g.lines = rec_calloc((size_t)parts, sizeof *g.lines);
+	g.rc = rec_calloc((size_t)parts, sizeof *g.rc);
+	g.err = rec_calloc((size_t)parts, sizeof *g.err);
+	g.count = rec_calloc((size_t)parts, sizeof *g.count);
+	if (!g.r || !g.lines || !g.rc || !g.err || !g.count)
+		goto oom;
+	for (t = 0; t < parts; t++)
+		if (!(g.r[t] = rec_ratings_new_untimed()) ||
+		    !(g.count[t] = rec_calloc(n ? n : 1, sizeof *g.count[t])))
+			goto oom;
+	rec_parallel_for((size_t)parts, parts, read_part, &g);
+	/* the first part that failed, at its line in the file */
+	for (t = 0; t < parts; t++) {
+		if (g.rc[t] != 0) {
+			*err = g.err[t];
+			if (err->line > 0)
+				err->line += lines;
+			rc = -1;
+			goto out;
+		}
+		lines += g.lines[t];
+		rows += g.r[t]->n;
+	}
+	if (rows == 0) {
+		rc = rec_errf(err, name, 0, lines ? "no ratings" : "empty input");
+		goto out;
+	}
+	/* user j's items: part 0's, then part 1's, ... (count[t][j] becomes
+	 * where part t's go) */
+	if (!(ex->start = rec_calloc(n + 1, sizeof *ex->start)))
+		goto oom;
+	for (size_t j = 0; j < n; j++) {
+		ex->start[j] = kept;
+		for (t = 0; t < parts; t++) {
+			size_t c = g.count[t][j];
+			g.count[t][j] = kept;
+			kept += c;
+		}
+	}
+	ex->start[n] = kept;
+	if (!(ex->item = rec_malloc_array(kept ? kept : 1, sizeof *ex->item)))
+		goto oom;
+	ex->n = n;
+	rec_parallel_for((size_t)parts, parts, place_part, &g);
+	goto out;
+oom:
+	rc = rec_erroom(err, NULL);
+out:
+	if (rc != 0)
+		rec_exclusions_free(ex);
+	for (t = 0; t < parts; t++) {
+		if (g.r)
+			rec_ratings_free(g.r[t]);
+		if (g.count)
+			rec_free(g.count[t]);
+	}
+	rec_free(g.r);
+	rec_free(g.lines);
+	rec_free(g.rc);
+	rec_free(g.err);
+	rec_free(g.count);
+	return rc;
 }
 
 void

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "rec/model.h"
 
@@ -36,6 +37,16 @@ struct rec_exclusions {
 int rec_exclusions_build(struct rec_exclusions *ex, const struct rec_ratings *r,
                          const struct rec_idmap *users,
                          const struct rec_idmap *items, struct rec_err *err);
+
+/* The same from a ratings stream (strict TSV, as rec_ratings_read_tsv)
+ * read in parts, one a thread: fp[0 .. parts) are streams of the same
+ * file, named name, each open at its start; with parts 1, or when the
+ * file is no regular one of 1 MiB or more, fp[0] is read whole.  Each
+ * user's items come in file order.  -1 (err: the file's line, as one
+ * read of it would give it) on failure, leaving nothing to free. */
+int rec_exclusions_read(struct rec_exclusions *ex, FILE *const *fp, int parts,
+                        const char *name, const struct rec_idmap *users,
+                        const struct rec_idmap *items, struct rec_err *err);
 
 void rec_exclusions_free(struct rec_exclusions *ex);   /* zeroes *ex */
 

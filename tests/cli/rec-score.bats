@@ -113,6 +113,25 @@ setup() {
 	run -2 rec-score -m m.st --top 2 --threads 65
 }
 
+@test "--top K --exclude read in parts on N threads: the same lists, the same errors" {
+	# past 1 MiB, so that each thread reads a part of the file
+	awk 'BEGIN { for (j = 0; j < 100000; j++)
+		printf "%d\t%d\t%.1f\t%d\n", j % 3000, (int(j / 3000) * 11 + j % 3000) % 400,
+		       0.5 + (j * 7 % 10) / 2, 1000000000 + j }' > ex.tsv
+	rec-train-mf -q --dim 4 --epochs 1 -o ex.st ex.tsv
+	rec-score -m ex.st --top 5 --exclude ex.tsv > one.tsv
+	rec-score -m ex.st --top 5 --exclude ex.tsv --threads 2 > two.tsv
+	rec-score -m ex.st --top 5 --exclude - --threads 2 < ex.tsv > stdin.tsv
+	cmp one.tsv two.tsv
+	cmp one.tsv stdin.tsv
+	[ "$(wc -l < one.tsv)" -eq 15000 ]
+	# a bad line in the second half: its line in the file
+	sed '90000s/^[0-9]*/x/' ex.tsv > bad.tsv
+	run -1 --separate-stderr rec-score -m ex.st --top 5 --exclude bad.tsv --threads 2
+	assert_equal "${stderr_lines[0]}" "$(rec-score -m ex.st --top 5 --exclude bad.tsv 2>&1 >/dev/null)"
+	[[ "${stderr_lines[0]}" == "rec-score: bad.tsv:90000: "* ]]
+}
+
 @test "--top K --exclude: at most 16 bytes of memory an excluded rating" {
 	# The exclusions are read into an untimed table (12 bytes a rating)
 	# and then kept as an item index (4).  Measured as the growth from

@@ -4,6 +4,7 @@
  * same model ranked from its rank_scores. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "rec/gemm.h"
@@ -435,4 +436,84 @@ TEST(recommend_by_tiles_out_of_memory)
 	rec_idmap_clear(&t.base.users);
 	rec_idmap_clear(&t.base.items);
 	rec_ratings_free(r);
+}
+
+/* The exclusions of a file read in parts, one a thread, as read whole:
+ * a file past 1 MiB (parts are read), users and items some of which
+ * the maps lack; then a bad line in the last part, at the line a whole
+ * read names. */
+TEST(exclusions_read_in_parts_as_whole)
+{
+	char path[] = "/tmp/t_recommend.XXXXXX";
+	struct rec_idmap users = { 0 }, items = { 0 };
+	struct rec_exclusions whole, part;
+	struct rec_err e1, e2;
+	FILE *fp[3] = { NULL, NULL, NULL };
+	int fd = mkstemp(path);
+	int32_t ix;
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	fp[0] = fdopen(fd, "w+");
+	CHECK(fp[0] != NULL);
+	if (!fp[0])
+		goto out;
+	for (int j = 0; j < 120000; j++)   /* about 1.5 MiB */
+		fprintf(fp[0], "%d\t%d\t%.1f\t%d\n", j * 7 % 3001, j * 13 % 557,
+		        0.5 + j % 10 * 0.5, 1000000 + j);
+	fflush(fp[0]);
+	for (int u = 3000; u >= 0; u -= 2)    /* every other user, backwards */
+		CHECK(rec_idmap_add(&users, u, &ix) == 0);
+	for (int i = 0; i < 500; i++)         /* items 500 .. 556 unknown */
+		CHECK(rec_idmap_add(&items, i, &ix) == 0);
+	for (int t = 1; t < 3; t++) {
+		fp[t] = fopen(path, "r");
+		CHECK(fp[t] != NULL);
+		if (!fp[t])
+			goto out;
+	}
+	rewind(fp[0]);
+	CHECK(rec_exclusions_read(&whole, fp, 1, "x", &users, &items, &e1) == 0);
+	rewind(fp[0]);
+	CHECK(rec_exclusions_read(&part, fp, 3, "x", &users, &items, &e2) == 0);
+	CHECK(whole.n == users.n && part.n == users.n);
+	CHECK(whole.start[users.n] > 50000);
+	CHECK(memcmp(whole.start, part.start, (users.n + 1) * sizeof *whole.start) == 0);
+	CHECK(memcmp(whole.item, part.item, whole.start[users.n] * sizeof *whole.item) == 0);
+	rec_exclusions_free(&whole);
+	rec_exclusions_free(&part);
+
+	/* line 119,990 of 120,001 a bad one */
+	fseek(fp[0], 0, SEEK_END);
+	fprintf(fp[0], "1\t2\t3.5\n");
+	fflush(fp[0]);
+	{
+		long at = 0;
+		char line[64];
+		rewind(fp[0]);
+		for (int j = 0; j < 119989; j++)
+			if (fgets(line, sizeof line, fp[0]))
+				at = ftell(fp[0]);
+		fseek(fp[0], at, SEEK_SET);
+		fputc('x', fp[0]);
+		fflush(fp[0]);
+	}
+	rewind(fp[0]);
+	CHECK(rec_exclusions_read(&whole, fp, 1, "x", &users, &items, &e1) == -1);
+	rewind(fp[0]);
+	rewind(fp[1]);
+	rewind(fp[2]);
+	CHECK(rec_exclusions_read(&part, fp, 3, "x", &users, &items, &e2) == -1);
+	CHECK(e1.line == 119990);
+	CHECK(e2.line == e1.line);
+	CHECK(strcmp(e1.msg, e2.msg) == 0 && strcmp(e1.file, e2.file) == 0);
+	CHECK(whole.start == NULL && part.start == NULL);
+out:
+	for (int t = 0; t < 3; t++)
+		if (fp[t])
+			fclose(fp[t]);
+	unlink(path);
+	rec_idmap_clear(&users);
+	rec_idmap_clear(&items);
 }
