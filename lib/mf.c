@@ -308,9 +308,12 @@ step_rows(struct mf *m, size_t emb, size_t bias, const int32_t *rows, size_t n)
  * evaluates its polynomial by Estrin's scheme, and an update is one
  * multiply-add once the error is known: p_u (1 - 2 lr reg) needs only
  * p_u. */
+/* Fused wherever the version has FMA, whatever CFLAGS say: gcc forms
+ * FMAs only in an optimised build (-O2 and up), so this section is
+ * always built at -O3.  clang fuses within an expression at every level. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC push_options
-#pragma GCC optimize("fp-contract=fast")
+#pragma GCC optimize("O3", "fp-contract=fast")
 #endif
 
 /* gcc and clang on x86-64 build the AVX-512 and AVX2 versions;
