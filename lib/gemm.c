@@ -2,8 +2,9 @@
  * gemm.c - single-precision matrix product (see gemm.h).
  *
  * The GotoBLAS scheme cut to what small shapes need: a micro-kernel keeps
- * an MR x NR block of C in sixteen 16-float registers while it walks the
- * shared dimension, reading A in place through a row and a column stride
+ * an MR x NR block of C in sixteen 16-float registers (with AVX-512; a
+ * quarter of the block at a time in eight 8-float ones below it) while it
+ * walks the shared dimension, reading A in place through a row and a column stride
  * (a transpose costs nothing) and B a row of NR floats at a time.  A not
  * transposed B is read in place too; a transposed one is copied in
  * blocks of KC rows by NC columns into panels NR columns wide.  The last
@@ -134,16 +135,15 @@ pack_a(float *ap, const float *a, int lda, int trans, int i0, int mr,
 			    at(a, lda, trans, i0 + r, p0 + p) : 0.0f;
 }
 
-/* C[0 .. mr) x [0 .. nr) = alpha A B + beta C, over kc, where row r
- * of the MR x kc block A is a[r * rs + p * cs] and row p of the kc x NR
- * block B is bp[p * bs ...]. */
+/* tile = alpha A B over kc, where row r of the MR x kc block A is
+ * a[r * rs + p * cs] and row p of the kc x NR block B is bp[p * bs ...]:
+ * the whole block in sixteen 16-float accumulators, one AVX-512 register
+ * each. */
 INLINE void
-kernel(int fused, float *c, int ldc, const float *a, size_t rs,
-       size_t cs, const float *bp, size_t bs, int kc, int mr, int nr,
-       float alpha, float beta)
+block_wide(float tile[MR][NR], const float *a, size_t rs, size_t cs,
+           const float *bp, size_t bs, int kc, float alpha)
 {
 	v16 acc[MR][2] = { { { 0 } } };
-	float tile[MR][NR];
 
 	for (int p = 0; p < kc; p++) {
 		v16 b0, b1;
@@ -162,6 +162,56 @@ kernel(int fused, float *c, int ldc, const float *a, size_t rs,
 		memcpy(tile[r], &acc[r][0], sizeof acc[r][0]);
 		memcpy(tile[r] + 16, &acc[r][1], sizeof acc[r][1]);
 	}
+}
+
+/* The same as block_wide, a quarter of the block (4 rows x 16 columns,
+ * eight 8-float accumulators) at a time: AVX2 has sixteen 8-float
+ * registers, too few for the whole block, which gcc then keeps in memory
+ * (a 30x slower product).  Every element is the same sum, term by term
+ * in the same order, so the bits are block_wide's. */
+INLINE void
+block_quarters(float tile[MR][NR], const float *a, size_t rs, size_t cs,
+               const float *bp, size_t bs, int kc, float alpha)
+{
+	for (int r0 = 0; r0 < MR; r0 += 4)
+		for (int j0 = 0; j0 < NR; j0 += 16) {
+			v8 acc[4][2] = { { { 0 } } };
+
+			for (int p = 0; p < kc; p++) {
+				const float *bq = bp + (size_t)p * bs + j0;
+				v8 b0, b1;
+				memcpy(&b0, bq, sizeof b0);
+				memcpy(&b1, bq + 8, sizeof b1);
+#pragma GCC unroll 4
+				for (int r = 0; r < 4; r++) {
+					float x = a[(r0 + r) * rs + (size_t)p * cs];
+					acc[r][0] += x * b0;
+					acc[r][1] += x * b1;
+				}
+			}
+			for (int r = 0; r < 4; r++) {
+				acc[r][0] *= alpha;
+				acc[r][1] *= alpha;
+				memcpy(tile[r0 + r] + j0, &acc[r][0], sizeof acc[r][0]);
+				memcpy(tile[r0 + r] + j0 + 8, &acc[r][1], sizeof acc[r][1]);
+			}
+		}
+}
+
+/* C[0 .. mr) x [0 .. nr) = alpha A B + beta C, A and B as block_wide
+ * has them; by block_wide where the version has 16-float registers
+ * (wide), else by quarters. */
+INLINE void
+kernel(int fused, int wide, float *c, int ldc, const float *a, size_t rs,
+       size_t cs, const float *bp, size_t bs, int kc, int mr, int nr,
+       float alpha, float beta)
+{
+	float tile[MR][NR];
+
+	if (wide)
+		block_wide(tile, a, rs, cs, bp, bs, kc, alpha);
+	else
+		block_quarters(tile, a, rs, cs, bp, bs, kc, alpha);
 	for (int r = 0; r < mr; r++) {
 		float *cr = c + (size_t)r * ldc;
 		if (beta == 0.0f)
@@ -177,7 +227,7 @@ kernel(int fused, float *c, int ldc, const float *a, size_t rs,
  * leaves them (bs = NR), or B itself when it is not transposed and n is
  * whole panels (pstride = NR, bs = ldb). */
 INLINE void
-multiply(int fused, int trans_a, int m, int n, int kc, float alpha,
+multiply(int fused, int wide, int trans_a, int m, int n, int kc, float alpha,
          const float *a, int lda, int p0, const float *bp, size_t pstride,
          size_t bs, float beta, float *c, int ldc)
 {
@@ -195,7 +245,7 @@ multiply(int fused, int trans_a, int m, int n, int kc, float alpha,
 		else
 			as = a + (size_t)i0 * lda + p0, rs = (size_t)lda, cs = 1;
 		for (int j = 0; j < n; j += NR)
-			kernel(fused, c + (size_t)i0 * ldc + j, ldc, as, rs, cs,
+			kernel(fused, wide, c + (size_t)i0 * ldc + j, ldc, as, rs, cs,
 			       bp + (size_t)(j / NR) * pstride, bs, kc, mr,
 			       n - j < NR ? n - j : NR, alpha, beta);
 	}
@@ -205,7 +255,7 @@ multiply(int fused, int trans_a, int m, int n, int kc, float alpha,
  * is not NULL): KC terms of the sum at a time, C's columns a panel of B
  * at a time. */
 INLINE void
-blocked(int fused, int trans_a, int trans_b, int m, int n, int k,
+blocked(int fused, int wide, int trans_a, int trans_b, int m, int n, int k,
         float alpha, const float *a, int lda, const float *b, int ldb,
         const float *packed, float beta, float *c, int ldc)
 {
@@ -232,7 +282,7 @@ blocked(int fused, int trans_a, int trans_b, int m, int n, int k,
 				w = n - j0 < NC ? n - j0 : NC;
 				pack_b(bp, pstride, b, ldb, trans_b, p0, kc, j0, w);
 			}
-			multiply(fused, trans_a, m, w, kc, alpha, a, lda, p0, panels,
+			multiply(fused, wide, trans_a, m, w, kc, alpha, a, lda, p0, panels,
 			         pstride, bs, be, c + j0, ldc);
 		}
 	}
@@ -321,14 +371,14 @@ rows_of_c(int fused, int trans_a, int trans_b, int m, int n, int k,
  * whole product's shape, so that a strip of rows gets the bits it gets
  * alone. */
 INLINE void
-product(int fused, const struct job *j, int r0, int r1)
+product(int fused, int wide, const struct job *j, int r0, int r1)
 {
 	const float *a = j->a + (j->trans_a ? (size_t)r0 : (size_t)r0 * j->lda);
 	float *c = j->c + (size_t)r0 * j->ldc;
 	int m = r1 - r0;
 
 	if (j->packed || (j->n >= NARROW && j->m >= SHORT))
-		blocked(fused, j->trans_a, j->trans_b, m, j->n, j->k, j->alpha, a,
+		blocked(fused, wide, j->trans_a, j->trans_b, m, j->n, j->k, j->alpha, a,
 		        j->lda, j->b, j->ldb, j->packed, j->beta, c, j->ldc);
 	else if (j->n < NARROW)
 		dots(fused, j->trans_a, j->trans_b, m, j->n, j->k, j->alpha, a,
@@ -341,20 +391,20 @@ product(int fused, const struct job *j, int r0, int r1)
 static void
 product_base(const struct job *j, int r0, int r1)
 {
-	product(0, j, r0, r1);
+	product(0, 0, j, r0, r1);
 }
 
 #ifdef GEMM_ISAS
 __attribute__((target("avx2,fma"))) static void
 product_avx2(const struct job *j, int r0, int r1)
 {
-	product(1, j, r0, r1);
+	product(1, 0, j, r0, r1);
 }
 
 __attribute__((target("avx512f"))) static void
 product_avx512(const struct job *j, int r0, int r1)
 {
-	product(1, j, r0, r1);
+	product(1, 1, j, r0, r1);
 }
 #endif
 
