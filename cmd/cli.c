@@ -132,9 +132,12 @@ rec_cli_help(const char *help)
 {
 	if (leader()) {
 		need_stdout();
-		fputs(usage_text, stdout);
-		fputs("\n", stdout);
-		fputs(help, stdout);
+		/* a text longer than stdout's buffer fails here, where errno
+		 * still says why, not in the last flush */
+		errno = 0;
+		if (fputs(usage_text, stdout) == EOF || fputs("\n", stdout) == EOF ||
+		    fputs(help, stdout) == EOF)
+			rec_cli_die("<stdout>: %s", strerror(errno ? errno : EIO));
 	}
 	exit(rec_cli_exit(0));
 }
