@@ -13,7 +13,8 @@
  * which passes over most of them with one compare against the list's
  * worst.  The threads take a round's blocks one at a time as each
  * finishes, so that none waits on another's half; the round's lists go
- * to emit before the next round.  Each score is computed the same way
+ * to emit from the calling thread while the others begin the next round
+ * (the lists of two rounds, in turn).  Each score is computed the same way
  * whatever the tile, block or thread, so the lists do not depend on
  * them.
  *
@@ -278,10 +279,31 @@ struct tiled {
 	size_t beg, n, blocks;
 	atomic_size_t next;       /* the round's next block to take */
 	struct scratch *scratch;  /* (threads) */
-	uint32_t *best;           /* (round, k) */
-	float *best_score;        /* (round, k) */
-	size_t *len;              /* (round) */
+	uint32_t *best[2];        /* (round, k) this round's lists, and */
+	float *best_score[2];     /* (round, k) the round's before them */
+	size_t *len[2];           /* (round) */
+	int cur;                  /* this round's: [cur], the one before: [!cur] */
+	size_t prev_beg, prev_n;  /* the round before's users, not yet emitted
+	                           * when prev_n > 0 */
+	rec_lists_fn *emit;
+	void *ctx;
+	struct rec_err *err;
+	int rc;                   /* emit's */
 };
+
+/* The round before's lists to emit, if any: then none is pending;
+ * after a failure the round's blocks are left. */
+static void
+emit_before(struct tiled *s)
+{
+	if (s->prev_n == 0)
+		return;
+	s->rc = s->emit(s->ctx, s->prev_beg, s->prev_n, s->k, s->best[!s->cur],
+	                s->best_score[!s->cur], s->len[!s->cur], s->err);
+	s->prev_n = 0;
+	if (s->rc != 0)
+		atomic_store(&s->next, s->blocks);
+}
 
 /* The exclusions of the block's users [u0, u0 + nb) (call indices)
  * into sc, sorted by tile. */
@@ -322,8 +344,9 @@ score_block(const struct tiled *s, struct scratch *sc, size_t j0, size_t nb)
 		else
 			memset(v, 0, dim * sizeof *v);
 		v[dim] = 1.0f;
-		list[j] = (struct rec_topk_list){ s->best + (j0 + j) * s->k,
-		                                  s->best_score + (j0 + j) * s->k, s->k, 0 };
+		list[j] = (struct rec_topk_list){ s->best[s->cur] + (j0 + j) * s->k,
+		                                  s->best_score[s->cur] + (j0 + j) * s->k,
+		                                  s->k, 0 };
 	}
 	bucket_exclusions(s, sc, s->beg + j0, nb);
 	for (size_t t = 0; t < s->tiles; t++) {
@@ -337,11 +360,12 @@ score_block(const struct tiled *s, struct scratch *sc, size_t j0, size_t nb)
 	}
 	for (size_t j = 0; j < nb; j++) {
 		rec_topk_sort(&list[j], key);
-		s->len[j0 + j] = list[j].len;
+		s->len[s->cur][j0 + j] = list[j].len;
 	}
 }
 
-/* Part t of a round: blocks, taken one at a time, until none is left. */
+/* Part t of a round: blocks, taken one at a time, until none is left;
+ * part 0, on the calling thread, emits the round before first. */
 static void
 tiled_part(void *arg, size_t beg, size_t end, int t)
 {
@@ -350,6 +374,8 @@ tiled_part(void *arg, size_t beg, size_t end, int t)
 
 	(void)beg;
 	(void)end;
+	if (t == 0)
+		emit_before(s);
 	while ((b = atomic_fetch_add(&s->next, 1)) < s->blocks) {
 		size_t j0 = b * BLOCK_USERS;
 		score_block(s, &s->scratch[t], j0,
@@ -363,7 +389,8 @@ recommend_tiled(const struct rec_model *m, const int32_t *user, size_t n,
                 rec_lists_fn *emit, void *ctx, struct rec_err *err)
 {
 	const size_t ni = m->items.n;
-	struct tiled s = { .m = m, .user = user, .ex = ex };
+	struct tiled s = { .m = m, .user = user, .ex = ex, .emit = emit,
+	                   .ctx = ctx, .err = err };
 	size_t dim, round, most = 1;
 	float *aug;   /* (ni, dim + 1) the item vectors, each with its term */
 	int rc = 0;
@@ -389,10 +416,14 @@ recommend_tiled(const struct rec_model *m, const int32_t *user, size_t n,
 	                            sizeof *s.packed);
 	aug = rec_malloc_array(ni ? ni * (dim + 1) : 1, sizeof *aug);
 	s.scratch = rec_calloc((size_t)threads, sizeof *s.scratch);
-	s.best = rec_malloc_array(round * k, sizeof *s.best);
-	s.best_score = rec_malloc_array(round * k, sizeof *s.best_score);
-	s.len = rec_malloc_array(round, sizeof *s.len);
-	if (!s.packed || !aug || !s.scratch || !s.best || !s.best_score || !s.len)
+	for (int h = 0; h < 2; h++) {
+		s.best[h] = rec_malloc_array(round * k, sizeof *s.best[h]);
+		s.best_score[h] = rec_malloc_array(round * k, sizeof *s.best_score[h]);
+		s.len[h] = rec_malloc_array(round, sizeof *s.len[h]);
+		if (!s.best[h] || !s.best_score[h] || !s.len[h])
+			goto oom;
+	}
+	if (!s.packed || !aug || !s.scratch)
 		goto oom;
 	for (int t = 0; t < threads; t++) {
 		struct scratch *sc = &s.scratch[t];
@@ -412,13 +443,18 @@ recommend_tiled(const struct rec_model *m, const int32_t *user, size_t n,
 		rec_scan_pack(s.packed, (int)dim + 1, (int)ni, aug, (int)dim + 1);
 	rec_free(aug);
 	aug = NULL;
-	for (s.beg = 0; s.beg < n && rc == 0; s.beg += s.n) {
+	for (s.beg = 0; s.beg < n && s.rc == 0; s.beg += s.n) {
 		s.n = n - s.beg < round ? n - s.beg : round;
 		s.blocks = (s.n + BLOCK_USERS - 1) / BLOCK_USERS;
 		atomic_store(&s.next, 0);
 		rec_parallel_for((size_t)threads, threads, tiled_part, &s);
-		rc = emit(ctx, s.beg, s.n, k, s.best, s.best_score, s.len, err);
+		s.prev_beg = s.beg;
+		s.prev_n = s.n;
+		s.cur = !s.cur;
 	}
+	if (s.rc == 0)
+		emit_before(&s);
+	rc = s.rc;
 	goto out;
 oom:
 	rc = rec_erroom(err, NULL);
@@ -432,9 +468,11 @@ out:
 	}
 	rec_free(s.packed);
 	rec_free(s.scratch);
-	rec_free(s.best);
-	rec_free(s.best_score);
-	rec_free(s.len);
+	for (int h = 0; h < 2; h++) {
+		rec_free(s.best[h]);
+		rec_free(s.best_score[h]);
+		rec_free(s.len[h]);
+	}
 	return rc ? -1 : 0;
 }
 

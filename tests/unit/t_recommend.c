@@ -395,6 +395,67 @@ TEST(recommend_by_tiles_as_from_scores)
 	rec_ratings_free(r);
 }
 
+/* By tiles in rounds (lists of 8192: rounds of 128 users), each round's
+ * lists emitted while the next is scored: the rounds in order, the same
+ * lists on 1 and 2 threads as from rank_scores; a callback that stops
+ * the second call stops the call. */
+TEST(recommend_by_tiles_in_rounds)
+{
+	enum { NU = 300, NI = 9000, DIM = 2, K = 8192 };
+	static float uvec[NU * DIM], ivec[NI * DIM], term[NI];
+	uint32_t *got[3] = { malloc((size_t)NU * K * sizeof *got[0]),
+	                     malloc((size_t)NU * K * sizeof *got[1]),
+	                     malloc((size_t)NU * K * sizeof *got[2]) };
+	struct factor_model f;
+	struct rec_err err;
+	struct rec_rng rng;
+	int32_t user[NU], ix;
+
+	CHECK(got[0] && got[1] && got[2]);
+	if (!got[0] || !got[1] || !got[2])
+		goto out;
+	memset(&f, 0, sizeof f);
+	rec_rng_seed(&rng, 8);
+	for (int u = 0; u < NU; u++) {
+		user[u] = NU - 1 - u;
+		CHECK(rec_idmap_add(&f.base.users, u, &ix) == 0);
+	}
+	for (int i = 0; i < NI; i++)
+		CHECK(rec_idmap_add(&f.base.items, 90000 - (int64_t)i, &ix) == 0);
+	for (size_t j = 0; j < NU * DIM; j++)
+		uvec[j] = (float)rec_rng_uniform(&rng) - 0.5f;
+	for (size_t j = 0; j < NI * DIM; j++)
+		ivec[j] = (float)rec_rng_below(&rng, 5) - 2;   /* many ties */
+	for (size_t i = 0; i < NI; i++)
+		term[i] = (float)rec_rng_uniform(&rng);
+	f.base.ops = &factor_ops;
+	f.dim = DIM;
+	f.uvec = uvec;
+	f.ivec = ivec;
+	f.term = term;
+	for (int run = 0; run < 3; run++) {
+		struct gathered g = { got[run], K, 0, -1, NULL };
+		f.base.ops = run < 2 ? &factor_ops : &scores_ops;
+		CHECK(rec_recommend(&f.base, user, NU, K, NULL, run < 2 ? run + 1 : 1,
+		                    gather, &g, &err) == 0);
+		CHECK(g.calls == 3 || run == 2);
+	}
+	CHECK(memcmp(got[0], got[1], (size_t)NU * K * sizeof *got[0]) == 0);
+	CHECK(memcmp(got[0], got[2], (size_t)NU * K * sizeof *got[0]) == 0);
+	f.base.ops = &factor_ops;
+	for (int run = 0; run < 2; run++) {
+		struct gathered g = { got[run], K, 0, 1, NULL };
+		CHECK(rec_recommend(&f.base, user, NU, K, NULL, run + 1, gather, &g,
+		                    &err) == -1);
+		CHECK(g.calls == 2 && strcmp(err.msg, "stopped") == 0);
+	}
+	rec_idmap_clear(&f.base.users);
+	rec_idmap_clear(&f.base.items);
+out:
+	for (int run = 0; run < 3; run++)
+		free(got[run]);
+}
+
 TEST(recommend_by_tiles_out_of_memory)
 {
 	enum { NU = 3, NI = 5 };
