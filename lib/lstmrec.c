@@ -1373,11 +1373,13 @@ baseline_biases(struct lstmrec *m, const struct rec_ratings *r,
 {
 	const size_t nu = (size_t)m->nu, n = nu + (size_t)m->ni;
 	double *b = rec_calloc(3 * n, sizeof *b);   /* b_u then b_i */
-	double *sum = b + n, *den = b + 2 * n, mean = 0, s, slope;
+	double *sum, *den, mean = 0, s, slope;
 	float *P = m->p.w;
 
 	if (!b)
 		return rec_erroom(err, NULL);
+	sum = b + n;
+	den = b + 2 * n;
 	for (size_t j = 0; j < r->n; j++) {
 		mean += rec_to_unit(r->rating[j]);
 		den[r->user[j]]++;
