@@ -123,6 +123,10 @@ struct lstmrec {
 	int32_t *pending;              /* (users) users to compute */
 	size_t cap_users;              /* the rows of the three */
 	uint64_t ver;                  /* of the weights and histories, from 1 */
+	/* a ranking model's users a history added (set_history): user
+	 * nu + x has the embedding fold[x k ..], folded in, for x < nfold */
+	float *fold;
+	size_t nfold;
 };
 
 static const struct rec_model_ops lstmrec_ops;
@@ -330,6 +334,7 @@ lstmrec_free(struct rec_model *base)
 	rec_free(m->hu);
 	rec_free(m->hu_ver);
 	rec_free(m->pending);
+	rec_free(m->fold);
 	rec_free(m);
 }
 
@@ -762,8 +767,22 @@ head_backward(struct lstmrec *m, struct work *w, int n)
 	return total;
 }
 
+/* User u's embedding: trained, or folded in (a ranking model's user of
+ * a history); NULL for none (-1, or a rating model's user of a
+ * history). */
+static const float *
+user_emb(const struct lstmrec *m, int32_t u)
+{
+	if (u < 0)
+		return NULL;
+	if (u < m->nu)
+		return m->p.w + m->oU + (size_t)u * m->h.k;
+	return (size_t)(u - m->nu) < m->nfold ?
+	       m->fold + (size_t)(u - m->nu) * m->h.k : NULL;
+}
+
 /* A ranking model's queries of n rows: q (n, k) = H Q^T + b_q + U u,
- * H (n, hidden) the rows' states, u = user[j] (-1: no embedding). */
+ * H (n, hidden) the rows' states, u = user[j] (user_emb). */
 static void
 query_forward(const struct lstmrec *m, float *q, const float *H,
               const int32_t *user, int n)
@@ -773,9 +792,11 @@ query_forward(const struct lstmrec *m, float *q, const float *H,
 
 	rec_linear_forward(q, H, P + m->oQw, P + m->oQb, n, m->h.hidden, k,
 	                   m->h.threads);
-	for (int j = 0; j < n; j++)
-		if (user[j] >= 0)
-			rec_axpy(q + (size_t)j * k, 1.0f, P + m->oU + (size_t)user[j] * k, k);
+	for (int j = 0; j < n; j++) {
+		const float *pu = user_emb(m, user[j]);
+		if (pu)
+			rec_axpy(q + (size_t)j * k, 1.0f, pu, k);
+	}
 }
 
 /* The states of n rows into H (n, hidden): row srow[j] of states, or
@@ -1201,16 +1222,16 @@ head_predict(const struct lstmrec *mc, const int32_t *user, const int32_t *item,
 
 	for (size_t beg = 0; beg < n; beg += cap) {
 		int len = (int)(n - beg < cap ? n - beg : cap);
-		for (int j = 0; j < len; j++)
-			w->u[j] = trained(m, user[beg + (size_t)j]);
 		if (m->base.ranking) {
 			gather_states(m, w->z, states_, srow + beg, len);
-			query_forward(m, w->q, w->z, w->u, len);
+			query_forward(m, w->q, w->z, user + beg, len);
 			for (int j = 0; j < len; j++)
 				out[beg + (size_t)j] = item_score(m, w->q + (size_t)j * k,
 				                                  item[beg + (size_t)j]);
 			continue;
 		}
+		for (int j = 0; j < len; j++)
+			w->u[j] = trained(m, user[beg + (size_t)j]);
 		memcpy(w->i, item + beg, (size_t)len * sizeof *w->i);
 		memcpy(w->hrow, srow + beg, (size_t)len * sizeof *w->hrow);
 		head_forward(m, w, states_, len, NULL);
@@ -1251,10 +1272,8 @@ lstmrec_rank_scores(const struct rec_model *base, const int32_t *user,
 		int len = (int)(n - beg < cap ? n - beg : cap);
 		float *o = out + beg * ni;
 		/* the user's cached state row is the user */
-		for (int j = 0; j < len; j++)
-			w->u[j] = trained(m, user[beg + (size_t)j]);
 		gather_states(m, w->z, m->hu, user + beg, len);
-		query_forward(m, w->q, w->z, w->u, len);
+		query_forward(m, w->q, w->z, user + beg, len);
 		for (int j = 0; j < len; j++)
 			memcpy(o + (size_t)j * ni, P + m->obi, ni * sizeof(float));
 		if (ni > 0)
@@ -1324,13 +1343,258 @@ lstmrec_predict_at(const struct rec_model *base, const int32_t *user,
 	return 0;
 }
 
+/* ---- a ranking model's new users: fold-in ---- */
+
+/* A user a history added (set_history) has no trained embedding; a
+ * ranking model fits one, U, to the user's history with the network
+ * held fixed.  Each positive target t of the history has the part of
+ * its query that the network gives, c_t = Q h_t + b_q (h_t the state
+ * before t, as training has it: the same chunks, no horizon, no
+ * dropout), and the scores s_t(i) = (c_t + U) . E i + b_i; U is
+ * FOLD_STEPS steps of Adam (lr FOLD_LR) from zero on
+ *
+ *   (1/T) sum over T pairs of -log sigmoid(s_t(i_t) - s_t(j)) + reg |U|^2,
+ *
+ * each positive paired with `negatives` items j that are not the user's
+ * positives, drawn anew each step from a generator seeded by the user's
+ * id: a user's embedding does not depend on the other users of the
+ * history, nor on the threads. */
+enum { FOLD_STEPS = 200 };
+#define FOLD_LR 0.05f
+
+/* One user's fold-in problem, buffers of the user's history length. */
+struct fold {
+	size_t n;          /* positive targets */
+	float *c;          /* (n, k) their queries' parts from the network */
+	int32_t *item;     /* (n) their items */
+	int32_t *pos;      /* (npos) the user's positives, ascending, once */
+	size_t npos;
+};
+
+static int
+cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* f for user u's history (f's buffers of its length). */
+static void
+fold_prepare(const struct lstmrec *mc, int32_t u, struct fold *f)
+{
+	struct lstmrec *m = (struct lstmrec *)mc;   /* scratch buffers only */
+	struct work *w = &m->w;
+	const size_t c = (size_t)m->h.chunk, sl = (size_t)m->h.seq_len;
+	const size_t beg = m->hist.start[u], end = m->hist.start[u + 1];
+	const size_t k = (size_t)m->h.k;
+
+	f->n = 0;
+	/* the user's chunks, as chunks_build cuts them, up to nseq a run */
+	for (size_t tb0 = beg; tb0 < end; tb0 += (size_t)w->nseq * c) {
+		int n = 0, t, nt = 0;
+		for (size_t tb = tb0; n < w->nseq && tb < end; n++, tb += c) {
+			size_t te = end - tb > c ? tb + c : end;
+			m->win[n] = (struct window){ tb - beg > sl ? tb - sl : beg, te - 1 };
+		}
+		t = lstm_run(m, w, m->win, n);
+		for (int r = 0; r < n; r++) {
+			size_t hb = m->win[r].beg, tb = tb0 + (size_t)r * c;
+			size_t te = m->win[r].end + 1;
+			int off = t - (int)(te - 1 - hb);
+			for (size_t p = tb; p < te; p++) {
+				if (!is_target(m, p))
+					continue;
+				w->u[nt] = -1;
+				w->hrow[nt] = p == hb ? -1 : (off + (int)(p - 1 - hb)) * n + r;
+				f->item[f->n + (size_t)nt++] = m->hist.item[p];
+			}
+		}
+		if (nt == 0)
+			continue;
+		gather_states(m, w->z, w->hs, w->hrow, nt);
+		query_forward(m, f->c + f->n * k, w->z, w->u, nt);
+		f->n += (size_t)nt;
+	}
+	memcpy(f->pos, f->item, f->n * sizeof *f->pos);
+	qsort(f->pos, f->n, sizeof *f->pos, cmp_i32);
+	f->npos = 0;
+	for (size_t j = 0; j < f->n; j++)
+		if (f->npos == 0 || f->pos[f->npos - 1] != f->pos[j])
+			f->pos[f->npos++] = f->pos[j];
+}
+
+/* An item that is not one of f's positives, uniform; -1 when 100 draws
+ * met only positives (as rec_sample_negative). */
+static int32_t
+fold_negative(const struct lstmrec *m, const struct fold *f,
+              struct rec_rng *rng)
+{
+	for (int d = 0; d < 100; d++) {
+		int32_t j = (int32_t)rec_rng_below(rng, (uint64_t)m->ni);
+		if (!bsearch(&j, f->pos, f->npos, sizeof j, cmp_i32))
+			return j;
+	}
+	return -1;
+}
+
+/* The fold-in objective of f at U (k), its negatives drawn from rng;
+ * its gradient into g (k).  q (k) is scratch. */
+static double
+fold_objective(const struct lstmrec *m, const struct fold *f, const float *U,
+               float *g, float *q, struct rec_rng *rng)
+{
+	const float *E = m->p.w + m->oE;
+	const int k = m->h.k;
+	double total = 0;
+	size_t pairs = 0;
+	float scale;
+
+	memset(g, 0, (size_t)k * sizeof *g);
+	for (size_t t = 0; t < f->n; t++) {
+		int32_t i = f->item[t];
+		float si, d;
+		memcpy(q, f->c + t * (size_t)k, (size_t)k * sizeof *q);
+		rec_axpy(q, 1.0f, U, k);
+		si = item_score(m, q, i);
+		for (int s = 0; s < m->h.negatives; s++) {
+			int32_t j = fold_negative(m, f, rng);
+			if (j < 0)
+				continue;
+			total += rec_bpr_term(si - item_score(m, q, j), &d);
+			rec_axpy(g, d, E + (size_t)i * k, k);
+			rec_axpy(g, -d, E + (size_t)j * k, k);
+			pairs++;
+		}
+	}
+	scale = pairs ? 1.0f / (float)pairs : 0.0f;
+	for (int c = 0; c < k; c++)
+		g[c] = scale * g[c] + 2.0f * m->h.reg * U[c];
+	return total * scale + m->h.reg * (double)rec_sumsq(U, k);
+}
+
+/* U (k) from f: FOLD_STEPS steps of Adam from zero; seed makes the
+ * negatives.  scratch (4 k). */
+static void
+fold_user(const struct lstmrec *m, const struct fold *f, float *U,
+          uint64_t seed, float *scratch)
+{
+	const int k = m->h.k;
+	float *g = scratch, *mo = g + k, *v = mo + k, *q = v + k;
+	struct rec_rng rng;
+
+	rec_rng_seed(&rng, seed);
+	memset(U, 0, (size_t)k * sizeof *U);
+	memset(mo, 0, 2 * (size_t)k * sizeof *mo);
+	for (int step = 1; step <= FOLD_STEPS; step++) {
+		float c1 = 1.0f - powf(0.9f, (float)step), c2 = 1.0f - powf(0.999f, (float)step);
+		fold_objective(m, f, U, g, q, &rng);
+		for (int c = 0; c < k; c++) {
+			mo[c] = 0.9f * mo[c] + 0.1f * g[c];
+			v[c] = 0.999f * v[c] + 0.001f * g[c] * g[c];
+			U[c] -= FOLD_LR * (mo[c] / c1) / (sqrtf(v[c] / c2) + 1e-8f);
+		}
+	}
+}
+
+/* f's buffers for a history of n entries; -1 out of memory. */
+static int
+fold_alloc(const struct lstmrec *m, struct fold *f, size_t n)
+{
+	*f = (struct fold){ 0 };
+	f->c = rec_malloc_array(n ? n : 1, (size_t)m->h.k * sizeof *f->c);
+	f->item = rec_malloc_array(n ? n : 1, sizeof *f->item);
+	f->pos = rec_malloc_array(n ? n : 1, sizeof *f->pos);
+	return f->c && f->item && f->pos ? 0 : -1;
+}
+
+static void
+fold_free(struct fold *f)
+{
+	rec_free(f->c);
+	rec_free(f->item);
+	rec_free(f->pos);
+}
+
+/* The seed of user u's negatives: from its data-set id. */
+static uint64_t
+fold_seed(const struct lstmrec *m, int32_t u)
+{
+	return rec_rng_mix((uint64_t)m->base.users.ids[u]);
+}
+
+/* Fold in every user a history added, from the user's history. */
+static int
+fold_users(struct lstmrec *m, struct rec_err *err)
+{
+	const size_t k = (size_t)m->h.k, nnew = m->base.users.n - (size_t)m->nu;
+	size_t most = 0;
+	struct fold f;
+	float *fold, *scratch;
+	int rc = -1;
+
+	m->nfold = 0;
+	for (size_t x = 0; x < nnew; x++) {
+		size_t u = (size_t)m->nu + x, n = m->hist.start[u + 1] - m->hist.start[u];
+		most = n > most ? n : most;
+	}
+	scratch = rec_malloc_array(4, k * sizeof *scratch);
+	if (fold_alloc(m, &f, most) != 0 || !scratch ||
+	    !(fold = rec_realloc_array(m->fold, nnew ? nnew : 1, k * sizeof *fold)))
+		goto out;
+	m->fold = fold;
+	for (size_t x = 0; x < nnew; x++) {
+		int32_t u = m->nu + (int32_t)x;
+		fold_prepare(m, u, &f);
+		fold_user(m, &f, m->fold + x * k, fold_seed(m, u), scratch);
+	}
+	m->nfold = nnew;
+	rc = 0;
+out:
+	fold_free(&f);
+	rec_free(scratch);
+	return rc ? rec_erroom(err, NULL) : 0;
+}
+
+const float *
+rec_lstmrec_user_emb(const struct rec_model *base, int32_t u)
+{
+	const struct lstmrec *m = (const struct lstmrec *)base;
+
+	return u < (int32_t)base->users.n ? user_emb(m, u) : NULL;
+}
+
+int
+rec_lstmrec_fold_objective(struct rec_model *base, int32_t u, const float *U,
+                           float *g, double *loss)
+{
+	struct lstmrec *m = (struct lstmrec *)base;
+	struct fold f = { 0 };
+	struct rec_rng rng;
+	float *q = rec_malloc_array((size_t)m->h.k, sizeof *q);
+	int rc = -1;
+
+	if (m->base.ranking && u >= 0 && (size_t)u < m->base.users.n && q &&
+	    fold_alloc(m, &f, m->hist.start[u + 1] - m->hist.start[u]) == 0) {
+		fold_prepare(m, u, &f);
+		rec_rng_seed(&rng, fold_seed(m, u));
+		*loss = fold_objective(m, &f, U, g, q, &rng);
+		rc = 0;
+	}
+	fold_free(&f);
+	rec_free(q);
+	return rc;
+}
+
 static int
 lstmrec_set_history(struct rec_model *base, const struct rec_ratings *h,
                     struct rec_err *err)
 {
 	struct lstmrec *m = (struct lstmrec *)base;
 
-	return hist_build(m, h, err) != 0 || chunks_build(m, err) != 0 ? -1 : 0;
+	if (hist_build(m, h, err) != 0 || chunks_build(m, err) != 0)
+		return -1;
+	return m->base.ranking ? fold_users(m, err) : 0;
 }
 
 static void

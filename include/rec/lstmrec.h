@@ -59,10 +59,21 @@
  * The model keeps each user's history: the training sequence, of which
  * the model file stores the last seq_len ratings; rec_model_set_history
  * (model.h) replaces it, and adds the users it does not know: their
- * histories, after the trained users, with a zero embedding and no
- * bias (a model with such users is not saved).  Unknown users have a
- * zero embedding, no bias and an empty history; unknown items a zero
- * embedding and no bias; history entries of unknown items are left out.
+ * histories, after the trained users, with no bias and a zero
+ * embedding, or in a ranking model an embedding folded in (a model
+ * with such users is not saved).  The fold-in fits a new user's U u to
+ * the user's history with the network held fixed: each positive target
+ * t of the history (its state as in training, with no horizon and no
+ * dropout) paired with `negatives` items j that are not the user's
+ * positives, 200 steps of Adam (lr 0.05) from zero on
+ *
+ *   (1/T) sum over T pairs of -log sigmoid(s_t(i) - s_t(j)) + reg |U u|^2,
+ *
+ * the negatives drawn anew each step from a generator seeded by the
+ * user's id, so that the embedding depends on neither the other users
+ * nor the threads.  Unknown users have a zero embedding, no bias and an
+ * empty history; unknown items a zero embedding and no bias; history
+ * entries of unknown items are left out.
  */
 #ifndef REC_LSTMREC_H
 #define REC_LSTMREC_H
@@ -123,5 +134,15 @@ struct rec_params *rec_lstmrec_params(struct rec_model *m);
 size_t rec_lstmrec_chunks(const struct rec_model *m);
 int rec_lstmrec_objective(struct rec_model *m, size_t first, size_t n,
                           double *loss);
+
+/* For the tests: user u's embedding (u a model user index), trained or
+ * folded in; NULL when the user has none. */
+const float *rec_lstmrec_user_emb(const struct rec_model *m, int32_t u);
+/* For the gradient check: a ranking model's fold-in objective of user
+ * u's history at the embedding U (k), its negatives those of the fold-in's
+ * first step (the same each call); its gradient into g (k).  -1 for a
+ * rating model, a bad u, or out of memory. */
+int rec_lstmrec_fold_objective(struct rec_model *m, int32_t u, const float *U,
+                               float *g, double *loss);
 
 #endif

@@ -348,6 +348,157 @@ TEST(lstmrec_history_adds_new_users)
 	rec_ratings_free(h);
 }
 
+/* The toy's ratings of user `of` as those of user `as` (then another
+ * user's, when `and` is not 0, as user `and_as`). */
+static struct rec_ratings *
+ratings_as(const struct rec_ratings *r, int64_t of, int64_t as, int64_t and,
+           int64_t and_as)
+{
+	struct rec_ratings *h = rec_ratings_new();
+
+	for (size_t j = 0; j < r->n; j++) {
+		int64_t u = r->users.ids[r->user[j]];
+		if (u == of || (and != 0 && u == and))
+			rec_ratings_push(h, u == of ? as : and_as, r->items.ids[r->item[j]],
+			                 r->rating[j], r->ts[j], (long)h->n + 1, NULL);
+	}
+	return h;
+}
+
+/* The fold-in objective's central difference along coordinate c. */
+static double
+fold_numeric(struct rec_model *m, int32_t u, float *U, int c, float eps)
+{
+	float keep = U[c], g[3];
+	double up, down;
+
+	U[c] = keep + eps;
+	rec_lstmrec_fold_objective(m, u, U, g, &up);
+	U[c] = keep - eps;
+	rec_lstmrec_fold_objective(m, u, U, g, &down);
+	U[c] = keep;
+	return (up - down) / (2.0 * eps);
+}
+
+/* A ranking model's new user (user 105's ratings as user 999's): the
+ * gradient of the fold-in objective against central differences, at
+ * zero and at a point away from it, and a coordinate off by 5% caught. */
+TEST(lstmrec_bpr_fold_in_gradient_matches_finite_differences)
+{
+	struct rec_ratings *r = toy(), *h = ratings_as(r, 105, 999, 0, 0);
+	struct rec_model *m = ranking_for_gradcheck(r, 3);
+	struct rec_err err = { 0 };
+	float at[2][3] = { { 0, 0, 0 }, { 0.4f, -0.7f, 0.2f } }, g[3];
+	double loss;
+	int32_t u;
+
+	CHECK(rec_model_set_history(m, h, &err) == 0);
+	u = rec_idmap_find(&m->users, 999);
+	CHECK(u == 12);
+	for (int p = 0; p < 2; p++) {
+		int worst = 0;
+		CHECK(rec_lstmrec_fold_objective(m, u, at[p], g, &loss) == 0 && loss > 0);
+		for (int c = 0; c < 3; c++) {
+			CHECK(close_enough(g[c], fold_numeric(m, u, at[p], c, 1e-3f)));
+			worst = fabsf(g[c]) > fabsf(g[worst]) ? c : worst;
+		}
+		CHECK(!close_enough(1.05 * g[worst], fold_numeric(m, u, at[p], worst, 1e-3f)));
+	}
+	/* a rating model has no fold-in */
+	struct rec_model *mse = for_gradcheck(r, 3);
+	CHECK(rec_model_set_history(mse, h, &err) == 0);
+	CHECK(rec_lstmrec_fold_objective(mse, 12, at[0], g, &loss) == -1);
+	CHECK(rec_lstmrec_user_emb(mse, 12) == NULL);
+	rec_model_free(mse);
+	rec_model_free(m);
+	rec_ratings_free(r);
+	rec_ratings_free(h);
+}
+
+/* The fold-in lowers its objective from the zero embedding and ranks
+ * the new user's positives above the user's other items; the trained
+ * users keep their embeddings. */
+TEST(lstmrec_bpr_fold_in_fits_the_new_user)
+{
+	struct rec_ratings *r = toy(), *h = ratings_as(r, 105, 999, 101, 101);
+	struct rec_model *m = ranking_for_gradcheck(r, 3);
+	struct rec_err err = { 0 };
+	float zero[3] = { 0, 0, 0 }, U[3], g[3], s[9], pos = 0, neg = 0;
+	float u101[3];
+	double at0, atU;
+	int32_t u, npos = 0;
+
+	memcpy(u101, rec_lstmrec_user_emb(m, 1), sizeof u101);
+	CHECK(rec_model_set_history(m, h, &err) == 0);
+	u = rec_idmap_find(&m->users, 999);
+	CHECK(memcmp(u101, rec_lstmrec_user_emb(m, 1), sizeof u101) == 0);
+	CHECK(rec_lstmrec_user_emb(m, u) != NULL);
+	memcpy(U, rec_lstmrec_user_emb(m, u), sizeof U);
+	CHECK(U[0] != 0 && U[1] != 0 && U[2] != 0);
+	CHECK(rec_lstmrec_fold_objective(m, u, zero, g, &at0) == 0);
+	CHECK(rec_lstmrec_fold_objective(m, u, U, g, &atU) == 0);
+	CHECK(atU < 0.5 * at0);
+	/* user 105's positives (3 stars and up): items 201, 203, 207 */
+	CHECK(m->ops->rank_scores(m, &u, 1, s, &err) == 0);
+	for (int i = 0; i < 9; i++) {
+		int64_t id = m->items.ids[i];
+		int is_pos = id == 201 || id == 203 || id == 207;
+		*(is_pos ? &pos : &neg) += s[i];
+		npos += is_pos;
+	}
+	CHECK(npos == 3);
+	CHECK(pos / 3 > neg / 6);
+	rec_model_free(m);
+	rec_ratings_free(r);
+	rec_ratings_free(h);
+}
+
+/* A new user's embedding is the same bytes whatever the other users of
+ * the history and the threads: its negatives come from its own id. */
+TEST(lstmrec_bpr_fold_in_is_the_users_own)
+{
+	struct rec_ratings *r = toy();
+	struct rec_ratings *alone = ratings_as(r, 105, 999, 0, 0);
+	struct rec_ratings *two = ratings_as(r, 107, 998, 105, 999);
+	struct rec_ratings *other = ratings_as(r, 107, 998, 0, 0);
+	struct rec_lstmrec_hparams hp = small();
+	struct rec_model *a = ranking_for_gradcheck(r, 3), *b;
+	struct rec_err err = { 0 };
+	int32_t ua, ub;
+
+	hp.loss = REC_LOSS_BPR;
+	hp.positive = 3;
+	hp.negatives = 2;
+	hp.threads = 3;
+	b = rec_lstmrec_make(&hp, r, 3, NULL);
+	/* the same weights as a's */
+	memcpy(rec_lstmrec_params(b)->w, rec_lstmrec_params(a)->w,
+	       rec_lstmrec_params(a)->n * sizeof(float));
+	CHECK(rec_model_set_history(a, alone, &err) == 0);
+	CHECK(rec_model_set_history(b, two, &err) == 0);
+	ua = rec_idmap_find(&a->users, 999);
+	ub = rec_idmap_find(&b->users, 999);
+	CHECK(ua == 12 && ub == 12);   /* 998 is b's 13 */
+	CHECK(memcmp(rec_lstmrec_user_emb(a, ua), rec_lstmrec_user_emb(b, ub),
+	             3 * sizeof(float)) == 0);
+	CHECK(memcmp(rec_lstmrec_user_emb(b, 12), rec_lstmrec_user_emb(b, 13),
+	             3 * sizeof(float)) != 0);
+	/* a history without 999: 999 has none to fold in, zero */
+	CHECK(rec_model_set_history(a, other, &err) == 0);
+	CHECK(rec_idmap_find(&a->users, 998) == 13);
+	CHECK(memcmp(rec_lstmrec_user_emb(a, 13), rec_lstmrec_user_emb(b, 13),
+	             3 * sizeof(float)) == 0);
+	for (int c = 0; c < 3; c++)
+		CHECK(rec_lstmrec_user_emb(a, 12)[c] == 0);
+	CHECK(rec_lstmrec_user_emb(a, 14) == NULL);
+	rec_model_free(a);
+	rec_model_free(b);
+	rec_ratings_free(r);
+	rec_ratings_free(alone);
+	rec_ratings_free(two);
+	rec_ratings_free(other);
+}
+
 /* The two tests below take the untrained model of the gradient check
  * (seed 1), whose head passes user 100's state on to the output (with
  * widths 5 and 4 the ReLUs of some seeds block it); trained on the toy,
