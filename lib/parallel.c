@@ -40,9 +40,9 @@ static struct {
 	void *ctx;
 	size_t n;
 	int parts;
-	atomic_uint gen;
+	atomic_uint gen;            /* the current job's, even: 2 a job */
 	atomic_uint free[MAXPARTS]; /* the gen of the job whose part t is not
-	                             * taken yet, else anything else */
+	                             * taken yet; odd once taken */
 	atomic_int left;            /* parts 1 .. parts-1 yet to finish */
 } pool = {
 	.mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
@@ -74,11 +74,16 @@ run(rec_part_fn *fn, void *ctx, size_t n, int parts, int t)
 	   t);
 }
 
-/* Take part t of job g: 1 when it was free, 0 when taken before. */
+/* Take part t of job g: 1 when it was free, 0 when taken before or
+ * when g is no longer the current job.  The mark of a taken part is
+ * odd, never a generation: were it g - 1, a worker that saw job g - 1
+ * and was then held off the processor would take part t of job g after
+ * the caller had, and run it a second time, perhaps after the call had
+ * returned. */
 static int
 take(int t, unsigned g)
 {
-	return atomic_compare_exchange_strong_explicit(&pool.free[t], &g, g - 1,
+	return atomic_compare_exchange_strong_explicit(&pool.free[t], &g, g + 1,
 	                                               memory_order_acq_rel,
 	                                               memory_order_acquire);
 }
@@ -167,7 +172,7 @@ rec_parallel_for(size_t n, int parts, rec_part_fn *fn, void *ctx)
 	pool.ctx = ctx;
 	pool.n = n;
 	pool.parts = parts;
-	g = atomic_load_explicit(&pool.gen, memory_order_relaxed) + 1;
+	g = atomic_load_explicit(&pool.gen, memory_order_relaxed) + 2;
 	atomic_store_explicit(&pool.left, parts - 1, memory_order_relaxed);
 	for (int t = 1; t < parts; t++)
 		atomic_store_explicit(&pool.free[t], g, memory_order_relaxed);
