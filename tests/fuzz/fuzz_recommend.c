@@ -148,8 +148,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t taken[MAXI] = { 0 };
 		size_t left = ni;
 		for (size_t e = ex.start[u]; e < ex.start[u + 1]; e++)
-			if (!taken[ex.item[e]]++)
+			if (!taken[ex.item[e]]) {   /* an item may be excluded twice */
+				taken[ex.item[e]] = 1;
 				left--;
+			}
 		if (l.len[u] > k || (finite && l.len[u] != (left < k ? left : k)))
 			__builtin_trap();
 		for (size_t t = 0; t < l.len[u]; t++) {
