@@ -246,11 +246,14 @@ rec_exclusions_free(struct rec_exclusions *ex)
 /* ---- models with rank factors: by tiles ---- */
 
 enum {
-	BLOCK_USERS = 128,        /* users scored together */
+	BLOCK_USERS = 126,        /* users scored together: whole strips of
+	                           * 6 (scan.c), none computed and dropped */
 	TILE_BYTES = 256 << 10,   /* of item vectors a tile, at most */
 	TILE_ITEMS = 512,         /* items a tile, at most: whole chunks of 64
 	                           * (topk.c) and panels of 16 (scan.c) */
-	ROUND_SLOTS = 1 << 20     /* list entries (user, rank) a round, about */
+	ROUND_SLOTS = 1 << 18     /* list entries (user, rank) a round, about:
+	                           * the last round's lists, emitted with
+	                           * the other threads idle, are few */
 };
 
 /* An exclusion of a block's user: the user's row in the block, the item. */

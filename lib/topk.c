@@ -4,7 +4,8 @@
  * enters only if it beats the root.  Once the heap is full, the scores
  * go by in chunks of 64 whose maximum (a vectorised loop) is compared
  * with the root's score: most chunks hold nothing that could enter and
- * are passed over whole.
+ * are passed over whole; in the others, vectors of 16 the same way, and
+ * in a vector that holds some, just the scores that may enter.
  */
 #include <math.h>
 
@@ -95,6 +96,36 @@ reaches(const float *s, int len, float bar)
 	return ((lo4[0] & lo4[1]) & (lo4[2] & lo4[3])) >= 0;
 }
 
+/* The lanes of s[0 .. LANES) that may be at least bar, as reaches
+ * tells it, lane l as bit l. */
+static inline __attribute__((always_inline)) unsigned
+reaching(const float *s, float bar)
+{
+	v16 x, b;
+	v16i d;
+	unsigned m = 0;
+
+	for (int l = 0; l < LANES; l++)
+		b[l] = bar == 0.0f ? -0.0f : bar;
+	memcpy(&x, s, sizeof x);
+	x -= b;
+	memcpy(&d, &x, sizeof d);
+	for (int l = 0; l < LANES; l++)
+		m |= (unsigned)(d[l] >= 0) << l;
+	return m;
+}
+
+/* Offer index i, of score s, to l, which is full. */
+static inline __attribute__((always_inline)) void
+replace_root(struct rec_topk_list *l, const int64_t *key, uint32_t i, float s)
+{
+	if (s != -INFINITY && above(s, key[i], l->score[0], key[l->idx[0]])) {
+		l->idx[0] = i;
+		l->score[0] = s;
+		sift_down(l, key, l->len, 0);
+	}
+}
+
 VECTOR_CLONES void
 rec_topk_offer(struct rec_topk_list *l, const float *score, const int64_t *key,
                uint32_t i0, size_t n)
@@ -104,18 +135,25 @@ rec_topk_offer(struct rec_topk_list *l, const float *score, const int64_t *key,
 	for (size_t j = 0; j < n; j++) {
 		/* scores all below the root cannot change the heap (a tie
 		 * might, by its key, so ties take the slow way): passed
-		 * over by chunks, then by vectors within a chunk.  Not
-		 * below a root of +INFINITY, where reaches' s - bar is a
-		 * NaN for a tie. */
+		 * over by chunks, then by vectors within a chunk, of which
+		 * only the lanes that may reach the root are looked at.
+		 * Not below a root of +INFINITY, where reaches' s - bar is
+		 * a NaN for a tie. */
 		while (l->len == l->k && j % LANES == 0 &&
 		       l->score[0] < INFINITY) {
+			unsigned m;
 			if (j % CHUNK == 0 && j + CHUNK <= n &&
-			    !reaches(score + j, CHUNK, l->score[0]))
+			    !reaches(score + j, CHUNK, l->score[0])) {
 				j += CHUNK;
-			else if (j + LANES <= n && !reaches(score + j, LANES, l->score[0]))
-				j += LANES;
-			else
+				continue;
+			}
+			if (j + LANES > n)
 				break;
+			for (m = reaching(score + j, l->score[0]); m; m &= m - 1) {
+				unsigned at = (unsigned)__builtin_ctz(m);
+				replace_root(l, key, i0 + (uint32_t)(j + at), score[j + at]);
+			}
+			j += LANES;
 		}
 		if (j >= n)
 			break;
@@ -130,11 +168,8 @@ rec_topk_offer(struct rec_topk_list *l, const float *score, const int64_t *key,
 				swap(l, at, (at - 1) / 2);
 				at = (at - 1) / 2;
 			}
-		} else if (above(score[j], key[i0 + j], l->score[0],
-		                 key[l->idx[0]])) {
-			l->idx[0] = i0 + (uint32_t)j;
-			l->score[0] = score[j];
-			sift_down(l, key, l->len, 0);
+		} else {
+			replace_root(l, key, i0 + (uint32_t)j, score[j]);
 		}
 	}
 }

@@ -287,7 +287,7 @@ static const struct rec_model_ops scores_ops = { .name = "factors",
 
 TEST(recommend_by_tiles_as_from_scores)
 {
-	/* 300 users (two blocks of 128 and a part), 1100 items (two tiles
+	/* 300 users (two blocks of 126 and a part), 1100 items (two tiles
 	 * of 512 and a part that is no whole chunk of 64); exclusions on
 	 * both sides of the tiles' edges; lists of 7 and lists longer than
 	 * the items left */
@@ -395,7 +395,7 @@ TEST(recommend_by_tiles_as_from_scores)
 	rec_ratings_free(r);
 }
 
-/* By tiles in rounds (lists of 8192: rounds of 128 users), each round's
+/* By tiles in rounds (lists of 8192: rounds of 126 users), each round's
  * lists emitted while the next is scored: the rounds in order, the same
  * lists on 1 and 2 threads as from rank_scores; a callback that stops
  * the second call stops the call. */
