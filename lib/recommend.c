@@ -102,6 +102,7 @@ read_part(void *arg, size_t beg, size_t end, int t)
 	struct rec_lines l;
 	size_t *count = g->count[t];
 	uint64_t from, to;
+	int32_t j = -1, was = -1;   /* user was's listed user j */
 	int rc;
 
 	(void)beg;
@@ -117,9 +118,14 @@ read_part(void *arg, size_t beg, size_t end, int t)
 	rec_lines_free(&l);
 	if (rc != 0)
 		return;
+	/* a user's rows come together in a ratings file, as a rule: the
+	 * user is looked up once a run of them */
 	for (size_t i = 0; i < r->n; i++) {
-		int32_t j = rec_idmap_find(g->users, r->users.ids[r->user[i]]);
 		int32_t it = rec_idmap_find(g->items, r->items.ids[r->item[i]]);
+		if (r->user[i] != was) {
+			was = r->user[i];
+			j = rec_idmap_find(g->users, r->users.ids[r->user[i]]);
+		}
 		r->user[i] = it < 0 ? -1 : j;
 		r->item[i] = it;
 		if (j >= 0 && it >= 0)

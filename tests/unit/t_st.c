@@ -146,6 +146,29 @@ TEST(st_crc32)
 	CHECK(rec_st_crc32(0, "", 0) == 0);
 }
 
+/* By eight bytes a step, as by one bit a step: every length and start
+ * in a buffer, and continued from a sum. */
+TEST(st_crc32_by_bits)
+{
+	unsigned char buf[300];
+	uint32_t x = 12345;
+
+	for (size_t i = 0; i < sizeof buf; i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (unsigned char)(x >> 24);
+	}
+	for (size_t off = 0; off < 9; off++)
+		for (size_t len = 0; len + off <= sizeof buf; len += 1 + len / 8) {
+			uint32_t crc = ~0x5eedu;
+			for (size_t i = off; i < off + len; i++) {
+				crc ^= buf[i];
+				for (int b = 0; b < 8; b++)
+					crc = crc & 1 ? (crc >> 1) ^ 0xedb88320u : crc >> 1;
+			}
+			CHECK(rec_st_crc32(0x5eedu, buf + off, len) == ~crc);
+		}
+}
+
 TEST(st_round_trip)
 {
 	static const int64_t ids[] = { 3, -1, INT64_MAX };
