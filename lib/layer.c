@@ -291,11 +291,9 @@ rec_mul_backward(float *d_a, float *d_b, const float *d_y, const float *a,
 /* ---- a hidden layer ---- */
 
 void
-rec_hidden_forward(float *y, float *a, float *mask, const float *x,
-                   const float *w, const float *b, struct rec_rng *rng,
-                   float p, int n, int in, int out, int threads)
+rec_hidden_activate(float *y, float *a, float *mask, struct rec_rng *rng,
+                    float p, int n, int out)
 {
-	rec_linear_forward(a, x, w, b, n, in, out, threads);
 	rec_relu_forward(a, a, n, out);
 	if (rng) {
 		rec_dropout_mask(mask, rng, p, n, out);
@@ -306,10 +304,18 @@ rec_hidden_forward(float *y, float *a, float *mask, const float *x,
 }
 
 void
-rec_hidden_backward(float *d_x, float *d_w, float *d_b, float *restrict d_a,
-                    const float *restrict d_y, const float *restrict mask,
-                    const float *restrict a, const float *x, const float *w,
-                    int n, int in, int out, int threads)
+rec_hidden_forward(float *y, float *a, float *mask, const float *x,
+                   const float *w, const float *b, struct rec_rng *rng,
+                   float p, int n, int in, int out, int threads)
+{
+	rec_linear_forward(a, x, w, b, n, in, out, threads);
+	rec_hidden_activate(y, a, mask, rng, p, n, out);
+}
+
+void
+rec_hidden_activate_backward(float *restrict d_a, const float *restrict d_y,
+                             const float *restrict mask,
+                             const float *restrict a, int n, int out)
 {
 	size_t len = (size_t)n * out;
 
@@ -321,6 +327,15 @@ rec_hidden_backward(float *d_x, float *d_w, float *d_b, float *restrict d_a,
 	else
 		for (size_t j = 0; j < len; j++)
 			d_a[j] = 0.0f + d_y[j] * (float)(a[j] > 0.0f);
+}
+
+void
+rec_hidden_backward(float *d_x, float *d_w, float *d_b, float *d_a,
+                    const float *d_y, const float *mask, const float *a,
+                    const float *x, const float *w, int n, int in, int out,
+                    int threads)
+{
+	rec_hidden_activate_backward(d_a, d_y, mask, a, n, out);
 	rec_linear_backward(d_x, d_w, d_b, d_a, x, w, n, in, out, threads);
 }
 

@@ -50,6 +50,9 @@ struct work {
 	int32_t *pos_row, *neg_row;    /* BPR: (n) each triple's positive and
 	                                * negative rows; the negatives follow
 	                                * the positives */
+	float *pre_u, *d_pre_u;        /* BPR: (n, width 1) the user's part of
+	                                * the first layer's product, a row a
+	                                * positive, and its gradient */
 	int dropped;                   /* forward drew dropout masks */
 	/* gradients */
 	float *d_zin, *d_gmf, *d_emb2, *d_side, *d_z, *d_y;
@@ -155,7 +158,7 @@ work_free(struct work *w)
 		(void **)&w->mgu, (void **)&w->mgi, (void **)&w->mmu, (void **)&w->mmi,
 		(void **)&w->gmf, (void **)&w->side, (void **)&w->emb2, (void **)&w->zin,
 		(void **)&w->z, (void **)&w->y, (void **)&w->target, (void **)&w->pos_row,
-		(void **)&w->neg_row,
+		(void **)&w->neg_row, (void **)&w->pre_u, (void **)&w->d_pre_u,
 		(void **)&w->d_zin, (void **)&w->d_gmf, (void **)&w->d_emb2,
 		(void **)&w->d_side, (void **)&w->d_z, (void **)&w->d_y,
 		(void **)&w->d_gu, (void **)&w->d_gi, (void **)&w->d_mu, (void **)&w->d_mi,
@@ -214,6 +217,8 @@ work_alloc(struct ncf *m, int cap)
 	     (w->z = buf(n, 1, f)) && (w->y = buf(n, 1, f)) &&
 	     (w->target = buf(n, 1, f)) && (w->pos_row = buf(n, 1, 4)) &&
 	     (w->neg_row = buf(n, 1, 4)) &&
+	     (w->pre_u = buf(n, (size_t)m->width[1], f)) &&
+	     (w->d_pre_u = buf(n, (size_t)m->width[1], f)) &&
 	     (w->d_zin = buf(n, k + last, f)) && (w->d_gmf = buf(n, k, f)) &&
 	     (w->d_emb2 = buf(n, 2 * k, f)) && (w->d_side = buf(n, d, f)) &&
 	     (w->d_z = buf(n, 1, f)) && (w->d_y = buf(n, 1, f)) &&
@@ -405,10 +410,62 @@ front_part(void *ctx, size_t beg, size_t end, int t)
 	                   w->side + beg * (size_t)m->d, n, 2 * k, m->d);
 }
 
-/* y = the network's output on [0, 1] for the n rows of w; with rng,
- * in training (dropout on). */
+/* The row of w's positive whose negative is row j of a BPR batch of np
+ * positives (a positive's: j). */
+static int
+positive_of(const struct work *w, int np, int j)
+{
+	return j < np ? j : w->pos_row[j - np];
+}
+
+/* A dropout mask (n, k) of the user's embeddings: drawn row by row,
+ * or in a BPR batch of np > 0 positives for the positives only, their
+ * rows copied to their negatives. */
 static void
-forward(const struct ncf *m, struct work *w, int n, struct rec_rng *rng)
+user_mask(const struct work *w, float *mask, struct rec_rng *rng, float drop,
+          int n, int np, int k)
+{
+	if (np == 0) {
+		rec_dropout_mask(mask, rng, drop, n, k);
+		return;
+	}
+	rec_dropout_mask(mask, rng, drop, np, k);
+	for (int j = np; j < n; j++)
+		memcpy(mask + (size_t)j * k, mask + (size_t)positive_of(w, np, j) * k,
+		       (size_t)k * sizeof(float));
+}
+
+/* The first hidden layer of a BPR batch of np positives (forward's layer
+ * 0): a negative's row of the MLP's input starts with its positive's
+ * mu, so the product of W0's first k columns and mu is computed once a
+ * positive (into pre_u) and added to the rest of each row's product. */
+static void
+first_layer_bpr(const struct ncf *m, struct work *w, int n, int np,
+                struct rec_rng *rng)
+{
+	const float *W0 = m->p.w + m->oW[0], *b0 = m->p.w + m->oB[0];
+	const int k = m->h.k, in0 = m->in0, w1 = m->width[1], th = m->h.threads;
+	float *a = w->a[0];
+
+	rec_sgemm(0, 1, np, w1, k, 1.0f, w->x[0], in0, W0, in0, 0.0f, w->pre_u,
+	          w1, th);
+	for (int j = 0; j < n; j++) {
+		const float *pu = w->pre_u + (size_t)positive_of(w, np, j) * w1;
+		for (int c = 0; c < w1; c++)
+			a[(size_t)j * w1 + c] = b0[c] + pu[c];
+	}
+	rec_sgemm(0, 1, n, w1, in0 - k, 1.0f, w->x[0] + k, in0, W0 + k, in0, 1.0f,
+	          a, w1, th);
+	rec_hidden_activate(w->x[1], a, w->mask[0], w->dropped ? rng : NULL,
+	                    m->h.dropout, n, w1);
+}
+
+/* y = the network's output on [0, 1] for the n rows of w; with rng,
+ * in training (dropout on).  np > 0: a BPR batch, its first np rows the
+ * positives and the rest their negatives (w->pos_row), each of which
+ * shares its positive's user embeddings, dropout masks included. */
+static void
+forward(const struct ncf *m, struct work *w, int n, int np, struct rec_rng *rng)
 {
 	const float *P = m->p.w;
 	const int k = m->h.k, nl = m->h.nmlp, last = m->width[nl];
@@ -417,13 +474,15 @@ forward(const struct ncf *m, struct work *w, int n, struct rec_rng *rng)
 
 	w->dropped = rng && drop > 0;
 	if (w->dropped) {   /* in the generator's order, whatever the threads */
-		rec_dropout_mask(w->mgu, rng, drop, n, k);
+		user_mask(w, w->mgu, rng, drop, n, np, k);
 		rec_dropout_mask(w->mgi, rng, drop, n, k);
-		rec_dropout_mask(w->mmu, rng, drop, n, k);
+		user_mask(w, w->mmu, rng, drop, n, np, k);
 		rec_dropout_mask(w->mmi, rng, drop, n, k);
 	}
 	rec_parallel_for((size_t)n, m->h.threads, front_part, &rows);
-	for (int l = 0; l < nl; l++)
+	if (np > 0)
+		first_layer_bpr(m, w, n, np, rng);
+	for (int l = np > 0; l < nl; l++)
 		rec_hidden_forward(w->x[l + 1], w->a[l], w->mask[l], w->x[l], P + m->oW[l],
 		                   P + m->oB[l], w->dropped ? rng : NULL, drop, n,
 		                   m->width[l], m->width[l + 1], m->h.threads);
@@ -484,14 +543,47 @@ back_part(void *ctx, size_t beg, size_t end, int t)
 	}
 }
 
+/* Back through first_layer_bpr from d_x[1] to d_x[0] (zeros on entry)
+ * and the gradients of W0 and b0: the user's part once a positive, from
+ * the sum of the gradients of its rows (left in the positive's row of
+ * d_x[0], zeros in the negatives'). */
+static void
+first_layer_bpr_backward(struct ncf *m, struct work *w, int n, int np)
+{
+	const float *W0 = m->p.w + m->oW[0];
+	float *dW0 = m->p.g + m->oW[0], *db0 = m->p.g + m->oB[0];
+	const int k = m->h.k, in0 = m->in0, w1 = m->width[1], th = m->h.threads;
+	float *d_a = w->d_a[0], *d_pu = w->d_pre_u;
+
+	rec_hidden_activate_backward(d_a, w->d_x[1], w->dropped ? w->mask[0] : NULL,
+	                             w->a[0], n, w1);
+	memcpy(d_pu, d_a, (size_t)np * w1 * sizeof(float));
+	for (int j = np; j < n; j++) {
+		const float *g = d_a + (size_t)j * w1;
+		float *to = d_pu + (size_t)positive_of(w, np, j) * w1;
+		for (int c = 0; c < w1; c++)
+			to[c] += g[c];
+	}
+	for (int j = 0; j < np; j++)
+		for (int c = 0; c < w1; c++)
+			db0[c] += d_pu[(size_t)j * w1 + c];
+	rec_sgemm(0, 0, n, in0 - k, w1, 1.0f, d_a, w1, W0 + k, in0, 1.0f,
+	          w->d_x[0] + k, in0, th);
+	rec_sgemm(1, 0, w1, in0 - k, n, 1.0f, d_a, w1, w->x[0] + k, in0, 1.0f,
+	          dW0 + k, in0, th);
+	rec_sgemm(0, 0, np, k, w1, 1.0f, d_pu, w1, W0, in0, 1.0f, w->d_x[0], in0, th);
+	rec_sgemm(1, 0, w1, k, np, 1.0f, d_pu, w1, w->x[0], in0, 1.0f, dW0, in0, th);
+}
+
 /* Back from w->d_z (n), the gradient of a batch's loss in the logits,
  * into m->p.g (the dense part) and the touched rows' gradients of w
  * (each row once in m->b); the L2 term of each of the n rows, whose
  * gradient is weighted by rs (2 reg over the loss's count), is left to
- * penalize (the step's, where the rows are read anyway).  Returns
- * total plus the loss of the batch. */
+ * penalize (the step's, where the rows are read anyway).  np as
+ * forward had it.  Returns total plus the loss of the batch. */
 static double
-backward_logits(struct ncf *m, struct work *w, int n, float rs, double total)
+backward_logits(struct ncf *m, struct work *w, int n, int np, float rs,
+                double total)
 {
 	const float *P = m->p.w;
 	float *G = m->p.g;
@@ -520,10 +612,14 @@ backward_logits(struct ncf *m, struct work *w, int n, float rs, double total)
 	rec_concat_backward(w->d_gmf, w->d_x[nl], w->d_zin, n, k, last);
 	for (int l = nl - 1; l >= 0; l--) {
 		memset(w->d_x[l], 0, (size_t)n * m->width[l] * sizeof(float));
-		rec_hidden_backward(w->d_x[l], G + m->oW[l], G + m->oB[l], w->d_a[l],
-		                    w->d_x[l + 1], w->dropped ? w->mask[l] : NULL, w->a[l],
-		                    w->x[l], P + m->oW[l], n, m->width[l], m->width[l + 1],
-		                    m->h.threads);
+		if (l == 0 && np > 0)
+			first_layer_bpr_backward(m, w, n, np);
+		else
+			rec_hidden_backward(w->d_x[l], G + m->oW[l], G + m->oB[l],
+			                    w->d_a[l], w->d_x[l + 1],
+			                    w->dropped ? w->mask[l] : NULL, w->a[l], w->x[l],
+			                    P + m->oW[l], n, m->width[l], m->width[l + 1],
+			                    m->h.threads);
 	}
 	if (m->side) {
 		const int d = m->d;
@@ -557,7 +653,7 @@ backward(struct ncf *m, struct work *w, int n)
 
 	memset(w->d_z, 0, (size_t)n * sizeof(float));
 	rec_sigmoid_backward(w->d_z, w->d_y, w->y, n, 1);
-	return backward_logits(m, w, n, 2.0f * m->h.reg / (float)n, total);
+	return backward_logits(m, w, n, 0, 2.0f * m->h.reg / (float)n, total);
 }
 
 /* The same for BPR, the rows of w its np positives and then their nneg
@@ -572,7 +668,7 @@ backward_bpr(struct ncf *m, struct work *w, int np, int nneg)
 	total = rec_bpr_forward(w->d_z, w->z, w->pos_row, w->neg_row, nneg,
 	                        1.0f / (float)nneg);
 
-	return backward_logits(m, w, np + nneg, 2.0f * m->h.reg / (float)nneg,
+	return backward_logits(m, w, np + nneg, np, 2.0f * m->h.reg / (float)nneg,
 	                       total);
 }
 
@@ -765,7 +861,7 @@ ncf_epoch_bpr(struct ncf *m, const struct rec_ratings *r, struct rec_rng *rng,
 			}
 		if (n == np)   /* each user of the batch has every item */
 			continue;
-		forward(m, w, n, rng);
+		forward(m, w, n, np, rng);
 		total += backward_bpr(m, w, np, n - np);
 		triples += (size_t)(n - np);
 		total += step(m);
@@ -799,7 +895,7 @@ ncf_epoch(struct rec_model *base, const struct rec_ratings *r,
 			w->target[j] = rec_to_unit(r->rating[row]);
 			rec_batches_touch(&m->b, u, i);
 		}
-		forward(m, w, n, rng);
+		forward(m, w, n, 0, rng);
 		total += backward(m, w, n);
 		total += step(m);
 	}
@@ -845,7 +941,7 @@ objective_batch(struct ncf *m, int n, int nneg)
 	rec_batches_next(&m->b);
 	for (int j = 0; j < n; j++)
 		rec_batches_touch(&m->b, w->u[j], w->i[j]);
-	forward(m, w, n, NULL);
+	forward(m, w, n, nneg ? n - nneg : 0, NULL);
 	total = nneg ? backward_bpr(m, w, n - nneg, nneg) : backward(m, w, n);
 	for (size_t e = 0; e < m->b.nu + m->b.ni; e++)
 		touched_row(m, e, 0);
@@ -881,21 +977,25 @@ rec_ncf_objective(struct rec_model *base, const struct rec_ratings *r,
 
 int
 rec_ncf_bpr_objective(struct rec_model *base, const int32_t *u, const int32_t *i,
-                      const int32_t *j, size_t n, double *loss)
+                      const int32_t *j, size_t n, size_t neg, double *loss)
 {
 	struct ncf *m = (struct ncf *)base;
 	struct work *w = &m->w;
+	size_t rows = n;
 
-	if (n == 0 || n > (size_t)w->cap / 2)
+	if (n == 0 || neg == 0 || neg > (size_t)w->cap || n > (size_t)w->cap / (1 + neg))
 		return -1;
 	for (size_t t = 0; t < n; t++) {
-		w->u[t] = w->u[n + t] = u[t];
+		w->u[t] = u[t];
 		w->i[t] = i[t];
-		w->i[n + t] = j[t];
-		w->pos_row[t] = (int32_t)t;
-		w->neg_row[t] = (int32_t)(n + t);
+		for (size_t s = 0; s < neg; s++, rows++) {
+			w->u[rows] = u[t];
+			w->i[rows] = j[t * neg + s];
+			w->pos_row[rows - n] = (int32_t)t;
+			w->neg_row[rows - n] = (int32_t)rows;
+		}
 	}
-	*loss = objective_batch(m, (int)(2 * n), (int)n) / (double)n;
+	*loss = objective_batch(m, (int)rows, (int)(n * neg)) / (double)(n * neg);
 	return 0;
 }
 
@@ -914,7 +1014,7 @@ ncf_predict(const struct rec_model *base, const int32_t *user,
 		int len = (int)(n - beg < (size_t)w->cap ? n - beg : (size_t)w->cap);
 		memcpy(w->u, user + beg, (size_t)len * sizeof *w->u);
 		memcpy(w->i, item + beg, (size_t)len * sizeof *w->i);
-		forward(m, w, len, NULL);
+		forward(m, w, len, 0, NULL);
 		for (int j = 0; j < len; j++)   /* a ranking model: its logit */
 			out[beg + (size_t)j] = m->base.ranking ? w->z[j] : rec_to_stars(w->y[j]);
 	}

@@ -146,6 +146,17 @@ void rec_hidden_backward(float *d_x, float *d_w, float *d_b, float *d_a,
                          const float *x, const float *w, int n, int in,
                          int out, int threads);
 
+/* The same in two halves, for a caller that computes the product
+ * itself: a (n, out), x w^T + b on entry, becomes relu(a), and y and
+ * mask are rec_hidden_forward's; back from d_y, d_a (n, out) = the
+ * gradient of the product (OVERWRITTEN), mask and a as forward left
+ * them. */
+void rec_hidden_activate(float *y, float *a, float *mask, struct rec_rng *rng,
+                         float p, int n, int out);
+void rec_hidden_activate_backward(float *d_a, const float *d_y,
+                                  const float *mask, const float *a, int n,
+                                  int out);
+
 /* ---- rating biases (the output of a rating head) ---- */
 
 /* y[r] += mu + bu[u[r]] + bi[i[r]], added in that order; an index < 0

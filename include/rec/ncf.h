@@ -82,12 +82,15 @@ struct rec_params *rec_ncf_params(struct rec_model *m);
 int rec_ncf_objective(struct rec_model *m, const struct rec_ratings *r,
                       double *loss);
 
-/* For the gradient check of BPR: the objective of the n triples (u[t],
- * i[t], j[t]) (model indices) as one batch of the rows (u[t], i[t]) and
- * (u[t], j[t]), dropout off, its gradient left in the slab's g.  -1 when
- * n is 0 or 2n rows do not fit in a batch. */
+/* For the gradient check of BPR: the objective of the n positives (u[t],
+ * i[t]) (model indices), each with the neg negatives j[t neg], ...,
+ * j[t neg + neg - 1], as one batch of the rows (u[t], i[t]) and then
+ * (u[t], j[t neg + s]), as training has them (the negatives share their
+ * positive's user part of the first layer), dropout off, its gradient
+ * left in the slab's g.  -1 when n or neg is 0 or the n (1 + neg) rows
+ * do not fit in a batch. */
 int rec_ncf_bpr_objective(struct rec_model *m, const int32_t *u,
                           const int32_t *i, const int32_t *j, size_t n,
-                          double *loss);
+                          size_t neg, double *loss);
 
 #endif
