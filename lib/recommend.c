@@ -255,8 +255,9 @@ enum {
 	BLOCK_USERS = 126,        /* users scored together: whole strips of
 	                           * 6 (scan.c), none computed and dropped */
 	TILE_BYTES = 256 << 10,   /* of item vectors a tile, at most */
-	TILE_ITEMS = 512,         /* items a tile, at most: whole chunks of 64
-	                           * (topk.c) and panels of 16 (scan.c) */
+	TILE_ITEMS = 512,         /* items a tile, at most; a tile is a power
+	                           * of 2 from 64: whole chunks of 64 (topk.c)
+	                           * and panels of 16 (scan.c) */
 	ROUND_SLOTS = 1 << 18     /* list entries (user, rank) a round, about:
 	                           * the last round's lists, emitted with
 	                           * the other threads idle, are few */
@@ -285,6 +286,7 @@ struct tiled {
 	float *packed;            /* the item vectors, each with its item
 	                           * term last, rec_scan_pack'ed */
 	size_t k, tile, tiles;    /* list length; items a tile; tiles */
+	int shift;                /* tile = 2^shift */
 	size_t beg, n, blocks;
 	atomic_size_t next;       /* the round's next block to take */
 	struct scratch *scratch;  /* (threads) */
@@ -327,12 +329,12 @@ bucket_exclusions(const struct tiled *s, struct scratch *sc, size_t u0,
 		return;
 	/* a counting sort, as rec_exclusions_build's */
 	for (size_t e = ex->start[u0]; e < ex->start[u0 + nb]; e++)
-		sc->first[(size_t)ex->item[e] / s->tile + 2]++;
+		sc->first[((size_t)ex->item[e] >> s->shift) + 2]++;
 	for (size_t t = 2; t < s->tiles + 2; t++)
 		sc->first[t] += sc->first[t - 1];
 	for (size_t j = 0; j < nb; j++)
 		for (size_t e = ex->start[u0 + j]; e < ex->start[u0 + j + 1]; e++)
-			sc->excl[sc->first[(size_t)ex->item[e] / s->tile + 1]++] =
+			sc->excl[sc->first[((size_t)ex->item[e] >> s->shift) + 1]++] =
 			    (struct excl){ (uint32_t)j, (uint32_t)ex->item[e] };
 }
 
@@ -407,9 +409,13 @@ recommend_tiled(const struct rec_model *m, const int32_t *user, size_t n,
 	m->ops->rank_factors(m, &s.f);
 	dim = (size_t)s.f.dim;
 	s.k = k;
-	/* whole chunks of 64 items, as many as fit TILE_BYTES */
-	s.tile = TILE_BYTES / ((dim + 1) * sizeof(float)) / 64 * 64;
-	s.tile = s.tile < 64 ? 64 : s.tile > TILE_ITEMS ? TILE_ITEMS : s.tile;
+	/* the most items that fit TILE_BYTES, a power of 2 (an item's tile
+	 * by a shift, not a division) from 64 to TILE_ITEMS */
+	for (s.shift = 6; ((size_t)2 << s.shift) <= TILE_ITEMS &&
+	                  ((size_t)2 << s.shift) * (dim + 1) * sizeof(float) <= TILE_BYTES;
+	     s.shift++)
+		;
+	s.tile = (size_t)1 << s.shift;
 	s.tiles = (ni + s.tile - 1) / s.tile;
 	/* a round: whole blocks, about ROUND_SLOTS list entries */
 	round = ROUND_SLOTS / k / BLOCK_USERS * BLOCK_USERS;

@@ -12,19 +12,16 @@
 #include "rec/topk.h"
 #include "vector.h"
 
-/* (s, key ks) ranks above (t, key kt) */
-static int
-above(float s, int64_t ks, float t, int64_t kt)
-{
-	return s > t || (s == t && ks < kt);
-}
-
-/* Heap entry a ranks above entry b. */
+/* Heap entry a ranks above entry b: by a higher score, or by a smaller
+ * key for a tie.  The keys are looked up only for a tie (a look-up is a
+ * miss in the cache, as a rule). */
 static int
 entry_above(const struct rec_topk_list *l, const int64_t *key, size_t a,
             size_t b)
 {
-	return above(l->score[a], key[l->idx[a]], l->score[b], key[l->idx[b]]);
+	float s = l->score[a], t = l->score[b];
+
+	return s > t || (s == t && key[l->idx[a]] < key[l->idx[b]]);
 }
 
 static void
@@ -115,11 +112,14 @@ reaching(const float *s, float bar)
 	return m;
 }
 
-/* Offer index i, of score s, to l, which is full. */
+/* Offer index i, of score s, to l, which is full: it enters if it ranks
+ * above the root (as entry_above). */
 static inline __attribute__((always_inline)) void
 replace_root(struct rec_topk_list *l, const int64_t *key, uint32_t i, float s)
 {
-	if (s != -INFINITY && above(s, key[i], l->score[0], key[l->idx[0]])) {
+	float t = l->score[0];
+
+	if (s != -INFINITY && (s > t || (s == t && key[i] < key[l->idx[0]]))) {
 		l->idx[0] = i;
 		l->score[0] = s;
 		sift_down(l, key, l->len, 0);
