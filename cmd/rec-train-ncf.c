@@ -1,5 +1,6 @@
 /* rec-train-ncf - train NeuMF, with genre and tag side features, on a ratings stream */
 #include "cli.h"
+#include "rec/dist.h"
 #include "rec/ncf.h"
 #include "trainer.h"
 
@@ -10,7 +11,8 @@ static const char about[] =
 "the model file, so that rec-score needs nothing more.  Only the tags of\n"
 "the training period count: each no later than its user's last training\n"
 "rating.  With --loss bpr, train it to rank instead: the logit of each\n"
-"positive above that of sampled negatives.\n";
+"positive above that of sampled negatives.  Training on ratings also runs\n"
+"as an MPI job of many processes (make mpi; rec-mpi(7)).\n";
 
 int
 main(int argc, char *argv[])
@@ -31,6 +33,21 @@ main(int argc, char *argv[])
 	if (hp.loss != REC_LOSS_BPR && (rec_trainer_given(&t, "positive") ||
 	                               rec_trainer_given(&t, "negatives")))
 		rec_cli_usage_error("--positive and --negatives go with --loss bpr");
+	if (rec_dist_size() > 1 && hp.loss == REC_LOSS_BPR)
+		rec_cli_usage_error("--loss bpr does not run as a job of %d processes "
+		                    "yet", rec_dist_size());
+	if (rec_dist_size() > 1 && in[1].path)
+		rec_cli_usage_error("--tags does not run as a job of %d processes yet: "
+		                    "a tag's period needs its user's ratings",
+		                    rec_dist_size());
+	if (rec_dist_size() > 1 && t.valid_path)
+		rec_cli_usage_error("--valid does not run as a job of %d processes yet: "
+		                    "choose the epochs with one", rec_dist_size());
+	t.job = 1;
+	if (rec_dist_size() > 1) {
+		t.log_extra = "\tbytes_sent";
+		t.log_counts = 1;
+	}
 	if (in[0].path) {
 		struct rec_input mi = rec_cli_input(in[0].path);
 		if (!(movies = rec_movies_new()))

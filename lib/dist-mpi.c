@@ -131,14 +131,16 @@ rec_dist_agree(int rc, struct rec_err *err)
 }
 
 /* x (n elements of type t, elem bytes each) = the sums, on rank 0 (all:
- * then broadcast to every rank, so that every rank has rank 0's bits). */
+ * then broadcast to every rank, so that every rank has rank 0's bits),
+ * after a meet when nap. */
 static void
-sum_to_root(void *x, size_t n, MPI_Datatype t, size_t elem, int all)
+sum_to_root(void *x, size_t n, MPI_Datatype t, size_t elem, int all, int nap)
 {
 	const size_t step = CHUNK / elem;
 	const int root = rec_dist_rank() == 0;
 
-	meet();
+	if (nap)
+		meet();
 	for (size_t off = 0; off < n; off += step) {
 		char *p = (char *)x + off * elem;
 		int c = (int)min_size(n - off, step);
@@ -162,19 +164,25 @@ rec_dist_sum_i64(int64_t *x, size_t n)
 void
 rec_dist_sum_f64(double *x, size_t n)
 {
-	sum_to_root(x, n, MPI_DOUBLE, sizeof *x, 1);
+	sum_to_root(x, n, MPI_DOUBLE, sizeof *x, 1, 1);
 }
 
 void
 rec_dist_sum_f32(float *x, size_t n)
 {
-	sum_to_root(x, n, MPI_FLOAT, sizeof *x, 1);
+	sum_to_root(x, n, MPI_FLOAT, sizeof *x, 1, 1);
+}
+
+void
+rec_dist_sum_f32_now(float *x, size_t n)
+{
+	sum_to_root(x, n, MPI_FLOAT, sizeof *x, 1, 0);
 }
 
 void
 rec_dist_reduce_f32(float *x, size_t n)
 {
-	sum_to_root(x, n, MPI_FLOAT, sizeof *x, 0);
+	sum_to_root(x, n, MPI_FLOAT, sizeof *x, 0, 1);
 }
 
 void
@@ -307,6 +315,24 @@ rec_dist_allgatherv(const void *send, size_t n, size_t elem, void **recv,
 	}
 	rec_free(count);
 	return 0;
+}
+
+void
+rec_dist_allgatherv_to(const void *send, size_t n, size_t elem, void *recv,
+                       uint64_t *count)
+{
+	const int size = rec_dist_size(), rank = rec_dist_rank();
+	uint64_t mine = n;
+	size_t off = 0;
+
+	MPI_Allgather(&mine, 1, MPI_UINT64_T, count, 1, MPI_UINT64_T, COMM);
+	for (int r = 0; r < size; r++) {
+		char *p = (char *)recv + off;
+		if (r == rank && n && p != send)
+			memmove(p, send, n * elem);
+		bcast_from(p, (size_t)count[r] * elem, r);
+		off += (size_t)count[r] * elem;
+	}
 }
 
 void

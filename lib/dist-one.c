@@ -30,6 +30,16 @@ void rec_dist_sum_i64(int64_t *x, size_t n) { (void)x, (void)n; }
 void rec_dist_sum_f64(double *x, size_t n) { (void)x, (void)n; }
 void rec_dist_sum_f32(float *x, size_t n) { (void)x, (void)n; }
 void rec_dist_reduce_f32(float *x, size_t n) { (void)x, (void)n; }
+void rec_dist_sum_f32_now(float *x, size_t n) { (void)x, (void)n; }
+
+void
+rec_dist_allgatherv_to(const void *send, size_t n, size_t elem, void *recv,
+                       uint64_t *count)
+{
+	count[0] = n;
+	if (n && recv != send)
+		memcpy(recv, send, n * elem);
+}
 void rec_dist_bcast(void *p, size_t n) { (void)p, (void)n; }
 
 void

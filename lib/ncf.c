@@ -14,11 +14,25 @@
  * weights on its own, so the threads share it out without changing a
  * bit.  Activations live in buffers sized for one batch, made once:
  * nothing is allocated in the training loop.
+ *
+ * In a job of N ranks (dist.h), synchronous data parallelism: each rank
+ * trains on the rows of the users it owns (shard.h), and step s of an
+ * epoch takes the s-th of ceil(rows / batch) near-equal slices of every
+ * rank's rows in its own random order, so that the step's rows, the
+ * job's batch, are batch (up to N - 1 more).  Each rank runs the network
+ * on its share; then one exchange gives every rank the same gradient:
+ * the dense part summed (rec_dist_sum_f32), and the touched item rows,
+ * every rank's sent to every rank (rec_dist_allgatherv) and summed in
+ * rank order.  A user's rows are on one rank alone: so are its
+ * embeddings' gradients and updates, which no other rank ever reads (the
+ * save gathers them).  Every rank then takes the same Adam step on the
+ * dense part and on the union of the touched items.
  */
 #include <math.h>
 #include <string.h>
 
 #include "rec/batch.h"
+#include "rec/dist.h"
 #include "rec/gemm.h"
 #include "rec/hparams.h"
 #include "rec/layer.h"
@@ -84,6 +98,20 @@ struct ncf {
 	struct rec_sample pos;                 /* BPR: the training table's positives */
 	int32_t *uslot, *islot;                /* (nu), (ni) a touched row's
 	                                        * slot in the current batch */
+	size_t ni_own;                         /* the items this rank's share
+	                                        * touched (the step's b.ni is
+	                                        * then the job's) */
+	/* a job's (dist.h); with one rank, rows[0] = total = the table's */
+	uint64_t *rows, total;                 /* (size) each rank's rows */
+	float *xsend, *xrecv;                  /* (cap, 2k + 2) touched item
+	                                        * rows: this rank's, the job's */
+	uint64_t *xcount;                      /* (size) each rank's of them */
+	int64_t *xstamp, xstep;                /* (ni) the exchange that last
+	                                        * summed into an item */
+	double sent;                           /* bytes sent, the last epoch */
+	int32_t *own;                          /* (nown) a job's users of this
+	                                        * rank, for the save */
+	size_t nown;
 };
 
 static const struct rec_model_ops ncf_ops;
@@ -248,15 +276,22 @@ ncf_free(struct rec_model *base)
 	rec_sample_free(&m->pos);
 	rec_free(m->uslot);
 	rec_free(m->islot);
+	rec_free(m->rows);
+	rec_free(m->xsend);
+	rec_free(m->xrecv);
+	rec_free(m->xcount);
+	rec_free(m->xstamp);
+	rec_free(m->own);
 	rec_free(m);
 }
 
 /* The rows of a batch: a ranking model's are its positives and all
- * their negatives. */
+ * their negatives; in a job of N ranks a step's may be N - 1 more. */
 static int
 batch_rows(const struct rec_ncf_hparams *h)
 {
-	return h->batch * (h->loss == REC_LOSS_BPR ? 1 + h->negatives : 1);
+	return h->batch * (h->loss == REC_LOSS_BPR ? 1 + h->negatives : 1) +
+	       rec_dist_size() - 1;
 }
 
 /* A model of nu users and ni items with side (owned from now on, may be
@@ -313,7 +348,12 @@ ncf_alloc(const struct rec_ncf_hparams *h, int nu, int ni,
 	    rec_params_add(p, "global_bias", 0, 1, 1, &m->omu, err) ||
 	    rec_params_alloc(p, err) ||
 	    work_alloc(m, batch_rows(h)) != 0 ||
-	    !(m->uslot = buf((size_t)nu, 1, 4)) || !(m->islot = buf((size_t)ni, 1, 4)))
+	    !(m->uslot = buf((size_t)nu, 1, 4)) || !(m->islot = buf((size_t)ni, 1, 4)) ||
+	    !(m->rows = buf((size_t)rec_dist_size(), 1, sizeof *m->rows)) ||
+	    !(m->xcount = buf((size_t)rec_dist_size(), 1, sizeof *m->xcount)) ||
+	    !(m->xsend = buf((size_t)batch_rows(h), 2 * (size_t)k + 2, sizeof(float))) ||
+	    !(m->xrecv = buf((size_t)batch_rows(h), 2 * (size_t)k + 2, sizeof(float))) ||
+	    !(m->xstamp = rec_calloc((size_t)ni + 1, sizeof *m->xstamp)))
 		goto fail;
 	return m;
 fail:
@@ -644,16 +684,20 @@ backward_logits(struct ncf *m, struct work *w, int n, int np, float rs,
 	return total;
 }
 
-/* Gradients of the batch's mean squared error (the L2 term to come from
- * penalize); returns the error summed over the batch. */
+/* Gradients of the mean squared error of a batch of count rows, of which
+ * w holds n (in a job, this rank's share; else count = n), the L2 term to
+ * come from penalize; returns the error summed over the n rows. */
 static double
-backward(struct ncf *m, struct work *w, int n)
+backward(struct ncf *m, struct work *w, int n, int count)
 {
 	double total = rec_mse_forward(w->d_y, w->y, w->target, n) * n;
 
+	if (count != n)   /* the gradient of the job's mean */
+		for (int j = 0; j < n; j++)
+			w->d_y[j] = (float)(2.0 * ((double)w->y[j] - w->target[j]) / count);
 	memset(w->d_z, 0, (size_t)n * sizeof(float));
 	rec_sigmoid_backward(w->d_z, w->d_y, w->y, n, 1);
-	return backward_logits(m, w, n, 0, 2.0f * m->h.reg / (float)n, total);
+	return backward_logits(m, w, n, 0, 2.0f * m->h.reg / (float)count, total);
 }
 
 /* The same for BPR, the rows of w its np positives and then their nneg
@@ -735,10 +779,13 @@ prefetch_row(const struct ncf *m, size_t e)
 	}
 }
 
-/* The L2 term of touched row e: penalize_row, then, when adam, the
- * row's Adam step. */
+/* What touched_row does to a row: its L2 term, its Adam step, or both. */
+enum { PENALIZE = 1, ADAM = 2 };
+
+/* Touched row e: penalize_row (when what has PENALIZE), then the row's
+ * Adam step (when it has ADAM). */
 static void
-touched_row(struct ncf *m, size_t e, int adam)
+touched_row(struct ncf *m, size_t e, int what)
 {
 	struct work *w = &m->w;
 	const struct rec_params *p = &m->p;
@@ -750,9 +797,10 @@ touched_row(struct ncf *m, size_t e, int adam)
 	float *g[3] = { user ? w->d_pg : w->d_qg, user ? w->d_pm : w->d_qm,
 	                user ? w->d_bu : w->d_bi };
 
-	w->norm[e] = penalize_row(m, row, s, user ? w->ucount[s] : w->icount[s],
-	                          t[0], t[1], t[2], g[0], g[1], g[2]);
-	if (!adam)
+	if (what & PENALIZE)
+		w->norm[e] = penalize_row(m, row, s, user ? w->ucount[s] : w->icount[s],
+		                          t[0], t[1], t[2], g[0], g[1], g[2]);
+	if (!(what & ADAM))
 		return;
 	for (int j = 0; j < 3; j++) {
 		size_t len = j < 2 ? k : 1, off = t[j] + (size_t)row * len;
@@ -787,7 +835,8 @@ step_part(void *ctx, size_t beg, size_t end, int t)
 		if (e < rows) {
 			if (e + AHEAD < end && e + AHEAD < rows)
 				prefetch_row(m, e + AHEAD);
-			touched_row(m, e, 1);
+			/* the items' L2 terms came before the exchange */
+			touched_row(m, e, e < m->b.nu ? PENALIZE | ADAM : ADAM);
 		} else {
 			size_t off = m->dense_off + (e - rows) * UNIT;
 			size_t len = m->p.n - off < UNIT ? m->p.n - off : UNIT;
@@ -797,25 +846,96 @@ step_part(void *ctx, size_t beg, size_t end, int t)
 	}
 }
 
-/* The L2 term of the batch's rows summed over its touched rows, as
+/* The L2 term of the batch's rows summed over its touched rows (this
+ * rank's: its users, then the ni_own items of its share), as
  * touched_row left it. */
 static double
 penalty(const struct ncf *m)
 {
 	double sum = 0;
 
-	for (size_t e = 0; e < m->b.nu + m->b.ni; e++)
+	for (size_t e = 0; e < m->b.nu + m->ni_own; e++)
 		sum += m->w.norm[e];
 	return m->h.reg * sum;
 }
 
-/* The L2 term of the batch (its gradient with the touched rows'), then
- * one Adam step on the gradients of the batch, lazy on the rows it
- * touched; the dense gradients are zeroed after it.  Returns the L2
- * term. */
+/* The touched items' L2 terms [beg, end) (rec_part_fn). */
+static void
+penalize_part(void *ctx, size_t beg, size_t end, int t)
+{
+	struct ncf *m = ctx;
+
+	(void)t;
+	for (size_t e = beg; e < end; e++)
+		touched_row(m, m->b.nu + e, PENALIZE);
+}
+
+/* The exchange of a step (a collective): the touched item rows of every
+ * rank's share, their gradients summed in rank order, become the step's
+ * (m->b.irows and the work's item gradients: the same on every rank, in
+ * order of first appearance), and the dense gradients are summed.  One
+ * rank: the same rows and gradients.  Counts the bytes sent. */
+static void
+exchange(struct ncf *m)
+{
+	struct work *w = &m->w;
+	const size_t k = (size_t)m->h.k, rec = 2 * k + 2, f = sizeof(float);
+	const size_t dense = m->p.n - m->dense_off;
+	const float *all = m->xrecv;
+	size_t total = 0;
+
+	for (size_t s = 0; s < m->b.ni; s++) {
+		float *at = m->xsend + s * rec;
+		memcpy(at, &m->b.irows[s], sizeof(int32_t));
+		memcpy(at + 1, w->d_qg + s * k, k * f);
+		memcpy(at + 1 + k, w->d_qm + s * k, k * f);
+		at[1 + 2 * k] = w->d_bi[s];
+	}
+	/* the step's rows are at most the work's cap: so are their items */
+	rec_dist_allgatherv_to(m->xsend, m->b.ni, rec * f, m->xrecv, m->xcount);
+	for (int r = 0; r < rec_dist_size(); r++)
+		total += (size_t)m->xcount[r];
+	m->ni_own = m->b.ni;
+	m->b.ni = 0;
+	m->xstep++;
+	for (size_t j = 0; j < total; j++) {
+		const float *at = all + j * rec;
+		int32_t x;
+		size_t s;
+		memcpy(&x, at, sizeof x);
+		if (m->xstamp[x] != m->xstep) {   /* the first: copied */
+			m->xstamp[x] = m->xstep;
+			s = m->b.ni++;
+			m->islot[x] = (int32_t)s;
+			m->b.irows[s] = x;
+			memcpy(w->d_qg + s * k, at + 1, k * f);
+			memcpy(w->d_qm + s * k, at + 1 + k, k * f);
+			w->d_bi[s] = at[1 + 2 * k];
+			continue;
+		}
+		s = (size_t)m->islot[x];
+		for (size_t c = 0; c < k; c++) {
+			w->d_qg[s * k + c] += at[1 + c];
+			w->d_qm[s * k + c] += at[1 + k + c];
+		}
+		w->d_bi[s] += at[1 + 2 * k];
+	}
+	rec_dist_sum_f32_now(m->p.g + m->dense_off, dense);
+	/* each rank's rows to the N - 1 others; the dense sum to rank 0 and
+	 * back (MPI's own reduction may move them otherwise) */
+	m->sent += (double)(rec_dist_size() - 1) * (double)(total * rec + 2 * dense) *
+	           (double)f;
+}
+
+/* The L2 term of the batch (its gradient with the touched rows'), the
+ * exchange, then one Adam step on the gradients of the batch, lazy on
+ * the rows it touched; the dense gradients are zeroed after it.  *pen =
+ * this rank's share of the L2 term.  A collective in a job. */
 static double
 step(struct ncf *m)
 {
+	rec_parallel_for(m->b.ni, m->h.threads, penalize_part, m);
+	exchange(m);
 	rec_adam_begin(&m->adam);
 	rec_parallel_for(step_units(m), m->h.threads, step_part, m);
 	return penalty(m);
@@ -870,21 +990,57 @@ ncf_epoch_bpr(struct ncf *m, const struct rec_ratings *r, struct rec_rng *rng,
 	return 0;
 }
 
+/* The first of rank's rows in step s of an epoch: the s-th of the
+ * ceil(total / batch) slices of each rank's rows, near-equal (one rank's:
+ * batch rows a step, as one process takes them). */
+static size_t
+share_start(const struct ncf *m, int rank, uint64_t s)
+{
+	unsigned __int128 at = (unsigned __int128)s * (uint64_t)m->h.batch *
+	                       m->rows[rank] / m->total;
+
+	return (size_t)(at < m->rows[rank] ? at : m->rows[rank]);
+}
+
+/* The rows of the job's step s: of every rank's share. */
+static int
+step_count(const struct ncf *m, uint64_t s)
+{
+	size_t n = 0;
+
+	for (int rank = 0; rank < rec_dist_size(); rank++)
+		n += share_start(m, rank, s + 1) - share_start(m, rank, s);
+	return (int)n;
+}
+
 static int
 ncf_epoch(struct rec_model *base, const struct rec_ratings *r,
           struct rec_rng *rng, double *loss, struct rec_err *err)
 {
 	struct ncf *m = (struct ncf *)base;
 	struct work *w = &m->w;
-	const int batch = m->h.batch;
-	double total = 0;
+	const int rank = rec_dist_rank();
+	uint64_t steps, n64 = r->n;
+	struct rec_rng own;
+	double sum[2] = { 0, (double)r->n };
 
 	if (m->base.ranking)
 		return ncf_epoch_bpr(m, r, rng, loss, err);
+	rec_dist_allgatherv_to(&n64, 1, sizeof n64, m->rows, m->xcount);
+	m->total = 0;
+	for (int j = 0; j < rec_dist_size(); j++)
+		m->total += m->rows[j];
+	if (rec_dist_size() > 1) {   /* each rank its own order and dropout */
+		rec_rng_seed(&own, rec_rng_next(rng) ^ rec_rng_mix((uint64_t)rank + 1));
+		rng = &own;
+	}
 	if (rec_batches_epoch(&m->b, r->n, rng, err) != 0)
 		return -1;
-	for (size_t beg = 0; beg < r->n; beg += (size_t)batch) {
-		int n = (int)(r->n - beg < (size_t)batch ? r->n - beg : (size_t)batch);
+	m->sent = 0;
+	steps = (m->total + (uint64_t)m->h.batch - 1) / (uint64_t)m->h.batch;
+	for (uint64_t s = 0; s < steps; s++) {
+		const size_t beg = share_start(m, rank, s);
+		const int n = (int)(share_start(m, rank, s + 1) - beg);
 
 		rec_batches_next(&m->b);
 		for (int j = 0; j < n; j++) {
@@ -895,11 +1051,14 @@ ncf_epoch(struct rec_model *base, const struct rec_ratings *r,
 			w->target[j] = rec_to_unit(r->rating[row]);
 			rec_batches_touch(&m->b, u, i);
 		}
-		forward(m, w, n, 0, rng);
-		total += backward(m, w, n);
-		total += step(m);
+		if (n > 0) {   /* a rank may have no rows in a step */
+			forward(m, w, n, 0, rng);
+			sum[0] += backward(m, w, n, step_count(m, s));
+		}
+		sum[0] += step(m);
 	}
-	*loss = total / (double)r->n;
+	rec_dist_sum_f64(sum, 2);   /* the job's */
+	*loss = sum[0] / sum[1];
 	return 0;
 }
 
@@ -942,9 +1101,10 @@ objective_batch(struct ncf *m, int n, int nneg)
 	for (int j = 0; j < n; j++)
 		rec_batches_touch(&m->b, w->u[j], w->i[j]);
 	forward(m, w, n, nneg ? n - nneg : 0, NULL);
-	total = nneg ? backward_bpr(m, w, n - nneg, nneg) : backward(m, w, n);
+	total = nneg ? backward_bpr(m, w, n - nneg, nneg) : backward(m, w, n, n);
 	for (size_t e = 0; e < m->b.nu + m->b.ni; e++)
-		touched_row(m, e, 0);
+		touched_row(m, e, PENALIZE);
+	m->ni_own = m->b.ni;
 	total += penalty(m);
 	rows_to_slab(m, m->b.urows, m->b.nu, m->oPg, m->oPm, m->obu, w->d_pg,
 	             w->d_pm, w->d_bu);
@@ -1127,6 +1287,25 @@ init_uniform(float *v, size_t n, int in, struct rec_rng *rng)
 		v[j] = a * (2.0f * rec_rng_uniform(rng) - 1.0f);
 }
 
+/* A job's m->own: the users of this rank's rows r, in index order. */
+static int
+own_users(struct ncf *m, const struct rec_ratings *r, struct rec_err *err)
+{
+	unsigned char *mine = rec_calloc((size_t)m->nu + 1, 1);
+
+	if (!mine || !(m->own = buf((size_t)m->nu + 1, 1, sizeof *m->own))) {
+		rec_free(mine);
+		return rec_erroom(err, NULL);
+	}
+	for (size_t j = 0; j < r->n; j++)
+		mine[r->user[j]] = 1;
+	for (int32_t u = 0; u < m->nu; u++)
+		if (mine[u])
+			m->own[m->nown++] = u;
+	rec_free(mine);
+	return 0;
+}
+
 struct rec_model *
 rec_ncf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
              struct rec_err *err)
@@ -1134,12 +1313,14 @@ rec_ncf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	const struct rec_ncf_hparams *h = hp;
 	struct rec_side *side = NULL;
 	struct rec_rng rng;
+	int64_t rows = (int64_t)r->n;
 	struct ncf *m;
 	float *P;
 
 	if (err)
 		err->msg[0] = '\0';
-	if (r->n == 0) {
+	rec_dist_sum_i64(&rows, 1);   /* in a job, r is this rank's part */
+	if (rows == 0) {
 		rec_errf(err, NULL, 0, "no ratings to train on");
 		return NULL;
 	}
@@ -1154,7 +1335,8 @@ rec_ncf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	if (!(m = ncf_alloc(h, (int)r->users.n, (int)r->items.n, side, err)))
 		return NULL;
 	if (rec_model_init_maps(&m->base, r, err) != 0 ||
-	    rec_batches_init(&m->b, m->nu, m->ni, batch_rows(h), err) != 0) {
+	    rec_batches_init(&m->b, m->nu, m->ni, batch_rows(h), err) != 0 ||
+	    (rec_dist_size() > 1 && own_users(m, r, err) != 0)) {
 		if (err && !err->msg[0])
 			rec_erroom(err, NULL);
 		ncf_free(&m->base);
@@ -1178,6 +1360,75 @@ rec_ncf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	return &m->base;
 }
 
+/* Rank 0 places a rank's user rows, each an index and 2k + 1 floats
+ * (the GMF and the MLP embedding, the bias), into its slab w
+ * (rec_dist_take_fn). */
+struct place {
+	const struct ncf *m;
+	float *w;
+};
+
+static int
+place_users(void *ctx, int rank, const void *p, size_t n, struct rec_err *err)
+{
+	const struct place *pl = ctx;
+	const struct ncf *m = pl->m;
+	const size_t k = (size_t)m->h.k, fl = sizeof(float);
+	const size_t row = sizeof(int32_t) + (2 * k + 1) * fl;
+	const char *at = p;
+	int32_t x;
+
+	(void)rank;
+	for (size_t j = 0; j + row <= n; j += row) {
+		memcpy(&x, at + j, sizeof x);
+		if (x < 0 || x >= m->nu)
+			return rec_errf(err, NULL, 0, "a rank sent user %d of %d", x, m->nu);
+		memcpy(pl->w + m->oPg + (size_t)x * k, at + j + sizeof x, k * fl);
+		memcpy(pl->w + m->oPm + (size_t)x * k, at + j + sizeof x + k * fl, k * fl);
+		memcpy(pl->w + m->obu + x, at + j + sizeof x + 2 * k * fl, fl);
+	}
+	return 0;
+}
+
+/* Rank 0's *whole (caller frees) = the slab with every rank's users'
+ * rows (the items' and the dense weights are the same on every rank).
+ * A collective. */
+static int
+gather_users(const struct ncf *m, float **whole, struct rec_err *err)
+{
+	const size_t k = (size_t)m->h.k, fl = sizeof(float);
+	const size_t row = sizeof(int32_t) + (2 * k + 1) * fl;
+	struct place pl = { m, NULL };
+	char *pack = NULL;
+	int rc = 0;
+
+	*whole = NULL;
+	if (rec_dist_rank() == 0 && !(*whole = rec_malloc_array(m->p.n, fl)))
+		rc = rec_erroom(err, NULL);
+	else if (!(pack = rec_malloc_array(m->nown + 1, row)))
+		rc = rec_erroom(err, NULL);
+	if (rc == 0 && *whole)
+		memcpy(*whole, m->p.w, m->p.n * fl);
+	if ((rc = rec_dist_agree(rc, err)) == 0) {
+		for (size_t j = 0; j < m->nown; j++) {
+			const int32_t x = m->own[j];
+			char *at = pack + j * row;
+			memcpy(at, &x, sizeof x);
+			memcpy(at + sizeof x, m->p.w + m->oPg + (size_t)x * k, k * fl);
+			memcpy(at + sizeof x + k * fl, m->p.w + m->oPm + (size_t)x * k, k * fl);
+			memcpy(at + sizeof x + 2 * k * fl, m->p.w + m->obu + x, fl);
+		}
+		pl.w = *whole;
+		rc = rec_dist_collect(pack, m->nown * row, place_users, &pl, err);
+	}
+	rec_free(pack);
+	if (rc != 0) {
+		rec_free(*whole);
+		*whole = NULL;
+	}
+	return rc;
+}
+
 static int
 ncf_save(const struct rec_model *base, FILE *fp, const char *file,
          const char *const *xkey, const char *const *xval, size_t nx,
@@ -1189,10 +1440,19 @@ ncf_save(const struct rec_model *base, FILE *fp, const char *file,
 	const char *val[4];
 	char num[2][16], *names = NULL;
 	size_t nt = 2, nm = 3;
+	float *whole = NULL;
 	int rc;
 
-	if (m->side && !(names = rec_side_names_join(m->side, err)))
+	if (rec_dist_size() > 1) {   /* a job: the ranks' users to rank 0 */
+		if (gather_users(m, &whole, err) != 0)
+			return -1;
+		if (rec_dist_rank() > 0)
+			return 0;
+	}
+	if (m->side && !(names = rec_side_names_join(m->side, err))) {
+		rec_free(whole);
 		return -1;
+	}
 	snprintf(num[0], sizeof num[0], "%d", m->side ? m->side->ngenre : 0);
 	snprintf(num[1], sizeof num[1], "%d", m->side ? m->side->ntag : 0);
 	val[0] = num[0];
@@ -1219,9 +1479,12 @@ ncf_save(const struct rec_model *base, FILE *fp, const char *file,
 		b->nbytes = sd->nnz * sizeof(int64_t);
 	}
 	rec_params_tensors(&m->p, t + nt);
+	for (int j = 0; whole && j < m->p.nt; j++)
+		t[nt + j].data = whole + ((const float *)t[nt + j].data - m->p.w);
 	rc = rec_model_write(fp, file, &rec_ncf_desc, &m->h, t, nt + (size_t)m->p.nt,
 	                     key, val, nm, xkey, xval, nx, err);
 	rec_free(names);
+	rec_free(whole);
 	return rc;
 }
 
@@ -1280,6 +1543,16 @@ rec_ncf_load(struct rec_model **out, const struct rec_st *st, struct rec_err *er
 	return 0;
 }
 
+/* In a job: the bytes the ranks sent in the last epoch. */
+static int
+ncf_epoch_extra(const struct rec_model *base, double *out)
+{
+	if (rec_dist_size() == 1)
+		return 0;
+	out[0] = ((const struct ncf *)base)->sent;
+	return 1;
+}
+
 static const struct rec_model_ops ncf_ops = {
 	.name = "ncf",
 	.epoch = ncf_epoch,
@@ -1287,5 +1560,7 @@ static const struct rec_model_ops ncf_ops = {
 	.rank_scores = ncf_rank_scores,
 	.copy_weights = ncf_copy_weights,
 	.save = ncf_save,
+	.save_gathers = 1,
 	.free = ncf_free,
+	.epoch_extra = ncf_epoch_extra,
 };

@@ -27,6 +27,10 @@ TEST(dist_one_rank_collectives)
 	CHECK(rec_dist_allgatherv(send, 2, 1, (void **)&recv, &total, &err) == 0);
 	CHECK(total == 2 && memcmp(recv, "ab", 2) == 0);
 	rec_free(recv);
+	char into[2];
+	uint64_t count;
+	rec_dist_allgatherv_to(send, 2, 1, into, &count);
+	CHECK(count == 2 && memcmp(into, "ab", 2) == 0);
 	char ring[3] = { 0 };
 	rec_dist_shift(send, 3, ring, 3);   /* to and from itself */
 	CHECK(memcmp(ring, "abc", 3) == 0);

@@ -1,0 +1,104 @@
+#!/usr/bin/env bats
+# rec-train-ncf as a job (synchronous data parallelism): 1 rank writes
+# the plain program's model bytes; 2 and 4 ranks write the same bytes on
+# 1 and 2 threads, send (N - 1) 4 (2 D steps + (2k + 2) touched items)
+# bytes an epoch and reach the test RMSE of 1 rank within 0.002 on the
+# study's data; bad input and bad usage fail once.
+bats_require_minimum_version 1.5.0
+load helpers
+
+mf="$BATS_TEST_DIRNAME/../fixtures/mf"
+
+# The RMSE of model $1 on the ratings $2.
+rmse() {
+	rec-score -m "$1" "$2" | rec-eval | awk '$1 == "rmse" { print $2 }'
+}
+
+@test "1 rank: the plain program's model bytes, on 1 and 2 threads" {
+	for t in 1 2; do
+		rec-train-ncf --threads $t --epochs 3 --quiet --log plain.log \
+			-o plain.st "$mf/train.tsv"
+		run -0 job 1 rec-train-ncf --threads $t --epochs 3 --quiet \
+			--log job.log -o job.st "$mf/train.tsv"
+		cmp plain.st job.st
+		assert_equal "$(cut -f 1-8 job.log)" "$(cut -f 1-8 plain.log)"
+	done
+	# genres too (--movies): the side projection is a dense weight
+	cut -f 2 "$mf/train.tsv" | sort -un |
+		awk 'BEGIN { print "movieId,title,genres" } { print $1 ",M" $1 ",Drama|Comedy" }' > movies.csv
+	rec-train-ncf --movies movies.csv --epochs 2 --quiet -o plain.st "$mf/train.tsv"
+	run -0 job 1 rec-train-ncf --movies movies.csv --epochs 2 --quiet -o job.st \
+		"$mf/train.tsv"
+	cmp plain.st job.st
+}
+
+@test "2 and 4 ranks: bytes sent an epoch as the formula, every row trained" {
+	rows=$(wc -l < "$mf/train.tsv")
+	# --dim 4 --mlp 8: D = 8 x 8 + 8 + (4 + 8) + 1 = 85 dense weights;
+	# --batch 1: a step is one row, of one rank, one touched item
+	for n in 2 4; do
+		run -0 --separate-stderr job $n rec-train-ncf --dim 4 --mlp 8 --batch 1 \
+			--epochs 2 --log job.log -o job$n.st "$mf/train.tsv"
+		assert_equal "${stderr_lines[1]%% loss*}" "rec-train-ncf: fit epoch 2/2"
+		assert_equal "${#stderr_lines[@]}" 2   # rank 0's lines alone
+		assert_equal "$(head -1 job.log | cut -f 10)" bytes_sent
+		run -0 awk -F'\t' -v want=$(( (n - 1) * 4 * rows * (2 * 85 + 2 * 4 + 2) )) \
+			'NR > 1 && $10 != want "" { bad++ } END { print NR - 1, bad + 0 }' job.log
+		assert_output "2 0"
+		# a job's model depends on the ranks, not on their threads
+		job $n rec-train-ncf --threads 2 --epochs 2 --quiet -o t2.st "$mf/train.tsv"
+		job $n rec-train-ncf --threads 1 --epochs 2 --quiet -o t1.st "$mf/train.tsv"
+		cmp t1.st t2.st
+		# the save gathers every rank's users: the training RMSE is the
+		# plain program's within 0.01
+		rec-train-ncf --epochs 5 --quiet -o plain.st "$mf/train.tsv"
+		run -0 job $n rec-train-ncf --epochs 5 --quiet -o job.st "$mf/train.tsv"
+		run -0 rec-info job.st
+		assert_line "$(printf 'meta\tranks\t%d' $n)"
+		run -0 awk -v a="$(rmse plain.st "$mf/train.tsv")" \
+			-v b="$(rmse job.st "$mf/train.tsv")" \
+			'BEGIN { d = a - b; if (d < 0) d = -d; print d <= 0.01 ? "ok" : a " " b }'
+		assert_output ok
+	done
+}
+
+@test "ml-latest-small: 2 and 4 ranks within 0.002 test RMSE of 1 rank" {
+	skip_sanitized
+	[ -f "$movielens/ratings.csv" ] || skip "no data/ml-latest-small (make data)"
+	rec-filter --min-item-ratings 20 "$movielens/ratings.csv" |
+		rec-split --ratio 0.8 --valid-ratio 0.1 --train train.tsv --valid valid.tsv \
+			--test test.tsv
+	cat train.tsv valid.tsv > seen.tsv
+	# 11 epochs: the best of rec-train-ncf --valid on this split (seed 1);
+	# 1 rank: the plain program's bytes (above), here the plain program
+	rec-train-ncf --epochs 11 --quiet -o plain.st seen.tsv
+	one=$(rmse plain.st test.tsv)
+	for n in 2 4; do
+		run -0 job $n rec-train-ncf --epochs 11 --quiet -o job.st seen.tsv
+		run -0 awk -v a="$one" -v b="$(rmse job.st test.tsv)" \
+			'BEGIN { d = a - b; if (d < 0) d = -d; print (d <= 0.002 && b > 0.8 && b < 0.9) ? "ok" : a " " b }'
+		assert_output ok
+	done
+}
+
+@test "bad input on one rank: the plain message, once, exit 1; bad usage: 2" {
+	{ cat "$mf/train.tsv"; printf '7\t3\tfour\t5\n'; } > bad.tsv
+	run -1 --separate-stderr rec-train-ncf -o m.st bad.tsv
+	want=$stderr
+	assert_equal "$want" "rec-train-ncf: bad.tsv:$(wc -l < bad.tsv): rating 'four' is not a number"
+	mkdir out
+	run -1 --separate-stderr job 4 rec-train-ncf -o out/m.st bad.tsv
+	assert_equal "$stderr" "$want"
+	run ls -A out
+	assert_output ''
+	run -2 --separate-stderr job 2 rec-train-ncf --loss bpr -o out/m.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-ncf: --loss bpr does not run as a job of 2 processes yet"
+	run -2 --separate-stderr job 2 rec-train-ncf --tags "$mf/train.tsv" \
+		-o out/m.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-ncf: --tags does not run as a job of 2 processes yet: a tag's period needs its user's ratings"
+	run -2 --separate-stderr job 2 rec-train-ncf --valid "$mf/valid.tsv" \
+		-o out/m.st "$mf/train.tsv"
+	assert_equal "${stderr_lines[0]}" "rec-train-ncf: --valid does not run as a job of 2 processes yet: choose the epochs with one"
+	run ls -A out
+	assert_output ''
+}
