@@ -76,12 +76,23 @@ strip_##V(int rows, int panels, const struct scan *s, int i0, int j0, int mr)\
 					acc[r][v] += x * b[v];               \
 			}                                                    \
 		}                                                            \
-		for (int r = 0; r < mr; r++) {                               \
+		/* by rows, to rows (a constant), so that acc[r] stays in  \
+		 * registers: stored from them when whole */                \
+		_Pragma("GCC unroll 6")                                      \
+		for (int r = 0; r < rows && r < mr; r++) {                   \
 			float t[2 * PANEL], *cr = s->c + (size_t)(i0 + r) * s->ldc + j0; \
-			memcpy(t, acc[r], (size_t)panels * PANEL * sizeof *t); \
-			if (p0 == 0 && w == panels * PANEL)   /* whole: stores */ \
-				memcpy(cr, t, (size_t)panels * PANEL * sizeof *cr); \
-			else if (p0 == 0)                                    \
+			if (p0 == 0 && w == panels * PANEL) {                \
+				for (int v = 0; v < panels * NV; v++) {      \
+					V x = acc[r][v];                     \
+					memcpy(cr + v * (L), &x, sizeof x);  \
+				}                                            \
+				continue;                                    \
+			}                                                    \
+			for (int v = 0; v < panels * NV; v++) {              \
+				V x = acc[r][v];                             \
+				memcpy(t + v * (L), &x, sizeof x);           \
+			}                                                    \
+			if (p0 == 0)                                         \
 				memcpy(cr, t, (size_t)w * sizeof *cr);       \
 			else                                                 \
 				for (int j = 0; j < w; j++)                  \
