@@ -321,15 +321,34 @@ void
 rec_dist_allgatherv_to(const void *send, size_t n, size_t elem, void *recv,
                        uint64_t *count)
 {
+	/* MPI_Allgatherv's int counts and places, made once for the job
+	 * (this is called every step) */
+	static int *cnt;
 	const int size = rec_dist_size(), rank = rec_dist_rank();
 	uint64_t mine = n;
 	size_t off = 0;
 
 	MPI_Allgather(&mine, 1, MPI_UINT64_T, count, 1, MPI_UINT64_T, COMM);
-	for (int r = 0; r < size; r++) {
+	if (!cnt)
+		cnt = rec_malloc_array((size_t)size, 2 * sizeof *cnt);
+	for (int r = 0; r < size; r++)
+		off += (size_t)count[r] * elem;
+	if (cnt && off <= INT_MAX) {   /* one call */
+		off = 0;
+		for (int r = 0; r < size; r++) {
+			cnt[r] = (int)(count[r] * elem);
+			cnt[size + r] = (int)off;
+			off += (size_t)cnt[r];
+		}
+		MPI_Allgatherv(send, cnt[rank], MPI_BYTE, recv, cnt, cnt + size,
+		               MPI_BYTE, COMM);
+		return;
+	}
+	off = 0;
+	for (int r = 0; r < size; r++) {   /* by chunks, a rank at a time */
 		char *p = (char *)recv + off;
-		if (r == rank && n && p != send)
-			memmove(p, send, n * elem);
+		if (r == rank && n)
+			memcpy(p, send, n * elem);
 		bcast_from(p, (size_t)count[r] * elem, r);
 		off += (size_t)count[r] * elem;
 	}

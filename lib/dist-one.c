@@ -37,7 +37,7 @@ rec_dist_allgatherv_to(const void *send, size_t n, size_t elem, void *recv,
                        uint64_t *count)
 {
 	count[0] = n;
-	if (n && recv != send)
+	if (n)
 		memcpy(recv, send, n * elem);
 }
 void rec_dist_bcast(void *p, size_t n) { (void)p, (void)n; }

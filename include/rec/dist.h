@@ -76,8 +76,8 @@ void rec_dist_reduce_f32(float *x, size_t n);
  * asleep (under load a nap costs a time slice, more than the wait).
  * rec_dist_sum_f32_now is rec_dist_sum_f32 so.  rec_dist_allgatherv_to
  * puts every rank's n elements of elem bytes, back to back in rank
- * order, in recv, which the caller knows holds them all; count (size
- * entries, the caller's) gets each rank's n. */
+ * order, in recv (not overlapping send), which the caller knows holds
+ * them all; count (size entries, the caller's) gets each rank's n. */
 void rec_dist_sum_f32_now(float *x, size_t n);
 void rec_dist_allgatherv_to(const void *send, size_t n, size_t elem,
                             void *recv, uint64_t *count);
