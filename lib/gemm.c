@@ -46,7 +46,8 @@
 #endif
 
 /* Everything a product runs is inlined into the version for its
- * instruction set: a call out would run the base code. */
+ * instruction set: a call out would run the base code.  (The one call
+ * out, to a quarter block, goes to a version of its own.) */
 #define INLINE static inline __attribute__((always_inline))
 
 enum {
@@ -198,9 +199,28 @@ block_quarters(float tile[MR][NR], const float *a, size_t rs, size_t cs,
 		}
 }
 
+/* block_quarters in a function of its own for each version without
+ * 16-float registers: inlined into the kernel's loops, gcc 12 keeps the
+ * two B vectors on the stack, not in registers (half the speed). */
+__attribute__((noinline)) static void
+quarters_base(float tile[MR][NR], const float *a, size_t rs, size_t cs,
+              const float *bp, size_t bs, int kc, float alpha)
+{
+	block_quarters(tile, a, rs, cs, bp, bs, kc, alpha);
+}
+
+#ifdef GEMM_ISAS
+__attribute__((noinline, target("avx2,fma"))) static void
+quarters_avx2(float tile[MR][NR], const float *a, size_t rs, size_t cs,
+              const float *bp, size_t bs, int kc, float alpha)
+{
+	block_quarters(tile, a, rs, cs, bp, bs, kc, alpha);
+}
+#endif
+
 /* C[0 .. mr) x [0 .. nr) = alpha A B + beta C, A and B as block_wide
  * has them; by block_wide where the version has 16-float registers
- * (wide), else by quarters. */
+ * (wide), else by quarters, fused (AVX2) or not (base). */
 INLINE void
 kernel(int fused, int wide, float *c, int ldc, const float *a, size_t rs,
        size_t cs, const float *bp, size_t bs, int kc, int mr, int nr,
@@ -210,8 +230,12 @@ kernel(int fused, int wide, float *c, int ldc, const float *a, size_t rs,
 
 	if (wide)
 		block_wide(tile, a, rs, cs, bp, bs, kc, alpha);
+#ifdef GEMM_ISAS
+	else if (fused)
+		quarters_avx2(tile, a, rs, cs, bp, bs, kc, alpha);
+#endif
 	else
-		block_quarters(tile, a, rs, cs, bp, bs, kc, alpha);
+		quarters_base(tile, a, rs, cs, bp, bs, kc, alpha);
 	for (int r = 0; r < mr; r++) {
 		float *cr = c + (size_t)r * ldc;
 		if (beta == 0.0f)
