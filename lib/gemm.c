@@ -100,6 +100,18 @@ load16(v16 *v, const float *x, size_t s, int len)
 		(*v)[q] = q < len ? x[q * s] : 0.0f;
 }
 
+/* load16's for 8 lanes. */
+INLINE void
+load8(v8 *v, const float *x, size_t s, int len)
+{
+	if (s == 1 && len >= 8) {
+		memcpy(v, x, sizeof *v);
+		return;
+	}
+	for (int q = 0; q < 8; q++)
+		(*v)[q] = q < len ? x[q * s] : 0.0f;
+}
+
 /* op(B)[p0 .. p0+kc) x [j0 .. j0+nc) into panels NR columns wide (the
  * last padded with zeros), panel i at bp + i pstride, its row p at
  * p NR. */
@@ -312,12 +324,50 @@ blocked(int fused, int wide, int trans_a, int trans_b, int m, int n, int k,
 	}
 }
 
+/* The sum over p < k of x[p xs] y[p ys]: term p in lane p mod 16 of a
+ * vector of partial sums (one 16-float vector where the version has
+ * them, wide, else two 8-float ones holding the same lanes), the lanes
+ * added as vec_sum8x2's tree, then the last k mod 16 terms in order. */
+INLINE float
+dot(int fused, int wide, const float *x, size_t xs, const float *y,
+    size_t ys, int k)
+{
+	float sum;
+	int p = 0;
+
+	if (wide) {
+		v16 acc = { 0 };
+
+		for (; p + 16 <= k; p += 16) {
+			v16 u, v;
+			load16(&u, x + (size_t)p * xs, xs, 16);
+			load16(&v, y + (size_t)p * ys, ys, 16);
+			acc += u * v;
+		}
+		sum = vec_sum16(&acc);
+	} else {
+		v8 lo = { 0 }, hi = { 0 };
+
+		for (; p + 16 <= k; p += 16) {
+			v8 u0, u1, v0, v1;
+			load8(&u0, x + (size_t)p * xs, xs, 8);
+			load8(&u1, x + (size_t)(p + 8) * xs, xs, 8);
+			load8(&v0, y + (size_t)p * ys, ys, 8);
+			load8(&v1, y + (size_t)(p + 8) * ys, ys, 8);
+			lo += u0 * v0;
+			hi += u1 * v1;
+		}
+		sum = vec_sum8x2(&lo, &hi);
+	}
+	for (; p < k; p++)
+		sum = mac(fused, sum, x[(size_t)p * xs], y[(size_t)p * ys]);
+	return sum;
+}
+
 /* C (m, n) = alpha op(A) op(B) + beta C for n < NARROW: each element the
- * dot product of op(A)'s row and op(B)'s column, term p in lane p mod 16
- * of a vector of partial sums, the lanes added as vec_sum16's tree, then
- * the last k mod 16 terms in order. */
+ * dot product of op(A)'s row and op(B)'s column. */
 INLINE void
-dots(int fused, int trans_a, int trans_b, int m, int n, int k,
+dots(int fused, int wide, int trans_a, int trans_b, int m, int n, int k,
      float alpha, const float *a, int lda, const float *b, int ldb,
      float beta, float *c, int ldc)
 {
@@ -327,47 +377,52 @@ dots(int fused, int trans_a, int trans_b, int m, int n, int k,
 
 	for (int i = 0; i < m; i++)
 		for (int j = 0; j < n; j++) {
-			const float *x = a + (size_t)i * ia, *y = b + (size_t)j * jb;
 			float *cij = c + (size_t)i * ldc + j;
-			v16 acc = { 0 };
-			float sum;
-			int p = 0;
+			float sum = alpha * dot(fused, wide, a + (size_t)i * ia, pa,
+			                        b + (size_t)j * jb, pb, k);
 
-			for (; p + 16 <= k; p += 16) {
-				v16 u, v;
-				load16(&u, x + (size_t)p * pa, pa, 16);
-				load16(&v, y + (size_t)p * pb, pb, 16);
-				acc += u * v;
-			}
-			sum = vec_sum16(&acc);
-			for (; p < k; p++)
-				sum = mac(fused, sum, x[(size_t)p * pa], y[(size_t)p * pb]);
-			sum *= alpha;
 			*cij = beta == 0.0f ? sum : mac(fused, sum, beta, *cij);
 		}
 }
 
-/* acc[q] += the sum over p in order of x[p xs] b[p pb + (16 q + l) jb],
- * lane l of vector q, for the w columns 16 q + l < w (up to 64). */
+/* sums[j] = the sum over p in order of x[p xs] b[p pb + j jb] for the
+ * w columns j < w (up to 64): in four 16-float vectors where the version
+ * has them (wide), else in eight 8-float ones, the same lanes. */
 INLINE void
-row_sums(v16 acc[4], const float *x, size_t xs, const float *b, size_t pb,
-         size_t jb, int k, int w)
+row_sums(int wide, float sums[64], const float *x, size_t xs,
+         const float *b, size_t pb, size_t jb, int k, int w)
 {
-	for (int p = 0; p < k; p++)
-		for (int q = 0; q < 4 && 16 * q < w; q++) {
-			v16 v;
-			load16(&v, b + (size_t)p * pb + (size_t)q * 16 * jb, jb,
-			       w - 16 * q);
-			acc[q] += x[(size_t)p * xs] * v;
-		}
+	if (wide) {
+		v16 acc[4] = { { 0 } };
+
+		for (int p = 0; p < k; p++)
+			for (int q = 0; q < 4 && 16 * q < w; q++) {
+				v16 v;
+				load16(&v, b + (size_t)p * pb + (size_t)q * 16 * jb, jb,
+				       w - 16 * q);
+				acc[q] += x[(size_t)p * xs] * v;
+			}
+		memcpy(sums, acc, sizeof acc);
+	} else {
+		v8 acc[8] = { { 0 } };
+
+		for (int p = 0; p < k; p++)
+			for (int q = 0; q < 8 && 8 * q < w; q++) {
+				v8 v;
+				load8(&v, b + (size_t)p * pb + (size_t)q * 8 * jb, jb,
+				      w - 8 * q);
+				acc[q] += x[(size_t)p * xs] * v;
+			}
+		memcpy(sums, acc, sizeof acc);
+	}
 }
 
 /* C (m, n) = alpha op(A) op(B) + beta C for m < SHORT: a row of C 64
  * columns at a time, each element summed over p in order. */
 INLINE void
-rows_of_c(int fused, int trans_a, int trans_b, int m, int n, int k,
-          float alpha, const float *a, int lda, const float *b, int ldb,
-          float beta, float *c, int ldc)
+rows_of_c(int fused, int wide, int trans_a, int trans_b, int m, int n,
+          int k, float alpha, const float *a, int lda, const float *b,
+          int ldb, float beta, float *c, int ldc)
 {
 	/* op(A)[i][p] is a[i * ia + p * pa], op(B)[p][j] b[p * pb + j * jb] */
 	size_t ia = trans_a ? 1 : (size_t)lda, pa = trans_a ? (size_t)lda : 1;
@@ -378,14 +433,14 @@ rows_of_c(int fused, int trans_a, int trans_b, int m, int n, int k,
 			int w = n - j0 < 64 ? n - j0 : 64;
 			const float *x = a + (size_t)i * ia, *bj = b + (size_t)j0 * jb;
 			float *ci = c + (size_t)i * ldc + j0;
-			v16 acc[4] = { { 0 } };
+			_Alignas(64) float sums[64];
 
 			if (jb == 1 && w == 64)   /* whole rows of B: plain loads */
-				row_sums(acc, x, pa, bj, pb, 1, k, 64);
+				row_sums(wide, sums, x, pa, bj, pb, 1, k, 64);
 			else
-				row_sums(acc, x, pa, bj, pb, jb, k, w);
+				row_sums(wide, sums, x, pa, bj, pb, jb, k, w);
 			for (int j = 0; j < w; j++) {
-				float sum = alpha * acc[j / 16][j % 16];
+				float sum = alpha * sums[j];
 				ci[j] = beta == 0.0f ? sum : mac(fused, sum, beta, ci[j]);
 			}
 		}
@@ -405,11 +460,11 @@ product(int fused, int wide, const struct job *j, int r0, int r1)
 		blocked(fused, wide, j->trans_a, j->trans_b, m, j->n, j->k, j->alpha, a,
 		        j->lda, j->b, j->ldb, j->packed, j->beta, c, j->ldc);
 	else if (j->n < NARROW)
-		dots(fused, j->trans_a, j->trans_b, m, j->n, j->k, j->alpha, a,
-		     j->lda, j->b, j->ldb, j->beta, c, j->ldc);
+		dots(fused, wide, j->trans_a, j->trans_b, m, j->n, j->k, j->alpha,
+		     a, j->lda, j->b, j->ldb, j->beta, c, j->ldc);
 	else
-		rows_of_c(fused, j->trans_a, j->trans_b, m, j->n, j->k, j->alpha,
-		          a, j->lda, j->b, j->ldb, j->beta, c, j->ldc);
+		rows_of_c(fused, wide, j->trans_a, j->trans_b, m, j->n, j->k,
+		          j->alpha, a, j->lda, j->b, j->ldb, j->beta, c, j->ldc);
 }
 
 static void

@@ -2,11 +2,14 @@
  * vector.h - private to lib/ (no rec_ prefix, not a public header): what
  * the hand-vectorised loops share: a 16-float vector
  * (GCC's vector extension: one AVX-512 register, two AVX or four SSE
- * ones) and VECTOR_CLONES, which compiles a function once for AVX-512,
- * once for AVX2 and once for the base x86-64, the copy picked at load
- * time for the CPU (gcc's ifunc).  Outside gcc on x86-64 it is nothing.
- * And vec_sum16 and vec_dot, sums in a fixed order that vectorise, and
- * exp_neg and sigm, e^x and the sigmoid without a libm call.
+ * ones) and an 8-float one (gcc 12 moves the halves of a 16-float vector
+ * through memory without AVX-512: a loop that must stay in registers
+ * there uses two 8-float ones); VECTOR_CLONES, which compiles a function
+ * once for AVX-512, once for AVX2 and once for the base x86-64, the copy
+ * picked at load time for the CPU (gcc's ifunc).  Outside gcc on x86-64
+ * it is nothing.  And vec_sum8x2, vec_sum16 and vec_dot, sums in a fixed
+ * order that vectorise, and exp_neg and sigm, e^x and the sigmoid
+ * without a libm call.
  *
  * Under -std=c11 a * b + c is never contracted into an FMA, so every
  * clone computes the same bits; a file that opts into contraction says
@@ -29,22 +32,31 @@ typedef float v16 __attribute__((vector_size(64)));
 typedef float v8 __attribute__((vector_size(32)));
 typedef float v4 __attribute__((vector_size(16)));
 
-/* The sum of *v's 16 lanes as a tree of halves (lanes 0..7 + 8..15, then
- * 0..3 + 4..7, ...): a fixed order, four additions deep.  By pointer: a
- * vector passed by value has another ABI with AVX-512 than without. */
+/* The sum of the 16 lanes of lo then hi as a tree of halves (lo + hi,
+ * then lanes 0..3 + 4..7, ...): a fixed order, four additions deep.  By
+ * pointer: a vector passed by value has another ABI with AVX than
+ * without. */
 static inline __attribute__((always_inline)) float
-vec_sum16(const v16 *v)
+vec_sum8x2(const v8 *lo, const v8 *hi)
 {
-	v8 lo8, hi8;
+	v8 lo8 = *lo + *hi;
 	v4 lo4, hi4;
 
-	memcpy(&lo8, v, sizeof lo8);
-	memcpy(&hi8, (const char *)v + sizeof lo8, sizeof hi8);
-	lo8 += hi8;
 	memcpy(&lo4, &lo8, sizeof lo4);
 	memcpy(&hi4, (char *)&lo8 + sizeof lo4, sizeof hi4);
 	lo4 += hi4;
 	return (lo4[0] + lo4[2]) + (lo4[1] + lo4[3]);
+}
+
+/* The sum of *v's 16 lanes, vec_sum8x2 of its halves. */
+static inline __attribute__((always_inline)) float
+vec_sum16(const v16 *v)
+{
+	v8 lo8, hi8;
+
+	memcpy(&lo8, v, sizeof lo8);
+	memcpy(&hi8, (const char *)v + sizeof lo8, sizeof hi8);
+	return vec_sum8x2(&lo8, &hi8);
 }
 
 /* a . b over n floats, summed in 8 interleaved partial sums (then those
