@@ -673,11 +673,49 @@ rec_graph_write_dot(const struct rec_graph *g, int64_t su, int64_t si,
  * floats (vector.h), whose accumulators stay in registers across a row's
  * entries: two sets, for the even and the odd entries, so that two
  * chains of additions run at once; then the remaining columns one at a
- * time, the same way.  Each output element is (y or 0) + its even
- * entries' products in order, plus its odd entries' products in order,
- * with no fused multiply-add (ISO C: contraction off), on every path and
- * every thread, so neither the blocking, the instruction set nor the
- * threads change a result. */
+ * time, the same way.  Without 16-float registers (vec_wide) the blocks
+ * are of 32, then 8 columns, in vectors of 8: sixteen 16-float
+ * accumulators would not fit AVX2's sixteen 8-float registers.  Each
+ * output element is (y or 0) + its even entries' products in order, plus
+ * its odd entries' products in order, with no fused multiply-add (ISO C:
+ * contraction off), on every path and every thread, so neither the
+ * blocking, the instruction set nor the threads change a result. */
+static inline __attribute__((always_inline)) void
+spmm_block8(float *restrict out, int add, int64_t beg, int64_t end,
+            const int64_t *indices, const float *values,
+            const float *restrict x, int k, int c, const int nv)
+{
+	v8 even[4] = { { 0 } }, odd[4] = { { 0 } };
+	int64_t e = beg;
+
+	if (add)
+		for (int t = 0; t < nv; t++)
+			memcpy(&even[t], out + c + 8 * t, sizeof even[t]);
+	for (; e + 1 < end; e += 2) {
+		const float *in0 = x + (size_t)indices[e] * k + c;
+		const float *in1 = x + (size_t)indices[e + 1] * k + c;
+		const float v0 = values[e], v1 = values[e + 1];
+		for (int t = 0; t < nv; t++) {
+			v8 a0, a1;
+			memcpy(&a0, in0 + 8 * t, sizeof a0);
+			memcpy(&a1, in1 + 8 * t, sizeof a1);
+			even[t] += v0 * a0;
+			odd[t] += v1 * a1;
+		}
+	}
+	if (e < end)
+		for (int t = 0; t < nv; t++) {
+			v8 a;
+			memcpy(&a, x + (size_t)indices[e] * k + c + 8 * t, sizeof a);
+			even[t] += values[e] * a;
+		}
+	for (int t = 0; t < nv; t++) {
+		even[t] += odd[t];
+		memcpy(out + c + 8 * t, &even[t], sizeof even[t]);
+	}
+}
+
+/* spmm_block8's in 16-float vectors. */
 static inline __attribute__((always_inline)) void
 spmm_block(float *restrict out, int add, int64_t beg, int64_t end,
            const int64_t *indices, const float *values,
@@ -718,14 +756,23 @@ spmm_rows(float *restrict y, int add, const int64_t *indptr,
           const int64_t *indices, const float *values, const float *restrict x,
           int64_t rows, int k)
 {
+	const int wide = vec_wide();
+
 	for (int64_t r = 0; r < rows; r++) {
 		float *restrict out = y + (size_t)r * k;
 		const int64_t beg = indptr[r], end = indptr[r + 1];
 		int c = 0;
-		for (; c + 64 <= k; c += 64)
-			spmm_block(out, add, beg, end, indices, values, x, k, c, 4);
-		for (; c + 16 <= k; c += 16)
-			spmm_block(out, add, beg, end, indices, values, x, k, c, 1);
+		if (wide) {
+			for (; c + 64 <= k; c += 64)
+				spmm_block(out, add, beg, end, indices, values, x, k, c, 4);
+			for (; c + 16 <= k; c += 16)
+				spmm_block(out, add, beg, end, indices, values, x, k, c, 1);
+		} else {
+			for (; c + 32 <= k; c += 32)
+				spmm_block8(out, add, beg, end, indices, values, x, k, c, 4);
+			for (; c + 8 <= k; c += 8)
+				spmm_block8(out, add, beg, end, indices, values, x, k, c, 1);
+		}
 		for (; c < k; c++) {
 			float even = add ? out[c] : 0, odd = 0;
 			int64_t e = beg;

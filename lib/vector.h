@@ -6,10 +6,11 @@
  * through memory without AVX-512: a loop that must stay in registers
  * there uses two 8-float ones); VECTOR_CLONES, which compiles a function
  * once for AVX-512, once for AVX2 and once for the base x86-64, the copy
- * picked at load time for the CPU (gcc's ifunc).  Outside gcc on x86-64
- * it is nothing.  And vec_sum8x2, vec_sum16 and vec_dot, sums in a fixed
- * order that vectorise, and exp_neg and sigm, e^x and the sigmoid
- * without a libm call.
+ * picked at load time for the CPU (gcc's ifunc), and vec_wide, which
+ * tells a clone whether to use 16-float vectors.  Outside gcc on x86-64
+ * VECTOR_CLONES is nothing.  And vec_sum8x2, vec_sum16 and vec_dot, sums
+ * in a fixed order that vectorise, and exp_neg and sigm, e^x and the
+ * sigmoid without a libm call.
  *
  * Under -std=c11 a * b + c is never contracted into an FMA, so every
  * clone computes the same bits; a file that opts into contraction says
@@ -27,6 +28,19 @@
 #else
 #define VECTOR_CLONES
 #endif
+
+/* 1 when the CPU has 16-float registers (AVX-512): a function of
+ * VECTOR_CLONES asks it to pick its vectors' width, since every clone
+ * runs the same C. */
+static inline int
+vec_wide(void)
+{
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+	return __builtin_cpu_supports("avx512f");
+#else
+	return 0;
+#endif
+}
 
 typedef float v16 __attribute__((vector_size(64)));
 typedef float v8 __attribute__((vector_size(32)));

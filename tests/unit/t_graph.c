@@ -381,18 +381,19 @@ random_symmetric(struct sp *a, struct rec_rng *rng)
 }
 
 /* y = A x and y += A x against the dense product, for k = 5 (the
- * column-at-a-time path), 37 (a block of 32 and 5) and 64 (two blocks),
- * on 1 to 7 threads: the same bits on any. */
+ * column-at-a-time path), 37, 45 and 64 (blocks of 64 and 16 columns, or
+ * of 32 and 8 without AVX-512, and the columns left over), on 1 to 7
+ * threads: the same bits on any. */
 TEST(spmm_matches_dense_on_any_threads)
 {
 	static float x[6 * 64], y[5 * 64], y1[5 * 64], base[5 * 64];
 	struct rec_rng rng;
 	struct sp a;
-	const int ks[] = { 5, 37, 64 };
+	const int ks[] = { 5, 37, 45, 64 };
 
 	rec_rng_seed(&rng, 3);
 	random_sparse(&a, &rng);
-	for (int t = 0; t < 3; t++) {
+	for (int t = 0; t < 4; t++) {
 		int k = ks[t];
 		for (int j = 0; j < 6 * k; j++)
 			x[j] = rec_rng_uniform(&rng) * 2 - 1;
