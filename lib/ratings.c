@@ -90,7 +90,10 @@ grow(struct rec_ratings *r)
 }
 
 /* Give back the arrays' growth slack (up to a third of them): a table
- * read grows no more.  A shrink that fails keeps the larger array, which
+ * read grows no more.  The arrays a shuffled epoch reads at random go
+ * into huge pages: grown by realloc, most of their pages are small ones,
+ * and at 25M ratings a page-table walk a read made NCF's gather of a
+ * batch half its epoch.  A shrink that fails keeps the larger array, which
  * is as good. */
 static void
 fit(struct rec_ratings *r)
@@ -110,6 +113,9 @@ fit(struct rec_ratings *r)
 	if (r->line && (p = rec_realloc_array(r->line, r->n, sizeof *r->line)))
 		r->line = p;
 	r->cap = r->n;
+	rec_huge_pages_now(r->user, r->n * sizeof *r->user);
+	rec_huge_pages_now(r->item, r->n * sizeof *r->item);
+	rec_huge_pages_now(r->rating, r->n * sizeof *r->rating);
 }
 
 int

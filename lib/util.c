@@ -104,6 +104,27 @@ huge_pages(void *p, size_t size)
 	return p;
 }
 
+/* Linux's, where the C library's headers are older than it */
+#if defined(__linux__) && !defined(MADV_COLLAPSE)
+#define MADV_COLLAPSE 25
+#endif
+
+void
+rec_huge_pages_now(void *p, size_t size)
+{
+#ifdef MADV_COLLAPSE
+	const uintptr_t huge = 2u << 20;
+	uintptr_t beg = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	uintptr_t end = ((uintptr_t)p + size) & ~(huge - 1);
+
+	if (p && size >= (8u << 20) && end > beg)
+		madvise((void *)beg, end - beg, MADV_COLLAPSE);
+#else
+	(void)p;
+	(void)size;
+#endif
+}
+
 void *
 rec_malloc(size_t size)
 {

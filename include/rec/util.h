@@ -49,6 +49,11 @@ void *rec_realloc_array(void *p, size_t n, size_t size);
  * sort's output), where each huge page written to would be held whole
  * long before it is filled. */
 void *rec_malloc_array_scattered(size_t n, size_t size);
+/* Put the pages under a block filled in pieces (grown by realloc) into
+ * transparent huge pages now, where it is large and Linux can (6.1 and
+ * later; a hint, ignored elsewhere), so that reading it in a random
+ * order does not wait on a page-table walk a read. */
+void rec_huge_pages_now(void *p, size_t size);
 
 /* *out = a * b; returns 0 if it overflows size_t, else 1. */
 int rec_mul_ok(size_t a, size_t b, size_t *out);
