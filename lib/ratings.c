@@ -100,7 +100,7 @@ fit(struct rec_ratings *r)
 {
 	void *p;
 
-	if (r->n == 0 || r->n == r->cap)
+	if (r->n == 0)   /* with no slack, realloc keeps each block as it is */
 		return;
 	if ((p = rec_realloc_array(r->user, r->n, sizeof *r->user)))
 		r->user = p;
