@@ -85,3 +85,32 @@ rec_rng_permutation(struct rec_rng *r, uint32_t *order, size_t n)
 		order[s] = t;
 	}
 }
+
+void
+rec_rng_perm_init(struct rec_rng_perm *p, uint64_t n, uint64_t key)
+{
+	p->n = n;
+	p->half = 1;
+	while (p->half < 31 && (uint64_t)1 << 2 * p->half < n)
+		p->half++;
+	p->mask = ((uint64_t)1 << p->half) - 1;
+	for (int r = 0; r < 4; r++)
+		p->key[r] = rec_rng_mix(key + (uint64_t)r);
+}
+
+uint64_t
+rec_rng_perm_at(const struct rec_rng_perm *p, uint64_t x)
+{
+	/* each round swaps the halves, one mixed with a hash of the other;
+	 * a point outside [0, n) is taken through again until it falls in */
+	do {
+		uint64_t l = x >> p->half, r = x & p->mask;
+		for (int k = 0; k < 4; k++) {
+			uint64_t t = l ^ (rec_rng_mix(r ^ p->key[k]) & p->mask);
+			l = r;
+			r = t;
+		}
+		x = l << p->half | r;
+	} while (x >= p->n);
+	return x;
+}

@@ -26,4 +26,20 @@ void rec_rng_permutation(struct rec_rng *r, uint32_t *order, size_t n);
 /* splitmix64 step: a well-mixed hash of x, for deriving seeds. */
 uint64_t rec_rng_mix(uint64_t x);
 
+/* A pseudorandom permutation of [0, n), n <= 2^62, drawn from a key
+ * alone and evaluated at any point without the others, so that the
+ * ranks of a job each place their own rows in one order of the whole
+ * table: a 4-round Feistel network over [0, 4^h), the least such range
+ * that holds n, cycle-walked into [0, n) (Black and Rogaway, "Ciphers
+ * with Arbitrary Finite Domains", 2002): 4^h / n < 4 passes through it
+ * a point on average. */
+struct rec_rng_perm {
+	uint64_t n, mask, key[4];
+	int half;   /* h: bits of each half */
+};
+
+void rec_rng_perm_init(struct rec_rng_perm *p, uint64_t n, uint64_t key);
+/* The place of x (< n) in the permutation. */
+uint64_t rec_rng_perm_at(const struct rec_rng_perm *p, uint64_t x);
+
 #endif

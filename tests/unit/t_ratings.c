@@ -374,6 +374,41 @@ TEST(rng_reproducible)
 		CHECK(rec_rng_below(&a, 7) < 7);
 }
 
+/* A keyed permutation: every n of a few sizes (1, around powers of 4,
+ * and odd ones) gets each place once; the key changes it; about as
+ * many points move up as down (no identity in disguise). */
+TEST(rng_perm_is_a_permutation)
+{
+	static const uint64_t sizes[] = { 1, 2, 3, 4, 5, 15, 16, 17, 1000, 4096, 4097,
+	                                  65537 };
+	struct rec_rng_perm p, q;
+	uint64_t up = 0, same = 0;
+
+	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+		const uint64_t n = sizes[s];
+		unsigned char *seen = calloc(n, 1);
+		int ok = 1;
+
+		rec_rng_perm_init(&p, n, 7);
+		for (uint64_t x = 0; x < n; x++) {
+			uint64_t at = rec_rng_perm_at(&p, x);
+			ok &= at < n && !seen[at];
+			if (at < n)
+				seen[at] = 1;
+		}
+		CHECK(ok);
+		free(seen);
+	}
+	rec_rng_perm_init(&p, 65537, 7);
+	rec_rng_perm_init(&q, 65537, 8);
+	for (uint64_t x = 0; x < 65537; x++) {
+		up += rec_rng_perm_at(&p, x) > x;
+		same += rec_rng_perm_at(&p, x) == rec_rng_perm_at(&q, x);
+	}
+	CHECK(up > 32000 && up < 33600);
+	CHECK(same < 20);
+}
+
 /* Every reader ends in success or "out of memory" and leaks nothing
  * (LeakSanitizer checks the leaks under make asan). */
 TEST(ratings_oom_loop)
