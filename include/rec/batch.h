@@ -9,6 +9,11 @@
  *		for each row j = b.order[beg ...]: rec_batches_touch(&b, u, i);
  *		... forward, backward, then update b.urows[0..b.nu), b.irows[0..b.ni)
  *	}
+ *
+ * or, when the table is spread over the ranks of a job and each rank's
+ * share of a step must be its rows of the job's batch (dist.h),
+ * rec_batches_epoch_steps and the rows b.order[b.first[s] .. b.first[s +
+ * 1]) of each step s < b.steps.
  */
 #ifndef REC_BATCH_H
 #define REC_BATCH_H
@@ -22,6 +27,8 @@
 struct rec_batches {
 	uint32_t *order;          /* (n) this epoch's order of the rows */
 	size_t n;
+	uint32_t *first;          /* (steps + 1) rec_batches_epoch_steps' steps */
+	uint64_t steps;
 	int32_t *ustamp, *istamp; /* (users), (items): last batch that touched a row */
 	int32_t *urows, *irows;   /* (cap) the rows the current batch touched */
 	size_t nu, ni;            /* how many */
@@ -39,6 +46,19 @@ void rec_batches_free(struct rec_batches *b);
 /* Start an epoch over n rows: a fresh random order from rng. */
 int rec_batches_epoch(struct rec_batches *b, size_t n, struct rec_rng *rng,
                       struct rec_err *err);
+
+/* Start an epoch of steps over a table of total rows, which may be
+ * spread over the ranks of a job: the table's order is a permutation
+ * drawn from key alone (rec_rng_perm), cut into steps of batch rows (the
+ * last one shorter), so that every rank places its own rows in the steps
+ * of one order without the others'.  This rank's n rows are the table's
+ * rows line[j] - 1 (line NULL: j, as a table's lines are when it came
+ * whole from a file of one row a line); its rows of step s are
+ * order[first[s] .. first[s + 1]), in the order of j.  A line past the
+ * table fails. */
+int rec_batches_epoch_steps(struct rec_batches *b, size_t n, const uint32_t *line,
+                            uint64_t total, int batch, uint64_t key,
+                            struct rec_err *err);
 
 /* Start the next batch: no rows touched yet. */
 void rec_batches_next(struct rec_batches *b);

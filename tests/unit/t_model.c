@@ -298,6 +298,53 @@ TEST(batches_order_and_touched_rows)
 	rec_batches_free(&b);
 }
 
+/* Steps over a table of 1000 rows, whole or spread over two "ranks"
+ * (the odd lines and the even ones): each step has batch rows of the
+ * table (the last fewer), each row one step, and the two ranks' rows of
+ * a step are the whole table's; a line past the table fails. */
+TEST(batches_steps_of_a_spread_table)
+{
+	enum { N = 1000, B = 64 };
+	struct rec_batches whole, half[2];
+	uint32_t line[2][N / 2], step[N];
+	int ok = 1;
+
+	for (int j = 0; j < N / 2; j++) {
+		line[0][j] = (uint32_t)(2 * j + 1);
+		line[1][j] = (uint32_t)(2 * j + 2);
+	}
+	CHECK(rec_batches_init(&whole, 1, 1, B, NULL) == 0);
+	CHECK(rec_batches_epoch_steps(&whole, N, NULL, N, B, 5, NULL) == 0);
+	CHECK(whole.steps == (N + B - 1) / B);
+	for (int j = 0; j < N; j++)
+		step[j] = UINT32_MAX;
+	for (uint64_t s = 0; s < whole.steps; s++) {
+		ok &= whole.first[s + 1] - whole.first[s] ==
+		      (s + 1 < whole.steps ? B : N - s * B);
+		for (uint32_t e = whole.first[s]; e < whole.first[s + 1]; e++) {
+			ok &= step[whole.order[e]] == UINT32_MAX;
+			step[whole.order[e]] = (uint32_t)s;
+			ok &= e == whole.first[s] || whole.order[e] > whole.order[e - 1];
+		}
+	}
+	CHECK(ok);
+	for (int r = 0; r < 2; r++) {
+		CHECK(rec_batches_init(&half[r], 1, 1, B, NULL) == 0);
+		CHECK(rec_batches_epoch_steps(&half[r], N / 2, line[r], N, B, 5, NULL) == 0);
+		CHECK(half[r].steps == whole.steps);
+		for (uint64_t s = 0; s < half[r].steps; s++)
+			for (uint32_t e = half[r].first[s]; e < half[r].first[s + 1]; e++)
+				ok &= step[line[r][half[r].order[e]] - 1] == s;
+	}
+	CHECK(ok);
+	CHECK(half[0].first[half[0].steps] + half[1].first[half[1].steps] == N);
+	line[1][3] = N + 1;
+	CHECK(rec_batches_epoch_steps(&half[1], N / 2, line[1], N, B, 5, NULL) == -1);
+	rec_batches_free(&whole);
+	rec_batches_free(&half[0]);
+	rec_batches_free(&half[1]);
+}
+
 /* A batch before any epoch (the gradient checks' objective) lists the
  * rows it touches, whatever the stamps' memory held before: here the
  * stamp a first batch would have, left by an array of the same size
