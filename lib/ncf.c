@@ -16,11 +16,12 @@
  * nothing is allocated in the training loop.
  *
  * In a job of N ranks (dist.h), synchronous data parallelism: each rank
- * trains on the rows of the users it owns (shard.h), and step s of an
- * epoch takes the s-th of ceil(rows / batch) near-equal slices of every
- * rank's rows in its own random order, so that the step's rows, the
- * job's batch, are batch (up to N - 1 more).  Each rank runs the network
- * on its share; then one exchange gives every rank the same gradient:
+ * trains on the rows of the users it owns (shard.h), and an epoch's
+ * steps are one process's: one order of the job's whole table, in which
+ * each rank places its own rows from a key (rec_batches_epoch_steps), cut
+ * into batches, a row's dropout masks drawn from its own key.  Each rank
+ * runs the network on its rows of the batch; then one exchange gives
+ * every rank the same gradient:
  * the dense part summed (rec_dist_sum_f32), and the touched item rows,
  * every rank's sent to every rank (rec_dist_allgatherv) and summed in
  * rank order.  A user's rows are on one rank alone: so are its
@@ -67,6 +68,8 @@ struct work {
 	float *pre_u, *d_pre_u;        /* BPR: (n, width 1) the user's part of
 	                                * the first layer's product, a row a
 	                                * positive, and its gradient */
+	uint64_t *key;                 /* (n) in training, the seed of a row's
+	                                * dropout masks */
 	int dropped;                   /* forward drew dropout masks */
 	/* gradients */
 	float *d_zin, *d_gmf, *d_emb2, *d_side, *d_z, *d_y;
@@ -179,7 +182,7 @@ work_free(struct work *w)
 	void **all[] = {
 		(void **)&w->u, (void **)&w->i, (void **)&w->uz, (void **)&w->iz,
 		(void **)&w->us, (void **)&w->is, (void **)&w->ucount,
-		(void **)&w->icount, (void **)&w->norm,
+		(void **)&w->icount, (void **)&w->key, (void **)&w->norm,
 		(void **)&w->d_pg, (void **)&w->d_pm, (void **)&w->d_bu,
 		(void **)&w->d_qg, (void **)&w->d_qm, (void **)&w->d_bi,
 		(void **)&w->gu, (void **)&w->gi, (void **)&w->mu, (void **)&w->mi,
@@ -232,6 +235,7 @@ work_alloc(struct ncf *m, int cap)
 	     (w->uz = buf(n, 1, 4)) && (w->iz = buf(n, 1, 4)) &&
 	     (w->us = buf(n, 1, 4)) && (w->is = buf(n, 1, 4)) &&
 	     (w->ucount = buf(n, 1, 4)) && (w->icount = buf(n, 1, 4)) &&
+	     (w->key = buf(n, 1, sizeof(uint64_t))) &&
 	     (w->norm = buf(2 * n, 1, sizeof(double))) &&
 	     (w->d_pg = buf(n, k, f)) && (w->d_pm = buf(n, k, f)) &&
 	     (w->d_bu = buf(n, 1, f)) && (w->d_qg = buf(n, k, f)) &&
@@ -458,21 +462,50 @@ positive_of(const struct work *w, int np, int j)
 	return j < np ? j : w->pos_row[j - np];
 }
 
-/* A dropout mask (n, k) of the user's embeddings: drawn row by row,
- * or in a BPR batch of np > 0 positives for the positives only, their
- * rows copied to their negatives. */
+/* The dropout masks of the n rows of w, row j's drawn from a generator
+ * of its own seeded with w->key[j], so that they depend on the row alone
+ * (not on the rows beside it, nor on the rank of a job that computes
+ * it): the embeddings' masks, then each hidden layer's.  In a BPR batch
+ * of np > 0 positives a negative takes its positive's masks of the
+ * user's embeddings. */
 static void
-user_mask(const struct work *w, float *mask, struct rec_rng *rng, float drop,
-          int n, int np, int k)
+draw_masks(const struct ncf *m, struct work *w, int n, int np)
 {
-	if (np == 0) {
-		rec_dropout_mask(mask, rng, drop, n, k);
+	const size_t k = (size_t)m->h.k;
+	const float drop = m->h.dropout;
+	struct rec_rng rng;
+
+	for (int j = 0; j < n; j++) {
+		const size_t at = (size_t)j * k;
+
+		rec_rng_seed(&rng, w->key[j]);
+		if (np == 0 || j < np) {
+			rec_dropout_mask(w->mgu + at, &rng, drop, 1, (int)k);
+			rec_dropout_mask(w->mmu + at, &rng, drop, 1, (int)k);
+		} else {
+			const size_t pos = (size_t)positive_of(w, np, j) * k;
+			memcpy(w->mgu + at, w->mgu + pos, k * sizeof(float));
+			memcpy(w->mmu + at, w->mmu + pos, k * sizeof(float));
+		}
+		rec_dropout_mask(w->mgi + at, &rng, drop, 1, (int)k);
+		rec_dropout_mask(w->mmi + at, &rng, drop, 1, (int)k);
+		for (int l = 0; l < m->h.nmlp; l++)
+			rec_dropout_mask(w->mask[l] + (size_t)j * m->width[l + 1], &rng,
+			                 drop, 1, m->width[l + 1]);
+	}
+}
+
+/* A hidden layer's ReLU, then its dropout with forward's mask: a (n,
+ * out), the layer's product on entry, becomes relu(a); y = a, masked. */
+static void
+activate(const struct work *w, int l, float *y, float *a, int n, int out)
+{
+	if (!w->dropped) {
+		rec_hidden_activate(y, a, NULL, NULL, 0.0f, n, out);
 		return;
 	}
-	rec_dropout_mask(mask, rng, drop, np, k);
-	for (int j = np; j < n; j++)
-		memcpy(mask + (size_t)j * k, mask + (size_t)positive_of(w, np, j) * k,
-		       (size_t)k * sizeof(float));
+	rec_relu_forward(a, a, n, out);
+	rec_dropout_forward(y, a, w->mask[l], n, out);
 }
 
 /* The first hidden layer of a BPR batch of np positives (forward's layer
@@ -480,8 +513,7 @@ user_mask(const struct work *w, float *mask, struct rec_rng *rng, float drop,
  * mu, so the product of W0's first k columns and mu is computed once a
  * positive (into pre_u) and added to the rest of each row's product. */
 static void
-first_layer_bpr(const struct ncf *m, struct work *w, int n, int np,
-                struct rec_rng *rng)
+first_layer_bpr(const struct ncf *m, struct work *w, int n, int np)
 {
 	const float *W0 = m->p.w + m->oW[0], *b0 = m->p.w + m->oB[0];
 	const int k = m->h.k, in0 = m->in0, w1 = m->width[1], th = m->h.threads;
@@ -496,36 +528,32 @@ first_layer_bpr(const struct ncf *m, struct work *w, int n, int np,
 	}
 	rec_sgemm(0, 1, n, w1, in0 - k, 1.0f, w->x[0] + k, in0, W0 + k, in0, 1.0f,
 	          a, w1, th);
-	rec_hidden_activate(w->x[1], a, w->mask[0], w->dropped ? rng : NULL,
-	                    m->h.dropout, n, w1);
+	activate(w, 0, w->x[1], a, n, w1);
 }
 
-/* y = the network's output on [0, 1] for the n rows of w; with rng,
- * in training (dropout on).  np > 0: a BPR batch, its first np rows the
- * positives and the rest their negatives (w->pos_row), each of which
- * shares its positive's user embeddings, dropout masks included. */
+/* y = the network's output on [0, 1] for the n rows of w; train: with
+ * dropout, the masks drawn from w->key (draw_masks).  np > 0: a BPR
+ * batch, its first np rows the positives and the rest their negatives
+ * (w->pos_row), each of which shares its positive's user embeddings,
+ * dropout masks included. */
 static void
-forward(const struct ncf *m, struct work *w, int n, int np, struct rec_rng *rng)
+forward(const struct ncf *m, struct work *w, int n, int np, int train)
 {
 	const float *P = m->p.w;
 	const int k = m->h.k, nl = m->h.nmlp, last = m->width[nl];
-	const float drop = m->h.dropout;
 	struct rows rows = { m, w };
 
-	w->dropped = rng && drop > 0;
-	if (w->dropped) {   /* in the generator's order, whatever the threads */
-		user_mask(w, w->mgu, rng, drop, n, np, k);
-		rec_dropout_mask(w->mgi, rng, drop, n, k);
-		user_mask(w, w->mmu, rng, drop, n, np, k);
-		rec_dropout_mask(w->mmi, rng, drop, n, k);
-	}
+	w->dropped = train && m->h.dropout > 0;
+	if (w->dropped)
+		draw_masks(m, w, n, np);
 	rec_parallel_for((size_t)n, m->h.threads, front_part, &rows);
 	if (np > 0)
-		first_layer_bpr(m, w, n, np, rng);
-	for (int l = np > 0; l < nl; l++)
-		rec_hidden_forward(w->x[l + 1], w->a[l], w->mask[l], w->x[l], P + m->oW[l],
-		                   P + m->oB[l], w->dropped ? rng : NULL, drop, n,
+		first_layer_bpr(m, w, n, np);
+	for (int l = np > 0; l < nl; l++) {
+		rec_linear_forward(w->a[l], w->x[l], P + m->oW[l], P + m->oB[l], n,
 		                   m->width[l], m->width[l + 1], m->h.threads);
+		activate(w, l, w->x[l + 1], w->a[l], n, m->width[l + 1]);
+	}
 	rec_concat_forward(w->zin, w->gmf, w->x[nl], n, k, last);
 	rec_linear_forward(w->z, w->zin, P + m->oOut, NULL, n, k + last, 1,
 	                   m->h.threads);
@@ -981,7 +1009,9 @@ ncf_epoch_bpr(struct ncf *m, const struct rec_ratings *r, struct rec_rng *rng,
 			}
 		if (n == np)   /* each user of the batch has every item */
 			continue;
-		forward(m, w, n, np, rng);
+		for (int j = 0; j < n; j++)
+			w->key[j] = rec_rng_next(rng);
+		forward(m, w, n, np, 1);
 		total += backward_bpr(m, w, np, n - np);
 		triples += (size_t)(n - np);
 		total += step(m);
@@ -990,38 +1020,23 @@ ncf_epoch_bpr(struct ncf *m, const struct rec_ratings *r, struct rec_rng *rng,
 	return 0;
 }
 
-/* The first of rank's rows in step s of an epoch: the s-th of the
- * ceil(total / batch) slices of each rank's rows, near-equal (one rank's:
- * batch rows a step, as one process takes them). */
-static size_t
-share_start(const struct ncf *m, int rank, uint64_t s)
-{
-	unsigned __int128 at = (unsigned __int128)s * (uint64_t)m->h.batch *
-	                       m->rows[rank] / m->total;
-
-	return (size_t)(at < m->rows[rank] ? at : m->rows[rank]);
-}
-
-/* The rows of the job's step s: of every rank's share. */
-static int
-step_count(const struct ncf *m, uint64_t s)
-{
-	size_t n = 0;
-
-	for (int rank = 0; rank < rec_dist_size(); rank++)
-		n += share_start(m, rank, s + 1) - share_start(m, rank, s);
-	return (int)n;
-}
-
+/* An epoch of ratings, the same in a job as in one process but for the
+ * order of float additions: the job's whole table in one order drawn
+ * from rng (rec_batches_epoch_steps), cut into steps of batch rows, of
+ * which each rank takes its own, each row's dropout masks drawn from a
+ * key of the epoch's and the row's (draw_masks), whichever rank holds
+ * it. */
 static int
 ncf_epoch(struct rec_model *base, const struct rec_ratings *r,
           struct rec_rng *rng, double *loss, struct rec_err *err)
 {
 	struct ncf *m = (struct ncf *)base;
 	struct work *w = &m->w;
-	const int rank = rec_dist_rank();
-	uint64_t steps, n64 = r->n;
-	struct rec_rng own;
+	const int batch = m->h.batch;
+	/* a job's rows are its file's lines, one a row (shard.h); one
+	 * process's are its table's, which may have come from two files */
+	const uint32_t *line = rec_dist_size() > 1 ? r->line : NULL;
+	uint64_t n64 = r->n, order_key, mask_key;
 	double sum[2] = { 0, (double)r->n };
 
 	if (m->base.ranking)
@@ -1030,17 +1045,16 @@ ncf_epoch(struct rec_model *base, const struct rec_ratings *r,
 	m->total = 0;
 	for (int j = 0; j < rec_dist_size(); j++)
 		m->total += m->rows[j];
-	if (rec_dist_size() > 1) {   /* each rank its own order and dropout */
-		rec_rng_seed(&own, rec_rng_next(rng) ^ rec_rng_mix((uint64_t)rank + 1));
-		rng = &own;
-	}
-	if (rec_batches_epoch(&m->b, r->n, rng, err) != 0)
+	order_key = rec_rng_next(rng);
+	mask_key = rec_rng_next(rng);
+	if (rec_dist_agree(rec_batches_epoch_steps(&m->b, r->n, line, m->total, batch,
+	                                           order_key, err), err) != 0)
 		return -1;
 	m->sent = 0;
-	steps = (m->total + (uint64_t)m->h.batch - 1) / (uint64_t)m->h.batch;
-	for (uint64_t s = 0; s < steps; s++) {
-		const size_t beg = share_start(m, rank, s);
-		const int n = (int)(share_start(m, rank, s + 1) - beg);
+	for (uint64_t s = 0; s < m->b.steps; s++) {
+		const size_t beg = m->b.first[s];
+		const int n = (int)(m->b.first[s + 1] - beg);
+		const uint64_t job_rows = m->total - s * (uint64_t)batch;
 
 		rec_batches_next(&m->b);
 		for (int j = 0; j < n; j++) {
@@ -1049,11 +1063,13 @@ ncf_epoch(struct rec_model *base, const struct rec_ratings *r,
 			w->u[j] = u;
 			w->i[j] = i;
 			w->target[j] = rec_to_unit(r->rating[row]);
+			w->key[j] = rec_rng_mix(mask_key + (line ? line[row] - 1 : row));
 			rec_batches_touch(&m->b, u, i);
 		}
 		if (n > 0) {   /* a rank may have no rows in a step */
-			forward(m, w, n, 0, rng);
-			sum[0] += backward(m, w, n, step_count(m, s));
+			forward(m, w, n, 0, 1);
+			sum[0] += backward(m, w, n,
+			                   job_rows < (uint64_t)batch ? (int)job_rows : batch);
 		}
 		sum[0] += step(m);
 	}
@@ -1100,7 +1116,7 @@ objective_batch(struct ncf *m, int n, int nneg)
 	rec_batches_next(&m->b);
 	for (int j = 0; j < n; j++)
 		rec_batches_touch(&m->b, w->u[j], w->i[j]);
-	forward(m, w, n, nneg ? n - nneg : 0, NULL);
+	forward(m, w, n, nneg ? n - nneg : 0, 0);
 	total = nneg ? backward_bpr(m, w, n - nneg, nneg) : backward(m, w, n, n);
 	for (size_t e = 0; e < m->b.nu + m->b.ni; e++)
 		touched_row(m, e, PENALIZE);
@@ -1174,7 +1190,7 @@ ncf_predict(const struct rec_model *base, const int32_t *user,
 		int len = (int)(n - beg < (size_t)w->cap ? n - beg : (size_t)w->cap);
 		memcpy(w->u, user + beg, (size_t)len * sizeof *w->u);
 		memcpy(w->i, item + beg, (size_t)len * sizeof *w->i);
-		forward(m, w, len, 0, NULL);
+		forward(m, w, len, 0, 0);
 		for (int j = 0; j < len; j++)   /* a ranking model: its logit */
 			out[beg + (size_t)j] = m->base.ranking ? w->z[j] : rec_to_stars(w->y[j]);
 	}

@@ -2,8 +2,9 @@
 # rec-train-ncf as a job (synchronous data parallelism): 1 rank writes
 # the plain program's model bytes; 2 and 4 ranks write the same bytes on
 # 1 and 2 threads, send (N - 1) 4 (2 D steps + (2k + 2) touched items)
-# bytes an epoch and reach the test RMSE of 1 rank within 0.002 on the
-# study's data; bad input and bad usage fail once.
+# bytes an epoch and train the plain program's model up to the order of
+# float additions: its RMSE within 0.0005 on the fixture, its test RMSE
+# within 0.001 on the study's data; bad input and bad usage fail once.
 bats_require_minimum_version 1.5.0
 load helpers
 
@@ -49,35 +50,41 @@ rmse() {
 		job $n rec-train-ncf --threads 2 --epochs 2 --quiet -o t2.st "$mf/train.tsv"
 		job $n rec-train-ncf --threads 1 --epochs 2 --quiet -o t1.st "$mf/train.tsv"
 		cmp t1.st t2.st
-		# the save gathers every rank's users: the training RMSE is the
-		# plain program's within 0.01
-		rec-train-ncf --epochs 5 --quiet -o plain.st "$mf/train.tsv"
-		run -0 job $n rec-train-ncf --epochs 5 --quiet -o job.st "$mf/train.tsv"
+		# the plain program's batches and dropout masks, and the save
+		# gathers every rank's users: the training RMSE is the plain
+		# program's but for the order of float additions
+		rec-train-ncf --epochs 5 --batch 16 --quiet -o plain.st "$mf/train.tsv"
+		run -0 job $n rec-train-ncf --epochs 5 --batch 16 --quiet -o job.st \
+			"$mf/train.tsv"
 		run -0 rec-info job.st
 		assert_line "$(printf 'meta\tranks\t%d' $n)"
 		run -0 awk -v a="$(rmse plain.st "$mf/train.tsv")" \
 			-v b="$(rmse job.st "$mf/train.tsv")" \
-			'BEGIN { d = a - b; if (d < 0) d = -d; print d <= 0.01 ? "ok" : a " " b }'
+			'BEGIN { d = a - b; if (d < 0) d = -d; print d <= 0.0005 ? "ok" : a " " b }'
 		assert_output ok
 	done
 }
 
-@test "ml-latest-small: 2 and 4 ranks within 0.002 test RMSE of 1 rank" {
+@test "ml-latest-small: 2 and 4 ranks within 0.001 test RMSE of 1 rank" {
 	skip_sanitized
 	[ -f "$movielens/ratings.csv" ] || skip "no data/ml-latest-small (make data)"
 	rec-filter --min-item-ratings 20 "$movielens/ratings.csv" |
 		rec-split --ratio 0.8 --valid-ratio 0.1 --train train.tsv --valid valid.tsv \
 			--test test.tsv
 	cat train.tsv valid.tsv > seen.tsv
-	# 11 epochs: the best of rec-train-ncf --valid on this split (seed 1);
-	# 1 rank: the plain program's bytes (above), here the plain program
-	rec-train-ncf --epochs 11 --quiet -o plain.st seen.tsv
-	one=$(rmse plain.st test.tsv)
-	for n in 2 4; do
-		run -0 job $n rec-train-ncf --epochs 11 --quiet -o job.st seen.tsv
-		run -0 awk -v a="$one" -v b="$(rmse job.st test.tsv)" \
-			'BEGIN { d = a - b; if (d < 0) d = -d; print (d <= 0.002 && b > 0.8 && b < 0.9) ? "ok" : a " " b }'
-		assert_output ok
+	# 11 epochs: about the best of rec-train-ncf --valid on this split;
+	# 1 rank: the plain program's bytes (above), here the plain program.
+	# Seed 4: a job whose batches were its ranks' own missed by 0.0046.
+	for seed in 1 4; do
+		rec-train-ncf --epochs 11 --seed $seed --quiet -o plain.st seen.tsv
+		one=$(rmse plain.st test.tsv)
+		for n in 2 4; do
+			run -0 job $n rec-train-ncf --epochs 11 --seed $seed --quiet -o job.st \
+				seen.tsv
+			run -0 awk -v a="$one" -v b="$(rmse job.st test.tsv)" \
+				'BEGIN { d = a - b; if (d < 0) d = -d; print (d <= 0.001 && b > 0.8 && b < 0.9) ? "ok" : a " " b }'
+			assert_output ok
+		done
 	done
 }
 
