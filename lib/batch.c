@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "rec/batch.h"
+#include "rec/parallel.h"
 
 /* No row touched by any batch yet. */
 static void
@@ -17,12 +18,42 @@ forget_batches(struct rec_batches *b)
 	b->batch = -1;
 }
 
-/* The step of row j of rec_batches_epoch_steps. */
+/* rec_batches_epoch_steps' counting sort of the rows by step, in
+ * contiguous parts of the rows, one a thread: part t's count of step s's
+ * rows is count[t steps + s], then where its next row of s goes. */
+struct sort {
+	struct rec_rng_perm perm;
+	const uint32_t *line;
+	uint64_t batch, steps;
+	uint32_t *count, *order;
+};
+
+/* The step of row j. */
 static uint64_t
-step_of(const struct rec_rng_perm *perm, const uint32_t *line, size_t j,
-        int batch)
+step_of(const struct sort *s, size_t j)
 {
-	return rec_rng_perm_at(perm, line ? line[j] - 1 : j) / (uint64_t)batch;
+	return rec_rng_perm_at(&s->perm, s->line ? s->line[j] - 1 : j) / s->batch;
+}
+
+static void
+count_part(void *ctx, size_t beg, size_t end, int t)
+{
+	const struct sort *s = ctx;
+	uint32_t *count = s->count + (size_t)t * s->steps;
+
+	memset(count, 0, s->steps * sizeof *count);
+	for (size_t j = beg; j < end; j++)
+		count[step_of(s, j)]++;
+}
+
+static void
+place_part(void *ctx, size_t beg, size_t end, int t)
+{
+	const struct sort *s = ctx;
+	uint32_t *next = s->count + (size_t)t * s->steps;
+
+	for (size_t j = beg; j < end; j++)
+		s->order[next[step_of(s, j)]++] = (uint32_t)j;
 }
 
 int
@@ -47,6 +78,7 @@ rec_batches_free(struct rec_batches *b)
 {
 	rec_free(b->order);
 	rec_free(b->first);
+	rec_free(b->count);
 	rec_free(b->ustamp);
 	rec_free(b->istamp);
 	rec_free(b->urows);
@@ -72,12 +104,13 @@ rec_batches_epoch(struct rec_batches *b, size_t n, struct rec_rng *rng,
 
 int
 rec_batches_epoch_steps(struct rec_batches *b, size_t n, const uint32_t *line,
-                        uint64_t total, int batch, uint64_t key,
+                        uint64_t total, int batch, uint64_t key, int threads,
                         struct rec_err *err)
 {
 	const uint64_t steps = (total + (uint64_t)batch - 1) / (uint64_t)batch;
-	struct rec_rng_perm perm;
-	uint32_t *p;
+	const int parts = threads < 1 ? 1 : threads > 64 ? 64 : threads;
+	struct sort sort = { .line = line, .batch = (uint64_t)batch, .steps = steps };
+	uint32_t *p, at = 0;
 
 	for (size_t j = 0; j < n; j++)
 		if (line && (line[j] == 0 || line[j] > total))
@@ -89,24 +122,34 @@ rec_batches_epoch_steps(struct rec_batches *b, size_t n, const uint32_t *line,
 		b->order = p;
 		b->n = n;
 	}
-	if (b->steps != steps || !b->first) {
+	if (b->steps != steps || b->parts != parts || !b->first) {
 		if (!(p = rec_realloc_array(b->first, steps + 1, sizeof *p)))
 			return rec_erroom(err, NULL);
 		b->first = p;
+		if (!(p = rec_realloc_array(b->count, steps * (size_t)parts, sizeof *p)))
+			return rec_erroom(err, NULL);
+		b->count = p;
 		b->steps = steps;
+		b->parts = parts;
 	}
-	/* a counting sort of the rows by step: first[s + 1] counts step s's,
-	 * then first[s] is where its next row goes, then where it starts */
-	rec_rng_perm_init(&perm, total, key);
-	memset(b->first, 0, (steps + 1) * sizeof *b->first);
-	for (size_t j = 0; j < n; j++)
-		b->first[step_of(&perm, line, j, batch) + 1]++;
-	for (uint64_t s = 0; s < steps; s++)
-		b->first[s + 1] += b->first[s];
-	for (size_t j = 0; j < n; j++)
-		b->order[b->first[step_of(&perm, line, j, batch)]++] = (uint32_t)j;
-	memmove(b->first + 1, b->first, steps * sizeof *b->first);
-	b->first[0] = 0;
+	/* each part counts its rows of each step; a step's rows are then
+	 * part 0's, part 1's, ... (each part's in the order of j, so the
+	 * order does not depend on the parts) */
+	rec_rng_perm_init(&sort.perm, total, key);
+	sort.count = b->count;
+	sort.order = b->order;
+	rec_parallel_for(n, parts, count_part, &sort);
+	for (uint64_t s = 0; s < steps; s++) {
+		b->first[s] = at;
+		for (int t = 0; t < parts; t++) {
+			uint32_t *count = &b->count[(size_t)t * steps + s], c = *count;
+
+			*count = at;
+			at += c;
+		}
+	}
+	b->first[steps] = at;
+	rec_parallel_for(n, parts, place_part, &sort);
 	forget_batches(b);
 	return 0;
 }

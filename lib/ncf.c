@@ -70,6 +70,8 @@ struct work {
 	                                * positive, and its gradient */
 	uint64_t *key;                 /* (n) in training, the seed of a row's
 	                                * dropout masks */
+	struct rec_rng *rng;           /* (n) row j's generator of them, from
+	                                * one layer to the next */
 	int dropped;                   /* forward drew dropout masks */
 	/* gradients */
 	float *d_zin, *d_gmf, *d_emb2, *d_side, *d_z, *d_y;
@@ -182,7 +184,8 @@ work_free(struct work *w)
 	void **all[] = {
 		(void **)&w->u, (void **)&w->i, (void **)&w->uz, (void **)&w->iz,
 		(void **)&w->us, (void **)&w->is, (void **)&w->ucount,
-		(void **)&w->icount, (void **)&w->key, (void **)&w->norm,
+		(void **)&w->icount, (void **)&w->key, (void **)&w->rng,
+		(void **)&w->norm,
 		(void **)&w->d_pg, (void **)&w->d_pm, (void **)&w->d_bu,
 		(void **)&w->d_qg, (void **)&w->d_qm, (void **)&w->d_bi,
 		(void **)&w->gu, (void **)&w->gi, (void **)&w->mu, (void **)&w->mi,
@@ -236,6 +239,7 @@ work_alloc(struct ncf *m, int cap)
 	     (w->us = buf(n, 1, 4)) && (w->is = buf(n, 1, 4)) &&
 	     (w->ucount = buf(n, 1, 4)) && (w->icount = buf(n, 1, 4)) &&
 	     (w->key = buf(n, 1, sizeof(uint64_t))) &&
+	     (w->rng = buf(n, 1, sizeof(struct rec_rng))) &&
 	     (w->norm = buf(2 * n, 1, sizeof(double))) &&
 	     (w->d_pg = buf(n, k, f)) && (w->d_pm = buf(n, k, f)) &&
 	     (w->d_bu = buf(n, 1, f)) && (w->d_qg = buf(n, k, f)) &&
@@ -417,14 +421,48 @@ side_project(const struct ncf *m, float *out, int32_t i)
 }
 
 /* A model and a work whose rows the threads share (rec_part_fn's ctx). */
+/* The row of w's positive whose negative is row j of a BPR batch of np
+ * positives (a positive's: j). */
+static int
+positive_of(const struct work *w, int np, int j)
+{
+	return j < np ? j : w->pos_row[j - np];
+}
+
 struct rows {
 	const struct ncf *m;
 	struct work *w;
+	int np;      /* a BPR batch's positives, or 0 */
+	int layer;   /* activate_part's */
 };
 
+/* Row j's dropout masks of the embeddings, from a generator of its own
+ * seeded with w->key[j] and left in w->rng[j] for the hidden layers', so
+ * that they depend on the row alone (not on the rows beside it, nor on
+ * the rank of a job that computes it).  A BPR batch's negative takes
+ * its positive's masks of the user's embeddings: the first draws of its
+ * positive's generator. */
+static void
+draw_embedding_masks(const struct ncf *m, struct work *w, int np, size_t j)
+{
+	const int k = m->h.k;
+	const size_t at = j * (size_t)k;
+	const size_t pos = np > 0 ? (size_t)positive_of(w, np, (int)j) : j;
+	const float drop = m->h.dropout;
+	struct rec_rng *g = &w->rng[j];
+
+	rec_rng_seed(g, w->key[pos]);
+	rec_dropout_mask(w->mgu + at, g, drop, 1, k);
+	rec_dropout_mask(w->mmu + at, g, drop, 1, k);
+	if (pos != j)
+		rec_rng_seed(g, w->key[j]);
+	rec_dropout_mask(w->mgi + at, g, drop, 1, k);
+	rec_dropout_mask(w->mmi + at, g, drop, 1, k);
+}
+
 /* The network's first layers for rows [beg, end), which need no other
- * row: the embeddings gathered and dropped (by masks drawn before), the
- * GMF product, the MLP's input (rec_part_fn). */
+ * row: the embeddings gathered and dropped, the GMF product, the MLP's
+ * input (rec_part_fn). */
 static void
 front_part(void *ctx, size_t beg, size_t end, int t)
 {
@@ -437,6 +475,8 @@ front_part(void *ctx, size_t beg, size_t end, int t)
 	(void)t;
 	gather(m, w, beg, end);
 	if (w->dropped) {
+		for (size_t j = beg; j < end; j++)
+			draw_embedding_masks(m, w, r->np, j);
 		rec_dropout_forward(w->gu + row, w->gu + row, w->mgu + row, n, k);
 		rec_dropout_forward(w->gi + row, w->gi + row, w->mgi + row, n, k);
 		rec_dropout_forward(w->mu + row, w->mu + row, w->mmu + row, n, k);
@@ -454,58 +494,38 @@ front_part(void *ctx, size_t beg, size_t end, int t)
 	                   w->side + beg * (size_t)m->d, n, 2 * k, m->d);
 }
 
-/* The row of w's positive whose negative is row j of a BPR batch of np
- * positives (a positive's: j). */
-static int
-positive_of(const struct work *w, int np, int j)
-{
-	return j < np ? j : w->pos_row[j - np];
-}
-
-/* The dropout masks of the n rows of w, row j's drawn from a generator
- * of its own seeded with w->key[j], so that they depend on the row alone
- * (not on the rows beside it, nor on the rank of a job that computes
- * it): the embeddings' masks, then each hidden layer's.  In a BPR batch
- * of np > 0 positives a negative takes its positive's masks of the
- * user's embeddings. */
+/* Hidden layer r->layer's ReLU, then its dropout, for rows [beg, end):
+ * a, the layer's product on entry, becomes relu(a); its output is a,
+ * masked by masks that each row's generator draws (rec_part_fn). */
 static void
-draw_masks(const struct ncf *m, struct work *w, int n, int np)
+activate_part(void *ctx, size_t beg, size_t end, int t)
 {
-	const size_t k = (size_t)m->h.k;
-	const float drop = m->h.dropout;
-	struct rec_rng rng;
+	const struct rows *r = ctx;
+	const int l = r->layer, out = r->m->width[l + 1];
+	struct work *w = r->w;
+	float *a = w->a[l] + beg * (size_t)out, *y = w->x[l + 1] + beg * (size_t)out;
+	float *mask = w->mask[l] + beg * (size_t)out;
+	const int n = (int)(end - beg);
 
-	for (int j = 0; j < n; j++) {
-		const size_t at = (size_t)j * k;
-
-		rec_rng_seed(&rng, w->key[j]);
-		if (np == 0 || j < np) {
-			rec_dropout_mask(w->mgu + at, &rng, drop, 1, (int)k);
-			rec_dropout_mask(w->mmu + at, &rng, drop, 1, (int)k);
-		} else {
-			const size_t pos = (size_t)positive_of(w, np, j) * k;
-			memcpy(w->mgu + at, w->mgu + pos, k * sizeof(float));
-			memcpy(w->mmu + at, w->mmu + pos, k * sizeof(float));
-		}
-		rec_dropout_mask(w->mgi + at, &rng, drop, 1, (int)k);
-		rec_dropout_mask(w->mmi + at, &rng, drop, 1, (int)k);
-		for (int l = 0; l < m->h.nmlp; l++)
-			rec_dropout_mask(w->mask[l] + (size_t)j * m->width[l + 1], &rng,
-			                 drop, 1, m->width[l + 1]);
-	}
-}
-
-/* A hidden layer's ReLU, then its dropout with forward's mask: a (n,
- * out), the layer's product on entry, becomes relu(a); y = a, masked. */
-static void
-activate(const struct work *w, int l, float *y, float *a, int n, int out)
-{
+	(void)t;
 	if (!w->dropped) {
 		rec_hidden_activate(y, a, NULL, NULL, 0.0f, n, out);
 		return;
 	}
+	for (size_t j = beg; j < end; j++)
+		rec_dropout_mask(mask + (j - beg) * (size_t)out, &w->rng[j],
+		                 r->m->h.dropout, 1, out);
 	rec_relu_forward(a, a, n, out);
-	rec_dropout_forward(y, a, w->mask[l], n, out);
+	rec_dropout_forward(y, a, mask, n, out);
+}
+
+/* Hidden layer l's activation of the n rows of w (activate_part). */
+static void
+activate(const struct ncf *m, struct work *w, int l, int n)
+{
+	struct rows rows = { m, w, 0, l };
+
+	rec_parallel_for((size_t)n, m->h.threads, activate_part, &rows);
 }
 
 /* The first hidden layer of a BPR batch of np positives (forward's layer
@@ -528,11 +548,11 @@ first_layer_bpr(const struct ncf *m, struct work *w, int n, int np)
 	}
 	rec_sgemm(0, 1, n, w1, in0 - k, 1.0f, w->x[0] + k, in0, W0 + k, in0, 1.0f,
 	          a, w1, th);
-	activate(w, 0, w->x[1], a, n, w1);
+	activate(m, w, 0, n);
 }
 
 /* y = the network's output on [0, 1] for the n rows of w; train: with
- * dropout, the masks drawn from w->key (draw_masks).  np > 0: a BPR
+ * dropout, row j's masks drawn from w->key[j].  np > 0: a BPR
  * batch, its first np rows the positives and the rest their negatives
  * (w->pos_row), each of which shares its positive's user embeddings,
  * dropout masks included. */
@@ -541,18 +561,16 @@ forward(const struct ncf *m, struct work *w, int n, int np, int train)
 {
 	const float *P = m->p.w;
 	const int k = m->h.k, nl = m->h.nmlp, last = m->width[nl];
-	struct rows rows = { m, w };
+	struct rows rows = { m, w, np, 0 };
 
 	w->dropped = train && m->h.dropout > 0;
-	if (w->dropped)
-		draw_masks(m, w, n, np);
 	rec_parallel_for((size_t)n, m->h.threads, front_part, &rows);
 	if (np > 0)
 		first_layer_bpr(m, w, n, np);
 	for (int l = np > 0; l < nl; l++) {
 		rec_linear_forward(w->a[l], w->x[l], P + m->oW[l], P + m->oB[l], n,
 		                   m->width[l], m->width[l + 1], m->h.threads);
-		activate(w, l, w->x[l + 1], w->a[l], n, m->width[l + 1]);
+		activate(m, w, l, n);
 	}
 	rec_concat_forward(w->zin, w->gmf, w->x[nl], n, k, last);
 	rec_linear_forward(w->z, w->zin, P + m->oOut, NULL, n, k + last, 1,
@@ -657,7 +675,7 @@ backward_logits(struct ncf *m, struct work *w, int n, int np, float rs,
 	float *G = m->p.g;
 	const int k = m->h.k, nl = m->h.nmlp, last = m->width[nl];
 	const size_t nu = m->b.nu, ni = m->b.ni, f = sizeof(float);
-	struct rows rows = { m, w };
+	struct rows rows = { m, w, 0, 0 };
 
 	find_slots(m, w, n);
 	memset(w->d_pg, 0, nu * k * f);
@@ -1024,8 +1042,8 @@ ncf_epoch_bpr(struct ncf *m, const struct rec_ratings *r, struct rec_rng *rng,
  * order of float additions: the job's whole table in one order drawn
  * from rng (rec_batches_epoch_steps), cut into steps of batch rows, of
  * which each rank takes its own, each row's dropout masks drawn from a
- * key of the epoch's and the row's (draw_masks), whichever rank holds
- * it. */
+ * key of the epoch's and the row's (draw_embedding_masks), whichever
+ * rank holds it. */
 static int
 ncf_epoch(struct rec_model *base, const struct rec_ratings *r,
           struct rec_rng *rng, double *loss, struct rec_err *err)
@@ -1048,7 +1066,8 @@ ncf_epoch(struct rec_model *base, const struct rec_ratings *r,
 	order_key = rec_rng_next(rng);
 	mask_key = rec_rng_next(rng);
 	if (rec_dist_agree(rec_batches_epoch_steps(&m->b, r->n, line, m->total, batch,
-	                                           order_key, err), err) != 0)
+	                                           order_key, m->h.threads, err),
+	                   err) != 0)
 		return -1;
 	m->sent = 0;
 	for (uint64_t s = 0; s < m->b.steps; s++) {

@@ -29,6 +29,8 @@ struct rec_batches {
 	size_t n;
 	uint32_t *first;          /* (steps + 1) rec_batches_epoch_steps' steps */
 	uint64_t steps;
+	uint32_t *count;          /* (parts, steps) its counting sort's */
+	int parts;
 	int32_t *ustamp, *istamp; /* (users), (items): last batch that touched a row */
 	int32_t *urows, *irows;   /* (cap) the rows the current batch touched */
 	size_t nu, ni;            /* how many */
@@ -54,10 +56,10 @@ int rec_batches_epoch(struct rec_batches *b, size_t n, struct rec_rng *rng,
  * of one order without the others'.  This rank's n rows are the table's
  * rows line[j] - 1 (line NULL: j, as a table's lines are when it came
  * whole from a file of one row a line); its rows of step s are
- * order[first[s] .. first[s + 1]), in the order of j.  A line past the
- * table fails. */
+ * order[first[s] .. first[s + 1]), in the order of j, whatever the
+ * threads that sort them.  A line past the table fails. */
 int rec_batches_epoch_steps(struct rec_batches *b, size_t n, const uint32_t *line,
-                            uint64_t total, int batch, uint64_t key,
+                            uint64_t total, int batch, uint64_t key, int threads,
                             struct rec_err *err);
 
 /* Start the next batch: no rows touched yet. */

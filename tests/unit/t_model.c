@@ -301,11 +301,12 @@ TEST(batches_order_and_touched_rows)
 /* Steps over a table of 1000 rows, whole or spread over two "ranks"
  * (the odd lines and the even ones): each step has batch rows of the
  * table (the last fewer), each row one step, and the two ranks' rows of
- * a step are the whole table's; a line past the table fails. */
+ * a step are the whole table's; 3 threads sort them as 1 does; a line
+ * past the table fails. */
 TEST(batches_steps_of_a_spread_table)
 {
 	enum { N = 1000, B = 64 };
-	struct rec_batches whole, half[2];
+	struct rec_batches whole, threaded, half[2];
 	uint32_t line[2][N / 2], step[N];
 	int ok = 1;
 
@@ -314,8 +315,13 @@ TEST(batches_steps_of_a_spread_table)
 		line[1][j] = (uint32_t)(2 * j + 2);
 	}
 	CHECK(rec_batches_init(&whole, 1, 1, B, NULL) == 0);
-	CHECK(rec_batches_epoch_steps(&whole, N, NULL, N, B, 5, NULL) == 0);
+	CHECK(rec_batches_epoch_steps(&whole, N, NULL, N, B, 5, 1, NULL) == 0);
 	CHECK(whole.steps == (N + B - 1) / B);
+	CHECK(rec_batches_init(&threaded, 1, 1, B, NULL) == 0);
+	CHECK(rec_batches_epoch_steps(&threaded, N, NULL, N, B, 5, 3, NULL) == 0);
+	CHECK(memcmp(threaded.order, whole.order, N * sizeof *whole.order) == 0);
+	CHECK(memcmp(threaded.first, whole.first,
+	             (whole.steps + 1) * sizeof *whole.first) == 0);
 	for (int j = 0; j < N; j++)
 		step[j] = UINT32_MAX;
 	for (uint64_t s = 0; s < whole.steps; s++) {
@@ -330,7 +336,8 @@ TEST(batches_steps_of_a_spread_table)
 	CHECK(ok);
 	for (int r = 0; r < 2; r++) {
 		CHECK(rec_batches_init(&half[r], 1, 1, B, NULL) == 0);
-		CHECK(rec_batches_epoch_steps(&half[r], N / 2, line[r], N, B, 5, NULL) == 0);
+		CHECK(rec_batches_epoch_steps(&half[r], N / 2, line[r], N, B, 5, 1 + r,
+		                              NULL) == 0);
 		CHECK(half[r].steps == whole.steps);
 		for (uint64_t s = 0; s < half[r].steps; s++)
 			for (uint32_t e = half[r].first[s]; e < half[r].first[s + 1]; e++)
@@ -339,8 +346,9 @@ TEST(batches_steps_of_a_spread_table)
 	CHECK(ok);
 	CHECK(half[0].first[half[0].steps] + half[1].first[half[1].steps] == N);
 	line[1][3] = N + 1;
-	CHECK(rec_batches_epoch_steps(&half[1], N / 2, line[1], N, B, 5, NULL) == -1);
+	CHECK(rec_batches_epoch_steps(&half[1], N / 2, line[1], N, B, 5, 2, NULL) == -1);
 	rec_batches_free(&whole);
+	rec_batches_free(&threaded);
 	rec_batches_free(&half[0]);
 	rec_batches_free(&half[1]);
 }
