@@ -84,11 +84,11 @@ TEST(ease_b_is_the_closed_form)
 {
 	struct rec_ease_hparams h = REC_EASE_DEFAULTS;
 	struct rec_ratings *r = toy(0);
-	struct rec_model *m;
-	struct rec_st *st = NULL;
-	char *buf = NULL;
+	struct rec_model *m, *m3 = NULL;
+	struct rec_st *st = NULL, *st3 = NULL;
+	char *buf = NULL, *buf3 = NULL;
 	double X[6 * 5] = { 0 }, B[25];
-	const float *b;
+	const float *b, *b3;
 
 	h.lambda = 2;
 	h.weak = 0.5f;
@@ -105,10 +105,20 @@ TEST(ease_b_is_the_closed_form)
 		CHECK(fabs(b[j] - B[j]) <= 1e-5 * (1 + fabs(B[j])));
 	for (int i = 0; b && i < 5; i++)
 		CHECK(b[i * 5 + i] == 0);
+	/* X^T X summed on 3 threads: each entry in the same order, the same
+	 * bits (x = 0.5 makes them no whole counts) */
+	h.threads = 3;
+	m3 = rec_ease_make(&h, r, 0, NULL);
+	CHECK(m3 != NULL);
+	b3 = m3 ? tensor_of(m3, "B", &buf3, &st3) : NULL;
+	CHECK(b && b3 && memcmp(b, b3, 25 * sizeof *b) == 0);
 out:
 	rec_st_free(st);
+	rec_st_free(st3);
 	free(buf);
+	free(buf3);
 	rec_model_free(m);
+	rec_model_free(m3);
 	rec_ratings_free(r);
 }
 
