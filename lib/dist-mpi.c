@@ -24,6 +24,7 @@
 
 #define COMM  MPI_COMM_WORLD
 #define CHUNK ((size_t)1 << 30)   /* bytes an MPI call moves at most */
+#define SUM_CHUNK ((size_t)1 << 22)   /* bytes a reduction sums at once */
 enum { TAG_ALLTOALL = 1, TAG_COLLECT = 2, TAG_SHIFT = 3 };
 
 static size_t
@@ -132,11 +133,14 @@ rec_dist_agree(int rc, struct rec_err *err)
 
 /* x (n elements of type t, elem bytes each) = the sums, on rank 0 (all:
  * then broadcast to every rank, so that every rank has rank 0's bits),
- * after a meet when nap. */
+ * after a meet when nap.  The reduction goes SUM_CHUNK bytes at a time:
+ * Open MPI's root takes a buffer of the whole message for an in-place
+ * reduction, fresh pages each call (EASE's 144 MB Gram matrix: 0.5 s
+ * between two ranks on one machine, against 0.03 s in 4 MB pieces). */
 static void
 sum_to_root(void *x, size_t n, MPI_Datatype t, size_t elem, int all, int nap)
 {
-	const size_t step = CHUNK / elem;
+	const size_t step = SUM_CHUNK / elem;
 	const int root = rec_dist_rank() == 0;
 
 	if (nap)
