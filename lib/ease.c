@@ -993,6 +993,7 @@ static const struct rec_model_ops ease_ops = {
 	.name = "ease",
 	.predict = ease_predict,
 	.rank_scores = ease_rank_scores,
+	.rank_scores_reentrant = 1,
 	.copy_weights = ease_copy_weights,
 	.save = ease_save,
 	.save_gathers = 1,

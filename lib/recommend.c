@@ -19,9 +19,10 @@
  * them.
  *
  * Any other model: a block of users is scored by one rank_scores call
- * (on OpenBLAS's threads, say); its users' exclusions and selections are
- * then spread over the threads, each user's row of scores masked to
- * -INFINITY at its excluded items, which a list never keeps.
+ * (on OpenBLAS's threads, say), or, when the model allows it (EASE), by
+ * one a thread on its part of the block; its users' exclusions and
+ * selections are spread over the threads, each user's row of scores
+ * masked to -INFINITY at its excluded items, which a list never keeps.
  */
 #include <math.h>
 #include <stdatomic.h>
@@ -497,21 +498,29 @@ out:
 struct block {
 	const struct rec_model *m;
 	const struct rec_exclusions *ex;
+	const int32_t *user;      /* the block's users */
 	size_t k, beg;            /* list length; the block's first user */
 	float *scores;
 	uint32_t *best;           /* (nb, k) */
 	float *best_score;        /* (nb, k) */
 	size_t *len;              /* (nb) */
+	int score;                /* 1: each part scores its users first */
+	int *rc;                  /* (threads) each part's rank_scores */
+	struct rec_err *err;      /* (threads) and its error */
 };
 
-/* Exclude and select for the block's users [beg, end) (one thread). */
+/* Score (when b->score), exclude and select for the block's users
+ * [beg, end) (one thread). */
 static void
 select_part(void *arg, size_t beg, size_t end, int t)
 {
 	const struct block *b = arg;
 	const size_t ni = b->m->items.n;
 
-	(void)t;
+	if (b->score && beg < end &&
+	    (b->rc[t] = b->m->ops->rank_scores(b->m, b->user + beg, end - beg,
+	                                       b->scores + beg * ni, &b->err[t])) != 0)
+		return;
 	for (size_t j = beg; j < end; j++) {
 		float *row = b->scores + j * ni;
 		size_t u = b->beg + j;
@@ -536,10 +545,11 @@ rec_recommend(const struct rec_model *m, const int32_t *user, size_t n,
 	size_t block;
 	int rc = 0;
 
+	threads = threads < 1 ? 1 : threads > 64 ? 64 : threads;
 	if (m->ops->rank_factors)
 		return recommend_tiled(m, user, n, k < ni ? k : ni ? ni : 1, ex,
-		                       threads < 1 ? 1 : threads > 64 ? 64 : threads, emit,
-		                       ctx, err);
+		                       threads, emit, ctx, err);
+	b.score = m->ops->rank_scores_reentrant && threads > 1;
 	/* Blocks of up to 256 users and 64 MiB of scores; a list is never
 	 * longer than the catalogue. */
 	block = ni ? (16u << 20) / ni : 256;
@@ -549,22 +559,32 @@ rec_recommend(const struct rec_model *m, const int32_t *user, size_t n,
 	b.best = rec_malloc_array(block * b.k, sizeof *b.best);
 	b.best_score = rec_malloc_array(block * b.k, sizeof *b.best_score);
 	b.len = rec_malloc_array(block, sizeof *b.len);
-	if (!b.scores || !b.best || !b.best_score || !b.len) {
+	b.rc = rec_calloc((size_t)threads, sizeof *b.rc);
+	b.err = rec_calloc((size_t)threads, sizeof *b.err);
+	if (!b.scores || !b.best || !b.best_score || !b.len || !b.rc || !b.err) {
 		rc = rec_erroom(err, NULL);
 		goto out;
 	}
 	for (size_t beg = 0; beg < n && rc == 0; beg += block) {
 		size_t nb = n - beg < block ? n - beg : block;
-		if ((rc = m->ops->rank_scores(m, user + beg, nb, b.scores, err)) != 0)
+		if (!b.score &&
+		    (rc = m->ops->rank_scores(m, user + beg, nb, b.scores, err)) != 0)
 			break;
+		b.user = user + beg;
 		b.beg = beg;
 		rec_parallel_for(nb, threads, select_part, &b);
-		rc = emit(ctx, beg, nb, b.k, b.best, b.best_score, b.len, err);
+		for (int t = 0; t < threads && rc == 0; t++)
+			if ((rc = b.rc[t]) != 0 && err)
+				*err = b.err[t];
+		if (rc == 0)
+			rc = emit(ctx, beg, nb, b.k, b.best, b.best_score, b.len, err);
 	}
 out:
 	rec_free(b.scores);
 	rec_free(b.best);
 	rec_free(b.best_score);
 	rec_free(b.len);
+	rec_free(b.rc);
+	rec_free(b.err);
 	return rc ? -1 : 0;
 }

@@ -50,6 +50,10 @@ struct rec_model_ops {
 	 * sigmoid, one sgemm).  Used by top-K lists. */
 	int (*rank_scores)(const struct rec_model *m, const int32_t *user,
 	                   size_t n, float *out, struct rec_err *err);
+	/* 1: rank_scores may run on several threads at once, each its own
+	 * users and out (it reads the model, nothing else), so that top-K
+	 * lists score a block's users on every thread; 0: on one. */
+	int rank_scores_reentrant;
 	/* May be NULL.  A model whose rank scores are an item's term plus
 	 * the dot product of the user's vector and the item's (MF: b_i +
 	 * p_u . q_i) describes them in *f, for top-K lists computed a tile

@@ -85,6 +85,11 @@ mf="$BATS_TEST_DIRNAME/../fixtures/mf"
 	rec-score -m e.st --top 3 --exclude "$mf/train.tsv" > top.tsv
 	run -0 rec-eval -k 3 -r top.tsv --test "$mf/test.tsv" --train "$mf/train.tsv"
 	assert_line --partial 'ndcg@3'
+	# scored on every thread: the same lists
+	for n in 2 3; do
+		rec-score -m e.st --top 3 --exclude "$mf/train.tsv" --threads $n > many.tsv
+		cmp top.tsv many.tsv
+	done
 }
 
 @test "--history: lists for users the model never saw, from their ratings" {

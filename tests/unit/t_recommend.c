@@ -35,6 +35,20 @@ table_scores(const struct rec_model *m, const int32_t *user, size_t n,
 static const struct rec_model_ops table_ops = { .name = "table",
 	.rank_scores = table_scores };
 
+/* The same scores, on several threads at once; user 250 fails. */
+static int
+table_scores_reentrant(const struct rec_model *m, const int32_t *user, size_t n,
+                       float *out, struct rec_err *err)
+{
+	for (size_t j = 0; j < n; j++)
+		if (user[j] == 250)
+			return rec_errf(err, NULL, 0, "user 250");
+	return table_scores(m, user, n, out, err);
+}
+
+static const struct rec_model_ops table_reentrant_ops = { .name = "table",
+	.rank_scores = table_scores_reentrant, .rank_scores_reentrant = 1 };
+
 /* A table model of nu users (ids 1000 + u) and ni items whose ids go
  * down as the index goes up (id 5000 - 7 i), so that a tie's order by id
  * is not the order by index. */
@@ -194,6 +208,40 @@ TEST(recommend_against_brute_force)
 	rec_idmap_clear(&t.base.users);
 	rec_idmap_clear(&t.base.items);
 	rec_ratings_free(r);
+}
+
+/* A model whose rank_scores runs on every thread: the lists of one
+ * thread's scores, and its error from whichever part meets it. */
+TEST(recommend_scores_on_threads)
+{
+	enum { NU = 600, NI = 30, K = 5 };
+	static float score[NU * NI];
+	static uint32_t got[3][NU * K];
+	struct table_model t;
+	struct rec_err err;
+	int32_t user[NU];
+
+	srand(11);
+	for (size_t j = 0; j < NU * NI; j++)
+		score[j] = (float)(rand() % 7);
+	table_make(&t, NU, NI, score);
+	for (int j = 0; j < NU; j++)
+		user[j] = j < 250 ? j : NU - 1 - (j - 250);   /* 250 comes last */
+	for (int pass = 0; pass < 3; pass++) {
+		struct gathered g = { got[pass], K, 0, -1, NULL };
+		t.base.ops = pass ? &table_reentrant_ops : &table_ops;
+		CHECK(rec_recommend(&t.base, user, NU - 1, K, NULL, pass ? 2 * pass - 1 : 1,
+		                    gather, &g, &err) == 0);
+	}
+	CHECK(memcmp(got[0], got[1], sizeof got[0]) == 0);
+	CHECK(memcmp(got[0], got[2], sizeof got[0]) == 0);
+	{
+		struct gathered g = { got[2], K, 0, -1, NULL };
+		CHECK(rec_recommend(&t.base, user, NU, K, NULL, 3, gather, &g, &err) == -1);
+		CHECK(strcmp(err.msg, "user 250") == 0 && g.calls == 2);
+	}
+	rec_idmap_clear(&t.base.users);
+	rec_idmap_clear(&t.base.items);
 }
 
 TEST(recommend_out_of_memory)
