@@ -388,25 +388,36 @@ out:
 static int
 solve(struct ease *m, float *G, struct rec_err *err)
 {
+	enum { TILE = 64 };
 	const int n = m->ni;
 	const size_t ni = (size_t)n;
+	float *d = rec_malloc_array(ni ? ni : 1, sizeof *d);
 	int info = 0;
 
+	if (!d)
+		return rec_erroom(err, NULL);
 	/* row-major lower is column-major upper */
 	spotrf_("U", &n, G, &n, &info, 1);
 	if (info == 0)
 		spotri_("U", &n, G, &n, &info, 1);
-	if (info != 0)
+	if (info != 0) {
+		rec_free(d);
 		return rec_errf(err, NULL, 0, "X^T X + lambda I is not positive "
 		                "definite (LAPACK info %d): give a larger --lambda", info);
-	for (size_t i = 0; i < ni; i++)   /* the upper triangle from the lower */
-		for (size_t j = i + 1; j < ni; j++)
-			G[i * ni + j] = G[j * ni + i];
-	for (size_t j = 0; j < ni; j++) {
-		const float d = G[j * ni + j];
-		for (size_t i = 0; i < ni; i++)
-			G[i * ni + j] = i == j ? 0.0f : -G[i * ni + j] / d;
 	}
+	/* the upper triangle from the lower, a tile at a time (a column of
+	 * G read whole would miss the cache at every entry) */
+	for (size_t i0 = 0; i0 < ni; i0 += TILE)
+		for (size_t j0 = i0; j0 < ni; j0 += TILE)
+			for (size_t i = i0; i < i0 + TILE && i < ni; i++)
+				for (size_t j = j0 > i ? j0 : i + 1; j < j0 + TILE && j < ni; j++)
+					G[i * ni + j] = G[j * ni + i];
+	for (size_t j = 0; j < ni; j++)
+		d[j] = G[j * ni + j];
+	for (size_t i = 0; i < ni; i++)
+		for (size_t j = 0; j < ni; j++)
+			G[i * ni + j] = i == j ? 0.0f : -G[i * ni + j] / d[j];
+	rec_free(d);
 	return 0;
 }
 
