@@ -14,6 +14,10 @@ mf="$BATS_TEST_DIRNAME/../fixtures/mf"
 		run -0 job $n rec-train-ease -o job$n.st "$mf/train.tsv"
 		cmp plain.st job$n.st
 	done
+	# each rank's sums on 3 threads; weights of 0.25 sum exactly in any order
+	rec-train-ease --weak 0.25 --threads 3 -o plain.st "$mf/train.tsv"
+	run -0 job 2 rec-train-ease --weak 0.25 --threads 3 -o job.st "$mf/train.tsv"
+	cmp plain.st job.st
 }
 
 @test "ml-latest-small: 2 and 4 ranks, the same model bytes, lambdas and lists" {
