@@ -57,7 +57,7 @@ struct rec_ease_hparams {
 	int max_items;                /* 0: every item with an interaction */
 	int ngrid;                    /* --valid: the lambdas tried */
 	float grid[REC_EASE_MAX_GRID];
-	int threads;                  /* OpenBLAS's threads (1); not saved */
+	int threads;                  /* the sums' and OpenBLAS's (1); not saved */
 	double mem_limit;             /* refuse a fit of more bytes (0: any);
 	                               * not a hyperparameter: the caller's */
 };
