@@ -420,7 +420,6 @@ side_project(const struct ncf *m, float *out, int32_t i)
 	}
 }
 
-/* A model and a work whose rows the threads share (rec_part_fn's ctx). */
 /* The row of w's positive whose negative is row j of a BPR batch of np
  * positives (a positive's: j). */
 static int
@@ -429,6 +428,7 @@ positive_of(const struct work *w, int np, int j)
 	return j < np ? j : w->pos_row[j - np];
 }
 
+/* A model and a work whose rows the threads share (rec_part_fn's ctx). */
 struct rows {
 	const struct ncf *m;
 	struct work *w;
