@@ -440,10 +440,11 @@ rec_trainer_run(struct rec_trainer *t, rec_model_make_fn *make)
 	rec_progress_open(&pr, t);
 	t->to.on_epoch = rec_progress_epoch;
 	t->to.ctx = &pr;
-	/* Without validation the table is the model's to take (model.h). */
-	if ((valid ? rec_train(&m, make, t->hp, train, valid, &t->to, &res, &err) :
-	             rec_train_taking(&m, make, t->hp, train, &t->to, &res, &err)) != 0)
-		rec_cli_fail(&err);
+	/* Without validation the table is the model's to take (model.h).  In
+	 * a job its failures are every rank's (dist.h): printed once. */
+	rec_cli_agree(valid ? rec_train(&m, make, t->hp, train, valid, &t->to, &res, &err) :
+	                      rec_train_taking(&m, make, t->hp, train, &t->to, &res, &err),
+	              &err);
 	rec_progress_close(&pr, &res);
 
 	/* Provenance: the weights are those after "epochs" epochs, of a
