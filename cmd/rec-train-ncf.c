@@ -11,8 +11,8 @@ static const char about[] =
 "the model file, so that rec-score needs nothing more.  Only the tags of\n"
 "the training period count: each no later than its user's last training\n"
 "rating.  With --loss bpr, train it to rank instead: the logit of each\n"
-"positive above that of sampled negatives.  Training on ratings also runs\n"
-"as an MPI job of many processes (make mpi; rec-mpi(7)).\n";
+"positive above that of sampled negatives.  Training also runs as an MPI\n"
+"job of many processes (make mpi; rec-mpi(7)).\n";
 
 int
 main(int argc, char *argv[])
@@ -33,9 +33,6 @@ main(int argc, char *argv[])
 	if (hp.loss != REC_LOSS_BPR && (rec_trainer_given(&t, "positive") ||
 	                               rec_trainer_given(&t, "negatives")))
 		rec_cli_usage_error("--positive and --negatives go with --loss bpr");
-	if (rec_dist_size() > 1 && hp.loss == REC_LOSS_BPR)
-		rec_cli_usage_error("--loss bpr does not run as a job of %d processes "
-		                    "yet", rec_dist_size());
 	if (rec_dist_size() > 1 && in[1].path)
 		rec_cli_usage_error("--tags does not run as a job of %d processes yet: "
 		                    "a tag's period needs its user's ratings",

@@ -17,9 +17,10 @@
  *
  * In a job of N ranks (dist.h), synchronous data parallelism: each rank
  * trains on the rows of the users it owns (shard.h), and an epoch's
- * steps are one process's: one order of the job's whole table, in which
- * each rank places its own rows from a key (rec_batches_epoch_steps), cut
- * into batches, a row's dropout masks drawn from its own key.  Each rank
+ * steps are one process's: one order of the job's whole table (with
+ * BPR, of its positives), in which each rank places its own rows from a
+ * key (rec_batches_epoch_steps), cut into batches, a row's dropout masks
+ * (and a positive's negatives) drawn from its own key.  Each rank
  * runs the network on its rows of the batch; then one exchange gives
  * every rank the same gradient:
  * the dense part summed (rec_dist_sum_f32), and the touched item rows,
@@ -747,18 +748,19 @@ backward(struct ncf *m, struct work *w, int n, int count)
 }
 
 /* The same for BPR, the rows of w its np positives and then their nneg
- * negatives (paired by w->pos_row, w->neg_row); the loss summed over
- * the triples. */
+ * negatives (paired by w->pos_row, w->neg_row), of a batch of count
+ * triples (in a job, the step's whole; else count = nneg); the loss
+ * summed over the nneg triples. */
 static double
-backward_bpr(struct ncf *m, struct work *w, int np, int nneg)
+backward_bpr(struct ncf *m, struct work *w, int np, int nneg, int count)
 {
 	double total;
 
 	memset(w->d_z, 0, (size_t)(np + nneg) * sizeof(float));
 	total = rec_bpr_forward(w->d_z, w->z, w->pos_row, w->neg_row, nneg,
-	                        1.0f / (float)nneg);
+	                        1.0f / (float)count);
 
-	return backward_logits(m, w, np + nneg, np, 2.0f * m->h.reg / (float)nneg,
+	return backward_logits(m, w, np + nneg, np, 2.0f * m->h.reg / (float)count,
 	                       total);
 }
 
@@ -987,54 +989,77 @@ step(struct ncf *m)
 	return penalty(m);
 }
 
-/* An epoch of BPR: batches of the positives of r, each followed in the
- * work's rows by the negatives drawn for them. */
+/* An epoch of BPR, the same in a job as in one process but for the
+ * order of float additions: the job's positives (m->pos, placed among
+ * them by rec_sample_init_job) in one order drawn from rng
+ * (rec_batches_epoch_steps), cut into steps of batch positives, each
+ * followed in the work's rows by the negatives drawn for it.  A
+ * positive's negatives and the dropout keys of its rows come from a
+ * generator of its own, seeded by a key of the epoch's and the
+ * positive's place, whichever rank holds it.  The loss of a step is
+ * the mean over its positives times --negatives (a draw that found no
+ * negative adds nothing). */
 static int
 ncf_epoch_bpr(struct ncf *m, const struct rec_ratings *r, struct rec_rng *rng,
               double *loss, struct rec_err *err)
 {
 	struct work *w = &m->w;
 	const int batch = m->h.batch, neg = m->h.negatives;
-	double total = 0;
-	size_t triples = 0;
+	uint64_t order_key, draw_key;
+	double sum[2] = { 0, 0 };
 
-	if (m->pos.of != r && rec_sample_init(&m->pos, r, m->h.positive, err) != 0)
+	if (m->pos.of != r && rec_sample_init_job(&m->pos, r, m->h.positive, err) != 0)
 		return -1;
-	if (rec_batches_epoch(&m->b, m->pos.n, rng, err) != 0)
+	order_key = rec_rng_next(rng);
+	draw_key = rec_rng_next(rng);
+	if (rec_dist_agree(rec_batches_epoch_steps(&m->b, m->pos.n, m->pos.index,
+	                                           m->pos.total, batch, order_key,
+	                                           m->h.threads, err),
+	                   err) != 0)
 		return -1;
-	for (size_t beg = 0; beg < m->pos.n; beg += (size_t)batch) {
-		int np = (int)(m->pos.n - beg < (size_t)batch ? m->pos.n - beg : (size_t)batch);
+	m->sent = 0;
+	for (uint64_t s = 0; s < m->b.steps; s++) {
+		const size_t beg = m->b.first[s];
+		const int np = (int)(m->b.first[s + 1] - beg);
+		const uint64_t job_pos = m->pos.total - s * (uint64_t)batch;
 		int n = np;
 
 		rec_batches_next(&m->b);
 		for (int t = 0; t < np; t++) {
-			uint32_t row = m->pos.row[m->b.order[beg + (size_t)t]];
+			uint32_t p = m->b.order[beg + (size_t)t];
+			uint32_t row = m->pos.row[p];
+			uint64_t place = m->pos.index ? m->pos.index[p] - 1 : p;
+			struct rec_rng g;
+
 			w->u[t] = r->user[row];
 			w->i[t] = r->item[row];
 			rec_batches_touch(&m->b, w->u[t], w->i[t]);
-		}
-		for (int t = 0; t < np; t++)
-			for (int s = 0; s < neg; s++) {
-				int32_t j = rec_sample_negative(&m->pos, w->u[t], rng);
+			rec_rng_seed(&g, rec_rng_mix(draw_key + place));
+			w->key[t] = rec_rng_next(&g);
+			for (int q = 0; q < neg; q++) {
+				int32_t j = rec_sample_negative(&m->pos, w->u[t], &g);
 				if (j < 0)
 					continue;
 				w->u[n] = w->u[t];
 				w->i[n] = j;
+				w->key[n] = rec_rng_next(&g);
 				w->pos_row[n - np] = t;
 				w->neg_row[n - np] = n;
 				rec_batches_touch(&m->b, w->u[t], j);
 				n++;
 			}
-		if (n == np)   /* each user of the batch has every item */
-			continue;
-		for (int j = 0; j < n; j++)
-			w->key[j] = rec_rng_next(rng);
-		forward(m, w, n, np, 1);
-		total += backward_bpr(m, w, np, n - np);
-		triples += (size_t)(n - np);
-		total += step(m);
+		}
+		if (np > 0) {
+			forward(m, w, n, np, 1);
+			sum[0] += backward_bpr(m, w, np, n - np,
+			                       (job_pos < (uint64_t)batch ? (int)job_pos : batch) *
+			                       neg);
+			sum[1] += n - np;
+		}
+		sum[0] += step(m);
 	}
-	*loss = triples ? total / (double)triples : 0;
+	rec_dist_sum_f64(sum, 2);   /* the job's */
+	*loss = sum[1] > 0 ? sum[0] / sum[1] : 0;
 	return 0;
 }
 
@@ -1136,7 +1161,7 @@ objective_batch(struct ncf *m, int n, int nneg)
 	for (int j = 0; j < n; j++)
 		rec_batches_touch(&m->b, w->u[j], w->i[j]);
 	forward(m, w, n, nneg ? n - nneg : 0, 0);
-	total = nneg ? backward_bpr(m, w, n - nneg, nneg) : backward(m, w, n, n);
+	total = nneg ? backward_bpr(m, w, n - nneg, nneg, nneg) : backward(m, w, n, n);
 	for (size_t e = 0; e < m->b.nu + m->b.ni; e++)
 		touched_row(m, e, PENALIZE);
 	m->ni_own = m->b.ni;

@@ -36,6 +36,11 @@ struct rec_sample {
 	int32_t *item;                  /* item[start[u] .. start[u + 1]),
 	                                 * ascending (n) */
 	int items;                      /* negatives are drawn from [0, items) */
+	uint32_t *index;                /* (n) a job's: each positive's place
+	                                 * among the job's positives in file
+	                                 * order, from 1; NULL in one process
+	                                 * (positive t's is t + 1) */
+	uint64_t total;                 /* the job's positives (one process: n) */
 };
 
 /* Replace s's positives by those of r: its rows of at least positive
@@ -44,6 +49,16 @@ struct rec_sample {
  * train on") or out of memory, s then as it was. */
 int rec_sample_init(struct rec_sample *s, const struct rec_ratings *r,
                     float positive, struct rec_err *err);
+
+/* rec_sample_init in a job (dist.h) whose table is spread over its
+ * ranks, r this rank's part, read in ranges (shard.h: its rows' lines
+ * the file's, a row a line, ascending): this rank may have no
+ * positives, the job must, and s->index places each of this rank's
+ * among the job's.  One process: rec_sample_init.  A collective, failing
+ * on every rank alike (s then empty); besides the positives it holds a window of 2^22
+ * bits and sends total lines / 8 bytes to rank 0 and back. */
+int rec_sample_init_job(struct rec_sample *s, const struct rec_ratings *r,
+                        float positive, struct rec_err *err);
 
 /* An item that is not one of user u's positives, uniform; -1 when 100
  * draws met only positives (u has nearly every item). */
