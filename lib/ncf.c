@@ -41,6 +41,7 @@
 #include "rec/ncf.h"
 #include "rec/parallel.h"
 #include "rec/params.h"
+#include "rec/rowsum.h"
 
 #define L REC_NCF_MAX_LAYERS
 
@@ -107,13 +108,10 @@ struct ncf {
 	size_t ni_own;                         /* the items this rank's share
 	                                        * touched (the step's b.ni is
 	                                        * then the job's) */
-	/* a job's (dist.h); with one rank, rows[0] = total = the table's */
-	uint64_t *rows, total;                 /* (size) each rank's rows */
-	float *xsend, *xrecv;                  /* (cap, 2k + 2) touched item
-	                                        * rows: this rank's, the job's */
-	uint64_t *xcount;                      /* (size) each rank's of them */
-	int64_t *xstamp, xstep;                /* (ni) the exchange that last
-	                                        * summed into an item */
+	/* a job's (dist.h) */
+	uint64_t total;                        /* the job's rows */
+	struct rec_rowsum xsum;                /* the touched items' gradients,
+	                                        * 2k + 1 floats a row */
 	double sent;                           /* bytes sent, the last epoch */
 	int32_t *own;                          /* (nown) a job's users of this
 	                                        * rank, for the save */
@@ -285,11 +283,7 @@ ncf_free(struct rec_model *base)
 	rec_sample_free(&m->pos);
 	rec_free(m->uslot);
 	rec_free(m->islot);
-	rec_free(m->rows);
-	rec_free(m->xsend);
-	rec_free(m->xrecv);
-	rec_free(m->xcount);
-	rec_free(m->xstamp);
+	rec_rowsum_free(&m->xsum);
 	rec_free(m->own);
 	rec_free(m);
 }
@@ -358,11 +352,8 @@ ncf_alloc(const struct rec_ncf_hparams *h, int nu, int ni,
 	    rec_params_alloc(p, err) ||
 	    work_alloc(m, batch_rows(h)) != 0 ||
 	    !(m->uslot = buf((size_t)nu, 1, 4)) || !(m->islot = buf((size_t)ni, 1, 4)) ||
-	    !(m->rows = buf((size_t)rec_dist_size(), 1, sizeof *m->rows)) ||
-	    !(m->xcount = buf((size_t)rec_dist_size(), 1, sizeof *m->xcount)) ||
-	    !(m->xsend = buf((size_t)batch_rows(h), 2 * (size_t)k + 2, sizeof(float))) ||
-	    !(m->xrecv = buf((size_t)batch_rows(h), 2 * (size_t)k + 2, sizeof(float))) ||
-	    !(m->xstamp = rec_calloc((size_t)ni + 1, sizeof *m->xstamp)))
+	    rec_rowsum_init(&m->xsum, ni, (size_t)batch_rows(h), 2 * (size_t)k + 1,
+	                    err) != 0)
 		goto fail;
 	return m;
 fail:
@@ -929,50 +920,27 @@ exchange(struct ncf *m)
 	struct work *w = &m->w;
 	const size_t k = (size_t)m->h.k, rec = 2 * k + 2, f = sizeof(float);
 	const size_t dense = m->p.n - m->dense_off;
-	const float *all = m->xrecv;
-	size_t total = 0;
 
 	for (size_t s = 0; s < m->b.ni; s++) {
-		float *at = m->xsend + s * rec;
-		memcpy(at, &m->b.irows[s], sizeof(int32_t));
-		memcpy(at + 1, w->d_qg + s * k, k * f);
-		memcpy(at + 1 + k, w->d_qm + s * k, k * f);
-		at[1 + 2 * k] = w->d_bi[s];
+		float *at = rec_rowsum_put(&m->xsum, s, m->b.irows[s]);
+		memcpy(at, w->d_qg + s * k, k * f);
+		memcpy(at + k, w->d_qm + s * k, k * f);
+		at[2 * k] = w->d_bi[s];
 	}
 	/* the step's rows are at most the work's cap: so are their items */
-	rec_dist_allgatherv_to(m->xsend, m->b.ni, rec * f, m->xrecv, m->xcount);
-	for (int r = 0; r < rec_dist_size(); r++)
-		total += (size_t)m->xcount[r];
 	m->ni_own = m->b.ni;
-	m->b.ni = 0;
-	m->xstep++;
-	for (size_t j = 0; j < total; j++) {
-		const float *at = all + j * rec;
-		int32_t x;
-		size_t s;
-		memcpy(&x, at, sizeof x);
-		if (m->xstamp[x] != m->xstep) {   /* the first: copied */
-			m->xstamp[x] = m->xstep;
-			s = m->b.ni++;
-			m->islot[x] = (int32_t)s;
-			m->b.irows[s] = x;
-			memcpy(w->d_qg + s * k, at + 1, k * f);
-			memcpy(w->d_qm + s * k, at + 1 + k, k * f);
-			w->d_bi[s] = at[1 + 2 * k];
-			continue;
-		}
-		s = (size_t)m->islot[x];
-		for (size_t c = 0; c < k; c++) {
-			w->d_qg[s * k + c] += at[1 + c];
-			w->d_qm[s * k + c] += at[1 + k + c];
-		}
-		w->d_bi[s] += at[1 + 2 * k];
+	m->b.ni = rec_rowsum_exchange(&m->xsum, m->b.ni, m->b.irows);
+	for (size_t s = 0; s < m->b.ni; s++) {
+		const float *at = rec_rowsum_sum(&m->xsum, s);
+		memcpy(w->d_qg + s * k, at, k * f);
+		memcpy(w->d_qm + s * k, at + k, k * f);
+		w->d_bi[s] = at[2 * k];
 	}
 	rec_dist_sum_f32_now(m->p.g + m->dense_off, dense);
 	/* each rank's rows to the N - 1 others; the dense sum to rank 0 and
 	 * back (MPI's own reduction may move them otherwise) */
-	m->sent += (double)(rec_dist_size() - 1) * (double)(total * rec + 2 * dense) *
-	           (double)f;
+	m->sent += (double)(rec_dist_size() - 1) *
+	           (double)(m->xsum.received * rec + 2 * dense) * (double)f;
 }
 
 /* The L2 term of the batch (its gradient with the touched rows'), the
@@ -1079,15 +1047,14 @@ ncf_epoch(struct rec_model *base, const struct rec_ratings *r,
 	/* a job's rows are its file's lines, one a row (shard.h); one
 	 * process's are its table's, which may have come from two files */
 	const uint32_t *line = rec_dist_size() > 1 ? r->line : NULL;
-	uint64_t n64 = r->n, order_key, mask_key;
+	int64_t rows = (int64_t)r->n;
+	uint64_t order_key, mask_key;
 	double sum[2] = { 0, (double)r->n };
 
 	if (m->base.ranking)
 		return ncf_epoch_bpr(m, r, rng, loss, err);
-	rec_dist_allgatherv_to(&n64, 1, sizeof n64, m->rows, m->xcount);
-	m->total = 0;
-	for (int j = 0; j < rec_dist_size(); j++)
-		m->total += m->rows[j];
+	rec_dist_sum_i64(&rows, 1);
+	m->total = (uint64_t)rows;
 	order_key = rec_rng_next(rng);
 	mask_key = rec_rng_next(rng);
 	if (rec_dist_agree(rec_batches_epoch_steps(&m->b, r->n, line, m->total, batch,
