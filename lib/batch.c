@@ -20,12 +20,13 @@ forget_batches(struct rec_batches *b)
 
 /* rec_batches_epoch_steps' counting sort of the rows by step, in
  * contiguous parts of the rows, one a thread: part t's count of step s's
- * rows is count[t steps + s], then where its next row of s goes. */
+ * rows is count[t steps + s], then where its next row of s goes; row j's
+ * step is evaluated once, into step[j]. */
 struct sort {
 	struct rec_rng_perm perm;
 	const uint32_t *line;
 	uint64_t batch, steps;
-	uint32_t *count, *order;
+	uint32_t *count, *order, *step;
 };
 
 /* The step of row j. */
@@ -43,7 +44,7 @@ count_part(void *ctx, size_t beg, size_t end, int t)
 
 	memset(count, 0, s->steps * sizeof *count);
 	for (size_t j = beg; j < end; j++)
-		count[step_of(s, j)]++;
+		count[s->step[j] = (uint32_t)step_of(s, j)]++;
 }
 
 static void
@@ -53,7 +54,7 @@ place_part(void *ctx, size_t beg, size_t end, int t)
 	uint32_t *next = s->count + (size_t)t * s->steps;
 
 	for (size_t j = beg; j < end; j++)
-		s->order[next[step_of(s, j)]++] = (uint32_t)j;
+		s->order[next[s->step[j]]++] = (uint32_t)j;
 }
 
 int
@@ -79,6 +80,7 @@ rec_batches_free(struct rec_batches *b)
 	rec_free(b->order);
 	rec_free(b->first);
 	rec_free(b->count);
+	rec_free(b->step);
 	rec_free(b->ustamp);
 	rec_free(b->istamp);
 	rec_free(b->urows);
@@ -96,6 +98,8 @@ rec_batches_epoch(struct rec_batches *b, size_t n, struct rec_rng *rng,
 			return rec_erroom(err, NULL);
 		b->order = o;
 		b->n = n;
+		rec_free(b->step);   /* no longer of n rows */
+		b->step = NULL;
 	}
 	rec_rng_permutation(rng, b->order, n);
 	forget_batches(b);
@@ -116,10 +120,13 @@ rec_batches_epoch_steps(struct rec_batches *b, size_t n, const uint32_t *line,
 		if (line && (line[j] == 0 || line[j] > total))
 			return rec_errf(err, NULL, 0, "row %zu is line %" PRIu32
 			                " of a table of %" PRIu64 " rows", j, line[j], total);
-	if (b->n != n) {
+	if (b->n != n || !b->step) {
 		if (!(p = rec_realloc_array(b->order, n, sizeof *p)))
 			return rec_erroom(err, NULL);
 		b->order = p;
+		if (!(p = rec_realloc_array(b->step, n, sizeof *p)))
+			return rec_erroom(err, NULL);
+		b->step = p;
 		b->n = n;
 	}
 	if (b->steps != steps || b->parts != parts || !b->first) {
@@ -138,6 +145,7 @@ rec_batches_epoch_steps(struct rec_batches *b, size_t n, const uint32_t *line,
 	rec_rng_perm_init(&sort.perm, total, key);
 	sort.count = b->count;
 	sort.order = b->order;
+	sort.step = b->step;
 	rec_parallel_for(n, parts, count_part, &sort);
 	for (uint64_t s = 0; s < steps; s++) {
 		b->first[s] = at;

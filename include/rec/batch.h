@@ -30,6 +30,7 @@ struct rec_batches {
 	uint32_t *first;          /* (steps + 1) rec_batches_epoch_steps' steps */
 	uint64_t steps;
 	uint32_t *count;          /* (parts, steps) its counting sort's */
+	uint32_t *step;           /* (n) and each row's step */
 	int parts;
 	int32_t *ustamp, *istamp; /* (users), (items): last batch that touched a row */
 	int32_t *urows, *irows;   /* (cap) the rows the current batch touched */
