@@ -8,8 +8,8 @@ static const char about[] =
 "Train matrix factorisation, sigmoid(mu + b_u + b_i + p_u . q_i) on the\n"
 "ratings scaled to [0, 1], on a ratings stream; write the model file.\n"
 "With --loss bpr, train it to rank instead: b_i + p_u . q_i of each\n"
-"positive above that of sampled negatives.  Per-rating SGD also runs as\n"
-"an MPI job of many processes (make mpi; rec-mpi(7)).\n";
+"positive above that of sampled negatives.  Training also runs as an MPI\n"
+"job of many processes (make mpi; rec-mpi(7)).\n";
 
 int
 main(int argc, char *argv[])
@@ -32,9 +32,6 @@ main(int argc, char *argv[])
 	if (hp.loss != REC_LOSS_BPR && (rec_trainer_given(&t, "positive") ||
 	                               rec_trainer_given(&t, "negatives")))
 		rec_cli_usage_error("--positive and --negatives go with --loss bpr");
-	if (rec_dist_size() > 1 && !rec_mf_per_rating(&hp))
-		rec_cli_usage_error("a job of %d processes trains by per-rating SGD "
-		                    "only (--optimizer sgd --batch 1)", rec_dist_size());
 	if (rec_dist_size() > 1 && t.valid_path)
 		rec_cli_usage_error("--valid does not run as a job of %d processes yet: "
 		                    "choose the epochs with one", rec_dist_size());

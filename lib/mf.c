@@ -23,6 +23,14 @@
  * (N - 1) items (k + 1) 4 bytes an epoch, every rank (N - 1) parts; the
  * save gathers every rank's users and held part on rank 0.  One rank is
  * the plain program, N = 1 part, the same bytes.
+ *
+ * By minibatches a job is synchronous data parallelism, as ncf.c's: the
+ * steps are one process's (one keyed order of the job's rows, or with
+ * BPR of its positives: rec_batches_epoch_steps), each rank computes the
+ * gradients of its rows of a step, a row's dropout masks (and a
+ * positive's negatives) drawn from a key of its own, and the touched
+ * items' gradients and mu's are summed over the ranks (rowsum.h) before
+ * every rank takes the same step on them; a user's rows are its rank's.
  */
 #include <cblas.h>
 #include <math.h>
@@ -36,6 +44,7 @@
 #include "rec/layer.h"
 #include "rec/mf.h"
 #include "rec/params.h"
+#include "rec/rowsum.h"
 #include "rec/sample.h"
 #include "vector.h"
 
@@ -59,6 +68,8 @@ struct mf {
 	size_t nown;
 	int held;
 	float *ring;
+	struct rec_rowsum xsum;     /* by minibatches: the touched items'
+	                             * gradients, k + 1 floats a row */
 	double sent;
 	struct rec_sample pos;      /* BPR: the training table's positives */
 	/* users folded in at scoring time (set_history): user nu + f has
@@ -141,6 +152,7 @@ mf_free(struct rec_model *base)
 	rec_grid_free(&m->grid);
 	rec_free(m->own);
 	rec_free(m->ring);
+	rec_rowsum_free(&m->xsum);
 	rec_free(m->mask);
 	rec_sample_free(&m->pos);
 	rec_free(m->fold_p);
@@ -193,6 +205,41 @@ mf_alloc(const struct rec_mf_hparams *h, int nu, int ni, struct rec_err *err)
 	return m;
 }
 
+/* In a job: m->own = the users of r's rows, in index order. */
+static int
+list_own(struct mf *m, const struct rec_ratings *r, struct rec_err *err)
+{
+	uint8_t *seen = rec_calloc((size_t)m->nu + 1, 1);
+
+	rec_free(m->own);
+	m->nown = 0;
+	if (!seen || !(m->own = rec_malloc_array((size_t)m->nu + 1, sizeof *m->own))) {
+		rec_free(seen);
+		return rec_erroom(err, NULL);
+	}
+	for (size_t j = 0; j < r->n; j++)
+		seen[r->user[j]] = 1;
+	for (int32_t u = 0; u < m->nu; u++)
+		if (seen[u])
+			m->own[m->nown++] = u;
+	rec_free(seen);
+	return 0;
+}
+
+/* In a job: the users of r's rows, and by minibatches room for the
+ * exchange of a step's items, at most its rows' or triples' two. */
+static int
+make_job(struct mf *m, const struct rec_ratings *r, struct rec_err *err)
+{
+	const size_t cap = (size_t)m->h.batch * (m->base.ranking ? 1 + (size_t)m->h.negatives : 1);
+
+	if (list_own(m, r, err) != 0)
+		return -1;
+	if (rec_mf_per_rating(&m->h))
+		return 0;
+	return rec_rowsum_init(&m->xsum, m->ni, cap, (size_t)m->h.k + 1, err);
+}
+
 struct rec_model *
 rec_mf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
             struct rec_err *err)
@@ -201,6 +248,7 @@ rec_mf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	struct rec_rng rng;
 	int64_t rows = (int64_t)r->n;
 	struct mf *m;
+	int rc;
 
 	if (err)
 		err->msg[0] = '\0';
@@ -209,10 +257,15 @@ rec_mf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 		rec_errf(err, NULL, 0, "no ratings to train on");
 		return NULL;
 	}
-	if (!(m = mf_alloc(h, (int)r->users.n, (int)r->items.n, err)))
-		return NULL;
-	if (rec_model_init_maps(&m->base, r, err) != 0) {
-		mf_free(&m->base);
+	m = mf_alloc(h, (int)r->users.n, (int)r->items.n, err);
+	rc = m ? 0 : -1;
+	if (rc == 0)
+		rc = rec_model_init_maps(&m->base, r, err);
+	if (rc == 0 && rec_dist_size() > 1)
+		rc = make_job(m, r, err);
+	if (rec_dist_agree(rc, err) != 0) {
+		if (m)
+			mf_free(&m->base);
 		return NULL;
 	}
 	rec_rng_seed(&rng, seed);
@@ -619,27 +672,6 @@ rows_in(size_t bytes, int k)
 	return bytes / ((size_t)(k > 0 ? k : 1) * sizeof(float));
 }
 
-/* In a job: m->own = the users of r's rows, in index order. */
-static int
-list_own(struct mf *m, const struct rec_ratings *r, struct rec_err *err)
-{
-	uint8_t *seen = rec_calloc((size_t)m->nu + 1, 1);
-
-	rec_free(m->own);
-	m->nown = 0;
-	if (!seen || !(m->own = rec_malloc_array((size_t)m->nu + 1, sizeof *m->own))) {
-		rec_free(seen);
-		return rec_erroom(err, NULL);
-	}
-	for (size_t j = 0; j < r->n; j++)
-		seen[r->user[j]] = 1;
-	for (int32_t u = 0; u < m->nu; u++)
-		if (seen[u])
-			m->own[m->nown++] = u;
-	rec_free(seen);
-	return 0;
-}
-
 /* Room to pass the largest part of the grid on (k + 1 floats an item). */
 static int
 make_ring(struct mf *m, struct rec_err *err)
@@ -665,15 +697,13 @@ build_grid(struct mf *m, const struct rec_ratings *r, struct rec_ratings *taking
 	const size_t band = rows_in(BAND_BYTES, m->h.k), tile = rows_in(TILE_BYTES, m->h.k);
 	const uint64_t seed = rec_rng_next(rng);
 	const int parts = rec_dist_size(), g = m->h.threads;
-	int rc = 0;
+	int rc;
 
 	rec_grid_free(&m->grid);
 	m->grid_of = NULL;
-	if (parts > 1)
-		rc = list_own(m, r, err);
-	if (rc == 0 && taking)
+	if (taking)
 		rc = rec_grid_build_taking(&m->grid, taking, g, parts, band, tile, seed, err);
-	else if (rc == 0)
+	else
 		rc = rec_grid_build(&m->grid, r, g, parts, band, tile, seed, err);
 	if (rc == 0 && parts > 1)
 		rc = make_ring(m, err);
@@ -831,6 +861,65 @@ triple_grad(struct mf *m, int u, int i, int j, const float *mask, float scale)
 	return loss + (double)reg * norm;
 }
 
+/* In a job: the step's touched items' gradients (and with mu, the
+ * global bias's) summed over the ranks, m->b.irows then the job's touched
+ * items (rowsum.h); counts the bytes sent. */
+static void
+exchange(struct mf *m, int mu)
+{
+	const size_t k = (size_t)m->h.k, f = sizeof(float);
+	float *g = m->p.g;
+
+	for (size_t s = 0; s < m->b.ni; s++) {
+		const int32_t i = m->b.irows[s];
+		float *at = rec_rowsum_put(&m->xsum, s, i);
+		memcpy(at, g + m->oQ + (size_t)i * k, k * f);
+		at[k] = g[m->obi + i];
+	}
+	m->b.ni = rec_rowsum_exchange(&m->xsum, m->b.ni, m->b.irows);
+	for (size_t s = 0; s < m->b.ni; s++) {
+		const int32_t i = m->b.irows[s];
+		const float *at = rec_rowsum_sum(&m->xsum, s);
+		memcpy(g + m->oQ + (size_t)i * k, at, k * f);
+		g[m->obi + i] = at[k];
+	}
+	if (mu)
+		rec_dist_sum_f32_now(g + m->omu, 1);
+	/* each rank's rows to the N - 1 others; mu to rank 0 and back */
+	m->sent += (double)(rec_dist_size() - 1) *
+	           (double)(m->xsum.received * (k + 2) + (mu ? 2 : 0)) * (double)f;
+}
+
+/* The step of a minibatch whose gradients are in the slab: in a job
+ * their sum over the ranks first; then the update of the touched rows
+ * and, with mu, of the global bias. */
+static void
+step_batch(struct mf *m, int mu)
+{
+	float *g = m->p.g;
+
+	if (rec_dist_size() > 1)
+		exchange(m, mu);
+	if (m->h.opt == REC_OPT_ADAM)
+		rec_adam_begin(&m->adam);
+	step_rows(m, m->oP, m->obu, m->b.urows, m->b.nu);
+	step_rows(m, m->oQ, m->obi, m->b.irows, m->b.ni);
+	if (!mu)
+		return;
+	if (m->h.opt == REC_OPT_ADAM)
+		rec_adam_update(&m->p, &m->adam, m->omu, 1);
+	else
+		rec_sgd_update(&m->p, m->h.lr, m->omu, 1);
+	g[m->omu] = 0;
+}
+
+/* An epoch of BPR, the same in a job as in one process but for the
+ * order of float additions: the job's positives (rec_sample_init_job)
+ * in one keyed order, cut into steps of batch positives, a positive's
+ * negatives and their dropout masks drawn from a generator seeded by a
+ * key of the epoch's and the positive's place, whichever rank holds
+ * it.  A step's objective is the mean over its positives times
+ * --negatives. */
 static int
 mf_epoch_bpr(struct mf *m, const struct rec_ratings *r, struct rec_rng *rng,
              double *loss, struct rec_err *err)
@@ -838,39 +927,48 @@ mf_epoch_bpr(struct mf *m, const struct rec_ratings *r, struct rec_rng *rng,
 	const int k = m->h.k, batch = m->h.batch, neg = m->h.negatives;
 	const float drop = m->h.dropout;
 	float *mask = drop > 0 ? m->mask : NULL;
-	double total = 0;
-	size_t triples = 0;
+	uint64_t order_key, draw_key;
+	double sum[2] = { 0, 0 };
 
-	if (m->pos.of != r && rec_sample_init(&m->pos, r, m->h.positive, err) != 0)
+	if (m->pos.of != r && rec_sample_init_job(&m->pos, r, m->h.positive, err) != 0)
 		return -1;
-	if (rec_batches_epoch(&m->b, m->pos.n, rng, err) != 0)
+	order_key = rec_rng_next(rng);
+	draw_key = rec_rng_next(rng);
+	if (rec_dist_agree(rec_batches_epoch_steps(&m->b, m->pos.n, m->pos.index,
+	                                           m->pos.total, batch, order_key, 1,
+	                                           err),
+	                   err) != 0)
 		return -1;
-	for (size_t beg = 0; beg < m->pos.n; beg += (size_t)batch) {
-		size_t len = m->pos.n - beg < (size_t)batch ? m->pos.n - beg : (size_t)batch;
-		const float scale = 1.0f / (float)(len * (size_t)neg);
+	m->sent = 0;
+	for (uint64_t s = 0; s < m->b.steps; s++) {
+		const uint64_t job_pos = m->pos.total - s * (uint64_t)batch;
+		const float scale = 1.0f / (float)((job_pos < (uint64_t)batch ?
+		                                    job_pos : (uint64_t)batch) * (uint64_t)neg);
 
 		rec_batches_next(&m->b);
-		for (size_t t = beg; t < beg + len; t++) {
-			uint32_t row = m->pos.row[m->b.order[t]];
-			int u = r->user[row], i = r->item[row];
-			for (int s = 0; s < neg; s++) {
-				int32_t j = rec_sample_negative(&m->pos, u, rng);
+		for (uint32_t t = m->b.first[s]; t < m->b.first[s + 1]; t++) {
+			const uint32_t p = m->b.order[t], row = m->pos.row[p];
+			const int u = r->user[row], i = r->item[row];
+			struct rec_rng g;
+
+			rec_rng_seed(&g, rec_rng_mix(draw_key + (m->pos.index ?
+			                                         m->pos.index[p] - 1 : p)));
+			for (int q = 0; q < neg; q++) {
+				int32_t j = rec_sample_negative(&m->pos, u, &g);
 				if (j < 0)
 					continue;
 				rec_batches_touch(&m->b, u, i);
 				rec_batches_touch(&m->b, u, j);
 				if (mask)
-					draw_masks(mask, k, drop, rng);
-				total += triple_grad(m, u, i, j, mask, scale);
-				triples++;
+					draw_masks(mask, k, drop, &g);
+				sum[0] += triple_grad(m, u, i, j, mask, scale);
+				sum[1]++;
 			}
 		}
-		if (m->h.opt == REC_OPT_ADAM)
-			rec_adam_begin(&m->adam);
-		step_rows(m, m->oP, m->obu, m->b.urows, m->b.nu);
-		step_rows(m, m->oQ, m->obi, m->b.irows, m->b.ni);
+		step_batch(m, 0);
 	}
-	*loss = triples ? total / (double)triples : 0;
+	rec_dist_sum_f64(sum, 2);   /* the job's */
+	*loss = sum[1] > 0 ? sum[0] / sum[1] : 0;
 	return 0;
 }
 
@@ -890,6 +988,11 @@ rec_mf_bpr_objective(struct rec_model *base, const int32_t *u, const int32_t *i,
 	return 0;
 }
 
+/* An epoch of minibatches on the ratings, the same in a job as in one
+ * process but for the order of float additions: the job's rows in one
+ * keyed order (rec_batches_epoch_steps), cut into steps of batch rows,
+ * of which each rank takes its own, a row's dropout masks drawn from a
+ * key of the epoch's and the row's line. */
 static int
 mf_epoch(struct rec_model *base, const struct rec_ratings *r,
          struct rec_rng *rng, double *loss, struct rec_err *err)
@@ -897,39 +1000,48 @@ mf_epoch(struct rec_model *base, const struct rec_ratings *r,
 	struct mf *m = (struct mf *)base;
 	const int k = m->h.k, batch = m->h.batch;
 	const float drop = m->h.dropout;
-	float *g = m->p.g, *mask = drop > 0 ? m->mask : NULL;
-	double total = 0;
+	float *mask = drop > 0 ? m->mask : NULL;
+	/* a job's rows are its file's lines, one a row (shard.h) */
+	const uint32_t *line = rec_dist_size() > 1 ? r->line : NULL;
+	int64_t rows = (int64_t)r->n;
+	uint64_t order_key, mask_key;
+	double sum[2] = { 0, 0 };
 
 	if (rec_mf_per_rating(&m->h))
 		return mf_epoch_per_rating(m, r, rng, loss, err);
 	if (m->base.ranking)
 		return mf_epoch_bpr(m, r, rng, loss, err);
-	if (rec_batches_epoch(&m->b, r->n, rng, err) != 0)
+	rec_dist_sum_i64(&rows, 1);
+	order_key = rec_rng_next(rng);
+	mask_key = rec_rng_next(rng);
+	if (rec_dist_agree(rec_batches_epoch_steps(&m->b, r->n, line, (uint64_t)rows,
+	                                           batch, order_key, 1, err),
+	                   err) != 0)
 		return -1;
-	for (size_t beg = 0; beg < r->n; beg += (size_t)batch) {
-		size_t len = r->n - beg < (size_t)batch ? r->n - beg : (size_t)batch;
+	m->sent = 0;
+	for (uint64_t s = 0; s < m->b.steps; s++) {
+		const uint64_t job_rows = (uint64_t)rows - s * (uint64_t)batch;
+		const float scale = 1.0f / (float)(job_rows < (uint64_t)batch ?
+		                                   job_rows : (uint64_t)batch);
 
 		rec_batches_next(&m->b);
-		for (size_t j = beg; j < beg + len; j++) {
-			uint32_t row = m->b.order[j];
-			int u = r->user[row], i = r->item[row];
+		for (uint32_t t = m->b.first[s]; t < m->b.first[s + 1]; t++) {
+			const uint32_t row = m->b.order[t];
+			const int u = r->user[row], i = r->item[row];
 
 			rec_batches_touch(&m->b, u, i);
-			if (mask)
-				draw_masks(mask, k, drop, rng);
-			total += rating_grad(m, u, i, r->rating[row], mask, 1.0f / (float)len);
+			if (mask) {
+				struct rec_rng g;
+				rec_rng_seed(&g, rec_rng_mix(mask_key + (line ? line[row] - 1 : row)));
+				draw_masks(mask, k, drop, &g);
+			}
+			sum[0] += rating_grad(m, u, i, r->rating[row], mask, scale);
 		}
-		if (m->h.opt == REC_OPT_ADAM)
-			rec_adam_begin(&m->adam);
-		step_rows(m, m->oP, m->obu, m->b.urows, m->b.nu);
-		step_rows(m, m->oQ, m->obi, m->b.irows, m->b.ni);
-		if (m->h.opt == REC_OPT_ADAM)
-			rec_adam_update(&m->p, &m->adam, m->omu, 1);
-		else
-			rec_sgd_update(&m->p, m->h.lr, m->omu, 1);
-		g[m->omu] = 0;
+		step_batch(m, 1);
 	}
-	*loss = total / (double)r->n;
+	sum[1] = (double)rows;
+	rec_dist_sum_f64(sum, 1);   /* the job's */
+	*loss = sum[0] / sum[1];
 	return 0;
 }
 
@@ -1245,14 +1357,16 @@ place_rows(void *ctx, int rank, const void *p, size_t n, struct rec_err *err)
 }
 
 /* Rank 0's *whole (caller frees) = the slab with every rank's trained
- * rows: its users' and its held part's items'.  A collective. */
+ * rows: its users' and, by per-rating SGD, its held part's items' (by
+ * minibatches every rank's items are alike).  A collective. */
 static int
 gather_rows(const struct mf *m, float **whole, struct rec_err *err)
 {
 	const size_t k = (size_t)m->h.k, row = sizeof(int32_t) + (k + 1) * sizeof(float);
 	const struct rec_grid *g = &m->grid;
-	const int32_t *items = g->part_item + g->part_start[m->held];
-	const size_t nitems = g->part_start[m->held + 1] - g->part_start[m->held];
+	const int grid = rec_mf_per_rating(&m->h);
+	const int32_t *items = grid ? g->part_item + g->part_start[m->held] : NULL;
+	const size_t nitems = grid ? g->part_start[m->held + 1] - g->part_start[m->held] : 0;
 	char *pack = NULL;
 	int rc = 0;
 

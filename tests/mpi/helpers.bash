@@ -30,6 +30,14 @@ job() {
 	timeout 120 mpirun -q --oversubscribe -np "$n" "$REC_MPI_BIN/$prog" "$@"
 }
 
+# The epochs of --log files $1 (the plain program's) and $2 (a job's),
+# and how many of them have losses more than 1e-5 apart.
+same_losses() {
+	paste "$1" "$2" | awk -F'\t' -v c=$(( $(head -1 "$1" | awk -F'\t' '{ print NF }') + 3 )) '
+		NR > 1 { d = $3 - $c; if (d < 0) d = -d; if (d > 1e-5) bad++ }
+		END { print NR - 1, bad + 0 }'
+}
+
 # Under make asan a job starts in seconds, not in half of one: the tests
 # that add no MPI code of their own to the others' run only in make check.
 skip_sanitized() {

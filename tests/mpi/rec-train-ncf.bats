@@ -47,14 +47,6 @@ rmse() {
 	done
 }
 
-# Whether the losses of logs $1 and $2 are alike within 1e-5, epoch by
-# epoch.
-same_losses() {
-	paste "$1" "$2" | awk -F'\t' -v c=$(( $(head -1 "$1" | awk -F'\t' '{ print NF }') + 3 )) '
-		NR > 1 { d = $3 - $c; if (d < 0) d = -d; if (d > 1e-5) bad++ }
-		END { print NR - 1, bad + 0 }'
-}
-
 @test "--loss bpr, 2 and 4 ranks: the plain program's losses, bytes as the formula" {
 	pos=$(awk '$3 >= 3.5' "$mf/train.tsv" | wc -l)
 	# as for ratings, D = 85; --batch 1 --negatives 1: a step is one
