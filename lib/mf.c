@@ -205,27 +205,6 @@ mf_alloc(const struct rec_mf_hparams *h, int nu, int ni, struct rec_err *err)
 	return m;
 }
 
-/* In a job: m->own = the users of r's rows, in index order. */
-static int
-list_own(struct mf *m, const struct rec_ratings *r, struct rec_err *err)
-{
-	uint8_t *seen = rec_calloc((size_t)m->nu + 1, 1);
-
-	rec_free(m->own);
-	m->nown = 0;
-	if (!seen || !(m->own = rec_malloc_array((size_t)m->nu + 1, sizeof *m->own))) {
-		rec_free(seen);
-		return rec_erroom(err, NULL);
-	}
-	for (size_t j = 0; j < r->n; j++)
-		seen[r->user[j]] = 1;
-	for (int32_t u = 0; u < m->nu; u++)
-		if (seen[u])
-			m->own[m->nown++] = u;
-	rec_free(seen);
-	return 0;
-}
-
 /* In a job: the users of r's rows, and by minibatches room for the
  * exchange of a step's items, at most its rows' or triples' two. */
 static int
@@ -233,7 +212,9 @@ make_job(struct mf *m, const struct rec_ratings *r, struct rec_err *err)
 {
 	const size_t cap = (size_t)m->h.batch * (m->base.ranking ? 1 + (size_t)m->h.negatives : 1);
 
-	if (list_own(m, r, err) != 0)
+	rec_free(m->own);
+	m->own = NULL;
+	if (rec_ratings_users(r, &m->own, &m->nown, err) != 0)
 		return -1;
 	if (rec_mf_per_rating(&m->h))
 		return 0;

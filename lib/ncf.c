@@ -1314,25 +1314,6 @@ init_uniform(float *v, size_t n, int in, struct rec_rng *rng)
 		v[j] = a * (2.0f * rec_rng_uniform(rng) - 1.0f);
 }
 
-/* A job's m->own: the users of this rank's rows r, in index order. */
-static int
-own_users(struct ncf *m, const struct rec_ratings *r, struct rec_err *err)
-{
-	unsigned char *mine = rec_calloc((size_t)m->nu + 1, 1);
-
-	if (!mine || !(m->own = buf((size_t)m->nu + 1, 1, sizeof *m->own))) {
-		rec_free(mine);
-		return rec_erroom(err, NULL);
-	}
-	for (size_t j = 0; j < r->n; j++)
-		mine[r->user[j]] = 1;
-	for (int32_t u = 0; u < m->nu; u++)
-		if (mine[u])
-			m->own[m->nown++] = u;
-	rec_free(mine);
-	return 0;
-}
-
 struct rec_model *
 rec_ncf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
              struct rec_err *err)
@@ -1363,7 +1344,7 @@ rec_ncf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 		return NULL;
 	if (rec_model_init_maps(&m->base, r, err) != 0 ||
 	    rec_batches_init(&m->b, m->nu, m->ni, batch_rows(h), err) != 0 ||
-	    (rec_dist_size() > 1 && own_users(m, r, err) != 0)) {
+	    (rec_dist_size() > 1 && rec_ratings_users(r, &m->own, &m->nown, err) != 0)) {
 		if (err && !err->msg[0])
 			rec_erroom(err, NULL);
 		ncf_free(&m->base);

@@ -50,6 +50,27 @@ rec_ratings_line(const struct rec_ratings *r, size_t i)
 	return r->line ? (long)r->line[i] : (long)i + 1;
 }
 
+int
+rec_ratings_users(const struct rec_ratings *r, int32_t **users, size_t *n,
+                  struct rec_err *err)
+{
+	const size_t nu = r->users.n;
+	unsigned char *seen = rec_calloc(nu + 1, 1);
+
+	*n = 0;
+	if (!seen || !(*users = rec_malloc_array(nu + 1, sizeof **users))) {
+		rec_free(seen);
+		return rec_erroom(err, NULL);
+	}
+	for (size_t j = 0; j < r->n; j++)
+		seen[r->user[j]] = 1;
+	for (size_t u = 0; u < nu; u++)
+		if (seen[u])
+			(*users)[(*n)++] = (int32_t)u;
+	rec_free(seen);
+	return 0;
+}
+
 int64_t
 rec_ratings_time(const struct rec_ratings *r, size_t i)
 {

@@ -155,6 +155,12 @@ int rec_ratings_count(const struct rec_ratings *r, size_t *users, size_t *items,
 /* The source line of row i. */
 long rec_ratings_line(const struct rec_ratings *r, size_t i);
 
+/* *users (caller frees with rec_free) = the users of r's rows, each
+ * once, in index order; *n of them (a job's rank: the users it owns,
+ * dist.h). */
+int rec_ratings_users(const struct rec_ratings *r, int32_t **users, size_t *n,
+                      struct rec_err *err);
+
 /* The timestamp of row i (0 in an untimed table). */
 int64_t rec_ratings_time(const struct rec_ratings *r, size_t i);
 

@@ -30,6 +30,24 @@ job() {
 	timeout 120 mpirun -q --oversubscribe -np "$n" "$REC_MPI_BIN/$prog" "$@"
 }
 
+# The study's split of ml-latest-small in train.tsv, valid.tsv and
+# test.tsv, and seen.tsv (train and valid); the test skipped without
+# the data.
+study_split() {
+	[ -f "$movielens/ratings.csv" ] || skip "no data/ml-latest-small (make data)"
+	rec-filter --min-item-ratings 20 "$movielens/ratings.csv" |
+		rec-split --ratio 0.8 --valid-ratio 0.1 --train train.tsv --valid valid.tsv \
+			--test test.tsv
+	cat train.tsv valid.tsv > seen.tsv
+}
+
+# The test NDCG@10 of model $1's top-10 lists, after study_split.
+ndcg() {
+	rec-score -m "$1" --top 10 --exclude seen.tsv |
+		rec-eval -k 10 --test test.tsv --train seen.tsv -r - |
+		awk '$1 == "ndcg@10" { print $2 }'
+}
+
 # The epochs of --log files $1 (the plain program's) and $2 (a job's),
 # and how many of them have losses more than 1e-5 apart.
 same_losses() {

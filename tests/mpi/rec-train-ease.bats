@@ -22,10 +22,7 @@ mf="$BATS_TEST_DIRNAME/../fixtures/mf"
 
 @test "ml-latest-small: 2 and 4 ranks, the same model bytes, lambdas and lists" {
 	skip_sanitized
-	[ -f "$movielens/ratings.csv" ] || skip "no data/ml-latest-small (make data)"
-	rec-filter --min-item-ratings 20 "$movielens/ratings.csv" |
-		rec-split --ratio 0.8 --valid-ratio 0.1 --train train.tsv --valid valid.tsv \
-			--test test.tsv
+	study_split
 	rec-train-ease --valid valid.tsv --grid 50,200,800 --refit --log plain.log \
 		-o plain.st train.tsv 2> plain.err
 	for n in 2 4; do

@@ -103,11 +103,7 @@ rmse() {
 
 @test "ml-latest-small: 2 and 4 ranks within 0.002 test RMSE of 1 rank" {
 	skip_sanitized
-	[ -f "$movielens/ratings.csv" ] || skip "no data/ml-latest-small (make data)"
-	rec-filter --min-item-ratings 20 "$movielens/ratings.csv" |
-		rec-split --ratio 0.8 --valid-ratio 0.1 --train train.tsv --valid valid.tsv \
-			--test test.tsv
-	cat train.tsv valid.tsv > seen.tsv
+	study_split
 	rec-train-mf $sgd --quiet -o plain.st seen.tsv
 	one=$(rmse plain.st test.tsv)
 	run -0 job 1 rec-train-mf $sgd --quiet -o job.st seen.tsv
@@ -122,16 +118,7 @@ rmse() {
 
 @test "minibatches, ml-latest-small: 2 and 4 ranks as good as 1 rank" {
 	skip_sanitized
-	[ -f "$movielens/ratings.csv" ] || skip "no data/ml-latest-small (make data)"
-	rec-filter --min-item-ratings 20 "$movielens/ratings.csv" |
-		rec-split --ratio 0.8 --valid-ratio 0.1 --train train.tsv --valid valid.tsv \
-			--test test.tsv
-	cat train.tsv valid.tsv > seen.tsv
-	ndcg() {
-		rec-score -m "$1" --top 10 --exclude seen.tsv |
-			rec-eval -k 10 --test test.tsv --train seen.tsv -r - |
-			awk '$1 == "ndcg@10" { print $2 }'
-	}
+	study_split
 	# the epochs of --valid --refit runs on this split, seed 1; the
 	# ranking flags examples/paper's
 	rec-train-mf --epochs 39 --quiet -o plain.st seen.tsv

@@ -114,11 +114,7 @@ rmse() {
 
 @test "ml-latest-small: 2 and 4 ranks within 0.001 test RMSE of 1 rank" {
 	skip_sanitized
-	[ -f "$movielens/ratings.csv" ] || skip "no data/ml-latest-small (make data)"
-	rec-filter --min-item-ratings 20 "$movielens/ratings.csv" |
-		rec-split --ratio 0.8 --valid-ratio 0.1 --train train.tsv --valid valid.tsv \
-			--test test.tsv
-	cat train.tsv valid.tsv > seen.tsv
+	study_split
 	# 11 epochs: about the best of rec-train-ncf --valid on this split;
 	# 1 rank: the plain program's bytes (above), here the plain program.
 	# Seed 4: a job whose batches were its ranks' own missed by 0.0046.
@@ -137,16 +133,7 @@ rmse() {
 
 @test "--loss bpr, ml-latest-small: 2 and 4 ranks within 0.005 test NDCG@10 of 1 rank" {
 	skip_sanitized
-	[ -f "$movielens/ratings.csv" ] || skip "no data/ml-latest-small (make data)"
-	rec-filter --min-item-ratings 20 "$movielens/ratings.csv" |
-		rec-split --ratio 0.8 --valid-ratio 0.1 --train train.tsv --valid valid.tsv \
-			--test test.tsv
-	cat train.tsv valid.tsv > seen.tsv
-	ndcg() {
-		rec-score -m "$1" --top 10 --exclude seen.tsv |
-			rec-eval -k 10 --test test.tsv --train seen.tsv -r - |
-			awk '$1 == "ndcg@10" { print $2 }'
-	}
+	study_split
 	# examples/paper's NCF-BPR, 8 epochs: the best of its --valid runs;
 	# float order alone moved a seed's NDCG@10 by up to 0.0036 here
 	args="--loss bpr --lr 0.003 --reg 0.003 --negatives 4 --dropout 0 --epochs 8"

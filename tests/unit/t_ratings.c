@@ -210,6 +210,26 @@ TEST(ratings_dedupe_policies)
 /* An untimed table: the times are checked but not kept (no array for
  * them); every row's reads as 0, in the policies, in a TSV and in a
  * concatenation, which is untimed only when both parts are. */
+TEST(ratings_users_of_rows)
+{
+	struct rec_err err;
+	struct rec_ratings *r = read_text("9\t1\t4\t1\n5\t1\t4\t1\n9\t2\t4\t1\n"
+	                                  "3\t2\t4\t1\n", "u", NULL, &err);
+	int32_t *u = NULL;
+	size_t n;
+
+	/* users 9, 5, 3 are indices 0, 1, 2; the rows' are 0, 1, 0, 2 */
+	CHECK(r && rec_ratings_users(r, &u, &n, &err) == 0);
+	CHECK(n == 3 && u[0] == 0 && u[1] == 1 && u[2] == 2);
+	rec_free(u);
+	r->n = 3;   /* a part of the table, as a job's rank holds: no user 3 */
+	CHECK(rec_ratings_users(r, &u, &n, &err) == 0);
+	CHECK(n == 2 && u[0] == 0 && u[1] == 1);
+	rec_free(u);
+	r->n = 4;
+	rec_ratings_free(r);
+}
+
 TEST(ratings_untimed)
 {
 	const char *tsv = "1\t10\t1\t100\n1\t10\t2\t200\n2\t10\t3\t5\n1\t10\t4\t50\n";
