@@ -32,9 +32,10 @@ main(int argc, char *argv[])
 	if (hp.loss != REC_LOSS_BPR && (rec_trainer_given(&t, "positive") ||
 	                               rec_trainer_given(&t, "negatives")))
 		rec_cli_usage_error("--positive and --negatives go with --loss bpr");
-	if (rec_dist_size() > 1 && t.valid_path)
-		rec_cli_usage_error("--valid does not run as a job of %d processes yet: "
-		                    "choose the epochs with one", rec_dist_size());
+	if (rec_dist_size() > 1 && t.valid_path && rec_mf_per_rating(&hp))
+		rec_cli_usage_error("--valid does not run as a job of %d processes of "
+		                    "per-rating SGD yet: choose the epochs with one",
+		                    rec_dist_size());
 	t.untimed = 1;   /* MF never looks at when a rating was made */
 	t.job = 1;
 	if (rec_dist_size() > 1) {

@@ -37,9 +37,6 @@ main(int argc, char *argv[])
 		rec_cli_usage_error("--tags does not run as a job of %d processes yet: "
 		                    "a tag's period needs its user's ratings",
 		                    rec_dist_size());
-	if (rec_dist_size() > 1 && t.valid_path)
-		rec_cli_usage_error("--valid does not run as a job of %d processes yet: "
-		                    "choose the epochs with one", rec_dist_size());
 	t.job = 1;
 	if (rec_dist_size() > 1) {
 		t.log_extra = "\tbytes_sent";

@@ -152,9 +152,10 @@ predict_rows(const struct rec_model *m, const struct rec_ratings *r, float *pred
 	}
 }
 
-/* rmse of pred against r's ratings, predictions clipped to the stars. */
+/* The squared error of pred against r's ratings, summed, predictions
+ * clipped to the stars. */
 static double
-rmse_of(const struct rec_ratings *r, const float *pred)
+squared_error(const struct rec_ratings *r, const float *pred)
 {
 	double sum = 0;
 
@@ -164,32 +165,31 @@ rmse_of(const struct rec_ratings *r, const float *pred)
 		double d = p - r->rating[j];
 		sum += d * d;
 	}
-	return sqrt(sum / (double)r->n);
+	return sum;
 }
 
-/* The rating model's numbers of struct rec_valid. */
+/* The rating model's numbers of struct rec_valid, over every rank's
+ * part of the ratings (r may be this rank's: shard.h). */
 static int
 validate_ratings(const struct rec_model *m, const struct rec_ratings *r,
                  struct rec_valid *v, struct rec_err *err)
 {
 	struct rec_scored *buf = NULL;
-	size_t *start = NULL, users = 0;
+	size_t *start = NULL;
 	uint32_t *ix = NULL;
 	float *pred = NULL;
-	double sp = 0, sr = 0;
+	double sum[5] = { 0, (double)r->n, 0, 0, 0 };   /* error, rows, P, R, users */
 	int rc = -1;
 
-	if (r->n == 0)
-		return rec_errf(err, NULL, 0, "no ratings to evaluate");
-	if (!(pred = rec_malloc_array(r->n, sizeof *pred)) ||
-	    !(buf = rec_malloc_array(r->n, sizeof *buf))) {
+	if (!(pred = rec_malloc_array(r->n ? r->n : 1, sizeof *pred)) ||
+	    !(buf = rec_malloc_array(r->n ? r->n : 1, sizeof *buf))) {
 		rec_erroom(err, NULL);
 		goto out;
 	}
 	if (rec_ratings_by_user(r, &start, &ix, err) != 0)
 		goto out;
 	predict_rows(m, r, pred);
-	v->rmse = rmse_of(r, pred);
+	sum[0] = squared_error(r, pred);
 	for (size_t u = 0; u < r->users.n; u++) {
 		size_t n = start[u + 1] - start[u];
 		struct rec_rated one;
@@ -202,15 +202,19 @@ validate_ratings(const struct rec_model *m, const struct rec_ratings *r,
 			buf[j].truth = r->rating[row];
 		}
 		rec_metrics_rated(buf, n, REC_VALID_K, REC_RELEVANT, &one);
-		sp += one.precision;
-		sr += one.recall;
-		users++;
+		sum[2] += one.precision;
+		sum[3] += one.recall;
+		sum[4]++;
 	}
-	v->precision = sp / (double)users;
-	v->recall = sr / (double)users;
-	v->f1 = rec_metrics_f1(v->precision, v->recall);
 	rc = 0;
 out:
+	if ((rc = rec_dist_agree(rc, err)) == 0) {
+		rec_dist_sum_f64(sum, 5);
+		v->rmse = sqrt(sum[0] / sum[1]);
+		v->precision = sum[2] / sum[4];
+		v->recall = sum[3] / sum[4];
+		v->f1 = rec_metrics_f1(v->precision, v->recall);
+	}
 	rec_free(pred);
 	rec_free(buf);
 	rec_free(start);

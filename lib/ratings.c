@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rec/csv.h"
+#include "rec/dist.h"
 #include "rec/ratings.h"
 
 #define MAX_ROWS UINT32_MAX
@@ -744,8 +745,12 @@ rec_ratings_concat(const struct rec_ratings *a, const struct rec_ratings *b,
 	struct rec_ratings *r = a->untimed && b->untimed ? rec_ratings_new_untimed() :
 	                        rec_ratings_new();
 	const struct rec_ratings *parts[2] = { a, b };
+	const int job = rec_dist_size() > 1;
+	int64_t before[2] = { 0, (int64_t)a->n };   /* lines before a's, b's */
 	int32_t ix;
 
+	if (job)
+		rec_dist_sum_i64(before + 1, 1);
 	if (!r) {
 		rec_erroom(err, NULL);
 		return NULL;
@@ -762,9 +767,10 @@ rec_ratings_concat(const struct rec_ratings *a, const struct rec_ratings *b,
 	for (int p = 0; p < 2; p++) {
 		const struct rec_ratings *s = parts[p];
 		for (size_t i = 0; i < s->n; i++) {
+			long line = job ? (long)before[p] + rec_ratings_line(s, i) : (long)r->n + 1;
 			if (rec_ratings_push(r, s->users.ids[s->user[i]],
 			                     s->items.ids[s->item[i]], s->rating[i],
-			                     rec_ratings_time(s, i), (long)r->n + 1, err) != 0) {
+			                     rec_ratings_time(s, i), line, err) != 0) {
 				rec_ratings_free(r);
 				return NULL;
 			}

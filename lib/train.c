@@ -6,6 +6,7 @@
 #include <math.h>
 #include <time.h>
 
+#include "rec/dist.h"
 #include "rec/model.h"
 
 static double
@@ -106,7 +107,8 @@ train_model(struct rec_model **out, rec_model_make_fn *make, const void *hp,
 		*out = best;
 		best = NULL;
 	} else {
-		if (!(all = rec_ratings_concat(train, valid, err)))
+		all = rec_ratings_concat(train, valid, err);
+		if (rec_dist_agree(all ? 0 : -1, err) != 0)   /* a job's, every rank's */
 			goto out;
 		rec_model_free(m);
 		if (!(m = make(hp, all, o->seed, err)))

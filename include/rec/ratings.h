@@ -115,7 +115,10 @@ int rec_ratings_by_user(const struct rec_ratings *r, size_t **start,
  * untimed when both are; NULL when out of memory (err filled).  Its id
  * maps are a's, then b's ids that a lacks: for tables read from streams,
  * the order of first appearance in a's rows then b's; for tables spread
- * over the ranks (shard.h), the same maps on every rank. */
+ * over the ranks (shard.h), the same maps on every rank.  Its lines are
+ * its rows' places, 1 on; in a job of more than one rank (a collective
+ * then) a's lines, then b's after the job's rows of a, as one process's
+ * table of every rank's rows would have them. */
 struct rec_ratings *rec_ratings_concat(const struct rec_ratings *a,
                                        const struct rec_ratings *b,
                                        struct rec_err *err);

@@ -49,10 +49,17 @@ ndcg() {
 }
 
 # The epochs of --log files $1 (the plain program's) and $2 (a job's),
-# and how many of them have losses more than 1e-5 apart.
+# and how many of them differ: in phase or epoch, or by more than 1e-5
+# in the loss or a validation number (NA only as NA).
 same_losses() {
-	paste "$1" "$2" | awk -F'\t' -v c=$(( $(head -1 "$1" | awk -F'\t' '{ print NF }') + 3 )) '
-		NR > 1 { d = $3 - $c; if (d < 0) d = -d; if (d > 1e-5) bad++ }
+	paste "$1" "$2" | awk -F'\t' -v o=$(head -1 "$1" | awk -F'\t' '{ print NF }') '
+		NR > 1 {
+			if ($1 != $(o + 1) || $2 != $(o + 2)) bad++
+			for (c = 3; c <= 8; c++) {
+				d = $c - $(o + c); if (d < 0) d = -d
+				if (($c == "NA") != ($(o + c) == "NA") || d > 1e-5) { bad++; break }
+			}
+		}
 		END { print NR - 1, bad + 0 }'
 }
 

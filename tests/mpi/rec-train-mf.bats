@@ -101,6 +101,20 @@ rmse() {
 	done
 }
 
+@test "minibatches, --valid --refit: 1 rank the plain bytes, 2 and 4 its epochs" {
+	for loss in "--loss mse" "--loss bpr --dropout 0.3"; do
+		args="$loss --batch 16 --epochs 6 --patience 2 --valid $mf/valid.tsv --refit --quiet"
+		rec-train-mf $args --log plain.log -o plain.st "$mf/train.tsv"
+		job 1 rec-train-mf $args --log job.log -o job.st "$mf/train.tsv"
+		cmp plain.st job.st
+		for n in 2 4; do
+			job $n rec-train-mf $args --log job.log -o job.st "$mf/train.tsv"
+			run -0 same_losses plain.log job.log
+			assert_output "$(( $(wc -l < plain.log) - 1 )) 0"
+		done
+	done
+}
+
 @test "ml-latest-small: 2 and 4 ranks within 0.002 test RMSE of 1 rank" {
 	skip_sanitized
 	study_split
@@ -136,6 +150,13 @@ rmse() {
 			'BEGIN { d = a - b; if (d < 0) d = -d; print (d <= 0.005 && b > 0.12) ? "ok" : a " " b }'
 		assert_output ok
 	done
+	# early stopping in a job: the plain program's best epoch
+	rec-train-mf --valid valid.tsv --refit --quiet --log plain.log -o plain.st train.tsv
+	job 2 rec-train-mf --valid valid.tsv --refit --quiet --log job.log -o job.st train.tsv
+	assert_equal "$(grep -c '^refit' job.log)" "$(grep -c '^refit' plain.log)"
+	run -0 awk -v a="$(rmse plain.st test.tsv)" -v b="$(rmse job.st test.tsv)" \
+		'BEGIN { d = a - b; if (d < 0) d = -d; print d <= 0.002 ? "ok" : a " " b }'
+	assert_output ok
 }
 
 @test "bad input on one rank: the plain message, once, exit 1; bad usage: 2" {
@@ -150,7 +171,7 @@ rmse() {
 	assert_output ''
 	run -2 --separate-stderr job 2 rec-train-mf $sgd --valid "$mf/valid.tsv" \
 		-o out/m.st "$mf/train.tsv"
-	assert_equal "${stderr_lines[0]}" "rec-train-mf: --valid does not run as a job of 2 processes yet: choose the epochs with one"
+	assert_equal "${stderr_lines[0]}" "rec-train-mf: --valid does not run as a job of 2 processes of per-rating SGD yet: choose the epochs with one"
 	run ls -A out
 	assert_output ''
 }
