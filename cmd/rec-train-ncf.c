@@ -33,10 +33,6 @@ main(int argc, char *argv[])
 	if (hp.loss != REC_LOSS_BPR && (rec_trainer_given(&t, "positive") ||
 	                               rec_trainer_given(&t, "negatives")))
 		rec_cli_usage_error("--positive and --negatives go with --loss bpr");
-	if (rec_dist_size() > 1 && in[1].path)
-		rec_cli_usage_error("--tags does not run as a job of %d processes yet: "
-		                    "a tag's period needs its user's ratings",
-		                    rec_dist_size());
 	t.job = 1;
 	if (rec_dist_size() > 1) {
 		t.log_extra = "\tbytes_sent";

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "rec/csv.h"
+#include "rec/dist.h"
 #include "rec/side.h"
 
 /* ---- tags.csv ---- */
@@ -480,25 +481,34 @@ genre_feats(const struct rec_movies *movies, int64_t id, int64_t *f, int32_t *m)
 }
 
 /* The distinct (movieId, tag) pairs of the tag uses of train's period
- * (side.h) into *pair (allocated, *np of them); counts into st. */
+ * (side.h) into *pair (allocated, *np of them); counts into st.  In a
+ * job (dist.h) train is this rank's part, its users' every row: each
+ * user's last training time is summed over the ranks, the one that
+ * holds the user's rows giving it (a collective). */
 static int
 period_pairs(const struct rec_tags *tags, const struct rec_ratings *train,
              struct rec_tag_use **pair, size_t *np, struct rec_side_stats *st)
 {
-	int64_t *last = rec_malloc_array(train->users.n, sizeof *last);
-	struct rec_tag_use *p = rec_malloc_array(tags->n, sizeof *p);
+	const size_t nu = train->users.n;
+	int64_t *last = rec_calloc(2 * nu + 1, sizeof *last), *rated = last + nu;
+	struct rec_tag_use *p = rec_malloc_array(tags->n ? tags->n : 1, sizeof *p);
 	size_t n = 0;
 
-	if (!last || !p) {
+	if (rec_dist_agree(last && p ? 0 : -1, NULL) != 0) {
 		rec_free(last);
 		rec_free(p);
 		return -1;
 	}
-	for (size_t u = 0; u < train->users.n; u++)
-		last[u] = INT64_MIN;
-	for (size_t j = 0; j < train->n; j++)
-		if (train->ts[j] > last[train->user[j]])
-			last[train->user[j]] = train->ts[j];
+	for (size_t j = 0; j < train->n; j++) {
+		int32_t u = train->user[j];
+		if (!rated[u] || train->ts[j] > last[u])
+			last[u] = train->ts[j];
+		rated[u] = 1;
+	}
+	rec_dist_sum_i64(last, 2 * nu);
+	for (size_t u = 0; u < nu; u++)
+		if (!rated[u])
+			last[u] = INT64_MIN;
 	for (size_t j = 0; j < tags->n; j++) {
 		const struct rec_tag_use *t = &tags->use[j];
 		int32_t u = rec_idmap_find(&train->users, t->user);

@@ -80,6 +80,27 @@ rmse() {
 	assert_output "3 0"
 }
 
+@test "--tags: the plain program's tag features and losses on 1, 2 and 4 ranks" {
+	ncf="$BATS_TEST_DIRNAME/../fixtures/ncf"
+	side="--movies $ncf/movies.csv --tags $ncf/tags.csv --tag-vocab 3 --side-dim 4"
+	features() {
+		python3 "$BATS_TEST_DIRNAME/../fixtures/st/make-fixtures.py" --read "$1" |
+			awk -F'\t' '$1 == "values" && ($2 == "side_start" || $2 == "side_feat")'
+	}
+	rec-train-ncf $side --epochs 3 --quiet --log plain.log -o plain.st "$mf/train.tsv"
+	job 1 rec-train-ncf $side --epochs 3 --quiet -o job.st "$mf/train.tsv"
+	cmp plain.st job.st
+	# a tag counts up to its tagger's last training rating, which one
+	# rank holds: every rank has the same period, the same features
+	for n in 2 4; do
+		job $n rec-train-ncf $side --epochs 3 --quiet --log job.log -o job.st \
+			"$mf/train.tsv"
+		assert_equal "$(features job.st)" "$(features plain.st)"
+		run -0 same_losses plain.log job.log
+		assert_output "3 0"
+	done
+}
+
 @test "--valid --refit: 1 rank the plain bytes, 2 and 4 the plain program's epochs" {
 	for loss in mse bpr; do
 		args="--loss $loss --epochs 6 --patience 2 --valid $mf/valid.tsv --refit --quiet"
@@ -179,9 +200,6 @@ rmse() {
 	awk -F'\t' -v OFS='\t' '{ $3 = 1 } 1' "$mf/train.tsv" > none.tsv
 	run -1 --separate-stderr job 4 rec-train-ncf --loss bpr -o out/m.st none.tsv
 	assert_equal "$stderr" "rec-train-ncf: no positives (ratings of at least 3.5 stars) to train on"
-	run -2 --separate-stderr job 2 rec-train-ncf --tags "$mf/train.tsv" \
-		-o out/m.st "$mf/train.tsv"
-	assert_equal "${stderr_lines[0]}" "rec-train-ncf: --tags does not run as a job of 2 processes yet: a tag's period needs its user's ratings"
 	run ls -A out
 	assert_output ''
 }
