@@ -206,11 +206,13 @@ mf_alloc(const struct rec_mf_hparams *h, int nu, int ni, struct rec_err *err)
 }
 
 /* In a job: the users of r's rows, and by minibatches room for the
- * exchange of a step's items, at most its rows' or triples' two. */
+ * exchange of a step's items, at most one a row (with BPR, a row a
+ * positive and a row a negative). */
 static int
 make_job(struct mf *m, const struct rec_ratings *r, struct rec_err *err)
 {
-	const size_t cap = (size_t)m->h.batch * (m->base.ranking ? 1 + (size_t)m->h.negatives : 1);
+	const size_t cap = (size_t)m->h.batch *
+	                   (m->base.ranking ? 1 + (size_t)m->h.negatives : 1);
 
 	rec_free(m->own);
 	m->own = NULL;
@@ -922,9 +924,9 @@ mf_epoch_bpr(struct mf *m, const struct rec_ratings *r, struct rec_rng *rng,
 		return -1;
 	m->sent = 0;
 	for (uint64_t s = 0; s < m->b.steps; s++) {
-		const uint64_t job_pos = m->pos.total - s * (uint64_t)batch;
-		const float scale = 1.0f / (float)((job_pos < (uint64_t)batch ?
-		                                    job_pos : (uint64_t)batch) * (uint64_t)neg);
+		const uint64_t left = m->pos.total - s * (uint64_t)batch;
+		const uint64_t job_pos = left < (uint64_t)batch ? left : (uint64_t)batch;
+		const float scale = 1.0f / (float)(job_pos * (uint64_t)neg);
 
 		rec_batches_next(&m->b);
 		for (uint32_t t = m->b.first[s]; t < m->b.first[s + 1]; t++) {
@@ -1347,7 +1349,8 @@ gather_rows(const struct mf *m, float **whole, struct rec_err *err)
 	const struct rec_grid *g = &m->grid;
 	const int grid = rec_mf_per_rating(&m->h);
 	const int32_t *items = grid ? g->part_item + g->part_start[m->held] : NULL;
-	const size_t nitems = grid ? g->part_start[m->held + 1] - g->part_start[m->held] : 0;
+	const size_t nitems = grid ? g->part_start[m->held + 1] -
+	                             g->part_start[m->held] : 0;
 	char *pack = NULL;
 	int rc = 0;
 

@@ -1344,7 +1344,8 @@ rec_ncf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 		return NULL;
 	if (rec_model_init_maps(&m->base, r, err) != 0 ||
 	    rec_batches_init(&m->b, m->nu, m->ni, batch_rows(h), err) != 0 ||
-	    (rec_dist_size() > 1 && rec_ratings_users(r, &m->own, &m->nown, err) != 0)) {
+	    (rec_dist_size() > 1 &&
+	     rec_ratings_users(r, &m->own, &m->nown, err) != 0)) {
 		if (err && !err->msg[0])
 			rec_erroom(err, NULL);
 		ncf_free(&m->base);

@@ -55,8 +55,9 @@ int rec_sample_init(struct rec_sample *s, const struct rec_ratings *r,
  * the file's, a row a line, ascending): this rank may have no
  * positives, the job must, and s->index places each of this rank's
  * among the job's.  One process: rec_sample_init.  A collective, failing
- * on every rank alike (s then empty); besides the positives it holds a window of 2^22
- * bits and sends total lines / 8 bytes to rank 0 and back. */
+ * on every rank alike (s then empty); besides the positives it holds a
+ * window of 2^22 bits and sends the job's lines / 8 bytes to rank 0 and
+ * back. */
 int rec_sample_init_job(struct rec_sample *s, const struct rec_ratings *r,
                         float positive, struct rec_err *err);
 
