@@ -1324,6 +1324,7 @@ rec_ncf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	int64_t rows = (int64_t)r->n;
 	struct ncf *m;
 	float *P;
+	int rc = 0;
 
 	if (err)
 		err->msg[0] = '\0';
@@ -1332,23 +1333,32 @@ rec_ncf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 		rec_errf(err, NULL, 0, "no ratings to train on");
 		return NULL;
 	}
-	if ((h->movies || h->tags) &&
-	    rec_side_build(&side, r, h->movies, h->tags, h->tag_vocab, NULL,
-	                   err) != 0)
+	/* in a job every failure is agreed before the next collective */
+	if (h->movies || h->tags)
+		rc = rec_side_build(&side, r, h->movies, h->tags, h->tag_vocab,
+		                    NULL, err);
+	if (rec_dist_agree(rc, err) != 0) {
+		rec_side_free(side);
 		return NULL;
+	}
 	if (side && side->nfeat == 0) {   /* no tag qualified, no genres: none */
 		rec_side_free(side);
 		side = NULL;
 	}
-	if (!(m = ncf_alloc(h, (int)r->users.n, (int)r->items.n, side, err)))
-		return NULL;
-	if (rec_model_init_maps(&m->base, r, err) != 0 ||
-	    rec_batches_init(&m->b, m->nu, m->ni, batch_rows(h), err) != 0 ||
-	    (rec_dist_size() > 1 &&
-	     rec_ratings_users(r, &m->own, &m->nown, err) != 0)) {
+	m = ncf_alloc(h, (int)r->users.n, (int)r->items.n, side, err);
+	rc = m ? 0 : -1;
+	if (rc == 0 &&
+	    (rec_model_init_maps(&m->base, r, err) != 0 ||
+	     rec_batches_init(&m->b, m->nu, m->ni, batch_rows(h), err) != 0 ||
+	     (rec_dist_size() > 1 &&
+	      rec_ratings_users(r, &m->own, &m->nown, err) != 0))) {
 		if (err && !err->msg[0])
 			rec_erroom(err, NULL);
-		ncf_free(&m->base);
+		rc = -1;
+	}
+	if (rec_dist_agree(rc, err) != 0) {
+		if (m)
+			ncf_free(&m->base);
 		return NULL;
 	}
 	P = m->p.w;

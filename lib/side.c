@@ -555,10 +555,11 @@ rec_side_build(struct rec_side **out, const struct rec_ratings *train,
 		vocab = 0;
 	if (vocab > INT_MAX - ngenre)
 		vocab = INT_MAX - ngenre;
-	if (vocab > 0) {
+	if (vocab > 0) {   /* period_pairs first: a collective in a job */
+		int pairs = period_pairs(tags, train, &pair, &np, st);
 		rank = rec_malloc_array(tags->ntag, sizeof *rank);
 		voc = rec_malloc_array(tags->ntag, sizeof *voc);
-		if (!rank || !voc || period_pairs(tags, train, &pair, &np, st) != 0 ||
+		if (pairs != 0 || !rank || !voc ||
 		    tag_vocab(tags, pair, np, items, vocab, rank, voc, &ntag,
 		              &st->qualified) != 0)
 			goto oom;
