@@ -909,11 +909,11 @@ penalize_part(void *ctx, size_t beg, size_t end, int t)
 		touched_row(m, m->b.nu + e, PENALIZE);
 }
 
-/* The exchange of a step (a collective): the touched item rows of every
- * rank's share, their gradients summed in rank order, become the step's
- * (m->b.irows and the work's item gradients: the same on every rank, in
- * order of first appearance), and the dense gradients are summed.  One
- * rank: the same rows and gradients.  Counts the bytes sent. */
+/* The exchange of a step in a job (a collective): the touched item rows
+ * of every rank's share, their gradients summed in rank order, become
+ * the step's (m->b.irows and the work's item gradients: the same on
+ * every rank, in order of first appearance), and the dense gradients
+ * are summed.  Counts the bytes sent. */
 static void
 exchange(struct ncf *m)
 {
@@ -928,7 +928,6 @@ exchange(struct ncf *m)
 		at[2 * k] = w->d_bi[s];
 	}
 	/* the step's rows are at most the work's cap: so are their items */
-	m->ni_own = m->b.ni;
 	m->b.ni = rec_rowsum_exchange(&m->xsum, m->b.ni, m->b.irows);
 	for (size_t s = 0; s < m->b.ni; s++) {
 		const float *at = rec_rowsum_sum(&m->xsum, s);
@@ -945,13 +944,15 @@ exchange(struct ncf *m)
 
 /* The L2 term of the batch (its gradient with the touched rows'), the
  * exchange, then one Adam step on the gradients of the batch, lazy on
- * the rows it touched; the dense gradients are zeroed after it.  *pen =
+ * the rows it touched; the dense gradients are zeroed after it.  Returns
  * this rank's share of the L2 term.  A collective in a job. */
 static double
 step(struct ncf *m)
 {
 	rec_parallel_for(m->b.ni, m->h.threads, penalize_part, m);
-	exchange(m);
+	m->ni_own = m->b.ni;
+	if (rec_dist_size() > 1)
+		exchange(m);
 	rec_adam_begin(&m->adam);
 	rec_parallel_for(step_units(m), m->h.threads, step_part, m);
 	return penalty(m);
@@ -993,14 +994,18 @@ ncf_epoch_bpr(struct ncf *m, const struct rec_ratings *r, struct rec_rng *rng,
 		int n = np;
 
 		rec_batches_next(&m->b);
+		/* the positives first, in a loop of their own: the scattered
+		 * reads of the table overlap */
+		for (int t = 0; t < np; t++) {
+			uint32_t row = m->pos.row[m->b.order[beg + (size_t)t]];
+			w->u[t] = r->user[row];
+			w->i[t] = r->item[row];
+		}
 		for (int t = 0; t < np; t++) {
 			uint32_t p = m->b.order[beg + (size_t)t];
-			uint32_t row = m->pos.row[p];
 			uint64_t place = m->pos.index ? m->pos.index[p] - 1 : p;
 			struct rec_rng g;
 
-			w->u[t] = r->user[row];
-			w->i[t] = r->item[row];
 			rec_batches_touch(&m->b, w->u[t], w->i[t]);
 			rec_rng_seed(&g, rec_rng_mix(draw_key + place));
 			w->key[t] = rec_rng_next(&g);
