@@ -1282,13 +1282,11 @@ ncf_rank_scores(const struct rec_model *base, const int32_t *user, size_t n,
 			                   ni, m->width[l], m->width[l + 1], th);
 			rec_relu_forward(x[cur ^ 1], x[cur ^ 1], ni, m->width[l + 1]);
 		}
-		for (int i = 0; i < ni; i++) {
-			const float *h = x[cur] + (size_t)i * last;
-			float z = 0;
-			for (int c = 0; c < last; c++)
-				z += h[c] * wout[k + c];
-			row[i] += z + P[m->obi + i];
-		}
+		/* the output weights' MLP part, into the free buffer's column */
+		rec_sgemm(0, 1, ni, 1, last, 1.0f, x[cur], last, wout + k, k + last,
+		          0.0f, x[cur ^ 1], 1, th);
+		for (int i = 0; i < ni; i++)
+			row[i] += x[cur ^ 1][i] + P[m->obi + i];
 	}
 	rc = 0;
 out:
