@@ -171,7 +171,7 @@ rmse() {
 @test "--loss bpr, ml-latest-small: 2 and 4 ranks within 0.005 test NDCG@10 of 1 rank" {
 	skip_sanitized
 	study_split
-	# examples/paper's NCF-BPR, 8 epochs: the best of its --valid runs;
+	# NCF-BPR with 4 negatives, 8 epochs: the best of its --valid runs;
 	# float order alone moved a seed's NDCG@10 by up to 0.0036 here
 	args="--loss bpr --lr 0.003 --reg 0.003 --negatives 4 --dropout 0 --epochs 8"
 	for seed in 1 2; do
