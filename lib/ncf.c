@@ -942,10 +942,10 @@ exchange(struct ncf *m)
 	           (double)(m->xsum.received * rec + 2 * dense) * (double)f;
 }
 
-/* The L2 term of the batch (its gradient with the touched rows'), the
- * exchange, then one Adam step on the gradients of the batch, lazy on
- * the rows it touched; the dense gradients are zeroed after it.  Returns
- * this rank's share of the L2 term.  A collective in a job. */
+/* The L2 term of the batch (its gradient with the touched rows'), in a
+ * job the exchange, then one Adam step on the gradients of the batch,
+ * lazy on the rows it touched; the dense gradients are zeroed after it.
+ * Returns this rank's share of the L2 term.  A collective in a job. */
 static double
 step(struct ncf *m)
 {
