@@ -3,6 +3,7 @@
 
 #include "cli.h"
 #include "rec/agr.h"
+#include "rec/dist.h"
 #include "trainer.h"
 
 static const char about[] =
@@ -13,7 +14,8 @@ static const char about[] =
 "item] with a sigmoid gives the rating.  The model file holds the graph:\n"
 "rec-score needs nothing more.  With --loss bpr, train it to rank\n"
 "instead (LightGCN plus attention): the network's score of each positive\n"
-"above that of sampled negatives.\n";
+"above that of sampled negatives.  Training also runs as an MPI job of\n"
+"many processes (make mpi; rec-mpi(7)).\n";
 
 static const char notes[] =
 "The --log rows end with the mean attention weight of each layer over the\n"
@@ -74,6 +76,10 @@ main(int argc, char *argv[])
 	                  &rec_agr_desc, &hp, in, 1, 30);
 	if (in[0].path && rec_trainer_given(&t, "weight"))
 		rec_cli_usage_error("--weight is the graph's own with --graph");
+	if (in[0].path && rec_dist_size() > 1)
+		rec_cli_usage_error("--graph does not run as a job of %d processes: "
+		                    "each builds the graph of its part of the ratings",
+		                    rec_dist_size());
 	if (in[0].path && (!t.train_path || strcmp(t.train_path, "-") == 0))
 		rec_cli_usage_error("--graph needs the training ratings as a FILE");
 	if (hp.loss != REC_LOSS_BPR && (rec_trainer_given(&t, "positive") ||
@@ -87,6 +93,7 @@ main(int argc, char *argv[])
 			len += (size_t)snprintf(extra + len, sizeof extra - len, "\t%s_attn_%d",
 			                        s ? "item" : "user", l);
 	t.log_extra = extra;
+	t.job = 1;
 	if (in[0].path)
 		hp.graph = graph = read_graph(in[0].path, t.train_path);
 	rec_trainer_run(&t, rec_agr_make);

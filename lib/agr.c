@@ -11,6 +11,23 @@
  * they are those of the current weights (E^0 and W_l, which do not
  * change within a block), and predicting propagates first when they are
  * not.
+ *
+ * An epoch's steps are one order of the whole table (with BPR, of its
+ * positives) drawn from a key (rec_batches_epoch_steps), each row's
+ * dropout masks (and a positive's negatives) from a generator of its
+ * own, so that they depend on the row alone.  That makes a job of N
+ * ranks (dist.h) compute what one process computes, up to the order of
+ * float additions: synchronous data parallelism.  Each rank holds the
+ * graph of its own users' ratings (rec_graph_build) and trains on its
+ * rows of each step.  A user's row of A E is whole on its rank; an
+ * item's is a sum over the ranks' edges, so each propagated layer's item
+ * rows are summed over the ranks (forward), as are the item rows of each
+ * layer's gradient before they flow back (backward).  The network's
+ * gradients but the user biases are summed every step, E^0's item rows
+ * (and gcn's W_l) at a block's end; every rank then takes the same Adam
+ * steps on them.  Its own users' rows of E^0 and biases are a rank's
+ * alone (their gradients are zero elsewhere: other ranks' copies never
+ * move), and the save gathers them, and the graph, on rank 0.
  */
 #include <math.h>
 #include <string.h>
@@ -18,6 +35,7 @@
 #include "rec/agr.h"
 #include "rec/attn.h"
 #include "rec/batch.h"
+#include "rec/dist.h"
 #include "rec/hparams.h"
 #include "rec/layer.h"
 #include "rec/parallel.h"
@@ -42,6 +60,8 @@ struct work {
 	                                * -1 (all, between batches) */
 	int32_t *tpos, *tneg;          /* BPR: triple q's positive and negative
 	                                * rows */
+	uint64_t *key;                 /* (n) in training, the seed of a row's
+	                                * dropout masks */
 	float *e[2], *d_e[2];          /* (nn, nl, k) the distinct nodes' layers */
 	float *mean[2], *d_mean[2];    /* (nn, k) their mean layer: the query of
 	                                * the other side's attention */
@@ -74,7 +94,10 @@ struct agr {
 	int pending;                   /* batches whose gradients of the layers
 	                                * wait for the block's end */
 	float *Y, *dY;                 /* gcn: (L, nodes, k) A E^l; (nodes, k) scratch */
+	float *dC;                     /* gcn in a job: (k, k) scratch */
 	int fresh;                     /* E is the propagation of the weights */
+	int part;                      /* g is this rank's part of a job's
+	                                * graph (rec_graph_build), not all of it */
 	struct work w;
 	struct rec_batches b;
 	struct rec_sample pos;         /* BPR: the training table's positives */
@@ -212,6 +235,7 @@ carve_all(struct agr *m, int cap, struct rec_err *err)
 	if (m->h.conv == REC_AGR_GCN) {
 		ADD(m->Y, nl * nodes, k);
 		ADD(m->dY, nodes, k);
+		ADD(m->dC, k, k);
 	}
 #undef ADD
 	for (size_t j = 0; j < nc; j++) {
@@ -222,7 +246,8 @@ carve_all(struct agr *m, int cap, struct rec_err *err)
 	}
 	w->cap = cap;
 	if (!(m->arena = rec_calloc(total ? total : 1, sizeof(float))) ||
-	    !(m->iarena = rec_malloc_array(8 * n + nodes, sizeof(int32_t))))
+	    !(m->iarena = rec_malloc_array(8 * n + nodes, sizeof(int32_t))) ||
+	    !(w->key = rec_malloc_array(n, sizeof *w->key)))
 		return rec_erroom(err, NULL);
 	for (size_t j = 0; j < nc; j++) {
 		*c[j].at = m->arena + off;
@@ -253,6 +278,7 @@ agr_free(struct rec_model *base)
 	rec_graph_free(m->g);
 	rec_free(m->arena);
 	rec_free(m->iarena);
+	rec_free(m->w.key);
 	rec_batches_free(&m->b);
 	rec_sample_free(&m->pos);
 	rec_free(m);
@@ -351,7 +377,18 @@ layer_of(const struct agr *m, int l)
 	return l == 0 ? m->p.w + m->oE : m->E + (size_t)(l - 1) * m->nodes * m->h.k;
 }
 
-/* E^1 .. E^L of the current weights, unless they are there already. */
+/* The item rows of x (nodes, k), a layer or a layer's gradient, summed
+ * over the ranks when the graph is this rank's part of a job's (each
+ * rank then holds its edges' share of them). */
+static void
+sum_items(const struct agr *m, float *x)
+{
+	if (m->part)
+		rec_dist_sum_f32_now(x + (size_t)m->nu * m->h.k, (size_t)m->ni * m->h.k);
+}
+
+/* E^1 .. E^L of the current weights, unless they are there already.  A
+ * collective when m->part. */
 static void
 propagate(struct agr *m)
 {
@@ -367,11 +404,13 @@ propagate(struct agr *m)
 		if (m->h.conv == REC_AGR_LIGHTGCN) {
 			rec_spmm(next, 0, g->indptr, g->indices, g->values, in,
 			         g->nodes, k, m->h.threads);
+			sum_items(m, next);
 			continue;
 		}
 		float *y = m->Y + l * layer;
 		rec_spmm(y, 0, g->indptr, g->indices, g->values, in, g->nodes, k,
 		         m->h.threads);
+		sum_items(m, y);
 		rec_linear_forward(next, y, m->p.w + m->oC[l], NULL, m->nodes, k, k,
 		                   m->h.threads);
 		for (size_t j = 0; j < layer; j++)
@@ -541,38 +580,70 @@ add_batch_grads(const struct agr *m, const struct work *w)
 }
 
 /* The gradients of the layers back through the propagation, last first,
- * into E^0's (and gcn's W_l's) in the slab; dE is left zeros. */
+ * into E^0's (and gcn's W_l's) in the slab; dE is left zeros.  A
+ * collective when m->part: each layer's item rows summed over the ranks
+ * before they flow back, and gcn's W_l's gradient, to which the item
+ * rows (the same on every rank) then add once, on rank 0. */
 static void
 propagate_backward(struct agr *m)
 {
 	const struct rec_graph *g = m->g;
-	const size_t layer = (size_t)m->nodes * m->h.k;
+	const size_t layer = (size_t)m->nodes * m->h.k, users = (size_t)m->nu * m->h.k;
 	const int k = m->h.k, L = m->h.layers;
 
 	for (int l = L - 1; l >= 0; l--) {
 		float *d_next = grad_of(m, l + 1), *d_in = grad_of(m, l);
 		const float *by = d_next;
+		sum_items(m, d_next);
 		if (m->h.conv == REC_AGR_GCN) {
-			const float *next = layer_of(m, l + 1);
+			const float *next = layer_of(m, l + 1), *y = m->Y + l * layer;
+			float *dW = m->p.g + m->oC[l];
+			const float *W = m->p.w + m->oC[l];
 			for (size_t j = 0; j < layer; j++)   /* through tanh, in place */
 				d_next[j] *= 1 - next[j] * next[j];
 			memset(m->dY, 0, layer * sizeof(float));
-			rec_linear_backward(m->dY, m->p.g + m->oC[l], NULL, d_next,
-			                    m->Y + l * layer, m->p.w + m->oC[l], m->nodes,
-			                    k, k, m->h.threads);
+			if (!m->part)
+				rec_linear_backward(m->dY, dW, NULL, d_next, y, W, m->nodes,
+				                    k, k, m->h.threads);
+			else {
+				rec_linear_backward(m->dY, dW, NULL, d_next, y, W, m->nu,
+				                    k, k, m->h.threads);
+				rec_linear_backward(m->dY + users, rec_dist_rank() == 0 ?
+				                    dW : m->dC, NULL, d_next + users, y + users,
+				                    W, m->ni, k, k, m->h.threads);
+				rec_dist_sum_f32_now(dW, (size_t)k * k);
+			}
 			by = m->dY;
 		}
 		/* A is symmetric: the transpose product is A's own */
 		rec_spmm(d_in, 1, g->indptr, g->indices, g->values, by, g->nodes, k,
 		         m->h.threads);
 	}
+	sum_items(m, grad_of(m, 0));
 	memset(m->dE, 0, (size_t)L * layer * sizeof(float));
 }
 
-/* The MLP on the n rows' attended representations z: its output w . h
- * into out.  With rng, in training (dropout on). */
+/* Row j's dropout masks, of the MLP's input and of each hidden layer,
+ * from a generator of its own seeded with w->key[j]: they depend on the
+ * row alone, not on the rows beside it nor on the rank that has it. */
 static void
-mlp_forward(const struct agr *m, struct work *w, int n, struct rec_rng *rng)
+draw_masks(const struct agr *m, struct work *w, int j)
+{
+	const float drop = m->h.dropout;
+	const int in = 3 * m->h.k;
+	struct rec_rng g;
+
+	rec_rng_seed(&g, w->key[j]);
+	rec_dropout_mask(w->mask_in + (size_t)j * in, &g, drop, 1, in);
+	for (int l = 0; l < m->h.nmlp; l++)
+		rec_dropout_mask(w->mask[l] + (size_t)j * m->width[l + 1], &g, drop, 1,
+		                 m->width[l + 1]);
+}
+
+/* The MLP on the n rows' attended representations z: its output w . h
+ * into out.  train: in training (dropout on, w->key the rows' seeds). */
+static void
+mlp_forward(const struct agr *m, struct work *w, int n, int train)
 {
 	const float *P = m->p.w;
 	const int k = m->h.k, nm = m->h.nmlp, last = m->width[nm];
@@ -587,30 +658,35 @@ mlp_forward(const struct agr *m, struct work *w, int n, struct rec_rng *rng)
 			x[2 * k + c] = zu[c] * zi[c];
 		}
 	}
-	w->dropped = rng && drop > 0;
+	w->dropped = train && drop > 0;
 	if (w->dropped) {
-		rec_dropout_mask(w->mask_in, rng, drop, n, 3 * k);
+		for (int j = 0; j < n; j++)
+			draw_masks(m, w, j);
 		rec_dropout_forward(w->x[0], w->x[0], w->mask_in, n, 3 * k);
 	}
-	for (int l = 0; l < nm; l++)
-		rec_hidden_forward(w->x[l + 1], w->a[l], w->mask[l], w->x[l], P + m->oW[l],
-		                   P + m->oB[l], w->dropped ? rng : NULL, drop, n,
-		                   m->width[l], m->width[l + 1], m->h.threads);
+	for (int l = 0; l < nm; l++) {
+		rec_hidden_forward(w->x[l + 1], w->a[l], NULL, w->x[l], P + m->oW[l],
+		                   P + m->oB[l], NULL, drop, n, m->width[l],
+		                   m->width[l + 1], m->h.threads);
+		if (w->dropped)
+			rec_dropout_forward(w->x[l + 1], w->x[l + 1], w->mask[l], n,
+			                    m->width[l + 1]);
+	}
 	rec_linear_forward(w->out, w->x[nm], P + m->oOut, NULL, n, last, 1,
 	                   m->h.threads);
 }
 
 /* The head on the n rows' attended representations z: y, the network's
- * output on [0, 1]; or for a ranking model out, the score s.  With rng,
- * in training (dropout on). */
+ * output on [0, 1]; or for a ranking model out, the score s.  train: in
+ * training (dropout on). */
 static void
-head(const struct agr *m, struct work *w, int n, struct rec_rng *rng)
+head(const struct agr *m, struct work *w, int n, int train)
 {
 	const float *P = m->p.w;
 	const int k = m->h.k;
 
 	if (mlp_head(m))
-		mlp_forward(m, w, n, rng);
+		mlp_forward(m, w, n, train);
 	else
 		for (int j = 0; j < n; j++)
 			w->out[j] = vec_dot(w->z[0] + (size_t)j * k, w->z[1] + (size_t)j * k, k);
@@ -627,11 +703,11 @@ head(const struct agr *m, struct work *w, int n, struct rec_rng *rng)
 
 /* The network on the n rows of w, from the propagated layers (head). */
 static void
-forward(const struct agr *m, struct work *w, int n, struct rec_rng *rng)
+forward(const struct agr *m, struct work *w, int n, int train)
 {
 	both_sides(m, w, n, gather_side);
 	both_sides(m, w, n, attn_forward_side);
-	head(m, w, n, rng);
+	head(m, w, n, train);
 }
 
 /* What predict gives for row j of w after forward: a rating on the star
@@ -727,18 +803,23 @@ l2_node(struct agr *m, size_t x, float rs)
 	return vec_dot(e, e, k);
 }
 
-/* Gradients of the batch's mean squared error (plus the L2 term) into
- * m->p.g, the layers' into their gradients (propagate_backward takes
- * them further); returns the batch's summed objective. */
+/* Gradients of the mean squared error (plus the L2 term) of a batch of
+ * count rows, of which w holds n (in a job, this rank's share; else
+ * count = n), into m->p.g, the layers' into their gradients
+ * (propagate_backward takes them further); returns the n rows' summed
+ * objective. */
 static double
-backward(struct agr *m, struct work *w, int n)
+backward(struct agr *m, struct work *w, int n, int count)
 {
 	const float *P = m->p.w;
 	float *G = m->p.g;
-	const float rs = 2.0f * m->h.reg / (float)n;
+	const float rs = 2.0f * m->h.reg / (float)count;
 	double total;
 
 	total = rec_mse_forward(w->d_y, w->y, w->target, n) * n;
+	if (count != n)   /* the gradient of the job's mean */
+		for (int j = 0; j < n; j++)
+			w->d_y[j] = (float)(2.0 * ((double)w->y[j] - w->target[j]) / count);
 	memset(w->d_out, 0, (size_t)n * sizeof(float));
 	rec_sigmoid_backward(w->d_out, w->d_y, w->y, n, 1);
 	network_backward(m, w, n);
@@ -755,19 +836,21 @@ backward(struct agr *m, struct work *w, int n)
 	return total;
 }
 
-/* BPR (agr.h): gradients of the mean objective of the t triples of w's
- * n rows (w->tpos, w->tneg), from their scores w->out, as backward's;
- * returns the triples' summed objective. */
+/* BPR (agr.h): gradients of the objective of the t triples of w's n rows
+ * (w->tpos, w->tneg), from their scores w->out, divided by count (the
+ * batch's triples; in a job, the step's whole), as backward's; returns
+ * the t triples' summed objective. */
 static double
-bpr_backward(struct agr *m, struct work *w, int n, int t)
+bpr_backward(struct agr *m, struct work *w, int n, int t, int count)
 {
 	const float *P = m->p.w;
 	float *G = m->p.g;
-	const float rs = 2.0f * m->h.reg / (float)t;
+	const float rs = 2.0f * m->h.reg / (float)count;
 	double total;
 
 	memset(w->d_out, 0, (size_t)n * sizeof(float));
-	total = rec_bpr_forward(w->d_out, w->out, w->tpos, w->tneg, t, 1.0f / (float)t);
+	total = rec_bpr_forward(w->d_out, w->out, w->tpos, w->tneg, t,
+	                        1.0f / (float)count);
 	network_backward(m, w, n);
 	for (int q = 0; q < t; q++) {
 		size_t u = (size_t)w->u[w->tpos[q]];
@@ -834,18 +917,37 @@ propagation_adam(struct agr *m, size_t off, size_t n)
 	memset(g, 0, n * sizeof(float));
 }
 
-/* One step on w's n rows: forward from the block's layers, backward by
- * the model's loss (t triples with BPR), Adam on the network's weights.
- * Returns the summed objective. */
-static double
-step(struct agr *m, struct work *w, int n, int t, struct rec_rng *rng)
+/* In a job, the network's gradients summed over the ranks, but the user
+ * biases': each is its user's rank's alone. */
+static void
+sum_network(struct agr *m)
 {
-	double total;
+	const size_t first = m->h.conv == REC_AGR_GCN ? m->oC[0] : m->oAW[0];
+
+	if (!m->part)
+		return;
+	rec_dist_sum_f32_now(m->p.g + m->obi, first - m->obi);
+	rec_dist_sum_f32_now(m->p.g + m->oAW[0], m->p.n - m->oAW[0]);
+}
+
+/* One step on w's n rows (in a job, this rank's share of the step, maybe
+ * none) of a batch of count: forward from the block's layers, backward
+ * by the model's loss (t triples with BPR, count the step's), Adam on the
+ * network's weights.  Returns the n rows' summed objective.  A
+ * collective in a job. */
+static double
+step(struct agr *m, struct work *w, int n, int t, int count)
+{
+	double total = 0;
 
 	propagate(m);
-	forward(m, w, n, rng);
-	attn_count(m, w, n);
-	total = m->base.ranking ? bpr_backward(m, w, n, t) : backward(m, w, n);
+	if (n > 0 && (!m->base.ranking || t > 0)) {
+		forward(m, w, n, 1);
+		attn_count(m, w, n);
+		total = m->base.ranking ? bpr_backward(m, w, n, t, count) :
+		                          backward(m, w, n, count);
+	}
+	sum_network(m);
 	rec_adam_begin(&m->adam);
 	each_piece(m, 0, network_adam);
 	m->pending++;
@@ -866,87 +968,142 @@ end_block(struct agr *m)
 	m->fresh = 0;
 }
 
-/* Whether batch q of nb ends a block when they fall into at most p. */
+/* Whether step q of nb ends a block when they fall into at most p. */
 static int
-ends_block(size_t q, size_t nb, size_t p)
+ends_block(uint64_t q, uint64_t nb, uint64_t p)
 {
 	return q + 1 == nb || (q + 1) * p / nb != q * p / nb;
 }
 
-/* An epoch of BPR: each batch of positives is w's first rows, then the
- * negatives drawn for them. */
+/* The end of an epoch: in a job, its attention sums the job's, and the
+ * layers propagated now, by every rank, so that predicting (on some
+ * ranks only) need not. */
+static void
+end_epoch(struct agr *m)
+{
+	if (!m->part)
+		return;
+	rec_dist_sum_f64(&m->attn_sum[0][0], 2 * NL);
+	rec_dist_sum_f64(&m->attn_rows, 1);
+	propagate(m);
+}
+
+/* An epoch of BPR: the job's positives (m->pos, placed among them by
+ * rec_sample_init_job) in one order drawn from rng
+ * (rec_batches_epoch_steps), cut into steps of batch positives, each
+ * followed in w's rows by the negatives drawn for it.  A positive's
+ * negatives and the dropout keys of its rows come from a generator of
+ * its own, seeded by a key of the epoch's and the positive's place,
+ * whichever rank holds it.  A step's loss is the mean over its
+ * positives times --negatives (a draw that found no negative adds
+ * nothing). */
 static int
 agr_epoch_bpr(struct agr *m, const struct rec_ratings *r, struct rec_rng *rng,
               double *loss, struct rec_err *err)
 {
 	struct work *w = &m->w;
-	const size_t batch = (size_t)m->h.batch;
-	double total = 0;
-	size_t triples = 0, nb;
+	const int batch = m->h.batch, neg = m->h.negatives;
+	uint64_t order_key, draw_key;
+	double sum[2] = { 0, 0 };   /* objective, triples */
 
-	if (m->pos.of != r && rec_sample_init(&m->pos, r, m->h.positive, err) != 0)
+	if (m->pos.of != r && rec_sample_init_job(&m->pos, r, m->h.positive, err) != 0)
 		return -1;
-	if (rec_batches_epoch(&m->b, m->pos.n, rng, err) != 0)
+	order_key = rec_rng_next(rng);
+	draw_key = rec_rng_next(rng);
+	if (rec_dist_agree(rec_batches_epoch_steps(&m->b, m->pos.n, m->pos.index,
+	                                           m->pos.total, batch, order_key,
+	                                           m->h.threads, err),
+	                   err) != 0)
 		return -1;
-	nb = (m->pos.n + batch - 1) / batch;
-	for (size_t beg = 0; beg < m->pos.n; beg += batch) {
-		int len = (int)(m->pos.n - beg < batch ? m->pos.n - beg : batch);
-		int n = len, t = 0;
+	for (uint64_t s = 0; s < m->b.steps; s++) {
+		const size_t beg = m->b.first[s];
+		const int np = (int)(m->b.first[s + 1] - beg);
+		const uint64_t job_pos = m->pos.total - s * (uint64_t)batch;
+		int n = np, t = 0;
 
-		for (int q = 0; q < len; q++) {
+		for (int q = 0; q < np; q++) {
 			uint32_t row = m->pos.row[m->b.order[beg + (size_t)q]];
 			w->u[q] = r->user[row];
 			w->i[q] = r->item[row];
 		}
-		for (int q = 0; q < len; q++)
-			for (int s = 0; s < m->h.negatives; s++) {
-				int32_t j = rec_sample_negative(&m->pos, w->u[q], rng);
+		for (int q = 0; q < np; q++) {
+			uint32_t p = m->b.order[beg + (size_t)q];
+			uint64_t place = m->pos.index ? m->pos.index[p] - 1 : p;
+			struct rec_rng g;
+
+			rec_rng_seed(&g, rec_rng_mix(draw_key + place));
+			w->key[q] = rec_rng_next(&g);
+			for (int d = 0; d < neg; d++) {
+				int32_t j = rec_sample_negative(&m->pos, w->u[q], &g);
 				if (j < 0)
 					continue;
 				w->u[n] = w->u[q];
 				w->i[n] = j;
+				w->key[n] = rec_rng_next(&g);
 				w->tpos[t] = q;
 				w->tneg[t++] = n++;
 			}
-		if (t > 0)
-			total += step(m, w, n, t, rng);
-		triples += (size_t)t;
-		if (ends_block(beg / batch, nb, (size_t)m->h.propagations))
+		}
+		sum[0] += step(m, w, n, t, (job_pos < (uint64_t)batch ? (int)job_pos : batch) *
+		                           neg);
+		sum[1] += t;
+		if (ends_block(s, m->b.steps, (uint64_t)m->h.propagations))
 			end_block(m);
 	}
-	*loss = triples ? total / (double)triples : 0;
+	end_epoch(m);
+	rec_dist_sum_f64(sum, 2);   /* the job's */
+	*loss = sum[1] > 0 ? sum[0] / sum[1] : 0;
 	return 0;
 }
 
+/* An epoch of ratings: the job's whole table in one order drawn from
+ * rng (rec_batches_epoch_steps), cut into steps of batch rows, of which
+ * each rank takes its own, each row's dropout masks drawn from a key of
+ * the epoch's and the row's, whichever rank holds it. */
 static int
 agr_epoch(struct rec_model *base, const struct rec_ratings *r,
           struct rec_rng *rng, double *loss, struct rec_err *err)
 {
 	struct agr *m = (struct agr *)base;
 	struct work *w = &m->w;
-	const size_t batch = (size_t)m->h.batch, nb = (r->n + batch - 1) / batch;
+	const int batch = m->h.batch;
+	/* a job's rows are its file's lines, one a row (shard.h); one
+	 * process's are its table's, which may have come from two files */
+	const uint32_t *line = rec_dist_size() > 1 ? r->line : NULL;
+	int64_t rows = (int64_t)r->n;
+	uint64_t order_key, mask_key;
 	double total = 0;
 
 	memset(m->attn_sum, 0, sizeof m->attn_sum);
 	m->attn_rows = 0;
 	if (m->base.ranking)
 		return agr_epoch_bpr(m, r, rng, loss, err);
-	if (rec_batches_epoch(&m->b, r->n, rng, err) != 0)
+	rec_dist_sum_i64(&rows, 1);
+	order_key = rec_rng_next(rng);
+	mask_key = rec_rng_next(rng);
+	if (rec_dist_agree(rec_batches_epoch_steps(&m->b, r->n, line, (uint64_t)rows,
+	                                           batch, order_key, m->h.threads, err),
+	                   err) != 0)
 		return -1;
-	for (size_t beg = 0; beg < r->n; beg += batch) {
-		int n = (int)(r->n - beg < batch ? r->n - beg : batch);
+	for (uint64_t s = 0; s < m->b.steps; s++) {
+		const size_t beg = m->b.first[s];
+		const int n = (int)(m->b.first[s + 1] - beg);
+		const uint64_t job_rows = (uint64_t)rows - s * (uint64_t)batch;
 
 		for (int j = 0; j < n; j++) {
 			uint32_t row = m->b.order[beg + (size_t)j];
 			w->u[j] = r->user[row];
 			w->i[j] = r->item[row];
 			w->target[j] = rec_to_unit(r->rating[row]);
+			w->key[j] = rec_rng_mix(mask_key + (line ? line[row] - 1 : row));
 		}
-		total += step(m, w, n, 0, rng);
-		if (ends_block(beg / batch, nb, (size_t)m->h.propagations))
+		total += step(m, w, n, 0, job_rows < (uint64_t)batch ? (int)job_rows : batch);
+		if (ends_block(s, m->b.steps, (uint64_t)m->h.propagations))
 			end_block(m);
 	}
-	*loss = total / (double)r->n;
+	end_epoch(m);
+	rec_dist_sum_f64(&total, 1);   /* the job's */
+	*loss = total / (double)rows;
 	return 0;
 }
 
@@ -989,8 +1146,8 @@ rec_agr_objective(struct rec_model *base, const struct rec_ratings *r,
 	}
 	m->fresh = 0;
 	propagate(m);
-	forward(m, w, (int)r->n, NULL);
-	*loss = backward(m, w, (int)r->n) / (double)r->n;
+	forward(m, w, (int)r->n, 0);
+	*loss = backward(m, w, (int)r->n, (int)r->n) / (double)r->n;
 	propagate_backward(m);
 	return 0;
 }
@@ -1018,8 +1175,8 @@ rec_agr_bpr_objective(struct rec_model *base, const int32_t *u,
 	memset(m->p.g, 0, m->p.n * sizeof(float));
 	m->fresh = 0;
 	propagate(m);
-	forward(m, w, 2 * (int)n, NULL);
-	*loss = bpr_backward(m, w, 2 * (int)n, (int)n) / (double)n;
+	forward(m, w, 2 * (int)n, 0);
+	*loss = bpr_backward(m, w, 2 * (int)n, (int)n, (int)n) / (double)n;
 	propagate_backward(m);
 	return 0;
 }
@@ -1041,7 +1198,7 @@ agr_predict(const struct rec_model *base, const int32_t *user,
 		int len = (int)(n - beg < (size_t)w->cap ? n - beg : (size_t)w->cap);
 		memcpy(w->u, user + beg, (size_t)len * sizeof *w->u);
 		memcpy(w->i, item + beg, (size_t)len * sizeof *w->i);
-		forward(m, w, len, NULL);
+		forward(m, w, len, 0);
 		for (int j = 0; j < len; j++)
 			out[beg + (size_t)j] = prediction(m, w, j);
 	}
@@ -1076,7 +1233,7 @@ agr_rank_scores(const struct rec_model *base, const int32_t *user, size_t n,
 			project_nodes(m, w, 0);
 			project_queries(m, w, 1);
 			both_sides(m, w, len, attend_side);
-			head(m, w, len, NULL);
+			head(m, w, len, 0);
 			for (int j = 0; j < len; j++)
 				out[x * ni + beg + (size_t)j] = prediction(m, w, j);
 		}
@@ -1084,11 +1241,18 @@ agr_rank_scores(const struct rec_model *base, const int32_t *user, size_t n,
 	return 0;
 }
 
+/* The weights, and the layers propagated from them when they are: a
+ * copy in a job predicts without propagating (end_epoch). */
 static void
 agr_copy_weights(struct rec_model *dst, const struct rec_model *src)
 {
-	rec_params_copy_weights(&((struct agr *)dst)->p, &((const struct agr *)src)->p);
-	((struct agr *)dst)->fresh = 0;
+	struct agr *d = (struct agr *)dst;
+	const struct agr *s = (const struct agr *)src;
+
+	rec_params_copy_weights(&d->p, &s->p);
+	if (s->fresh)
+		memcpy(d->E, s->E, (size_t)(d->nl - 1) * d->nodes * d->h.k * sizeof *d->E);
+	d->fresh = s->fresh;
 }
 
 /* ---- creating, saving, loading ---- */
@@ -1126,26 +1290,33 @@ rec_agr_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	struct rec_err scratch = { 0 };
 	struct rec_graph *g;
 	struct rec_rng rng;
-	struct agr *m;
+	struct agr *m = NULL;
+	int64_t rows = (int64_t)r->n;
 	float *P;
 	const int k = h->k, a = h->attn_dim;
+	int rc = -1;
 
 	if (!err)
 		err = &scratch;
 	err->msg[0] = '\0';
-	if (r->n == 0) {
+	rec_dist_sum_i64(&rows, 1);   /* in a job, r is this rank's part */
+	if (rows == 0) {
 		rec_errf(err, NULL, 0, "no ratings to train on");
 		return NULL;
 	}
-	if (!(g = graph_for(h, r, err)) || !(m = agr_alloc(h, g, err)))
+	if (!(g = graph_for(h, r, err)))   /* a job's failure is every rank's */
 		return NULL;
-	if (rec_model_init_maps(&m->base, r, err) != 0 ||
-	    rec_batches_init(&m->b, m->nu, m->ni, h->batch, err) != 0) {
-		if (!err->msg[0])
-			rec_erroom(err, NULL);
-		agr_free(&m->base);
+	if ((m = agr_alloc(h, g, err)) && rec_model_init_maps(&m->base, r, err) == 0 &&
+	    rec_batches_init(&m->b, m->nu, m->ni, h->batch, err) == 0)
+		rc = 0;
+	else if (!err->msg[0])
+		rec_erroom(err, NULL);
+	if (rec_dist_agree(rc, err) != 0) {
+		if (m)
+			agr_free(&m->base);
 		return NULL;
 	}
+	m->part = rec_dist_size() > 1;
 	P = m->p.w;
 	rec_rng_seed(&rng, seed);
 	for (size_t j = 0; j < (size_t)m->nodes * k; j++)
@@ -1169,6 +1340,78 @@ rec_agr_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	return &m->base;
 }
 
+/* Rank 0 places a rank's user rows, each an index and k + 1 floats (the
+ * row of E^0, the bias), into its slab w (rec_dist_take_fn). */
+struct place {
+	const struct agr *m;
+	float *w;
+};
+
+static int
+place_users(void *ctx, int rank, const void *p, size_t n, struct rec_err *err)
+{
+	const struct place *pl = ctx;
+	const struct agr *m = pl->m;
+	const size_t k = (size_t)m->h.k, fl = sizeof(float);
+	const size_t row = sizeof(int32_t) + (k + 1) * fl;
+	const char *at = p;
+	int32_t x;
+
+	(void)rank;
+	for (size_t j = 0; j + row <= n; j += row) {
+		memcpy(&x, at + j, sizeof x);
+		if (x < 0 || x >= m->nu)
+			return rec_errf(err, NULL, 0, "a rank sent user %d of %d", x, m->nu);
+		memcpy(pl->w + m->oE + (size_t)x * k, at + j + sizeof x, k * fl);
+		memcpy(pl->w + m->obu + x, at + j + sizeof x + k * fl, fl);
+	}
+	return 0;
+}
+
+/* Rank 0's *whole (caller frees) = the slab with every rank's users'
+ * rows of E^0 and biases, a rank's users those with an edge in its part
+ * of the graph (the rest of the slab is the same on every rank).  A
+ * collective. */
+static int
+gather_users(const struct agr *m, float **whole, struct rec_err *err)
+{
+	const size_t k = (size_t)m->h.k, fl = sizeof(float);
+	const size_t row = sizeof(int32_t) + (k + 1) * fl;
+	struct place pl = { m, NULL };
+	size_t own = 0;
+	char *pack = NULL;
+	int rc = 0;
+
+	*whole = NULL;
+	for (int32_t x = 0; x < m->nu; x++)
+		own += m->g->indptr[x + 1] > m->g->indptr[x];
+	if (rec_dist_rank() == 0 && !(*whole = rec_malloc_array(m->p.n, fl)))
+		rc = rec_erroom(err, NULL);
+	else if (!(pack = rec_malloc_array(own + 1, row)))
+		rc = rec_erroom(err, NULL);
+	if (rc == 0 && *whole)
+		memcpy(*whole, m->p.w, m->p.n * fl);
+	if ((rc = rec_dist_agree(rc, err)) == 0) {
+		char *at = pack;
+		for (int32_t x = 0; x < m->nu; x++) {
+			if (m->g->indptr[x + 1] == m->g->indptr[x])
+				continue;
+			memcpy(at, &x, sizeof x);
+			memcpy(at + sizeof x, m->p.w + m->oE + (size_t)x * k, k * fl);
+			memcpy(at + sizeof x + k * fl, m->p.w + m->obu + x, fl);
+			at += row;
+		}
+		pl.w = *whole;
+		rc = rec_dist_collect(pack, own * row, place_users, &pl, err);
+	}
+	rec_free(pack);
+	if (rc != 0) {
+		rec_free(*whole);
+		*whole = NULL;
+	}
+	return rc;
+}
+
 static int
 agr_save(const struct rec_model *base, FILE *fp, const char *file,
          const char *const *xkey, const char *const *xval, size_t nx,
@@ -1177,11 +1420,25 @@ agr_save(const struct rec_model *base, FILE *fp, const char *file,
 	static const char *const names[3] = { "graph.indptr", "graph.indices",
 	                                      "graph.values" };
 	const struct agr *m = (const struct agr *)base;
+	struct rec_graph *all = NULL;
 	const struct rec_graph *g = m->g;
+	struct rec_tensor t[5 + REC_MAX_PARAMS];
+	float *whole = NULL;
+	int rc;
+
+	if (m->part) {   /* a job: the graph and the ranks' users to rank 0 */
+		if (rec_graph_gather(&all, m->g, err) != 0)
+			return -1;
+		if (gather_users(m, &whole, err) != 0) {
+			rec_graph_free(all);
+			return -1;
+		}
+		g = all;
+	}
+	if (rec_dist_rank() > 0)
+		return 0;
 	const void *data[3] = { g->indptr, g->indices, g->values };
 	const int64_t n[3] = { g->nodes + 1, g->nnz, g->nnz };
-	struct rec_tensor t[5 + REC_MAX_PARAMS];
-
 	rec_model_map_tensors(base, t);
 	for (int j = 0; j < 3; j++) {
 		struct rec_tensor *x = &t[2 + j];
@@ -1194,8 +1451,13 @@ agr_save(const struct rec_model *base, FILE *fp, const char *file,
 		x->nbytes = (size_t)n[j] * rec_st_dtype_size(x->dtype);
 	}
 	rec_params_tensors(&m->p, t + 5);
-	return rec_model_write(fp, file, &rec_agr_desc, &m->h, t, 5 + (size_t)m->p.nt,
-	                       NULL, NULL, 0, xkey, xval, nx, err);
+	for (int j = 0; whole && j < m->p.nt; j++)
+		t[5 + j].data = whole + ((const float *)t[5 + j].data - m->p.w);
+	rc = rec_model_write(fp, file, &rec_agr_desc, &m->h, t, 5 + (size_t)m->p.nt,
+	                     NULL, NULL, 0, xkey, xval, nx, err);
+	rec_graph_free(all);
+	rec_free(whole);
+	return rc;
 }
 
 /* The graph stored in st, for nu users and ni items, checked. */
@@ -1279,6 +1541,7 @@ static const struct rec_model_ops agr_ops = {
 	.rank_scores = agr_rank_scores,
 	.copy_weights = agr_copy_weights,
 	.save = agr_save,
+	.save_gathers = 1,
 	.free = agr_free,
 	.epoch_extra = agr_epoch_extra,
 };

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rec/dist.h"
 #include "rec/graph.h"
 #include "rec/parallel.h"
 #include "rec/rng.h"
@@ -117,20 +118,53 @@ sort_row(int64_t *col, float *val, int64_t n)
 }
 
 /* Fill values (holding the raw weights) and degree with the symmetric
- * normalisation. */
+ * normalisation; d (nodes) is scratch.  In a job (dist.h) an item's
+ * degree is the sum of every rank's (exact where the weights are
+ * multiples of 1/2: ones, or stars), a user's its own rank's: its
+ * ratings are all there (shard.h).  A collective. */
 static void
-normalise(struct rec_graph *g)
+normalise(struct rec_graph *g, double *d)
 {
 	for (int64_t r = 0; r < g->nodes; r++) {
-		double d = 0;
+		d[r] = 0;
 		for (int64_t e = g->indptr[r]; e < g->indptr[r + 1]; e++)
-			d += g->values[e];
-		g->degree[r] = (float)d;
+			d[r] += g->values[e];
 	}
+	rec_dist_sum_f64(d + g->nu, (size_t)g->ni);
+	for (int64_t r = 0; r < g->nodes; r++)
+		g->degree[r] = (float)d[r];
 	for (int64_t r = 0; r < g->nodes; r++)
 		for (int64_t e = g->indptr[r]; e < g->indptr[r + 1]; e++)
 			g->values[e] = (float)(g->values[e] /
 			               sqrt((double)g->degree[r] * g->degree[g->indices[e]]));
+}
+
+/* The n edges (user[j], nu + item[j]) of value value[j] (NULL: 1) into
+ * g's rows, both ways, each row sorted by column; fill (nodes + 1) is
+ * scratch. */
+static void
+assemble(struct rec_graph *g, const int32_t *user, const int32_t *item,
+         const float *value, size_t n, int64_t *fill)
+{
+	memset(fill, 0, ((size_t)g->nodes + 1) * sizeof *fill);
+	for (size_t j = 0; j < n; j++) {   /* counting sort */
+		fill[user[j] + 1]++;
+		fill[g->nu + item[j] + 1]++;
+	}
+	for (int64_t x = 0; x < g->nodes; x++)
+		fill[x + 1] += fill[x];
+	memcpy(g->indptr, fill, ((size_t)g->nodes + 1) * sizeof *fill);
+	for (size_t j = 0; j < n; j++) {
+		int64_t u = user[j], i = g->nu + item[j];
+		float w = value ? value[j] : 1.0f;
+		g->indices[fill[u]] = i;
+		g->values[fill[u]++] = w;
+		g->indices[fill[i]] = u;
+		g->values[fill[i]++] = w;
+	}
+	for (int64_t x = 0; x < g->nodes; x++)
+		sort_row(g->indices + g->indptr[x], g->values + g->indptr[x],
+		         g->indptr[x + 1] - g->indptr[x]);
 }
 
 int
@@ -138,44 +172,123 @@ rec_graph_build(struct rec_graph **out, const struct rec_ratings *r,
                 enum rec_graph_weight weight, struct rec_err *err)
 {
 	const int64_t nu = (int64_t)r->users.n, ni = (int64_t)r->items.n;
+	int64_t rows = (int64_t)r->n, *fill = NULL;
 	struct rec_graph *g;
-	int64_t *fill;
+	double *d = NULL;
+	int rc = 0;
 
 	*out = NULL;
-	if (r->n == 0)
+	rec_dist_sum_i64(&rows, 1);   /* in a job, r is this rank's part */
+	if (rows == 0)
 		return rec_errf(err, NULL, 0, "no ratings to build a graph of");
-	if (!(g = graph_alloc(nu, ni, 2 * (int64_t)r->n, weight, err)))
-		return -1;
-	if (!(fill = rec_calloc((size_t)g->nodes + 1, sizeof *fill)) ||
+	if (!(g = graph_alloc(nu, ni, 2 * (int64_t)r->n, weight, err)) ||
+	    !(fill = rec_malloc_array((size_t)g->nodes + 1, sizeof *fill)) ||
+	    !(d = rec_malloc_array((size_t)g->nodes + 1, sizeof *d)) ||
 	    copy_ids(&g->users, r->users.ids, r->users.n) != 0 ||
-	    copy_ids(&g->items, r->items.ids, r->items.n) != 0) {
-		rec_free(fill);
-		rec_graph_free(g);
-		return rec_erroom(err, NULL);
-	}
-	/* counting sort of both directions into rows */
-	for (size_t j = 0; j < r->n; j++) {
-		fill[r->user[j] + 1]++;
-		fill[nu + r->item[j] + 1]++;
-	}
-	for (int64_t n = 0; n < g->nodes; n++)
-		fill[n + 1] += fill[n];
-	memcpy(g->indptr, fill, ((size_t)g->nodes + 1) * sizeof *fill);
-	for (size_t j = 0; j < r->n; j++) {
-		int64_t u = r->user[j], i = nu + r->item[j];
-		float w = weight == REC_GRAPH_RATING ? r->rating[j] : 1.0f;
-		g->indices[fill[u]] = i;
-		g->values[fill[u]++] = w;
-		g->indices[fill[i]] = u;
-		g->values[fill[i]++] = w;
+	    copy_ids(&g->items, r->items.ids, r->items.n) != 0)
+		rc = rec_erroom(err, NULL);
+	if (rec_dist_agree(rc, err) == 0) {
+		assemble(g, r->user, r->item,
+		         weight == REC_GRAPH_RATING ? r->rating : NULL, r->n, fill);
+		normalise(g, d);
+		*out = g;
+		g = NULL;
 	}
 	rec_free(fill);
-	for (int64_t n = 0; n < g->nodes; n++)
-		sort_row(g->indices + g->indptr[n], g->values + g->indptr[n],
-		         g->indptr[n + 1] - g->indptr[n]);
-	normalise(g);
-	*out = g;
+	rec_free(d);
+	rec_graph_free(g);
+	return *out ? 0 : -1;
+}
+
+/* An edge of a job's graph on its way to rank 0: its user's row entry,
+ * with the user's degree. */
+struct edge {
+	int32_t user, item;
+	float value, degree;
+};
+
+/* Rank 0's gathering of the edges. */
+struct gathering {
+	struct edge *all;
+	size_t n, cap;
+};
+
+static int
+take_edges(void *ctx, int rank, const void *p, size_t n, struct rec_err *err)
+{
+	struct gathering *q = ctx;
+	const size_t count = n / sizeof(struct edge);
+
+	(void)rank;
+	if (count > q->cap - q->n)
+		return rec_errf(err, NULL, 0, "a rank sent more edges than the job has");
+	memcpy(q->all + q->n, p, count * sizeof(struct edge));
+	q->n += count;
 	return 0;
+}
+
+int
+rec_graph_gather(struct rec_graph **whole, const struct rec_graph *part,
+                 struct rec_err *err)
+{
+	struct gathering q = { 0 };
+	struct edge *mine = NULL;
+	struct rec_graph *g = NULL;
+	int32_t *user = NULL, *item = NULL;
+	float *value = NULL;
+	int64_t *fill = NULL, edges = 0;
+	size_t n = 0;
+	int rc = 0;
+
+	*whole = NULL;
+	for (int64_t u = 0; u < part->nu; u++)
+		n += (size_t)(part->indptr[u + 1] - part->indptr[u]);
+	edges = (int64_t)n;
+	rec_dist_sum_i64(&edges, 1);
+	if (!(mine = rec_malloc_array(n + 1, sizeof *mine)))
+		rc = rec_erroom(err, NULL);
+	else if (rec_dist_rank() == 0 &&
+	         (!(g = graph_alloc(part->nu, part->ni, 2 * edges, part->weight, err)) ||
+	          !(q.all = rec_malloc_array((size_t)edges + 1, sizeof *q.all)) ||
+	          !(user = rec_malloc_array((size_t)edges + 1, sizeof *user)) ||
+	          !(item = rec_malloc_array((size_t)edges + 1, sizeof *item)) ||
+	          !(value = rec_malloc_array((size_t)edges + 1, sizeof *value)) ||
+	          !(fill = rec_malloc_array((size_t)g->nodes + 1, sizeof *fill)) ||
+	          copy_ids(&g->users, part->users.ids, part->users.n) != 0 ||
+	          copy_ids(&g->items, part->items.ids, part->items.n) != 0))
+		rc = rec_erroom(err, NULL);
+	if ((rc = rec_dist_agree(rc, err)) != 0)
+		goto out;
+	n = 0;
+	for (int64_t u = 0; u < part->nu; u++)
+		for (int64_t e = part->indptr[u]; e < part->indptr[u + 1]; e++)
+			mine[n++] = (struct edge){ (int32_t)u, (int32_t)(part->indices[e] - part->nu),
+			                           part->values[e], part->degree[u] };
+	q.cap = (size_t)edges;
+	if ((rc = rec_dist_collect(mine, n * sizeof *mine, take_edges, &q, err)) != 0 ||
+	    rec_dist_rank() > 0)
+		goto out;
+	for (size_t j = 0; j < q.n; j++) {
+		user[j] = q.all[j].user;
+		item[j] = q.all[j].item;
+		value[j] = q.all[j].value;
+	}
+	assemble(g, user, item, value, q.n, fill);
+	/* an item's degree is the job's on every rank; a user's its rank's */
+	memcpy(g->degree + g->nu, part->degree + part->nu, (size_t)g->ni * sizeof *g->degree);
+	for (size_t j = 0; j < q.n; j++)
+		g->degree[q.all[j].user] = q.all[j].degree;
+	*whole = g;
+	g = NULL;
+out:
+	rec_free(mine);
+	rec_free(q.all);
+	rec_free(user);
+	rec_free(item);
+	rec_free(value);
+	rec_free(fill);
+	rec_graph_free(g);
+	return rc;
 }
 
 /* ---- checking ---- */

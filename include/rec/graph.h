@@ -44,9 +44,22 @@ struct rec_graph {
 };
 
 /* The graph of r (whose rows must be distinct (user, item) pairs, as
- * rec_ratings_dedupe leaves them).  Caller frees with rec_graph_free. */
+ * rec_ratings_dedupe leaves them).  Caller frees with rec_graph_free.
+ * In a job of many ranks (dist.h) a collective, r this rank's part of a
+ * table spread by user (shard.h): the graph of r's edges alone, whose
+ * values are those of the whole table's graph (each item's degree
+ * summed over the ranks, exactly where the weights are multiples of
+ * 1/2), so that a user's row of A is whole on the user's rank; nodes
+ * may then have no edge here. */
 int rec_graph_build(struct rec_graph **out, const struct rec_ratings *r,
                     enum rec_graph_weight weight, struct rec_err *err);
+
+/* In a job, rank 0's *whole (NULL on the others; caller frees) = the
+ * graph whose parts the ranks built (rec_graph_build), the users' rows
+ * as each rank has them: the whole table's graph.  A collective; one
+ * process: a copy of part. */
+int rec_graph_gather(struct rec_graph **whole, const struct rec_graph *part,
+                     struct rec_err *err);
 void rec_graph_free(struct rec_graph *g);   /* NULL-safe */
 
 /* The weightings' names by value ("binary", "rating"), then NULL; the
