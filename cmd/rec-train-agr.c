@@ -20,7 +20,8 @@ static const char about[] =
 static const char notes[] =
 "The --log rows end with the mean attention weight of each layer over the\n"
 "epoch's training pairs (with bpr, the positive and the negative ones):\n"
-"user_attn_0 .. user_attn_N, item_attn_0 .. item_attn_N.\n";
+"user_attn_0 .. user_attn_N, item_attn_0 .. item_attn_N; in a job of many\n"
+"processes, then the bytes they sent in the epoch, bytes_sent.\n";
 
 /* The graph of FILE, checked against the training ratings in path; exits
  * on any difference. */
@@ -92,6 +93,10 @@ main(int argc, char *argv[])
 		for (int l = 0; l <= hp.layers; l++)
 			len += (size_t)snprintf(extra + len, sizeof extra - len, "\t%s_attn_%d",
 			                        s ? "item" : "user", l);
+	if (rec_dist_size() > 1) {
+		len += (size_t)snprintf(extra + len, sizeof extra - len, "\tbytes_sent");
+		t.log_counts = 1;
+	}
 	t.log_extra = extra;
 	t.job = 1;
 	if (in[0].path)

@@ -65,7 +65,7 @@ rec_progress_epoch(void *ctx, const struct rec_epoch *e)
 		put_value(p->log.fp, e->valid.ndcg);
 		fprintf(p->log.fp, "\t%.3f", e->seconds);
 		for (int j = 0; j < e->nextra; j++)
-			if (p->log_counts)
+			if (j >= e->nextra - p->log_counts)
 				fprintf(p->log.fp, "\t%.0f", e->extra[j]);
 			else
 				put_value(p->log.fp, e->extra[j]);

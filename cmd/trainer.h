@@ -36,7 +36,8 @@ struct rec_trainer {
 	/* More --log columns after seconds, e.g. "\tattn_0\tattn_1": the
 	 * header of the model's epoch_extra numbers (NULL: none). */
 	const char *log_extra;
-	/* 1: those numbers are counts (bytes_sent), printed whole. */
+	/* How many of those numbers, the last ones, are counts (bytes_sent),
+	 * printed whole. */
 	int log_counts;
 	/* 1: the model never looks at the ratings' times, so they are read
 	 * into untimed tables (ratings.h), 8 bytes a rating less. */

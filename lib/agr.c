@@ -98,6 +98,8 @@ struct agr {
 	int fresh;                     /* E is the propagation of the weights */
 	int part;                      /* g is this rank's part of a job's
 	                                * graph (rec_graph_build), not all of it */
+	double sent;                   /* in a job, the bytes the ranks sent
+	                                * this epoch */
 	struct work w;
 	struct rec_batches b;
 	struct rec_sample pos;         /* BPR: the training table's positives */
@@ -377,14 +379,24 @@ layer_of(const struct agr *m, int l)
 	return l == 0 ? m->p.w + m->oE : m->E + (size_t)(l - 1) * m->nodes * m->h.k;
 }
 
+/* x (n) summed over the ranks, its bytes counted as every rank but
+ * rank 0 sending them to rank 0 and rank 0 sending the sum back to each
+ * (MPI's own reduction may move them otherwise). */
+static void
+sum_floats(struct agr *m, float *x, size_t n)
+{
+	rec_dist_sum_f32_now(x, n);
+	m->sent += 2.0 * (rec_dist_size() - 1) * (double)n * sizeof(float);
+}
+
 /* The item rows of x (nodes, k), a layer or a layer's gradient, summed
  * over the ranks when the graph is this rank's part of a job's (each
  * rank then holds its edges' share of them). */
 static void
-sum_items(const struct agr *m, float *x)
+sum_items(struct agr *m, float *x)
 {
 	if (m->part)
-		rec_dist_sum_f32_now(x + (size_t)m->nu * m->h.k, (size_t)m->ni * m->h.k);
+		sum_floats(m, x + (size_t)m->nu * m->h.k, (size_t)m->ni * m->h.k);
 }
 
 /* E^1 .. E^L of the current weights, unless they are there already.  A
@@ -611,7 +623,7 @@ propagate_backward(struct agr *m)
 				rec_linear_backward(m->dY + users, rec_dist_rank() == 0 ?
 				                    dW : m->dC, NULL, d_next + users, y + users,
 				                    W, m->ni, k, k, m->h.threads);
-				rec_dist_sum_f32_now(dW, (size_t)k * k);
+				sum_floats(m, dW, (size_t)k * k);
 			}
 			by = m->dY;
 		}
@@ -926,8 +938,8 @@ sum_network(struct agr *m)
 
 	if (!m->part)
 		return;
-	rec_dist_sum_f32_now(m->p.g + m->obi, first - m->obi);
-	rec_dist_sum_f32_now(m->p.g + m->oAW[0], m->p.n - m->oAW[0]);
+	sum_floats(m, m->p.g + m->obi, first - m->obi);
+	sum_floats(m, m->p.g + m->oAW[0], m->p.n - m->oAW[0]);
 }
 
 /* One step on w's n rows (in a job, this rank's share of the step, maybe
@@ -1076,6 +1088,7 @@ agr_epoch(struct rec_model *base, const struct rec_ratings *r,
 
 	memset(m->attn_sum, 0, sizeof m->attn_sum);
 	m->attn_rows = 0;
+	m->sent = 0;
 	if (m->base.ranking)
 		return agr_epoch_bpr(m, r, rng, loss, err);
 	rec_dist_sum_i64(&rows, 1);
@@ -1108,7 +1121,8 @@ agr_epoch(struct rec_model *base, const struct rec_ratings *r,
 }
 
 /* The mean attention weight of each layer over the last epoch's training
- * pairs: the user side's layers 0..L, then the item side's. */
+ * pairs: the user side's layers 0..L, then the item side's; in a job,
+ * then the bytes the ranks sent. */
 static int
 agr_epoch_extra(const struct rec_model *base, double *out)
 {
@@ -1118,7 +1132,9 @@ agr_epoch_extra(const struct rec_model *base, double *out)
 		for (int l = 0; l < m->nl; l++)
 			out[s * m->nl + l] = m->attn_rows > 0 ?
 				m->attn_sum[s][l] / m->attn_rows : NAN;
-	return 2 * m->nl;
+	if (m->part)
+		out[2 * m->nl] = m->sent;
+	return 2 * m->nl + m->part;
 }
 
 struct rec_params *

@@ -5,7 +5,8 @@
 # of float additions, for ratings and BPR, LightGCN and gcn, the MLP and
 # the dot head: its losses and attention weights within 1e-5 on the
 # fixture, the same graph in the file, its test RMSE within 0.002 on the
-# study's data.  A job's model depends on its ranks, not their threads.
+# study's data; it sends the formula's bytes an epoch.  A job's model
+# depends on its ranks, not their threads.
 # Bad input and bad usage fail once.
 bats_require_minimum_version 1.5.0
 load helpers
@@ -78,6 +79,29 @@ same_attention() {
 		job $n rec-train-agr --conv gcn --threads 1 --epochs 2 --quiet -o t1.st \
 			"$mf/train.tsv"
 		cmp t1.st t2.st
+	done
+}
+
+@test "2 and 4 ranks: bytes sent an epoch as the formula" {
+	# --dim 4 --attn-dim 2 --mlp 8 --layers 2 --batch 16 on 300 ratings
+	# of 20 items: S = 19 steps, P = 16 blocks, D = 2 (2 x 2 x 4 + 2 + 2)
+	# + 12 x 8 + 8 + 8 + 1 = 153; each sum of F floats counts
+	# 2 (N - 1) 4 F bytes: a step's I + D, a block's (2L + 1) I K (gcn:
+	# and L K^2), the first epoch's one propagation more, L I K
+	small="--dim 4 --attn-dim 2 --mlp 8 --layers 2 --batch 16 --epochs 3 --quiet"
+	for n in 2 4; do
+		for conv in lightgcn gcn; do
+			run -0 job $n rec-train-agr --conv $conv $small --log job.log \
+				-o job.st "$mf/train.tsv"
+			assert_equal "$(head -1 job.log | awk -F'\t' '{ print $NF }')" bytes_sent
+			w=$(( 19 * (20 + 153) + 16 * 5 * 20 * 4 ))
+			[ $conv = gcn ] && w=$(( w + 16 * 2 * 16 ))
+			run -0 awk -F'\t' -v a=$(( 8 * (n - 1) * (w + 2 * 20 * 4) )) \
+				-v b=$(( 8 * (n - 1) * w )) \
+				'NR > 1 && $NF != (NR == 2 ? a : b) "" { bad++ } END { print NR - 1, bad + 0 }' \
+				job.log
+			assert_output "3 0"
+		done
 	done
 }
 
