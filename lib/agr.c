@@ -94,7 +94,9 @@ struct agr {
 	int pending;                   /* batches whose gradients of the layers
 	                                * wait for the block's end */
 	float *Y, *dY;                 /* gcn: (L, nodes, k) A E^l; (nodes, k) scratch */
-	float *dC;                     /* gcn in a job: (k, k) scratch */
+	float *dC;                     /* gcn in a job: (k, k) scratch, the item
+	                                * rows' share of W_l's gradient that ranks
+	                                * but 0 drop */
 	int fresh;                     /* E is the propagation of the weights */
 	int part;                      /* g is this rank's part of a job's
 	                                * graph (rec_graph_build), not all of it */
@@ -620,6 +622,7 @@ propagate_backward(struct agr *m)
 			else {
 				rec_linear_backward(m->dY, dW, NULL, d_next, y, W, m->nu,
 				                    k, k, m->h.threads);
+				memset(m->dC, 0, (size_t)k * k * sizeof(float));
 				rec_linear_backward(m->dY + users, rec_dist_rank() == 0 ?
 				                    dW : m->dC, NULL, d_next + users, y + users,
 				                    W, m->ni, k, k, m->h.threads);
