@@ -1359,34 +1359,6 @@ rec_agr_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	return &m->base;
 }
 
-/* Rank 0 places a rank's user rows, each an index and k + 1 floats (the
- * row of E^0, the bias), into its slab w (rec_dist_take_fn). */
-struct place {
-	const struct agr *m;
-	float *w;
-};
-
-static int
-place_users(void *ctx, int rank, const void *p, size_t n, struct rec_err *err)
-{
-	const struct place *pl = ctx;
-	const struct agr *m = pl->m;
-	const size_t k = (size_t)m->h.k, fl = sizeof(float);
-	const size_t row = sizeof(int32_t) + (k + 1) * fl;
-	const char *at = p;
-	int32_t x;
-
-	(void)rank;
-	for (size_t j = 0; j + row <= n; j += row) {
-		memcpy(&x, at + j, sizeof x);
-		if (x < 0 || x >= m->nu)
-			return rec_errf(err, NULL, 0, "a rank sent user %d of %d", x, m->nu);
-		memcpy(pl->w + m->oE + (size_t)x * k, at + j + sizeof x, k * fl);
-		memcpy(pl->w + m->obu + x, at + j + sizeof x + k * fl, fl);
-	}
-	return 0;
-}
-
 /* Rank 0's *whole (caller frees) = the slab with every rank's users'
  * rows of E^0 and biases, a rank's users those with an edge in its part
  * of the graph (the rest of the slab is the same on every rank).  A
@@ -1394,40 +1366,24 @@ place_users(void *ctx, int rank, const void *p, size_t n, struct rec_err *err)
 static int
 gather_users(const struct agr *m, float **whole, struct rec_err *err)
 {
-	const size_t k = (size_t)m->h.k, fl = sizeof(float);
-	const size_t row = sizeof(int32_t) + (k + 1) * fl;
-	struct place pl = { m, NULL };
-	size_t own = 0;
-	char *pack = NULL;
-	int rc = 0;
+	const struct rec_params_rows users = { 2, { m->oE, m->obu }, { (size_t)m->h.k, 1 },
+	                                       m->nu };
+	const int32_t *own[1];
+	int32_t *list = rec_malloc_array((size_t)m->nu + 1, sizeof *list);
+	size_t n = 0;
+	int rc;
 
+	for (int32_t x = 0; list && x < m->nu; x++)
+		if (m->g->indptr[x + 1] > m->g->indptr[x])
+			list[n++] = x;
 	*whole = NULL;
-	for (int32_t x = 0; x < m->nu; x++)
-		own += m->g->indptr[x + 1] > m->g->indptr[x];
-	if (rec_dist_rank() == 0 && !(*whole = rec_malloc_array(m->p.n, fl)))
-		rc = rec_erroom(err, NULL);
-	else if (!(pack = rec_malloc_array(own + 1, row)))
-		rc = rec_erroom(err, NULL);
-	if (rc == 0 && *whole)
-		memcpy(*whole, m->p.w, m->p.n * fl);
-	if ((rc = rec_dist_agree(rc, err)) == 0) {
-		char *at = pack;
-		for (int32_t x = 0; x < m->nu; x++) {
-			if (m->g->indptr[x + 1] == m->g->indptr[x])
-				continue;
-			memcpy(at, &x, sizeof x);
-			memcpy(at + sizeof x, m->p.w + m->oE + (size_t)x * k, k * fl);
-			memcpy(at + sizeof x + k * fl, m->p.w + m->obu + x, fl);
-			at += row;
-		}
-		pl.w = *whole;
-		rc = rec_dist_collect(pack, own * row, place_users, &pl, err);
+	if (rec_dist_agree(list ? 0 : rec_erroom(err, NULL), err) != 0) {
+		rec_free(list);
+		return -1;
 	}
-	rec_free(pack);
-	if (rc != 0) {
-		rec_free(*whole);
-		*whole = NULL;
-	}
+	own[0] = list;
+	rc = rec_params_gather(&m->p, &users, 1, own, &n, whole, err);
+	rec_free(list);
 	return rc;
 }
 

@@ -1306,81 +1306,24 @@ mf_copy_weights(struct rec_model *dst, const struct rec_model *src)
 	rec_params_copy_weights(&((struct mf *)dst)->p, &((const struct mf *)src)->p);
 }
 
-/* Rank 0 places a rank's rows, each an index and k + 1 floats (the
- * embedding, then the bias), into the P and user_bias (users) or Q and
- * item_bias of its slab w (rec_dist_take_fn). */
-struct place {
-	const struct mf *m;
-	float *w;
-	int users;
-};
-
-static int
-place_rows(void *ctx, int rank, const void *p, size_t n, struct rec_err *err)
-{
-	const struct place *pl = ctx;
-	const struct mf *m = pl->m;
-	const size_t k = (size_t)m->h.k, fl = sizeof(float);
-	const size_t row = sizeof(int32_t) + (k + 1) * fl;
-	const size_t emb = pl->users ? m->oP : m->oQ;
-	const size_t bias = pl->users ? m->obu : m->obi;
-	const int32_t rows = pl->users ? m->nu : m->ni;
-	const char *at = p;
-	int32_t x;
-
-	(void)rank;
-	for (size_t j = 0; j + row <= n; j += row) {
-		memcpy(&x, at + j, sizeof x);
-		if (x < 0 || x >= rows)
-			return rec_errf(err, NULL, 0, "a rank sent row %d of %d", x, rows);
-		memcpy(pl->w + emb + (size_t)x * k, at + j + sizeof x, k * fl);
-		memcpy(pl->w + bias + x, at + j + sizeof x + k * fl, fl);
-	}
-	return 0;
-}
-
 /* Rank 0's *whole (caller frees) = the slab with every rank's trained
  * rows: its users' and, by per-rating SGD, its held part's items' (by
  * minibatches every rank's items are alike).  A collective. */
 static int
 gather_rows(const struct mf *m, float **whole, struct rec_err *err)
 {
-	const size_t k = (size_t)m->h.k, row = sizeof(int32_t) + (k + 1) * sizeof(float);
+	const size_t k = (size_t)m->h.k;
 	const struct rec_grid *g = &m->grid;
 	const int grid = rec_mf_per_rating(&m->h);
-	const int32_t *items = grid ? g->part_item + g->part_start[m->held] : NULL;
-	const size_t nitems = grid ? g->part_start[m->held + 1] -
-	                             g->part_start[m->held] : 0;
-	char *pack = NULL;
-	int rc = 0;
+	const struct rec_params_rows t[2] = {
+		{ 2, { m->oP, m->obu }, { k, 1 }, m->nu },
+		{ 2, { m->oQ, m->obi }, { k, 1 }, m->ni },
+	};
+	const int32_t *own[2] = { m->own, grid ? g->part_item + g->part_start[m->held] : NULL };
+	const size_t n[2] = { m->nown, grid ? g->part_start[m->held + 1] -
+	                                      g->part_start[m->held] : 0 };
 
-	*whole = NULL;
-	if (rec_dist_rank() == 0 && !(*whole = rec_malloc_array(m->p.n, sizeof **whole)))
-		rc = rec_erroom(err, NULL);
-	else if (!(pack = rec_malloc_array((m->nown > nitems ? m->nown : nitems) + 1, row)))
-		rc = rec_erroom(err, NULL);
-	if (rc == 0 && *whole)
-		memcpy(*whole, m->p.w, m->p.n * sizeof **whole);
-	rc = rec_dist_agree(rc, err);
-	for (int users = 1; users >= 0 && rc == 0; users--) {
-		const size_t n = users ? m->nown : nitems;
-		const size_t emb = users ? m->oP : m->oQ, bias = users ? m->obu : m->obi;
-		struct place pl = { m, *whole, users };
-		for (size_t j = 0; j < n; j++) {
-			int32_t x = users ? m->own[j] : items[j];
-			char *at = pack + j * row;
-			memcpy(at, &x, sizeof x);
-			memcpy(at + sizeof x, m->p.w + emb + (size_t)x * k, k * sizeof(float));
-			memcpy(at + sizeof x + k * sizeof(float), m->p.w + bias + x, sizeof(float));
-		}
-		rc = rec_dist_collect(pack, n * row, place_rows, &pl, err);
-	}
-	rec_free(pack);
-	if (rc != 0) {
-		rec_free(*whole);
-		*whole = NULL;
-	}
-	return rc;
+	return rec_params_gather(&m->p, t, 2, own, n, whole, err);
 }
 
 static int

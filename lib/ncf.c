@@ -1382,73 +1382,18 @@ rec_ncf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	return &m->base;
 }
 
-/* Rank 0 places a rank's user rows, each an index and 2k + 1 floats
- * (the GMF and the MLP embedding, the bias), into its slab w
- * (rec_dist_take_fn). */
-struct place {
-	const struct ncf *m;
-	float *w;
-};
-
-static int
-place_users(void *ctx, int rank, const void *p, size_t n, struct rec_err *err)
-{
-	const struct place *pl = ctx;
-	const struct ncf *m = pl->m;
-	const size_t k = (size_t)m->h.k, fl = sizeof(float);
-	const size_t row = sizeof(int32_t) + (2 * k + 1) * fl;
-	const char *at = p;
-	int32_t x;
-
-	(void)rank;
-	for (size_t j = 0; j + row <= n; j += row) {
-		memcpy(&x, at + j, sizeof x);
-		if (x < 0 || x >= m->nu)
-			return rec_errf(err, NULL, 0, "a rank sent user %d of %d", x, m->nu);
-		memcpy(pl->w + m->oPg + (size_t)x * k, at + j + sizeof x, k * fl);
-		memcpy(pl->w + m->oPm + (size_t)x * k, at + j + sizeof x + k * fl, k * fl);
-		memcpy(pl->w + m->obu + x, at + j + sizeof x + 2 * k * fl, fl);
-	}
-	return 0;
-}
-
 /* Rank 0's *whole (caller frees) = the slab with every rank's users'
- * rows (the items' and the dense weights are the same on every rank).
- * A collective. */
+ * rows (the GMF and the MLP embedding, the bias; the items' and the
+ * dense weights are the same on every rank).  A collective. */
 static int
 gather_users(const struct ncf *m, float **whole, struct rec_err *err)
 {
-	const size_t k = (size_t)m->h.k, fl = sizeof(float);
-	const size_t row = sizeof(int32_t) + (2 * k + 1) * fl;
-	struct place pl = { m, NULL };
-	char *pack = NULL;
-	int rc = 0;
+	const size_t k = (size_t)m->h.k;
+	const struct rec_params_rows users = { 3, { m->oPg, m->oPm, m->obu }, { k, k, 1 },
+	                                       m->nu };
+	const int32_t *own[1] = { m->own };
 
-	*whole = NULL;
-	if (rec_dist_rank() == 0 && !(*whole = rec_malloc_array(m->p.n, fl)))
-		rc = rec_erroom(err, NULL);
-	else if (!(pack = rec_malloc_array(m->nown + 1, row)))
-		rc = rec_erroom(err, NULL);
-	if (rc == 0 && *whole)
-		memcpy(*whole, m->p.w, m->p.n * fl);
-	if ((rc = rec_dist_agree(rc, err)) == 0) {
-		for (size_t j = 0; j < m->nown; j++) {
-			const int32_t x = m->own[j];
-			char *at = pack + j * row;
-			memcpy(at, &x, sizeof x);
-			memcpy(at + sizeof x, m->p.w + m->oPg + (size_t)x * k, k * fl);
-			memcpy(at + sizeof x + k * fl, m->p.w + m->oPm + (size_t)x * k, k * fl);
-			memcpy(at + sizeof x + 2 * k * fl, m->p.w + m->obu + x, fl);
-		}
-		pl.w = *whole;
-		rc = rec_dist_collect(pack, m->nown * row, place_users, &pl, err);
-	}
-	rec_free(pack);
-	if (rc != 0) {
-		rec_free(*whole);
-		*whole = NULL;
-	}
-	return rc;
+	return rec_params_gather(&m->p, &users, 1, own, &m->nown, whole, err);
 }
 
 static int

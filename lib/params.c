@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "rec/dist.h"
 #include "rec/params.h"
 #include "vector.h"
 
@@ -154,4 +155,92 @@ rec_sgd_update(struct rec_params *p, float lr, size_t off, size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		w[i] -= lr * g[i];
+}
+
+/* ---- a job's rows ---- */
+
+/* The floats of a row of t. */
+static size_t
+row_floats(const struct rec_params_rows *t)
+{
+	size_t n = 0;
+
+	for (int s = 0; s < t->nseg; s++)
+		n += t->width[s];
+	return n;
+}
+
+/* Rank 0's placing of a rank's rows of one table (rec_dist_take_fn). */
+struct placing {
+	const struct rec_params_rows *t;
+	float *w;
+};
+
+static int
+place_rows(void *ctx, int rank, const void *p, size_t n, struct rec_err *err)
+{
+	const struct placing *pl = ctx;
+	const struct rec_params_rows *t = pl->t;
+	const size_t row = sizeof(int32_t) + row_floats(t) * sizeof(float);
+	const char *at = p;
+	int32_t x;
+
+	(void)rank;
+	for (size_t j = 0; j + row <= n; j += row) {
+		const char *f = at + j + sizeof x;
+		memcpy(&x, at + j, sizeof x);
+		if (x < 0 || x >= t->rows)
+			return rec_errf(err, NULL, 0, "a rank sent row %d of %d", x, t->rows);
+		for (int s = 0; s < t->nseg; s++) {
+			memcpy(pl->w + t->off[s] + (size_t)x * t->width[s], f,
+			       t->width[s] * sizeof(float));
+			f += t->width[s] * sizeof(float);
+		}
+	}
+	return 0;
+}
+
+int
+rec_params_gather(const struct rec_params *p, const struct rec_params_rows *t,
+                  int nt, const int32_t *const *own, const size_t *n,
+                  float **whole, struct rec_err *err)
+{
+	size_t most = 0, row = 0;
+	char *pack = NULL;
+	int rc = 0;
+
+	*whole = NULL;
+	for (int j = 0; j < nt; j++) {
+		size_t r = sizeof(int32_t) + row_floats(&t[j]) * sizeof(float);
+		most = n[j] > most ? n[j] : most;
+		row = r > row ? r : row;
+	}
+	if (rec_dist_rank() == 0 && !(*whole = rec_malloc_array(p->n, sizeof **whole)))
+		rc = rec_erroom(err, NULL);
+	else if (!(pack = rec_malloc_array(most + 1, row)))
+		rc = rec_erroom(err, NULL);
+	if (rc == 0 && *whole)
+		memcpy(*whole, p->w, p->n * sizeof **whole);
+	rc = rec_dist_agree(rc, err);
+	for (int j = 0; j < nt && rc == 0; j++) {
+		const size_t r = sizeof(int32_t) + row_floats(&t[j]) * sizeof(float);
+		struct placing pl = { &t[j], *whole };
+		for (size_t q = 0; q < n[j]; q++) {
+			const int32_t x = own[j][q];
+			char *at = pack + q * r, *f = at + sizeof x;
+			memcpy(at, &x, sizeof x);
+			for (int s = 0; s < t[j].nseg; s++) {
+				memcpy(f, p->w + t[j].off[s] + (size_t)x * t[j].width[s],
+				       t[j].width[s] * sizeof(float));
+				f += t[j].width[s] * sizeof(float);
+			}
+		}
+		rc = rec_dist_collect(pack, n[j] * r, place_rows, &pl, err);
+	}
+	rec_free(pack);
+	if (rc != 0) {
+		rec_free(*whole);
+		*whole = NULL;
+	}
+	return rc;
 }

@@ -57,6 +57,29 @@ void rec_params_tensors(const struct rec_params *p, struct rec_tensor *t);
 int rec_params_load(struct rec_params *p, const struct rec_st *st,
                     struct rec_err *err);
 
+/* ---- a job's rows (dist.h) ---- */
+
+#define REC_PARAMS_SEGS 4
+
+/* A table of the slab whose rows a rank of a job may hold alone (its
+ * users'): row x is, in each of its nseg parts, width[s] floats at
+ * off[s] + x width[s] (an embedding table, its bias vector, ...); x <
+ * rows. */
+struct rec_params_rows {
+	int nseg;
+	size_t off[REC_PARAMS_SEGS], width[REC_PARAMS_SEGS];
+	int32_t rows;
+};
+
+/* Rank 0's *whole (caller frees; NULL on the other ranks) = a copy of
+ * p's weights with every rank's rows of the nt tables t in place: table
+ * j's rows own[j][0 .. n[j]) of each rank as that rank holds them, sent
+ * to rank 0 (an index and the row's floats each).  A collective; 0, or
+ * -1 on every rank with err.  One process: a copy. */
+int rec_params_gather(const struct rec_params *p, const struct rec_params_rows *t,
+                      int nt, const int32_t *const *own, const size_t *n,
+                      float **whole, struct rec_err *err);
+
 struct rec_adam {
 	float lr, beta1, beta2, eps;
 	long t;              /* steps begun */
