@@ -1,5 +1,5 @@
 /* t_graph.c - the bipartite graph: its CSR and normalisation on a toy,
- * the checks of the file reader (one fault each), save -> load, matching
+ * a job's gather (one process: a copy), the checks of the file reader (one fault each), save -> load, matching
  * to ratings, statistics, and the sparse products against a dense
  * reference and central differences (tiny odd sizes). */
 #include <stdio.h>
@@ -50,6 +50,31 @@ TEST(graph_build_csr_and_normalisation)
 	CHECK_NEAR(w->values[1], 3 / sqrt(7.5 * 10), 1e-7);
 	rec_graph_free(g);
 	rec_graph_free(w);
+	rec_ratings_free(r);
+}
+
+/* The graph a job's rank 0 gathers is the one of the parts; in one
+ * process, the part itself: the same CSR, values, degrees and ids. */
+TEST(graph_gather_of_one_process_is_a_copy)
+{
+	struct rec_ratings *r = toy();
+
+	for (int w = 0; w < 2; w++) {
+		struct rec_graph *g = NULL, *all = NULL;
+		CHECK(rec_graph_build(&g, r, w ? REC_GRAPH_RATING : REC_GRAPH_BINARY, NULL) == 0);
+		CHECK(rec_graph_gather(&all, g, NULL) == 0);
+		CHECK(all && all->weight == g->weight && all->nu == g->nu &&
+		      all->ni == g->ni && all->nnz == g->nnz);
+		CHECK(memcmp(all->indptr, g->indptr, (size_t)(g->nodes + 1) * sizeof *g->indptr) == 0);
+		CHECK(memcmp(all->indices, g->indices, (size_t)g->nnz * sizeof *g->indices) == 0);
+		CHECK(memcmp(all->values, g->values, (size_t)g->nnz * sizeof *g->values) == 0);
+		CHECK(memcmp(all->degree, g->degree, (size_t)g->nodes * sizeof *g->degree) == 0);
+		CHECK(all->users.n == g->users.n && all->items.n == g->items.n);
+		CHECK(memcmp(all->users.ids, g->users.ids, g->users.n * sizeof *g->users.ids) == 0);
+		CHECK(memcmp(all->items.ids, g->items.ids, g->items.n * sizeof *g->items.ids) == 0);
+		rec_graph_free(g);
+		rec_graph_free(all);
+	}
 	rec_ratings_free(r);
 }
 
@@ -291,7 +316,7 @@ TEST(graph_oom_loop)
 
 	for (long n = 0; n < 10000; n++) {
 		struct rec_err err = { 0 };
-		struct rec_graph *g = NULL, *back = NULL, *h = NULL;
+		struct rec_graph *g = NULL, *back = NULL, *h = NULL, *all = NULL;
 		struct rec_graph_stats st;
 		char *buf = NULL;
 		size_t len = 0;
@@ -315,7 +340,10 @@ TEST(graph_oom_loop)
 			rc = rec_graph_match(&h, back, s, "g.st", &err);
 		if (rc == 0)
 			rc = rec_graph_stats(h, 2, 2, 1, &st, &err);
+		if (rc == 0)
+			rc = rec_graph_gather(&all, g, &err);
 		rec_alloc_fail_after(-1, 0);
+		rec_graph_free(all);
 		rec_graph_free(g);
 		rec_graph_free(back);
 		rec_graph_free(h);
