@@ -1018,17 +1018,11 @@ agr_epoch_bpr(struct agr *m, const struct rec_ratings *r, struct rec_rng *rng,
 {
 	struct work *w = &m->w;
 	const int batch = m->h.batch, neg = m->h.negatives;
-	uint64_t order_key, draw_key;
+	uint64_t draw_key;
 	double sum[2] = { 0, 0 };   /* objective, triples */
 
-	if (m->pos.of != r && rec_sample_init_job(&m->pos, r, m->h.positive, err) != 0)
-		return -1;
-	order_key = rec_rng_next(rng);
-	draw_key = rec_rng_next(rng);
-	if (rec_dist_agree(rec_batches_epoch_steps(&m->b, m->pos.n, m->pos.index,
-	                                           m->pos.total, batch, order_key,
-	                                           m->h.threads, err),
-	                   err) != 0)
+	if (rec_sample_epoch(&m->pos, r, m->h.positive, &m->b, batch, m->h.threads,
+	                     rng, &draw_key, err) != 0)
 		return -1;
 	for (uint64_t s = 0; s < m->b.steps; s++) {
 		const size_t beg = m->b.first[s];
@@ -1042,11 +1036,9 @@ agr_epoch_bpr(struct agr *m, const struct rec_ratings *r, struct rec_rng *rng,
 			w->i[q] = r->item[row];
 		}
 		for (int q = 0; q < np; q++) {
-			uint32_t p = m->b.order[beg + (size_t)q];
-			uint64_t place = m->pos.index ? m->pos.index[p] - 1 : p;
 			struct rec_rng g;
 
-			rec_rng_seed(&g, rec_rng_mix(draw_key + place));
+			rec_sample_seed(&m->pos, m->b.order[beg + (size_t)q], draw_key, &g);
 			w->key[q] = rec_rng_next(&g);
 			for (int d = 0; d < neg; d++) {
 				int32_t j = rec_sample_negative(&m->pos, w->u[q], &g);

@@ -910,17 +910,11 @@ mf_epoch_bpr(struct mf *m, const struct rec_ratings *r, struct rec_rng *rng,
 	const int k = m->h.k, batch = m->h.batch, neg = m->h.negatives;
 	const float drop = m->h.dropout;
 	float *mask = drop > 0 ? m->mask : NULL;
-	uint64_t order_key, draw_key;
+	uint64_t draw_key;
 	double sum[2] = { 0, 0 };
 
-	if (m->pos.of != r && rec_sample_init_job(&m->pos, r, m->h.positive, err) != 0)
-		return -1;
-	order_key = rec_rng_next(rng);
-	draw_key = rec_rng_next(rng);
-	if (rec_dist_agree(rec_batches_epoch_steps(&m->b, m->pos.n, m->pos.index,
-	                                           m->pos.total, batch, order_key, 1,
-	                                           err),
-	                   err) != 0)
+	if (rec_sample_epoch(&m->pos, r, m->h.positive, &m->b, batch, 1, rng,
+	                     &draw_key, err) != 0)
 		return -1;
 	m->sent = 0;
 	for (uint64_t s = 0; s < m->b.steps; s++) {
@@ -934,8 +928,7 @@ mf_epoch_bpr(struct mf *m, const struct rec_ratings *r, struct rec_rng *rng,
 			const int u = r->user[row], i = r->item[row];
 			struct rec_rng g;
 
-			rec_rng_seed(&g, rec_rng_mix(draw_key + (m->pos.index ?
-			                                         m->pos.index[p] - 1 : p)));
+			rec_sample_seed(&m->pos, p, draw_key, &g);
 			for (int q = 0; q < neg; q++) {
 				int32_t j = rec_sample_negative(&m->pos, u, &g);
 				if (j < 0)

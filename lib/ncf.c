@@ -974,17 +974,11 @@ ncf_epoch_bpr(struct ncf *m, const struct rec_ratings *r, struct rec_rng *rng,
 {
 	struct work *w = &m->w;
 	const int batch = m->h.batch, neg = m->h.negatives;
-	uint64_t order_key, draw_key;
+	uint64_t draw_key;
 	double sum[2] = { 0, 0 };
 
-	if (m->pos.of != r && rec_sample_init_job(&m->pos, r, m->h.positive, err) != 0)
-		return -1;
-	order_key = rec_rng_next(rng);
-	draw_key = rec_rng_next(rng);
-	if (rec_dist_agree(rec_batches_epoch_steps(&m->b, m->pos.n, m->pos.index,
-	                                           m->pos.total, batch, order_key,
-	                                           m->h.threads, err),
-	                   err) != 0)
+	if (rec_sample_epoch(&m->pos, r, m->h.positive, &m->b, batch, m->h.threads,
+	                     rng, &draw_key, err) != 0)
 		return -1;
 	m->sent = 0;
 	for (uint64_t s = 0; s < m->b.steps; s++) {
@@ -1002,12 +996,10 @@ ncf_epoch_bpr(struct ncf *m, const struct rec_ratings *r, struct rec_rng *rng,
 			w->i[t] = r->item[row];
 		}
 		for (int t = 0; t < np; t++) {
-			uint32_t p = m->b.order[beg + (size_t)t];
-			uint64_t place = m->pos.index ? m->pos.index[p] - 1 : p;
 			struct rec_rng g;
 
 			rec_batches_touch(&m->b, w->u[t], w->i[t]);
-			rec_rng_seed(&g, rec_rng_mix(draw_key + place));
+			rec_sample_seed(&m->pos, m->b.order[beg + (size_t)t], draw_key, &g);
 			w->key[t] = rec_rng_next(&g);
 			for (int q = 0; q < neg; q++) {
 				int32_t j = rec_sample_negative(&m->pos, w->u[t], &g);

@@ -191,3 +191,26 @@ rec_sample_free(struct rec_sample *s)
 	rec_free(s->index);
 	*s = (struct rec_sample){ 0 };
 }
+
+int
+rec_sample_epoch(struct rec_sample *s, const struct rec_ratings *r,
+                 float positive, struct rec_batches *b, int batch, int threads,
+                 struct rec_rng *rng, uint64_t *draw_key, struct rec_err *err)
+{
+	uint64_t order_key;
+
+	if (s->of != r && rec_sample_init_job(s, r, positive, err) != 0)
+		return -1;
+	order_key = rec_rng_next(rng);
+	*draw_key = rec_rng_next(rng);
+	return rec_dist_agree(rec_batches_epoch_steps(b, s->n, s->index, s->total,
+	                                              batch, order_key, threads, err),
+	                      err);
+}
+
+void
+rec_sample_seed(const struct rec_sample *s, uint32_t p, uint64_t draw_key,
+                struct rec_rng *g)
+{
+	rec_rng_seed(g, rec_rng_mix(draw_key + (s->index ? s->index[p] - 1 : p)));
+}

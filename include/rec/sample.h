@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rec/batch.h"
 #include "rec/ratings.h"
 #include "rec/rng.h"
 #include "rec/util.h"
@@ -65,6 +66,24 @@ int rec_sample_init_job(struct rec_sample *s, const struct rec_ratings *r,
  * draws met only positives (u has nearly every item). */
 int32_t rec_sample_negative(const struct rec_sample *s, int32_t u,
                             struct rec_rng *rng);
+
+/* The start of an epoch of BPR steps, the same in a job as in one
+ * process: s the positives of r (rec_sample_init_job, once for r), b's
+ * steps one order of the job's positives drawn from a key of rng
+ * (rec_batches_epoch_steps, threads sorting) cut into steps of batch,
+ * and *draw_key rng's next draw, the key of the positives' own
+ * generators (rec_sample_seed).  A collective, failing alike on every
+ * rank. */
+int rec_sample_epoch(struct rec_sample *s, const struct rec_ratings *r,
+                     float positive, struct rec_batches *b, int batch,
+                     int threads, struct rec_rng *rng, uint64_t *draw_key,
+                     struct rec_err *err);
+
+/* Seed g, the generator of s's positive p (its index in s) for an
+ * epoch's draw_key: from the positive's place among the job's, so the
+ * same whichever rank holds it. */
+void rec_sample_seed(const struct rec_sample *s, uint32_t p, uint64_t draw_key,
+                     struct rec_rng *g);
 
 void rec_sample_free(struct rec_sample *s);   /* zeroes s; NULL-safe */
 
