@@ -103,16 +103,10 @@ rec_cli_init_dist(char **argv, const char *name, const char *usage)
 void
 rec_cli_init(char **argv, const char *name, const char *usage)
 {
+	int size;
+
 	rec_cli_init_dist(argv, name, usage);
-	rec_cli_one_process();
-}
-
-void
-rec_cli_one_process(void)
-{
-	int size = rec_dist_size();
-
-	if (size == 1)
+	if ((size = rec_dist_size()) == 1)
 		return;
 	if (leader())
 		fprintf(stderr, "%s: runs as one process, not as a job of %d: use "

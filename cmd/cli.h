@@ -25,16 +25,13 @@
  * name (so getopt's own messages say "prog: ..." however the program was
  * called); reset SIGPIPE to its default and unblock it; open /dev/null on
  * a closed fd 0, 1 or 2 (and remember, so that reading stdin or writing
- * stdout then fails). */
+ * stdout then fails); refuse to run as a job of more than one rank
+ * ("prog: runs as one process, not as a job of N: ...", exit 2). */
 void rec_cli_init(char **argv, const char *prog, const char *usage);
 
 /* The start of a program that runs as a job of many ranks: as
- * rec_cli_init, without the refusal below. */
+ * rec_cli_init, without the refusal. */
 void rec_cli_init_dist(char **argv, const char *prog, const char *usage);
-
-/* Refuse to run as a job of more than one rank: "prog: runs as one
- * process, not as a job of N: ...", exit 2.  rec_cli_init does this. */
-void rec_cli_one_process(void);
 
 const char *rec_cli_prog(void);
 

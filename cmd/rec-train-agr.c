@@ -98,7 +98,6 @@ main(int argc, char *argv[])
 		t.log_counts = 1;
 	}
 	t.log_extra = extra;
-	t.job = 1;
 	if (in[0].path)
 		hp.graph = graph = read_graph(in[0].path, t.train_path);
 	rec_trainer_run(&t, rec_agr_make);

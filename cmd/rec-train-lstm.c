@@ -1,5 +1,6 @@
 /* rec-train-lstm - train the LSTM sequential recommender on a ratings stream */
 #include "cli.h"
+#include "rec/dist.h"
 #include "rec/lstmrec.h"
 #include "trainer.h"
 
@@ -12,7 +13,8 @@ static const char about[] =
 "With --loss bpr, train it to rank instead: the state after each\n"
 "history scores the next positive the user rates above sampled\n"
 "negatives, by a dot product of a query of the state and the user with\n"
-"each item's embedding.\n";
+"each item's embedding.  Training also runs as an MPI job of many\n"
+"processes (make mpi; rec-mpi(7)).\n";
 
 int
 main(int argc, char *argv[])
@@ -25,6 +27,10 @@ main(int argc, char *argv[])
 	if (hp.loss != REC_LOSS_BPR && (rec_trainer_given(&t, "positive") ||
 	                               rec_trainer_given(&t, "negatives")))
 		rec_cli_usage_error("--positive and --negatives go with --loss bpr");
+	if (rec_dist_size() > 1) {
+		t.log_extra = "\tbytes_sent";
+		t.log_counts = 1;
+	}
 	rec_trainer_run(&t, rec_lstmrec_make);
 	return rec_cli_exit(0);
 }

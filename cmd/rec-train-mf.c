@@ -37,7 +37,6 @@ main(int argc, char *argv[])
 		                    "per-rating SGD yet: choose the epochs with one",
 		                    rec_dist_size());
 	t.untimed = 1;   /* MF never looks at when a rating was made */
-	t.job = 1;
 	if (rec_dist_size() > 1) {
 		t.log_extra = "\tbytes_sent";
 		t.log_counts = 1;

@@ -33,7 +33,6 @@ main(int argc, char *argv[])
 	if (hp.loss != REC_LOSS_BPR && (rec_trainer_given(&t, "positive") ||
 	                               rec_trainer_given(&t, "negatives")))
 		rec_cli_usage_error("--positive and --negatives go with --loss bpr");
-	t.job = 1;
 	if (rec_dist_size() > 1) {
 		t.log_extra = "\tbytes_sent";
 		t.log_counts = 1;

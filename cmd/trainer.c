@@ -430,8 +430,6 @@ rec_trainer_run(struct rec_trainer *t, rec_model_make_fn *make)
 	struct rec_model *m;
 	struct rec_err err = { 0 };
 
-	if (!t->job)
-		rec_cli_one_process();
 	/* Refuse a terminal before the work, not after. */
 	struct rec_output out = rec_cli_output(t->out_path, 1);
 	train = rec_trainer_read(t->train_path, t->untimed);

@@ -42,9 +42,6 @@ struct rec_trainer {
 	/* 1: the model never looks at the ratings' times, so they are read
 	 * into untimed tables (ratings.h), 8 bytes a rating less. */
 	int untimed;
-	/* 1: the model trains as a job of many ranks (dist.h), each reading
-	 * its part of the training ratings; 0: one process. */
-	int job;
 };
 
 /* Parse the command line of program prog (of any rank of a job;
@@ -73,8 +70,8 @@ int rec_trainer_given(const struct rec_trainer *t, const char *name);
 
 /* The whole run: refuse a terminal, read the training ratings and
  * --valid, train the model make(hp) with progress and log, save it with
- * its provenance (seed, epochs, refit), commit.  Exits on error.  Runs
- * as one process (rec_cli_one_process) unless t->job. */
+ * its provenance (seed, epochs, refit), commit.  Exits on error.  In a
+ * job of many ranks (dist.h) each reads its part of the ratings. */
 void rec_trainer_run(struct rec_trainer *t, rec_model_make_fn *make);
 
 #endif

@@ -23,19 +23,25 @@
  * per user (stamped with the weights' version) and computed for the users
  * a call needs.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rec/batch.h"
+#include "rec/dist.h"
 #include "rec/gemm.h"
 #include "rec/hparams.h"
 #include "rec/layer.h"
 #include "rec/lstm.h"
 #include "rec/lstmrec.h"
 #include "rec/params.h"
+#include "rec/rowsum.h"
 
 #define L REC_LSTMREC_MAX_LAYERS
+
+/* An epoch sorts the chunks of each run of BUCKET batches by length. */
+enum { BUCKET = 8 };
 
 /* Each user's history in time order: user u's entries are
  * [start[u], start[u + 1]). */
@@ -48,9 +54,11 @@ struct hist {
 	size_t len;
 };
 
-/* A training chunk: targets [tb, te) of one user, the LSTM over [hb, te - 1). */
+/* A training chunk: targets [tb, te) of one user, the LSTM over [hb, te - 1);
+ * id its place among the job's chunks (place_chunks). */
 struct chunk {
 	int32_t user;
+	uint32_t id;
 	size_t hb, tb, te;
 };
 
@@ -83,6 +91,7 @@ struct work {
 	float *wxr, *dwxr;             /* (4h) wx's rating column, its gradient */
 	/* the head, one row a target */
 	int32_t *u, *i, *hrow;         /* user, item (-1 unknown), state row (-1: zero) */
+	uint64_t *key;                 /* in training, the seed of its dropout masks */
 	float *target;
 	float *z, *zmask;              /* (n, hidden + 2k) */
 	float *xl[L + 1], *a[L], *lmask[L];
@@ -110,9 +119,16 @@ struct lstmrec {
 	                                * positives, whose negatives are drawn */
 	int nu, ni, in, zw, width[L + 1];
 	struct hist hist;
-	struct chunk *chunks;
+	struct chunk *chunks;          /* this rank's */
 	size_t nchunks;
-	struct bylen *sorted;          /* (nchunks) scratch of an epoch's order */
+	/* the job's chunks (place_chunks), by id: their LSTM runs' lengths,
+	 * their targets, and their index in chunks on this rank (-1: another
+	 * rank's) */
+	uint64_t total;
+	uint32_t *run_len, *targets;
+	int32_t *local;
+	uint32_t *ix;                  /* (batch) a step's chunks on this rank */
+	struct bylen *sorted;          /* (BUCKET batch) scratch of an epoch's order */
 	struct window *win;            /* (nseq) */
 	struct rec_adam adam;
 	struct work w;
@@ -123,6 +139,11 @@ struct lstmrec {
 	int32_t *pending;              /* (users) users to compute */
 	size_t cap_users;              /* the rows of the three */
 	uint64_t ver;                  /* of the weights and histories, from 1 */
+	/* a job's of more than one rank (dist.h) */
+	int part;                      /* this rank holds a part of the ratings */
+	struct rec_rowsum xsum;        /* the touched items' gradients */
+	double sent;                   /* the bytes the ranks sent in the last
+	                                * epoch */
 	/* a ranking model's users a history added (set_history): user
 	 * nu + x has the embedding fold[x k ..], folded in, for x < nfold */
 	float *fold;
@@ -230,7 +251,7 @@ work_free(struct work *w)
 		(void **)&w->xslot, (void **)&w->xr, (void **)&w->slot,
 		(void **)&w->stamp, (void **)&w->sitem, (void **)&w->se,
 		(void **)&w->sg, (void **)&w->sd, (void **)&w->sde, (void **)&w->wxr,
-		(void **)&w->dwxr, (void **)&w->u,
+		(void **)&w->dwxr, (void **)&w->u, (void **)&w->key,
 		(void **)&w->i, (void **)&w->hrow, (void **)&w->target, (void **)&w->z,
 		(void **)&w->zmask, (void **)&w->o, (void **)&w->y, (void **)&w->d_o,
 		(void **)&w->d_y, (void **)&w->q, (void **)&w->d_q,
@@ -291,6 +312,7 @@ work_alloc(struct lstmrec *m)
 	     (w->sde = buf(t, n, k, f)) && (w->wxr = buf(4 * hd, 1, 1, f)) &&
 	     (w->dwxr = buf(4 * hd, 1, 1, f)) &&
 	     (w->u = buf(nt, 1, 1, 4)) && (w->i = buf(nt, 1, 1, 4)) &&
+	     (w->key = buf(nt, 1, 1, sizeof *w->key)) &&
 	     (w->hrow = buf(nt, 1, 1, 4)) && (w->target = buf(nt, 1, 1, f)) &&
 	     (w->z = buf(nt, (size_t)m->zw, 1, f)) &&
 	     (w->zmask = buf(nt, (size_t)m->zw, 1, f)) &&
@@ -326,9 +348,14 @@ lstmrec_free(struct rec_model *base)
 	rec_idmap_clear(&m->base.items);
 	hist_free(&m->hist);
 	rec_free(m->chunks);
+	rec_free(m->run_len);
+	rec_free(m->targets);
+	rec_free(m->local);
+	rec_free(m->ix);
 	rec_free(m->sorted);
 	rec_free(m->win);
 	work_free(&m->w);
+	rec_rowsum_free(&m->xsum);
 	rec_batches_free(&m->b);
 	rec_sample_free(&m->pos);
 	rec_free(m->hu);
@@ -338,14 +365,22 @@ lstmrec_free(struct rec_model *base)
 	rec_free(m);
 }
 
+/* The entries and negatives of a step's chunks, at most (the job's). */
+static size_t
+step_entries(const struct lstmrec *m)
+{
+	const struct rec_lstmrec_hparams *h = &m->h;
+
+	return (size_t)h->batch * ((size_t)h->seq_len + (size_t)h->chunk *
+	       (m->base.ranking ? 1 + (size_t)h->negatives : 1));
+}
+
 /* The rows a step touches, at most: its users' and items' (each step
- * touches a row once), no more than the steps' ratings and negatives. */
+ * touches a row once), no more than the step's entries and negatives. */
 static int
 touch_cap(const struct lstmrec *m)
 {
-	const struct rec_lstmrec_hparams *h = &m->h;
-	size_t rows = (size_t)h->batch * ((size_t)h->seq_len + (size_t)h->chunk *
-	              (m->base.ranking ? 1 + (size_t)h->negatives : 1));
+	size_t rows = step_entries(m);
 	size_t most = (size_t)(m->nu > m->ni ? m->nu : m->ni) + 1;
 
 	return (int)(rows < most ? rows : most);
@@ -410,6 +445,8 @@ lstmrec_alloc(const struct rec_lstmrec_hparams *h, int nu, int ni,
 	      rec_params_add(p, "global_bias", 0, 1, 1, &m->omu, err))) ||
 	    rec_params_alloc(p, err) != 0 || work_alloc(m) != 0 ||
 	    !(m->win = buf((size_t)h->batch, 1, 1, sizeof *m->win)) ||
+	    !(m->ix = buf((size_t)h->batch, 1, 1, sizeof *m->ix)) ||
+	    !(m->sorted = buf((size_t)h->batch, BUCKET, 1, sizeof *m->sorted)) ||
 	    !(m->hu = buf((size_t)nu, (size_t)hd, 1, sizeof(float))) ||
 	    !(m->hu_ver = buf((size_t)nu, 1, 1, sizeof *m->hu_ver)) ||
 	    !(m->pending = buf((size_t)nu, 1, 1, sizeof *m->pending)) ||
@@ -546,17 +583,19 @@ is_target(const struct lstmrec *m, size_t e)
 	return !m->base.ranking || m->hist.rating[e] >= m->h.positive;
 }
 
-/* Whether the entries [tb, te) hold a target. */
-static int
-has_target(const struct lstmrec *m, size_t tb, size_t te)
+/* The number of targets in the entries [tb, te). */
+static uint32_t
+count_targets(const struct lstmrec *m, size_t tb, size_t te)
 {
+	uint32_t n = 0;
+
 	for (size_t e = tb; e < te; e++)
-		if (is_target(m, e))
-			return 1;
-	return 0;
+		n += (uint32_t)is_target(m, e);
+	return n;
 }
 
-/* The training chunks of m->hist, but those without a target. */
+/* The training chunks of m->hist, but those without a target; each its
+ * index for an id (one process's place_chunks). */
 static int
 chunks_build(struct lstmrec *m, struct rec_err *err)
 {
@@ -566,26 +605,96 @@ chunks_build(struct lstmrec *m, struct rec_err *err)
 	for (int u = 0; u < m->nu; u++)
 		n += (m->hist.start[u + 1] - m->hist.start[u] + c - 1) / c;
 	rec_free(m->chunks);
-	rec_free(m->sorted);
-	m->sorted = NULL;
 	m->nchunks = 0;
-	if (!(m->chunks = rec_malloc_array(n ? n : 1, sizeof *m->chunks)) ||
-	    !(m->sorted = rec_malloc_array(n ? n : 1, sizeof *m->sorted)))
+	if (n > UINT32_MAX)
+		return rec_errf(err, NULL, 0, "more than %" PRIu32 " training "
+		                "sequences", UINT32_MAX);
+	if (!(m->chunks = rec_malloc_array(n ? n : 1, sizeof *m->chunks)))
 		return rec_erroom(err, NULL);
 	for (int u = 0; u < m->nu; u++) {
 		size_t beg = m->hist.start[u], end = m->hist.start[u + 1];
 		for (size_t tb = beg; tb < end; tb += c) {
 			size_t te = end - tb > c ? tb + c : end;
-			if (has_target(m, tb, te))
-				m->chunks[m->nchunks++] = (struct chunk){
+			if (count_targets(m, tb, te) > 0) {
+				m->chunks[m->nchunks] = (struct chunk){
 					.user = u,
+					.id = (uint32_t)m->nchunks,
 					.hb = tb - beg > sl ? tb - sl : beg,
 					.tb = tb,
 					.te = te,
 				};
+				m->nchunks++;
+			}
 		}
 	}
 	return 0;
+}
+
+/* A chunk's record for place_chunks' exchange. */
+struct placed {
+	uint32_t id, run_len, targets;
+};
+
+/* Place this rank's chunks among the job's (a collective, failing alike
+ * on every rank): the job's chunks in the order one process builds them
+ * (by user, then in time), a chunk's id its place in it, so that every
+ * rank orders the job's chunks alike; m->run_len, m->targets and
+ * m->local of every id.  One process: the ids stay the indices. */
+static int
+place_chunks(struct lstmrec *m, struct rec_err *err)
+{
+	const size_t nu = (size_t)m->nu;
+	int64_t *first = rec_calloc(nu + 1, sizeof *first);
+	struct placed *mine = rec_malloc_array(m->nchunks ? m->nchunks : 1,
+	                                       sizeof *mine), *all = NULL;
+	size_t total = 0;
+	int rc = -1;
+
+	if (rec_dist_agree(first && mine ? 0 : rec_erroom(err, NULL), err) != 0)
+		goto out;
+	/* each user's chunks, summed over the ranks (a user's rows are on
+	 * one rank), then the first id of each user's */
+	for (size_t c = 0; c < m->nchunks; c++)
+		first[m->chunks[c].user + 1]++;
+	rec_dist_sum_i64(first + 1, nu);
+	for (size_t u = 0; u < nu; u++)
+		first[u + 1] += first[u];
+	if ((uint64_t)first[nu] > UINT32_MAX) {
+		rc = rec_errf(err, NULL, 0, "more than %" PRIu32 " training "
+		              "sequences", UINT32_MAX);
+		goto out;
+	}
+	for (size_t c = 0; c < m->nchunks; c++) {
+		struct chunk *ch = &m->chunks[c];
+		ch->id = (uint32_t)first[ch->user]++;
+		mine[c] = (struct placed){ ch->id, (uint32_t)(ch->te - 1 - ch->hb),
+		                           count_targets(m, ch->tb, ch->te) };
+	}
+	if (rec_dist_allgatherv(mine, m->nchunks, sizeof *mine, (void **)&all,
+	                        &total, err) != 0)
+		goto out;
+	rec_free(m->run_len);
+	rec_free(m->targets);
+	rec_free(m->local);
+	m->total = total;
+	m->run_len = rec_malloc_array(total ? total : 1, sizeof *m->run_len);
+	m->targets = rec_malloc_array(total ? total : 1, sizeof *m->targets);
+	m->local = rec_malloc_array(total ? total : 1, sizeof *m->local);
+	rc = m->run_len && m->targets && m->local ? 0 : rec_erroom(err, NULL);
+	if ((rc = rec_dist_agree(rc, err)) != 0)
+		goto out;
+	for (size_t j = 0; j < total; j++) {
+		m->run_len[all[j].id] = all[j].run_len;
+		m->targets[all[j].id] = all[j].targets;
+		m->local[all[j].id] = -1;
+	}
+	for (size_t c = 0; c < m->nchunks; c++)
+		m->local[m->chunks[c].id] = (int32_t)c;
+out:
+	rec_free(first);
+	rec_free(mine);
+	rec_free(all);
+	return rc;
 }
 
 /* ---- the network ---- */
@@ -667,12 +776,30 @@ lstm_run(const struct lstmrec *m, struct work *w, const struct window *win, int 
 	return t;
 }
 
+/* Row j's dropout masks, of the head's input and of each hidden layer
+ * (a ranking model: of its state), from a generator of its own seeded
+ * with w->key[j]: they depend on the target alone, not on the rows
+ * beside it nor on the rank that has it. */
+static void
+draw_masks(const struct lstmrec *m, struct work *w, int j)
+{
+	const float drop = m->h.dropout;
+	const int in = m->base.ranking ? m->h.hidden : m->zw;
+	struct rec_rng g;
+
+	rec_rng_seed(&g, w->key[j]);
+	rec_dropout_mask(w->zmask + (size_t)j * in, &g, drop, 1, in);
+	for (int l = 0; !m->base.ranking && l < m->h.nmlp; l++)
+		rec_dropout_mask(w->lmask[l] + (size_t)j * m->width[l + 1], &g, drop, 1,
+		                 m->width[l + 1]);
+}
+
 /* The head over n target rows: y = the network's output on [0, 1] for
  * (w->u, w->i) with the state w->hrow of states (rows of hidden floats);
- * with rng, in training (dropout on). */
+ * train: in training (dropout on, w->key the rows' seeds). */
 static void
 head_forward(const struct lstmrec *m, struct work *w, const float *states,
-             int n, struct rec_rng *rng)
+             int n, int train)
 {
 	const float *P = m->p.w;
 	const int k = m->h.k, hd = m->h.hidden, zw = m->zw, nl = m->h.nmlp;
@@ -694,15 +821,20 @@ head_forward(const struct lstmrec *m, struct work *w, const float *states,
 		else
 			memset(z + hd + k, 0, kb);
 	}
-	w->dropped = rng && drop > 0;
+	w->dropped = train && drop > 0;
 	if (w->dropped) {
-		rec_dropout_mask(w->zmask, rng, drop, n, zw);
+		for (int j = 0; j < n; j++)
+			draw_masks(m, w, j);
 		rec_dropout_forward(w->z, w->z, w->zmask, n, zw);
 	}
-	for (int l = 0; l < nl; l++)
-		rec_hidden_forward(w->xl[l + 1], w->a[l], w->lmask[l], w->xl[l],
-		                   P + m->oW[l], P + m->oBl[l], w->dropped ? rng : NULL,
-		                   drop, n, m->width[l], m->width[l + 1], m->h.threads);
+	for (int l = 0; l < nl; l++) {
+		rec_hidden_forward(w->xl[l + 1], w->a[l], NULL, w->xl[l], P + m->oW[l],
+		                   P + m->oBl[l], NULL, drop, n, m->width[l],
+		                   m->width[l + 1], m->h.threads);
+		if (w->dropped)
+			rec_dropout_forward(w->xl[l + 1], w->xl[l + 1], w->lmask[l], n,
+			                    m->width[l + 1]);
+	}
 	rec_linear_forward(w->o, w->xl[nl], P + m->oOut, NULL, n, m->width[nl], 1,
 	                   m->h.threads);
 	rec_bias_forward(w->o, w->u, w->i, P + m->omu, P + m->obu, P + m->obi, n);
@@ -710,19 +842,23 @@ head_forward(const struct lstmrec *m, struct work *w, const float *states,
 }
 
 /* Gradients of the mean squared error of the n target rows (plus the L2
- * term) into m->p.g, the state rows' part into w->d_hs; returns the
+ * term) into m->p.g, the state rows' part into w->d_hs, as the mean over
+ * count rows (the job's of the step; one process: n); returns the
  * summed objective.  Every row's user and item are known. */
 static double
-head_backward(struct lstmrec *m, struct work *w, int n)
+head_backward(struct lstmrec *m, struct work *w, int n, uint64_t count)
 {
 	const float *P = m->p.w;
 	float *G = m->p.g;
 	const int k = m->h.k, hd = m->h.hidden, zw = m->zw, nl = m->h.nmlp;
 	const int last = m->width[nl];
-	const float rs = 2.0f * m->h.reg / (float)n;
+	const float rs = 2.0f * m->h.reg / (float)count;
 	double total;
 
 	total = rec_mse_forward(w->d_y, w->y, w->target, n) * n;
+	if (count != (uint64_t)n)   /* the gradient of the job's mean */
+		for (int j = 0; j < n; j++)
+			w->d_y[j] *= (float)n / (float)count;
 	memset(w->d_o, 0, (size_t)n * sizeof(float));
 	rec_sigmoid_backward(w->d_o, w->d_y, w->y, n, 1);
 	rec_bias_backward(G + m->omu, G + m->obu, G + m->obi, w->d_o, w->u, w->i,
@@ -835,11 +971,13 @@ item_score(const struct lstmrec *m, const float *q, int32_t i)
 /* A ranking model's step over n target rows (w->u, w->i, w->hrow into
  * states) and their negatives (w->srow_item): forward, BPR (layer.h)
  * and the L2 term, backward into m->p.g and the state rows' part into
- * w->d_hs (the rows of states).  With rng, dropout on the states.
- * Returns the summed objective, *pairs their number. */
+ * w->d_hs (the rows of states), as the mean over count pairs (the job's
+ * targets of the step times negatives; a draw that found no negative
+ * adds nothing).  train: dropout on the states (w->key the rows'
+ * seeds).  Returns the summed objective. */
 static double
 rank_step(struct lstmrec *m, struct work *w, const float *states, int n,
-          struct rec_rng *rng, size_t *pairs)
+          int train, uint64_t count)
 {
 	const float *P = m->p.w;
 	float *G = m->p.g;
@@ -849,9 +987,10 @@ rank_step(struct lstmrec *m, struct work *w, const float *states, int n,
 	int t = 0;
 
 	gather_states(m, H, states, w->hrow, n);
-	w->dropped = rng && m->h.dropout > 0;
+	w->dropped = train && m->h.dropout > 0;
 	if (w->dropped) {
-		rec_dropout_mask(w->zmask, rng, m->h.dropout, n, hd);
+		for (int j = 0; j < n; j++)
+			draw_masks(m, w, j);
 		rec_dropout_forward(H, H, w->zmask, n, hd);
 	}
 	query_forward(m, w->q, H, w->u, n);
@@ -867,12 +1006,12 @@ rank_step(struct lstmrec *m, struct work *w, const float *states, int n,
 			}
 		}
 	}
-	*pairs = (size_t)t;
 	if (t == 0)
 		return 0;
-	total = rec_bpr_forward(w->d_sz, w->sz, w->pos, w->neg, t, 1.0f / (float)t);
+	total = rec_bpr_forward(w->d_sz, w->sz, w->pos, w->neg, t,
+	                        1.0f / (float)count);
 	/* back to the queries, the item rows, and each row's L2 term */
-	const float rs = 2.0f * m->h.reg / (float)t;
+	const float rs = 2.0f * m->h.reg / (float)count;
 	memset(w->d_q, 0, (size_t)n * k * sizeof(float));
 	for (int j = 0; j < n; j++) {
 		const int32_t *it = w->srow_item + (size_t)j * ns;
@@ -943,14 +1082,18 @@ lstm_input_backward(struct lstmrec *m, struct work *w, const float *da,
 	rec_embedding_backward(G + m->oE, w->sde, w->sitem, w->nslot, k);
 }
 
-/* Forward and backward over the chunks c[0..n): gradients into m->p.g;
- * in training (train), with dropout and horizon, and the touched rows
- * into m->b.  A ranking model's negatives are drawn from rng.  Returns
- * the summed objective, *targets the number of its terms (targets, or a
- * ranking model's pairs). */
+/* Forward and backward over this rank's chunks ix[0..n) (n >= 1) of a
+ * step: gradients into m->p.g, as the mean over the job's count targets
+ * of the step (0: these chunks'); in training (train), with dropout and
+ * horizon, and the touched rows into m->b.  A chunk's draws (the
+ * horizon's, a ranking model's negatives, its targets' dropout seeds)
+ * come from a generator of its own, seeded by draw_key and the chunk's
+ * id: they depend on the chunk alone.  Returns the summed objective,
+ * *terms the number of its terms here (targets, or a ranking model's
+ * targets times negatives). */
 static double
-chunk_step(struct lstmrec *m, const uint32_t *ix, int n, struct rec_rng *rng,
-           int train, size_t *targets)
+chunk_step(struct lstmrec *m, const uint32_t *ix, int n, uint64_t draw_key,
+           int train, uint64_t count, size_t *terms)
 {
 	struct work *w = &m->w;
 	const int hd = m->h.hidden, in = m->in, ns = 1 + m->h.negatives;
@@ -965,6 +1108,9 @@ chunk_step(struct lstmrec *m, const uint32_t *ix, int n, struct rec_rng *rng,
 	for (int r = 0; r < n; r++) {
 		const struct chunk *c = &m->chunks[ix[r]];
 		int off = t - (int)(c->te - 1 - c->hb);
+		struct rec_rng g;
+
+		rec_rng_seed(&g, rec_rng_mix(draw_key + c->id));
 		for (size_t p = c->tb; p < c->te; p++) {
 			if (!is_target(m, p))
 				continue;
@@ -975,19 +1121,20 @@ chunk_step(struct lstmrec *m, const uint32_t *ix, int n, struct rec_rng *rng,
 			 * q = p, or in training with probability horizon a
 			 * uniform draw from tb .. p */
 			size_t q = p;
-			if (train && m->h.horizon > 0 && rec_rng_uniform(rng) < m->h.horizon)
-				q = c->tb + (size_t)rec_rng_below(rng, p - c->tb + 1);
+			if (train && m->h.horizon > 0 && rec_rng_uniform(&g) < m->h.horizon)
+				q = c->tb + (size_t)rec_rng_below(&g, p - c->tb + 1);
 			w->hrow[nt] = q == c->hb ? -1 :
 			              (off + (int)(q - 1 - c->hb)) * n + r;
 			if (train)
 				rec_batches_touch(&m->b, c->user, w->i[nt]);
 			for (int s = 0; m->base.ranking && s < ns; s++) {
 				int32_t j = s == 0 ? w->i[nt] :
-				            rec_sample_negative(&m->pos, c->user, rng);
+				            rec_sample_negative(&m->pos, c->user, &g);
 				w->srow_item[(size_t)nt * ns + s] = j;
 				if (train && j >= 0)
 					rec_batches_touch(&m->b, c->user, j);
 			}
+			w->key[nt] = rec_rng_next(&g);
 			nt++;
 		}
 		if (train)
@@ -995,12 +1142,15 @@ chunk_step(struct lstmrec *m, const uint32_t *ix, int n, struct rec_rng *rng,
 				rec_batches_touch(&m->b, c->user, m->hist.item[p]);
 	}
 	memset(w->d_hs, 0, (size_t)t * n * hd * sizeof(float));
+	if (count == 0)
+		count = (uint64_t)nt;
 	if (m->base.ranking) {
-		total = rank_step(m, w, w->hs, nt, train ? rng : NULL, targets);
+		total = rank_step(m, w, w->hs, nt, train, count * (uint64_t)(ns - 1));
+		*terms = (size_t)nt * (size_t)(ns - 1);
 	} else {
-		head_forward(m, w, w->hs, nt, train ? rng : NULL);
-		total = head_backward(m, w, nt);
-		*targets = (size_t)nt;
+		head_forward(m, w, w->hs, nt, train);
+		total = head_backward(m, w, nt, count);
+		*terms = (size_t)nt;
 	}
 	/* with truncate, back through the steps from the first state a
 	 * target reads (the one before its chunk) only */
@@ -1031,23 +1181,20 @@ by_len(const void *a, const void *b)
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-/* Within each run of BUCKET batches of the epoch's order, sort the chunks
- * by length (ties in order), so that a batch's chunks are of about one
- * length and little of the LSTM's work is padding; the order stays
- * random across runs and within a length. */
+/* Within each run of BUCKET batches of the epoch's order of the job's
+ * chunks (by id), sort them by length (ties in order), so that a batch's
+ * chunks are of about one length and little of the LSTM's work is
+ * padding; the order stays random across runs and within a length. */
 static void
 bucket(struct lstmrec *m, uint32_t *order)
 {
-	enum { BUCKET = 8 };
 	const size_t span = (size_t)BUCKET * m->h.batch;
 
-	for (size_t beg = 0; beg < m->nchunks; beg += span) {
-		size_t n = m->nchunks - beg < span ? m->nchunks - beg : span;
-		for (size_t j = 0; j < n; j++) {
-			const struct chunk *c = &m->chunks[order[beg + j]];
-			m->sorted[j] = (struct bylen){ (uint32_t)(c->te - 1 - c->hb),
+	for (size_t beg = 0; beg < m->total; beg += span) {
+		size_t n = m->total - beg < span ? m->total - beg : span;
+		for (size_t j = 0; j < n; j++)
+			m->sorted[j] = (struct bylen){ m->run_len[order[beg + j]],
 			                               (uint32_t)j, order[beg + j] };
-		}
 		qsort(m->sorted, n, sizeof *m->sorted, by_len);
 		for (size_t j = 0; j < n; j++)
 			order[beg + j] = m->sorted[j].ix;
@@ -1077,28 +1224,79 @@ step_rows(struct lstmrec *m, size_t table, size_t bias, const int32_t *rows,
  * Under a constant rate the rating LSTM kept fitting the ratings right
  * after each history while those further ahead got worse. */
 
+/* The exchange of a step in a job (a collective): the touched item rows
+ * of every rank's chunks, their gradients (embedding and bias) summed in
+ * rank order, become the step's (m->b.irows and their rows of m->p.g:
+ * the same on every rank), and the dense gradients are summed.  A
+ * user's rows are its rank's alone.  Counts the bytes sent. */
+static void
+exchange(struct lstmrec *m)
+{
+	float *G = m->p.g;
+	const size_t k = (size_t)m->h.k, dense = m->p.n - m->dense_off;
+
+	for (size_t s = 0; s < m->b.ni; s++) {
+		size_t i = (size_t)m->b.irows[s];
+		float *at = rec_rowsum_put(&m->xsum, s, m->b.irows[s]);
+		memcpy(at, G + m->oE + i * k, k * sizeof(float));
+		at[k] = G[m->obi + i];
+	}
+	m->b.ni = rec_rowsum_exchange(&m->xsum, m->b.ni, m->b.irows);
+	for (size_t s = 0; s < m->b.ni; s++) {
+		size_t i = (size_t)m->b.irows[s];
+		const float *at = rec_rowsum_sum(&m->xsum, s);
+		memcpy(G + m->oE + i * k, at, k * sizeof(float));
+		G[m->obi + i] = at[k];
+	}
+	rec_dist_sum_f32_now(G + m->dense_off, dense);
+	/* each rank's rows (an index and k + 1 floats) to the N - 1 others;
+	 * the dense sum to rank 0 and back */
+	m->sent += (double)(rec_dist_size() - 1) *
+	           (double)(m->xsum.received * (k + 2) + 2 * dense) * sizeof(float);
+}
+
+/* An epoch, the same in a job as in one process but for the order of
+ * float additions: one order of the job's chunks drawn from rng (every
+ * rank draws it whole), bucketed by length and cut into steps of batch
+ * chunks, of which each rank runs its own; a step's gradient is the
+ * mean over the job's targets of the step (a ranking model's: times
+ * negatives). */
 static int
 lstmrec_epoch(struct rec_model *base, const struct rec_ratings *r,
               struct rec_rng *rng, double *loss, struct rec_err *err)
 {
 	struct lstmrec *m = (struct lstmrec *)base;
 	const size_t batch = (size_t)m->h.batch;
-	double total = 0;
-	size_t targets = 0;
+	double sum[2] = { 0, 0 };   /* objective, terms */
+	uint64_t draw_key;
 
 	(void)r;   /* the sequences were built from it by make */
-	if (m->nchunks == 0)
+	if (m->total == 0)   /* the job's */
 		return rec_errf(err, NULL, 0, "no ratings to train on");
-	if (rec_batches_epoch(&m->b, m->nchunks, rng, err) != 0)
+	if (rec_dist_agree(rec_batches_epoch(&m->b, m->total, rng, err), err) != 0)
 		return -1;
+	draw_key = rec_rng_next(rng);
 	bucket(m, m->b.order);
-	for (size_t beg = 0; beg < m->nchunks; beg += batch) {
-		int n = (int)(m->nchunks - beg < batch ? m->nchunks - beg : batch);
-		size_t nt;
+	m->sent = 0;
+	for (size_t beg = 0; beg < m->total; beg += batch) {
+		const size_t end = m->total - beg < batch ? m->total : beg + batch;
+		uint64_t count = 0;
+		int n = 0;
 
+		for (size_t j = beg; j < end; j++) {
+			uint32_t id = m->b.order[j];
+			count += m->targets[id];
+			if (m->local[id] >= 0)
+				m->ix[n++] = (uint32_t)m->local[id];
+		}
 		rec_batches_next(&m->b);
-		total += chunk_step(m, m->b.order + beg, n, rng, 1, &nt);
-		targets += nt;
+		if (n > 0) {   /* a rank may have no chunks in a step */
+			size_t terms;
+			sum[0] += chunk_step(m, m->ix, n, draw_key, 1, count, &terms);
+			sum[1] += (double)terms;
+		}
+		if (m->part)
+			exchange(m);
 		rec_adam_begin(&m->adam);
 		step_rows(m, m->oU, m->obu, m->b.urows, m->b.nu);
 		step_rows(m, m->oE, m->obi, m->b.irows, m->b.ni);
@@ -1107,7 +1305,8 @@ lstmrec_epoch(struct rec_model *base, const struct rec_ratings *r,
 	}
 	m->adam.lr *= m->h.lr_decay;
 	m->ver++;
-	*loss = total / (double)targets;
+	rec_dist_sum_f64(sum, 2);   /* the job's */
+	*loss = sum[0] / sum[1];
 	return 0;
 }
 
@@ -1128,7 +1327,6 @@ rec_lstmrec_objective(struct rec_model *base, size_t first, size_t n,
                       double *loss)
 {
 	struct lstmrec *m = (struct lstmrec *)base;
-	struct rec_rng rng;
 	uint32_t *ix;
 	size_t targets;
 	double total;
@@ -1139,8 +1337,7 @@ rec_lstmrec_objective(struct rec_model *base, size_t first, size_t n,
 	for (size_t j = 0; j < n; j++)
 		ix[j] = (uint32_t)(first + j);
 	memset(m->p.g, 0, m->p.n * sizeof(float));
-	rec_rng_seed(&rng, 1);
-	total = chunk_step(m, ix, (int)n, &rng, 0, &targets);
+	total = chunk_step(m, ix, (int)n, 1, 0, 0, &targets);
 	rec_free(ix);
 	*loss = targets ? total / (double)targets : 0;
 	return 0;
@@ -1234,7 +1431,7 @@ head_predict(const struct lstmrec *mc, const int32_t *user, const int32_t *item,
 			w->u[j] = trained(m, user[beg + (size_t)j]);
 		memcpy(w->i, item + beg, (size_t)len * sizeof *w->i);
 		memcpy(w->hrow, srow + beg, (size_t)len * sizeof *w->hrow);
-		head_forward(m, w, states_, len, NULL);
+		head_forward(m, w, states_, len, 0);
 		for (int j = 0; j < len; j++)
 			out[beg + (size_t)j] = rec_to_stars(w->y[j]);
 	}
@@ -1627,7 +1824,9 @@ init_uniform(float *v, size_t n, int in, struct rec_rng *rng)
  * by the sigmoid's slope there.  Trained from 0 instead, the biases stay
  * near it in the few epochs before the network overfits, and the head
  * learns each user's and item's mean through the embeddings and the
- * history, which does not hold ratings far ahead of the history. */
+ * history, which does not hold ratings far ahead of the history.  In a
+ * job, r is this rank's part: the mean and the items' sums are the
+ * job's (a user's ratings are on one rank). */
 enum { BIAS_PASSES = 3 };
 #define BIAS_SHRINK 5.0
 
@@ -1637,29 +1836,34 @@ baseline_biases(struct lstmrec *m, const struct rec_ratings *r,
 {
 	const size_t nu = (size_t)m->nu, n = nu + (size_t)m->ni;
 	double *b = rec_calloc(3 * n, sizeof *b);   /* b_u then b_i */
-	double *sum, *den, mean = 0, s, slope;
+	double *sum, *den, mean[2] = { 0, (double)r->n }, s, slope;
 	float *P = m->p.w;
 
-	if (!b)
-		return rec_erroom(err, NULL);
+	if (rec_dist_agree(b ? 0 : rec_erroom(err, NULL), err) != 0) {
+		rec_free(b);
+		return -1;
+	}
 	sum = b + n;
 	den = b + 2 * n;
 	for (size_t j = 0; j < r->n; j++) {
-		mean += rec_to_unit(r->rating[j]);
+		mean[0] += rec_to_unit(r->rating[j]);
 		den[r->user[j]]++;
 		den[nu + r->item[j]]++;
 	}
-	mean /= (double)r->n;
+	rec_dist_sum_f64(mean, 2);
+	rec_dist_sum_f64(den + nu, (size_t)m->ni);
+	mean[0] /= mean[1];
 	for (size_t x = 0; x < n; x++)
 		den[x] += BIAS_SHRINK;
 	for (int pass = 0; pass < BIAS_PASSES; pass++) {
 		memset(sum, 0, n * sizeof *sum);
 		for (size_t j = 0; j < r->n; j++)
-			sum[nu + r->item[j]] += rec_to_unit(r->rating[j]) - mean - b[r->user[j]];
+			sum[nu + r->item[j]] += rec_to_unit(r->rating[j]) - mean[0] - b[r->user[j]];
+		rec_dist_sum_f64(sum + nu, (size_t)m->ni);
 		for (size_t x = nu; x < n; x++)
 			b[x] = sum[x] / den[x];
 		for (size_t j = 0; j < r->n; j++)
-			sum[r->user[j]] += rec_to_unit(r->rating[j]) - mean - b[nu + r->item[j]];
+			sum[r->user[j]] += rec_to_unit(r->rating[j]) - mean[0] - b[nu + r->item[j]];
 		for (size_t x = 0; x < nu; x++)
 			b[x] = sum[x] / den[x];
 	}
@@ -1679,25 +1883,39 @@ rec_lstmrec_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 {
 	const struct rec_lstmrec_hparams *h = hp;
 	const int hd = h->hidden;
+	struct rec_err scratch = { 0 };
 	struct rec_rng rng;
 	struct lstmrec *m;
+	int64_t rows = (int64_t)r->n;
+	size_t cap;
 	float *P;
+	int rc = -1;
 
-	if (err)
-		err->msg[0] = '\0';
-	if (r->n == 0) {
+	if (!err)
+		err = &scratch;
+	err->msg[0] = '\0';
+	rec_dist_sum_i64(&rows, 1);   /* in a job, r is this rank's part */
+	if (rows == 0) {
 		rec_errf(err, NULL, 0, "no ratings to train on");
 		return NULL;
 	}
-	if (!(m = lstmrec_alloc(h, (int)r->users.n, (int)r->items.n, err)))
-		return NULL;
-	if (rec_model_init_maps(&m->base, r, err) != 0 || hist_build(m, r, err) != 0 ||
-	    chunks_build(m, err) != 0) {
-		if (err && !err->msg[0])
-			rec_erroom(err, NULL);
-		lstmrec_free(&m->base);
-		return NULL;
-	}
+	if ((m = lstmrec_alloc(h, (int)r->users.n, (int)r->items.n, err)) &&
+	    rec_model_init_maps(&m->base, r, err) == 0 && hist_build(m, r, err) == 0 &&
+	    chunks_build(m, err) == 0)
+		rc = 0;
+	else if (!err->msg[0])
+		rec_erroom(err, NULL);
+	if (rec_dist_agree(rc, err) != 0)
+		goto fail;
+	m->part = rec_dist_size() > 1;
+	/* a step's item records, summed over the ranks: no more than its
+	 * entries, nor than every rank's every item */
+	cap = (size_t)rec_dist_size() * ((size_t)m->ni + 1);
+	cap = step_entries(m) < cap ? step_entries(m) : cap;
+	if (place_chunks(m, err) != 0 ||
+	    (m->part && rec_dist_agree(rec_rowsum_init(&m->xsum, m->ni, cap,
+	                                               (size_t)h->k + 1, err), err) != 0))
+		goto fail;
 	P = m->p.w;
 	rec_rng_seed(&rng, seed);
 	for (size_t j = m->oE; j < m->obu; j++)   /* the two embedding tables */
@@ -1707,10 +1925,8 @@ rec_lstmrec_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	init_uniform(P + m->oB, (size_t)4 * hd, hd, &rng);
 	if (m->base.ranking) {
 		init_uniform(P + m->oQw, (size_t)h->k * hd, hd, &rng);
-		if (rec_sample_init(&m->pos, r, h->positive, err) != 0) {
-			lstmrec_free(&m->base);
-			return NULL;
-		}
+		if (rec_sample_init_job(&m->pos, r, h->positive, err) != 0)
+			goto fail;
 		return &m->base;
 	}
 	for (int l = 0; l < h->nmlp; l++) {
@@ -1720,79 +1936,192 @@ rec_lstmrec_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	}
 	init_uniform(P + m->oOut, (size_t)m->width[h->nmlp], m->width[h->nmlp], &rng);
 	P[m->omu] = rec_model_mean_logit(r);
-	if (baseline_biases(m, r, err) != 0) {
-		lstmrec_free(&m->base);
-		return NULL;
-	}
+	if (baseline_biases(m, r, err) != 0)
+		goto fail;
 	return &m->base;
+fail:
+	if (m)
+		lstmrec_free(&m->base);
+	return NULL;
 }
 
-/* "128,64" into buf. */
+
+/* The stored histories: each user's last seq_len entries, in user order
+ * (start (nu + 1), item and rating (start[nu])), on rank 0 from every
+ * rank's users (a collective, failing alike on every rank); the other
+ * ranks' item and rating are NULL. */
+struct stored {
+	int64_t *start, *item;
+	float *rating;
+	int32_t nu;
+};
+
+static void
+stored_free(struct stored *s)
+{
+	rec_free(s->start);
+	rec_free(s->item);
+	rec_free(s->rating);
+}
+
+/* Rank 0 places a rank's users' stored entries: per user, its index
+ * (int32_t), then its entries' items (int32_t) and ratings (float),
+ * start[u + 1] - start[u] of each (rec_dist_take_fn). */
+static int
+take_stored(void *ctx, int rank, const void *p, size_t n, struct rec_err *err)
+{
+	struct stored *s = ctx;
+	const char *at = p, *end = at + n;
+
+	while (at < end) {
+		int32_t u;
+		size_t len;
+		memcpy(&u, at, sizeof u);
+		at += sizeof u;
+		if (u < 0 || u >= s->nu ||
+		    (size_t)(end - at) < (len = (size_t)(s->start[u + 1] - s->start[u])) * 8)
+			return rec_errf(err, NULL, 0, "rank %d sent a history that does "
+			                "not fit", rank);
+		for (size_t e = (size_t)s->start[u]; e < (size_t)s->start[u + 1]; e++) {
+			int32_t item;
+			memcpy(&item, at, sizeof item);
+			memcpy(&s->rating[e], at + 4, sizeof(float));
+			s->item[e] = item;
+			at += 8;
+		}
+	}
+	return 0;
+}
+
+static int
+gather_stored(const struct lstmrec *m, struct stored *s, struct rec_err *err)
+{
+	const size_t nu = (size_t)m->nu;
+	char *pack = NULL, *at;
+	size_t len = 0, bytes = 0;
+	int rc = -1;
+
+	*s = (struct stored){ .nu = m->nu };
+	s->start = rec_calloc(nu + 1, sizeof *s->start);
+	if (rec_dist_agree(s->start ? 0 : rec_erroom(err, NULL), err) != 0)
+		return -1;
+	for (int32_t u = 0; u < m->nu; u++) {
+		struct window wu = window_before(m, u, m->hist.start[u + 1]);
+		s->start[u + 1] = (int64_t)(wu.end - wu.beg);
+		bytes += wu.end > wu.beg ? 4 + 8 * (wu.end - wu.beg) : 0;
+	}
+	rec_dist_sum_i64(s->start + 1, nu);   /* a user's are on one rank */
+	for (size_t u = 0; u < nu; u++)
+		s->start[u + 1] += s->start[u];
+	len = (size_t)s->start[nu];
+	rc = (at = pack = rec_malloc(bytes ? bytes : 1)) ? 0 : -1;
+	if (rc == 0 && rec_dist_rank() == 0 &&
+	    (!(s->item = rec_malloc_array(len ? len : 1, sizeof *s->item)) ||
+	     !(s->rating = rec_malloc_array(len ? len : 1, sizeof *s->rating))))
+		rc = -1;
+	if (rec_dist_agree(rc ? rec_erroom(err, NULL) : 0, err) != 0)
+		goto out;
+	for (int32_t u = 0; u < m->nu; u++) {
+		struct window wu = window_before(m, u, m->hist.start[u + 1]);
+		if (wu.end == wu.beg)
+			continue;
+		memcpy(at, &u, 4);
+		at += 4;
+		for (size_t e = wu.beg; e < wu.end; e++, at += 8) {
+			memcpy(at, &m->hist.item[e], 4);
+			memcpy(at + 4, &m->hist.rating[e], 4);
+		}
+	}
+	rc = rec_dist_collect(pack, bytes, take_stored, s, err);
+out:
+	rec_free(pack);
+	return rc;
+}
+
+/* Rank 0's *whole (caller frees) = the slab with every rank's users'
+ * rows of the user embeddings and biases, a rank's users those with a
+ * history on it (the rest of the slab is the same on every rank).  A
+ * collective. */
+static int
+gather_users(const struct lstmrec *m, float **whole, struct rec_err *err)
+{
+	const struct rec_params_rows users = { 2, { m->oU, m->obu }, { (size_t)m->h.k, 1 },
+	                                       m->nu };
+	const int32_t *own[1];
+	int32_t *list = rec_malloc_array((size_t)m->nu + 1, sizeof *list);
+	size_t n = 0;
+	int rc;
+
+	for (int32_t u = 0; list && u < m->nu; u++)
+		if (m->hist.start[u + 1] > m->hist.start[u])
+			list[n++] = u;
+	*whole = NULL;
+	if (rec_dist_agree(list ? 0 : rec_erroom(err, NULL), err) != 0) {
+		rec_free(list);
+		return -1;
+	}
+	own[0] = list;
+	rc = rec_params_gather(&m->p, &users, 1, own, &n, whole, err);
+	rec_free(list);
+	return rc;
+}
+
+/* The model, with each user's last seq_len entries as its history; in a
+ * job, every rank's users' rows and histories gathered to rank 0, which
+ * alone writes. */
 static int
 lstmrec_save(const struct rec_model *base, FILE *fp, const char *file,
              const char *const *xkey, const char *const *xval, size_t nx,
              struct rec_err *err)
 {
+	static const char *const names[3] = { "hist_start", "hist_item", "hist_rating" };
 	const struct lstmrec *m = (const struct lstmrec *)base;
 	struct rec_tensor t[5 + REC_MAX_PARAMS];
 	const char *key[1] = { "history" }, *val[1];
+	struct stored s;
+	float *whole = NULL;
 	char num[24];
-	const size_t sl = (size_t)m->h.seq_len;
-	int64_t *hstart, *hitem;
-	float *hrating;
-	size_t len = 0;
+	size_t len;
 	int rc;
 
 	if (m->base.users.n != (size_t)m->nu)
 		return rec_errf(err, file, 0, "a model with users of a history "
 		                "(rec_model_set_history) is not saved");
-	/* the stored history: each user's last seq_len entries */
-	for (int u = 0; u < m->nu; u++) {
-		size_t n = m->hist.start[u + 1] - m->hist.start[u];
-		len += n < sl ? n : sl;
+	if (gather_stored(m, &s, err) != 0) {
+		stored_free(&s);
+		return -1;
 	}
-	hstart = rec_malloc_array((size_t)m->nu + 1, sizeof *hstart);
-	hitem = rec_malloc_array(len ? len : 1, sizeof *hitem);
-	hrating = rec_malloc_array(len ? len : 1, sizeof *hrating);
-	if (!hstart || !hitem || !hrating) {
-		rc = rec_erroom(err, file);
-		goto out;
+	if (m->part && gather_users(m, &whole, err) != 0) {
+		stored_free(&s);
+		return -1;
 	}
-	len = 0;
-	hstart[0] = 0;
-	for (int u = 0; u < m->nu; u++) {
-		struct window wu = window_before(m, u, m->hist.start[u + 1]);
-		for (size_t e = wu.beg; e < wu.end; e++, len++) {
-			hitem[len] = m->hist.item[e];
-			hrating[len] = m->hist.rating[e];
-		}
-		hstart[u + 1] = (int64_t)len;
+	if (rec_dist_rank() > 0) {
+		stored_free(&s);
+		return 0;
 	}
+	len = (size_t)s.start[m->nu];
 	snprintf(num, sizeof num, "%zu", len);
 	val[0] = num;
 	rec_model_map_tensors(base, t);
-	{
-		static const char *const names[3] = { "hist_start", "hist_item", "hist_rating" };
-		void *data[3] = { hstart, hitem, hrating };
-		size_t count[3] = { (size_t)m->nu + 1, len, len };
-		for (int j = 0; j < 3; j++) {
-			struct rec_tensor *a = &t[2 + j];
-			memset(a, 0, sizeof *a);
-			snprintf(a->name, sizeof a->name, "%s", names[j]);
-			a->dtype = j == 2 ? REC_F32 : REC_I64;
-			a->ndim = 1;
-			a->shape[0] = (int64_t)count[j];
-			a->data = data[j];
-			a->nbytes = count[j] * (j == 2 ? sizeof(float) : sizeof(int64_t));
-		}
+	void *data[3] = { s.start, s.item, s.rating };
+	size_t count[3] = { (size_t)m->nu + 1, len, len };
+	for (int j = 0; j < 3; j++) {
+		struct rec_tensor *a = &t[2 + j];
+		memset(a, 0, sizeof *a);
+		snprintf(a->name, sizeof a->name, "%s", names[j]);
+		a->dtype = j == 2 ? REC_F32 : REC_I64;
+		a->ndim = 1;
+		a->shape[0] = (int64_t)count[j];
+		a->data = data[j];
+		a->nbytes = count[j] * (j == 2 ? sizeof(float) : sizeof(int64_t));
 	}
 	rec_params_tensors(&m->p, t + 5);
+	for (int j = 0; whole && j < m->p.nt; j++)
+		t[5 + j].data = whole + ((const float *)t[5 + j].data - m->p.w);
 	rc = rec_model_write(fp, file, &rec_lstmrec_desc, &m->h, t,
 	                     5 + (size_t)m->p.nt, key, val, 1, xkey, xval, nx, err);
-out:
-	rec_free(hstart);
-	rec_free(hitem);
-	rec_free(hrating);
+	stored_free(&s);
+	rec_free(whole);
 	return rc;
 }
 
@@ -1884,6 +2213,18 @@ rec_lstmrec_load(struct rec_model **out, const struct rec_st *st,
 	return 0;
 }
 
+/* In a job: the bytes the ranks sent in the last epoch. */
+static int
+lstmrec_epoch_extra(const struct rec_model *base, double *out)
+{
+	const struct lstmrec *m = (const struct lstmrec *)base;
+
+	if (!m->part)
+		return 0;
+	out[0] = m->sent;
+	return 1;
+}
+
 static const struct rec_model_ops lstmrec_ops = {
 	.name = "lstm",
 	.epoch = lstmrec_epoch,
@@ -1891,7 +2232,9 @@ static const struct rec_model_ops lstmrec_ops = {
 	.rank_scores = lstmrec_rank_scores,
 	.copy_weights = lstmrec_copy_weights,
 	.save = lstmrec_save,
+	.save_gathers = 1,
 	.free = lstmrec_free,
+	.epoch_extra = lstmrec_epoch_extra,
 	.set_history = lstmrec_set_history,
 	.predict_at = lstmrec_predict_at,
 };

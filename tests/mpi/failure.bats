@@ -67,8 +67,7 @@ plain_message() {
 
 @test "the programs that run as one process refuse a job; one rank runs them" {
 	skip_sanitized
-	# (rec_cli_init's refusal, and the trainers' after their options)
-	for prog in rec-filter rec-info rec-train-lstm; do
+	for prog in rec-filter rec-info; do
 		run -2 --separate-stderr job 2 $prog "$mf/train.tsv"
 		assert_equal "$stderr" "$prog: runs as one process, not as a job of 2: use mpirun -np 1, or the plain build"
 	done
