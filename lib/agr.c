@@ -1351,32 +1351,26 @@ rec_agr_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	return &m->base;
 }
 
+/* Whether this rank holds user x: x has an edge in its part of the
+ * graph (rec_params_gather_held). */
+static int
+holds_user(const void *ctx, int32_t x)
+{
+	const struct agr *m = ctx;
+
+	return m->g->indptr[x + 1] > m->g->indptr[x];
+}
+
 /* Rank 0's *whole (caller frees) = the slab with every rank's users'
- * rows of E^0 and biases, a rank's users those with an edge in its part
- * of the graph (the rest of the slab is the same on every rank).  A
- * collective. */
+ * rows of E^0 and biases (the rest of the slab is the same on every
+ * rank).  A collective. */
 static int
 gather_users(const struct agr *m, float **whole, struct rec_err *err)
 {
 	const struct rec_params_rows users = { 2, { m->oE, m->obu }, { (size_t)m->h.k, 1 },
 	                                       m->nu };
-	const int32_t *own[1];
-	int32_t *list = rec_malloc_array((size_t)m->nu + 1, sizeof *list);
-	size_t n = 0;
-	int rc;
 
-	for (int32_t x = 0; list && x < m->nu; x++)
-		if (m->g->indptr[x + 1] > m->g->indptr[x])
-			list[n++] = x;
-	*whole = NULL;
-	if (rec_dist_agree(list ? 0 : rec_erroom(err, NULL), err) != 0) {
-		rec_free(list);
-		return -1;
-	}
-	own[0] = list;
-	rc = rec_params_gather(&m->p, &users, 1, own, &n, whole, err);
-	rec_free(list);
-	return rc;
+	return rec_params_gather_held(&m->p, &users, holds_user, m, whole, err);
 }
 
 static int

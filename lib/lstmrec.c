@@ -2038,32 +2038,26 @@ out:
 	return rc;
 }
 
+/* Whether this rank holds user u: u has a history on it
+ * (rec_params_gather_held). */
+static int
+holds_user(const void *ctx, int32_t u)
+{
+	const struct lstmrec *m = ctx;
+
+	return m->hist.start[u + 1] > m->hist.start[u];
+}
+
 /* Rank 0's *whole (caller frees) = the slab with every rank's users'
- * rows of the user embeddings and biases, a rank's users those with a
- * history on it (the rest of the slab is the same on every rank).  A
- * collective. */
+ * rows of the user embeddings and biases (the rest of the slab is the
+ * same on every rank).  A collective. */
 static int
 gather_users(const struct lstmrec *m, float **whole, struct rec_err *err)
 {
 	const struct rec_params_rows users = { 2, { m->oU, m->obu }, { (size_t)m->h.k, 1 },
 	                                       m->nu };
-	const int32_t *own[1];
-	int32_t *list = rec_malloc_array((size_t)m->nu + 1, sizeof *list);
-	size_t n = 0;
-	int rc;
 
-	for (int32_t u = 0; list && u < m->nu; u++)
-		if (m->hist.start[u + 1] > m->hist.start[u])
-			list[n++] = u;
-	*whole = NULL;
-	if (rec_dist_agree(list ? 0 : rec_erroom(err, NULL), err) != 0) {
-		rec_free(list);
-		return -1;
-	}
-	own[0] = list;
-	rc = rec_params_gather(&m->p, &users, 1, own, &n, whole, err);
-	rec_free(list);
-	return rc;
+	return rec_params_gather_held(&m->p, &users, holds_user, m, whole, err);
 }
 
 /* The model, with each user's last seq_len entries as its history; in a

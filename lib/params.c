@@ -244,3 +244,26 @@ rec_params_gather(const struct rec_params *p, const struct rec_params_rows *t,
 	}
 	return rc;
 }
+
+int
+rec_params_gather_held(const struct rec_params *p, const struct rec_params_rows *t,
+                       int (*held)(const void *ctx, int32_t x), const void *ctx,
+                       float **whole, struct rec_err *err)
+{
+	int32_t *list = rec_malloc_array((size_t)t->rows + 1, sizeof *list);
+	const int32_t *own[1] = { list };
+	size_t n = 0;
+	int rc;
+
+	for (int32_t x = 0; list && x < t->rows; x++)
+		if (held(ctx, x))
+			list[n++] = x;
+	*whole = NULL;
+	if (rec_dist_agree(list ? 0 : rec_erroom(err, NULL), err) != 0) {
+		rec_free(list);
+		return -1;
+	}
+	rc = rec_params_gather(p, t, 1, own, &n, whole, err);
+	rec_free(list);
+	return rc;
+}

@@ -80,6 +80,12 @@ int rec_params_gather(const struct rec_params *p, const struct rec_params_rows *
                       int nt, const int32_t *const *own, const size_t *n,
                       float **whole, struct rec_err *err);
 
+/* rec_params_gather of one table t, this rank's rows those x < t->rows
+ * for which held(ctx, x) is true. */
+int rec_params_gather_held(const struct rec_params *p, const struct rec_params_rows *t,
+                           int (*held)(const void *ctx, int32_t x), const void *ctx,
+                           float **whole, struct rec_err *err);
+
 struct rec_adam {
 	float lr, beta1, beta2, eps;
 	long t;              /* steps begun */
