@@ -679,14 +679,10 @@ mlp_forward(const struct agr *m, struct work *w, int n, int train)
 			draw_masks(m, w, j);
 		rec_dropout_forward(w->x[0], w->x[0], w->mask_in, n, 3 * k);
 	}
-	for (int l = 0; l < nm; l++) {
-		rec_hidden_forward(w->x[l + 1], w->a[l], NULL, w->x[l], P + m->oW[l],
-		                   P + m->oB[l], NULL, drop, n, m->width[l],
+	for (int l = 0; l < nm; l++)
+		rec_hidden_forward(w->x[l + 1], w->a[l], w->dropped ? w->mask[l] : NULL,
+		                   w->x[l], P + m->oW[l], P + m->oB[l], n, m->width[l],
 		                   m->width[l + 1], m->h.threads);
-		if (w->dropped)
-			rec_dropout_forward(w->x[l + 1], w->x[l + 1], w->mask[l], n,
-			                    m->width[l + 1]);
-	}
 	rec_linear_forward(w->out, w->x[nm], P + m->oOut, NULL, n, last, 1,
 	                   m->h.threads);
 }

@@ -291,25 +291,22 @@ rec_mul_backward(float *d_a, float *d_b, const float *d_y, const float *a,
 /* ---- a hidden layer ---- */
 
 void
-rec_hidden_activate(float *y, float *a, float *mask, struct rec_rng *rng,
-                    float p, int n, int out)
+rec_hidden_activate(float *y, float *a, const float *mask, int n, int out)
 {
 	rec_relu_forward(a, a, n, out);
-	if (rng) {
-		rec_dropout_mask(mask, rng, p, n, out);
+	if (mask)
 		rec_dropout_forward(y, a, mask, n, out);
-	} else {
+	else
 		memcpy(y, a, (size_t)n * out * sizeof *y);
-	}
 }
 
 void
-rec_hidden_forward(float *y, float *a, float *mask, const float *x,
-                   const float *w, const float *b, struct rec_rng *rng,
-                   float p, int n, int in, int out, int threads)
+rec_hidden_forward(float *y, float *a, const float *mask, const float *x,
+                   const float *w, const float *b, int n, int in, int out,
+                   int threads)
 {
 	rec_linear_forward(a, x, w, b, n, in, out, threads);
-	rec_hidden_activate(y, a, mask, rng, p, n, out);
+	rec_hidden_activate(y, a, mask, n, out);
 }
 
 void

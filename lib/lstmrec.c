@@ -827,14 +827,10 @@ head_forward(const struct lstmrec *m, struct work *w, const float *states,
 			draw_masks(m, w, j);
 		rec_dropout_forward(w->z, w->z, w->zmask, n, zw);
 	}
-	for (int l = 0; l < nl; l++) {
-		rec_hidden_forward(w->xl[l + 1], w->a[l], NULL, w->xl[l], P + m->oW[l],
-		                   P + m->oBl[l], NULL, drop, n, m->width[l],
+	for (int l = 0; l < nl; l++)
+		rec_hidden_forward(w->xl[l + 1], w->a[l], w->dropped ? w->lmask[l] : NULL,
+		                   w->xl[l], P + m->oW[l], P + m->oBl[l], n, m->width[l],
 		                   m->width[l + 1], m->h.threads);
-		if (w->dropped)
-			rec_dropout_forward(w->xl[l + 1], w->xl[l + 1], w->lmask[l], n,
-			                    m->width[l + 1]);
-	}
 	rec_linear_forward(w->o, w->xl[nl], P + m->oOut, NULL, n, m->width[nl], 1,
 	                   m->h.threads);
 	rec_bias_forward(w->o, w->u, w->i, P + m->omu, P + m->obu, P + m->obi, n);

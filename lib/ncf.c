@@ -500,15 +500,10 @@ activate_part(void *ctx, size_t beg, size_t end, int t)
 	const int n = (int)(end - beg);
 
 	(void)t;
-	if (!w->dropped) {
-		rec_hidden_activate(y, a, NULL, NULL, 0.0f, n, out);
-		return;
-	}
-	for (size_t j = beg; j < end; j++)
+	for (size_t j = beg; w->dropped && j < end; j++)
 		rec_dropout_mask(mask + (j - beg) * (size_t)out, &w->rng[j],
 		                 r->m->h.dropout, 1, out);
-	rec_relu_forward(a, a, n, out);
-	rec_dropout_forward(y, a, mask, n, out);
+	rec_hidden_activate(y, a, w->dropped ? mask : NULL, n, out);
 }
 
 /* Hidden layer l's activation of the n rows of w (activate_part). */

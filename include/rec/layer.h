@@ -130,12 +130,12 @@ void rec_mul_backward(float *d_a, float *d_b, const float *d_y,
 
 /* ---- a hidden layer of a head: linear, ReLU, dropout ---- */
 
-/* a = relu(x w^T + b), then y = a * mask with a new dropout mask of
- * probability p drawn into mask when rng is not NULL (training), else
- * y = a.  y, a, mask (n, out); x (n, in); w (out, in); b (out). */
-void rec_hidden_forward(float *y, float *a, float *mask, const float *x,
-                        const float *w, const float *b, struct rec_rng *rng,
-                        float p, int n, int in, int out, int threads);
+/* a = relu(x w^T + b), then y = a * mask, mask a dropout mask the
+ * caller drew (rec_dropout_mask: in training), or NULL: y = a.  y, a,
+ * mask (n, out); x (n, in); w (out, in); b (out). */
+void rec_hidden_forward(float *y, float *a, const float *mask, const float *x,
+                        const float *w, const float *b, int n, int in, int out,
+                        int threads);
 
 /* Back through the layer from d_y (n, out): d_x (n, in), d_w (out, in)
  * and d_b (out) += their gradients.  d_a (n, out) is scratch, OVERWRITTEN
@@ -147,12 +147,10 @@ void rec_hidden_backward(float *d_x, float *d_w, float *d_b, float *d_a,
                          int out, int threads);
 
 /* The same in two halves, for a caller that computes the product
- * itself: a (n, out), x w^T + b on entry, becomes relu(a), and y and
- * mask are rec_hidden_forward's; back from d_y, d_a (n, out) = the
- * gradient of the product (OVERWRITTEN), mask and a as forward left
- * them. */
-void rec_hidden_activate(float *y, float *a, float *mask, struct rec_rng *rng,
-                         float p, int n, int out);
+ * itself: a (n, out), x w^T + b on entry, becomes relu(a), and y is
+ * rec_hidden_forward's; back from d_y, d_a (n, out) = the gradient of
+ * the product (OVERWRITTEN), mask and a as forward had them. */
+void rec_hidden_activate(float *y, float *a, const float *mask, int n, int out);
 void rec_hidden_activate_backward(float *d_a, const float *d_y,
                                   const float *mask, const float *a, int n,
                                   int out);

@@ -497,8 +497,10 @@ hidden_fwd(struct kc *c)
 	struct rec_rng r;
 
 	rec_rng_seed(&r, 61);
-	rec_hidden_forward(c->y, hidden_a, c->mask, c->x, c->w, c->b,
-	                   hidden_dropout ? &r : NULL, 0.5f, c->n, c->in, c->out, 1);
+	if (hidden_dropout)
+		rec_dropout_mask(c->mask, &r, 0.5f, c->n, c->out);
+	rec_hidden_forward(c->y, hidden_a, hidden_dropout ? c->mask : NULL, c->x, c->w,
+	                   c->b, c->n, c->in, c->out, 1);
 }
 
 static void
