@@ -1298,7 +1298,6 @@ rec_agr_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	struct rec_graph *g;
 	struct rec_rng rng;
 	struct agr *m = NULL;
-	int64_t rows = (int64_t)r->n;
 	float *P;
 	const int k = h->k, a = h->attn_dim;
 	int rc = -1;
@@ -1306,11 +1305,8 @@ rec_agr_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	if (!err)
 		err = &scratch;
 	err->msg[0] = '\0';
-	rec_dist_sum_i64(&rows, 1);   /* in a job, r is this rank's part */
-	if (rows == 0) {
-		rec_errf(err, NULL, 0, "no ratings to train on");
+	if (rec_model_has_ratings(r, err) != 0)
 		return NULL;
-	}
 	if (!(g = graph_for(h, r, err)))   /* a job's failure is every rank's */
 		return NULL;
 	if ((m = agr_alloc(h, g, err)) && rec_model_init_maps(&m->base, r, err) == 0 &&

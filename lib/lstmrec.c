@@ -1882,7 +1882,6 @@ rec_lstmrec_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	struct rec_err scratch = { 0 };
 	struct rec_rng rng;
 	struct lstmrec *m;
-	int64_t rows = (int64_t)r->n;
 	size_t cap;
 	float *P;
 	int rc = -1;
@@ -1890,11 +1889,8 @@ rec_lstmrec_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	if (!err)
 		err = &scratch;
 	err->msg[0] = '\0';
-	rec_dist_sum_i64(&rows, 1);   /* in a job, r is this rank's part */
-	if (rows == 0) {
-		rec_errf(err, NULL, 0, "no ratings to train on");
+	if (rec_model_has_ratings(r, err) != 0)
 		return NULL;
-	}
 	if ((m = lstmrec_alloc(h, (int)r->users.n, (int)r->items.n, err)) &&
 	    rec_model_init_maps(&m->base, r, err) == 0 && hist_build(m, r, err) == 0 &&
 	    chunks_build(m, err) == 0)

@@ -229,17 +229,13 @@ rec_mf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 {
 	const struct rec_mf_hparams *h = hp;
 	struct rec_rng rng;
-	int64_t rows = (int64_t)r->n;
 	struct mf *m;
 	int rc;
 
 	if (err)
 		err->msg[0] = '\0';
-	rec_dist_sum_i64(&rows, 1);   /* in a job, r is this rank's part */
-	if (rows == 0) {
-		rec_errf(err, NULL, 0, "no ratings to train on");
+	if (rec_model_has_ratings(r, err) != 0)
 		return NULL;
-	}
 	m = mf_alloc(h, (int)r->users.n, (int)r->items.n, err);
 	rc = m ? 0 : -1;
 	if (rc == 0)

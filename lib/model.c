@@ -377,6 +377,15 @@ rec_model_init_users(struct rec_model *m, const struct rec_ratings *r,
 	return 0;
 }
 
+int
+rec_model_has_ratings(const struct rec_ratings *r, struct rec_err *err)
+{
+	int64_t rows = (int64_t)r->n;
+
+	rec_dist_sum_i64(&rows, 1);
+	return rows > 0 ? 0 : rec_errf(err, NULL, 0, "no ratings to train on");
+}
+
 float
 rec_model_mean_logit(const struct rec_ratings *r)
 {

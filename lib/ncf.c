@@ -1311,18 +1311,14 @@ rec_ncf_make(const void *hp, const struct rec_ratings *r, uint64_t seed,
 	const struct rec_ncf_hparams *h = hp;
 	struct rec_side *side = NULL;
 	struct rec_rng rng;
-	int64_t rows = (int64_t)r->n;
 	struct ncf *m;
 	float *P;
 	int rc = 0;
 
 	if (err)
 		err->msg[0] = '\0';
-	rec_dist_sum_i64(&rows, 1);   /* in a job, r is this rank's part */
-	if (rows == 0) {
-		rec_errf(err, NULL, 0, "no ratings to train on");
+	if (rec_model_has_ratings(r, err) != 0)
 		return NULL;
-	}
 	/* in a job every failure is agreed before the next collective */
 	if (h->movies || h->tags)
 		rc = rec_side_build(&side, r, h->movies, h->tags, h->tag_vocab,

@@ -276,6 +276,11 @@ int rec_model_write(FILE *fp, const char *file, const struct rec_hparams_desc *d
 /* Describe the id maps of m as the tensors user_ids and item_ids. */
 void rec_model_map_tensors(const struct rec_model *m, struct rec_tensor t[2]);
 
+/* Where a model's make starts: 0 when r has ratings to train on, else
+ * -1 with "no ratings to train on".  A collective (dist.h): r may be
+ * this rank's part, the count is the job's. */
+int rec_model_has_ratings(const struct rec_ratings *r, struct rec_err *err);
+
 /* The logit of the mean training rating on [0, 1] (clamped to [0.01,
  * 0.99]): where a model's global bias starts.  A collective (dist.h): r
  * may be this rank's part, the mean is the job's.  The rows of every
