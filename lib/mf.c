@@ -327,19 +327,22 @@ step_rows(struct mf *m, size_t emb, size_t bias, const int32_t *rows, size_t n)
  * (with VL: its 32 registers), for AVX2 with FMA (x86-64-v3) and for the
  * base x86-64, and runs as the best the CPU has.  Here a + b * c is fused
  * where the instruction set has FMA (the pragma below, to the end of the
- * section): AVX-512 and AVX2 run the same 8-lane vectors and fuse the
- * same operations in the same order, so the two give the same bits
- * (t_mf runs both); the base version rounds each product first and
- * differs from them in the last bits.
+ * section): AVX-512 and AVX2 compute the same sums in the same order
+ * (AVX-512 two 8-lane sums to a register) and fuse the same operations,
+ * so the two give the same bits (t_mf runs both); the base version
+ * rounds each product first and differs from them in the last bits.
  *
  * What bounds a step is its chain of dependent operations, not memory
  * (the rows are fetched AHEAD ratings before): the dot product, its
- * sigmoid, the error, the updates of p_u and q_i, and through p_u the
- * user's next rating (grid.c interleaves 4 users, so the next but three).
- * So the dot product adds four partial sums as a tree, the sigmoid
- * evaluates its polynomial by Estrin's scheme, and an update is one
- * multiply-add once the error is known: p_u (1 - 2 lr reg) needs only
- * p_u. */
+ * sigmoid, the error, the updates of p_u and q_i.  So the dot product
+ * adds four partial sums as a tree, the sigmoid evaluates its polynomial
+ * by Estrin's scheme, an update is one multiply-add once the error is
+ * known (p_u (1 - 2 lr reg) needs only p_u), and GROUP steps that share
+ * no user and no item are taken as one (sgd_group): their chains overlap
+ * in one stream of instructions, where the CPU's window would hold
+ * little more than one step's.  grid.c interleaves 4 users, so that
+ * neighbouring ratings seldom share one; each group is the arithmetic of
+ * its steps one at a time, so the bits are the same. */
 /* Fused wherever the version has FMA, whatever CFLAGS say: gcc forms
  * FMAs only in an optimised build (-O2 and up), so this section is
  * always built at -O3.  clang fuses within an expression at every level. */
@@ -356,11 +359,12 @@ step_rows(struct mf *m, size_t emb, size_t bias, const int32_t *rows, size_t n)
 
 #define INLINE static inline __attribute__((always_inline))
 
-/* Ratings ahead whose rows and biases are fetched into cache while this
- * one is worked on: a user's row comes from the last-level cache once a
- * tile (grid.h), and its latency is longer than the arithmetic of a
- * step. */
-enum { AHEAD = 8 };
+/* AHEAD: ratings ahead whose rows and biases are fetched into cache
+ * while this one is worked on: a user's row comes from the last-level
+ * cache once a tile (grid.h), and its latency is longer than the
+ * arithmetic of a step.  GROUP: steps taken as one (sgd_group); 3 is
+ * faster than 2 or 4 (bench/RESULTS.md). */
+enum { AHEAD = 8, GROUP = 3 };
 
 struct sgd_run {
 	struct mf *m;
@@ -408,22 +412,31 @@ sum8(const v8 *v)
 	return (lo[0] + lo[2]) + (lo[1] + lo[3]);
 }
 
-/* One SGD step on the rating (p, q, *bu, *bi, rating), with keep = 1 -
- * 2 lr reg and lr2 = 2 lr; returns its objective before the step.
- * Always inlined, so that the common k = 64 compiles to straight-line
- * code.  8-lane vectors, one register with AVX2 (a wider one would be
- * two, and a scalar spread over it goes through memory). */
-INLINE double
-sgd_step(float *restrict p, float *restrict q, float *restrict bu,
-         float *restrict bi, float mu, float rating, const int k, float lr2,
-         float keep, float reg)
+/* The dot product p . q and the norm |p|^2 + |q|^2 of two rows of k
+ * floats: four partial sums of alternate 8-float vectors, added as a
+ * tree. */
+INLINE void
+sgd_dot(const float *restrict p, const float *restrict q, const int k,
+        const int wide, float *dot, float *norm)
 {
 	v8 pq[4] = { { 0 } }, nn[4] = { { 0 } };
-	float dot, norm, b0 = *bu, b1 = *bi;
-	int d;
+	int d = 0;
 
-	/* four partial sums of alternate vectors, added as a tree */
-	for (d = 0; d + 32 <= k; d += 32)
+	if (wide) {
+		/* the same sums, two of them to a 16-lane vector */
+		v16 pq2[2] = { { 0 } }, nn2[2] = { { 0 } };
+		for (; d + 32 <= k; d += 32)
+			for (int l = 0; l < 2; l++) {
+				v16 a, b;
+				memcpy(&a, p + d + 16 * l, sizeof a);
+				memcpy(&b, q + d + 16 * l, sizeof b);
+				pq2[l] += a * b;
+				nn2[l] += a * a + b * b;
+			}
+		memcpy(pq, pq2, sizeof pq);
+		memcpy(nn, nn2, sizeof nn);
+	}
+	for (; d + 32 <= k; d += 32)
 		for (int l = 0; l < 4; l++) {
 			v8 a, b;
 			memcpy(&a, p + d + 8 * l, sizeof a);
@@ -440,21 +453,38 @@ sgd_step(float *restrict p, float *restrict q, float *restrict bu,
 	}
 	pq[0] = (pq[0] + pq[1]) + (pq[2] + pq[3]);
 	nn[0] = (nn[0] + nn[1]) + (nn[2] + nn[3]);
-	dot = sum8(&pq[0]);
-	norm = sum8(&nn[0]);
-	for (int t = d; t < k; t++) {
-		dot += p[t] * q[t];
-		norm += p[t] * p[t] + q[t] * q[t];
+	*dot = sum8(&pq[0]);
+	*norm = sum8(&nn[0]);
+	for (; d < k; d++) {
+		*dot += p[d] * q[d];
+		*norm += p[d] * p[d] + q[d] * q[d];
 	}
-	float s = sgd_sigmoid(mu + b0 + b1 + dot);
+}
+
+/* The rest of a step once its prediction s is known: updates p, q, *bu
+ * (was b0) and *bi (was b1) with keep = 1 - 2 lr reg and lr2 = 2 lr;
+ * returns the step's objective before it. */
+INLINE double
+sgd_update(float *restrict p, float *restrict q, float *restrict bu,
+           float *restrict bi, float b0, float b1, float s, float rating,
+           float norm, const int k, const int wide, float lr2, float keep,
+           float reg)
+{
 	float e = s - rec_to_unit(rating);
 	float g = (lr2 * e) * (s * (1.0f - s));   /* lr times the slope in z */
-	double obj = (double)e * e + (double)reg * (norm + b0 * b0 + b1 * b1);
-	/* read the rows again for the updates: held since the dot product,
-	 * they would take every vector register, and the sigmoid's scalars
-	 * would go through memory */
-	__asm__("" ::: "memory");
-	for (d = 0; d + 8 <= k; d += 8) {
+	int d = 0;
+
+	if (wide)
+		for (; d + 16 <= k; d += 16) {
+			v16 a, b, a2, b2;
+			memcpy(&a, p + d, sizeof a);
+			memcpy(&b, q + d, sizeof b);
+			a2 = keep * a - g * b;
+			b2 = keep * b - g * a;
+			memcpy(p + d, &a2, sizeof a2);
+			memcpy(q + d, &b2, sizeof b2);
+		}
+	for (; d + 8 <= k; d += 8) {
 		v8 a, b, a2, b2;
 		memcpy(&a, p + d, sizeof a);
 		memcpy(&b, q + d, sizeof b);
@@ -470,7 +500,67 @@ sgd_step(float *restrict p, float *restrict q, float *restrict bu,
 	}
 	*bu = keep * b0 - g;
 	*bi = keep * b1 - g;
-	return obj;
+	return (double)e * e + (double)reg * (norm + b0 * b0 + b1 * b1);
+}
+
+/* One SGD step on the rating (p, q, *bu, *bi, rating); returns its
+ * objective before the step.  Always inlined, so that the common k = 64
+ * compiles to straight-line code.  8-lane vectors, one register with
+ * AVX2 (a wider one would be two, and a scalar spread over it goes
+ * through memory); where wide (AVX-512), 16-lane ones. */
+INLINE double
+sgd_step(float *restrict p, float *restrict q, float *restrict bu,
+         float *restrict bi, float mu, float rating, const int k,
+         const int wide, float lr2, float keep, float reg)
+{
+	float dot, norm, b0 = *bu, b1 = *bi;
+
+	sgd_dot(p, q, k, wide, &dot, &norm);
+	float s = sgd_sigmoid(mu + b0 + b1 + dot);
+	/* read the rows again for the updates: held since the dot product,
+	 * they would take every vector register, and the sigmoid's scalars
+	 * would go through memory */
+	__asm__("" ::: "memory");
+	return sgd_update(p, q, bu, bi, b0, b1, s, rating, norm, k, wide, lr2,
+	                  keep, reg);
+}
+
+/* The steps on the GROUP cells c, which share no user and no item, so
+ * that none waits for another: sgd_step's arithmetic on each, the dot
+ * products first, then the sigmoids, then the updates.  Adds their
+ * objectives to *total in turn. */
+INLINE void
+sgd_group(float *restrict P, float *restrict Q, float *restrict bu,
+          float *restrict bi, const struct rec_cell *c, float mu, const int k,
+          const int wide, float lr2, float keep, float reg, double *total)
+{
+	float dot[GROUP], norm[GROUP], b0[GROUP], b1[GROUP], s[GROUP];
+
+	for (int x = 0; x < GROUP; x++) {
+		b0[x] = bu[c[x].user];
+		b1[x] = bi[c[x].item];
+		sgd_dot(P + (size_t)c[x].user * k, Q + (size_t)c[x].item * k, k, wide,
+		        &dot[x], &norm[x]);
+	}
+	for (int x = 0; x < GROUP; x++)
+		s[x] = sgd_sigmoid(mu + b0[x] + b1[x] + dot[x]);
+	__asm__("" ::: "memory");   /* as in sgd_step */
+	for (int x = 0; x < GROUP; x++)
+		*total += sgd_update(P + (size_t)c[x].user * k,
+		                     Q + (size_t)c[x].item * k, bu + c[x].user,
+		                     bi + c[x].item, b0[x], b1[x], s[x], c[x].rating,
+		                     norm[x], k, wide, lr2, keep, reg);
+}
+
+/* Whether the GROUP cells c share no user and no item. */
+INLINE int
+apart(const struct rec_cell *c)
+{
+	for (int x = 0; x < GROUP; x++)
+		for (int y = x + 1; y < GROUP; y++)
+			if (c[x].user == c[y].user || c[x].item == c[y].item)
+				return 0;
+	return 1;
 }
 
 /* Ask for a row of k floats to be brought into cache. */
@@ -481,32 +571,46 @@ fetch_row(const float *row, int k)
 		__builtin_prefetch((const char *)row + off, 1);
 }
 
-/* One SGD step for each of the n cells in turn; adds their objective
- * (before the step) to *loss. */
+/* The steps on the n cells c, in turn or GROUP at once; adds their
+ * objectives to *total.  Inlined with k a constant where it is 64. */
+INLINE void
+sgd_run(float *restrict P, float *restrict Q, float *restrict bu,
+        float *restrict bi, float mu, const struct rec_cell *c, size_t n,
+        const int k, const int wide, float lr2, float keep, float reg,
+        double *total)
+{
+	for (size_t j = 0; j < n; j += GROUP) {
+		for (size_t a = j + AHEAD; a < j + AHEAD + GROUP && a < n; a++) {
+			fetch_row(P + (size_t)c[a].user * k, k);
+			fetch_row(Q + (size_t)c[a].item * k, k);
+			__builtin_prefetch(bu + c[a].user, 1);
+			__builtin_prefetch(bi + c[a].item, 1);
+		}
+		if (j + GROUP <= n && apart(c + j))
+			sgd_group(P, Q, bu, bi, c + j, mu, k, wide, lr2, keep, reg, total);
+		else
+			for (size_t a = j; a < j + GROUP && a < n; a++)
+				*total += sgd_step(P + (size_t)c[a].user * k,
+				                   Q + (size_t)c[a].item * k, bu + c[a].user,
+				                   bi + c[a].item, mu, c[a].rating, k, wide, lr2,
+				                   keep, reg);
+	}
+}
+
+/* One SGD step for each of the n cells in turn, with 16-lane vectors
+ * where wide; adds their objective (before the step) to *loss. */
 INLINE void
 sgd_cells(float *restrict P, float *restrict Q, float *restrict bu,
           float *restrict bi, float mu, const struct rec_cell *c, size_t n,
-          int k, float lr, float reg, double *loss)
+          int k, const int wide, float lr, float reg, double *loss)
 {
 	const float lr2 = 2.0f * lr, keep = 1.0f - lr2 * reg;
 	double total = 0;
 
-	for (size_t j = 0; j < n; j++) {
-		const int32_t u = c[j].user, i = c[j].item;
-
-		if (j + AHEAD < n) {
-			fetch_row(P + (size_t)c[j + AHEAD].user * k, k);
-			fetch_row(Q + (size_t)c[j + AHEAD].item * k, k);
-			__builtin_prefetch(bu + c[j + AHEAD].user, 1);
-			__builtin_prefetch(bi + c[j + AHEAD].item, 1);
-		}
-		if (k == 64)
-			total += sgd_step(P + (size_t)u * 64, Q + (size_t)i * 64, bu + u,
-			                  bi + i, mu, c[j].rating, 64, lr2, keep, reg);
-		else
-			total += sgd_step(P + (size_t)u * k, Q + (size_t)i * k, bu + u,
-			                  bi + i, mu, c[j].rating, k, lr2, keep, reg);
-	}
+	if (k == 64)
+		sgd_run(P, Q, bu, bi, mu, c, n, 64, wide, lr2, keep, reg, &total);
+	else
+		sgd_run(P, Q, bu, bi, mu, c, n, k, wide, lr2, keep, reg, &total);
 	*loss += total;
 }
 
@@ -522,7 +626,7 @@ sgd_base(float *P, float *Q, float *bu, float *bi, float mu,
          const struct rec_cell *c, size_t n, int k, float lr, float reg,
          double *loss)
 {
-	sgd_cells(P, Q, bu, bi, mu, c, n, k, lr, reg, loss);
+	sgd_cells(P, Q, bu, bi, mu, c, n, k, 0, lr, reg, loss);
 }
 
 static float
@@ -537,7 +641,7 @@ sgd_avx2(float *P, float *Q, float *bu, float *bi, float mu,
          const struct rec_cell *c, size_t n, int k, float lr, float reg,
          double *loss)
 {
-	sgd_cells(P, Q, bu, bi, mu, c, n, k, lr, reg, loss);
+	sgd_cells(P, Q, bu, bi, mu, c, n, k, 0, lr, reg, loss);
 }
 
 __attribute__((target("avx512f,avx512vl,fma"))) static void
@@ -545,7 +649,7 @@ sgd_avx512(float *P, float *Q, float *bu, float *bi, float mu,
            const struct rec_cell *c, size_t n, int k, float lr, float reg,
            double *loss)
 {
-	sgd_cells(P, Q, bu, bi, mu, c, n, k, lr, reg, loss);
+	sgd_cells(P, Q, bu, bi, mu, c, n, k, 1, lr, reg, loss);
 }
 
 __attribute__((target("avx2,fma"))) static float
