@@ -474,25 +474,22 @@ sgd_update(float *restrict p, float *restrict q, float *restrict bu,
 	float g = (lr2 * e) * (s * (1.0f - s));   /* lr times the slope in z */
 	int d = 0;
 
-	if (wide)
-		for (; d + 16 <= k; d += 16) {
-			v16 a, b, a2, b2;
-			memcpy(&a, p + d, sizeof a);
-			memcpy(&b, q + d, sizeof b);
-			a2 = keep * a - g * b;
-			b2 = keep * b - g * a;
-			memcpy(p + d, &a2, sizeof a2);
-			memcpy(q + d, &b2, sizeof b2);
-		}
-	for (; d + 8 <= k; d += 8) {
-		v8 a, b, a2, b2;
-		memcpy(&a, p + d, sizeof a);
-		memcpy(&b, q + d, sizeof b);
-		a2 = keep * a - g * b;
-		b2 = keep * b - g * a;
-		memcpy(p + d, &a2, sizeof a2);
-		memcpy(q + d, &b2, sizeof b2);
+	/* p, q = keep p - g q, keep q - g p, a vector of type T at a time */
+#define UPDATE_ROWS(T)                                          \
+	for (; d + (int)(sizeof(T) / sizeof(float)) <= k;       \
+	     d += (int)(sizeof(T) / sizeof(float))) {           \
+		T a, b, a2, b2;                                 \
+		memcpy(&a, p + d, sizeof a);                    \
+		memcpy(&b, q + d, sizeof b);                    \
+		a2 = keep * a - g * b;                          \
+		b2 = keep * b - g * a;                          \
+		memcpy(p + d, &a2, sizeof a2);                  \
+		memcpy(q + d, &b2, sizeof b2);                  \
 	}
+	if (wide)
+		UPDATE_ROWS(v16)
+	UPDATE_ROWS(v8)
+#undef UPDATE_ROWS
 	for (; d < k; d++) {
 		float pd = p[d], qd = q[d];
 		p[d] = keep * pd - g * qd;

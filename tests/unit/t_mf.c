@@ -268,6 +268,17 @@ TEST(mf_fold_in_new_users)
 	rec_ratings_free(h);
 }
 
+/* n cells of users < nu and items < ni drawn from r, ratings 0.5 to 5. */
+static void
+random_cells(struct rec_cell *c, int n, int nu, int ni, struct rec_rng *r)
+{
+	for (int j = 0; j < n; j++) {
+		c[j].user = (int32_t)(rec_rng_next(r) % (uint64_t)nu);
+		c[j].item = (int32_t)(rec_rng_next(r) % (uint64_t)ni);
+		c[j].rating = 0.5f + 0.5f * (float)(rec_rng_next(r) % 10);
+	}
+}
+
 /* Per-rating SGD's versions for each instruction set take the same steps
  * on P, Q and the biases, and add up the same objective: AVX-512 the
  * same bits as AVX2 with FMA, the base version (no FMA) within rounding
@@ -282,11 +293,7 @@ TEST(mf_per_rating_isas_agree)
 	struct rec_rng r;
 
 	rec_rng_seed(&r, 3);
-	for (int j = 0; j < N; j++) {
-		c[j].user = (int32_t)(rec_rng_next(&r) % NU);
-		c[j].item = (int32_t)(rec_rng_next(&r) % NI);
-		c[j].rating = 0.5f + 0.5f * (float)(rec_rng_next(&r) % 10);
-	}
+	random_cells(c, N, NU, NI, &r);
 	for (size_t kc = 0; kc < sizeof ks / sizeof ks[0]; kc++) {
 		const int k = ks[kc];
 		const size_t n = (size_t)(NU + NI) * (k + 1);   /* P, Q, bu, bi */
@@ -345,11 +352,7 @@ TEST(mf_per_rating_groups_are_single_steps)
 	struct rec_rng r;
 
 	rec_rng_seed(&r, 5);
-	for (int j = 0; j < N; j++) {
-		c[j].user = (int32_t)(rec_rng_next(&r) % NU);
-		c[j].item = (int32_t)(rec_rng_next(&r) % NI);
-		c[j].rating = 0.5f + 0.5f * (float)(rec_rng_next(&r) % 10);
-	}
+	random_cells(c, N, NU, NI, &r);
 	for (size_t kc = 0; kc < sizeof ks / sizeof ks[0]; kc++) {
 		const int k = ks[kc];
 		const size_t n = (size_t)(NU + NI) * (k + 1);   /* P, Q, bu, bi */
