@@ -83,9 +83,7 @@ main(int argc, char *argv[])
 		                    rec_dist_size());
 	if (in[0].path && (!t.train_path || strcmp(t.train_path, "-") == 0))
 		rec_cli_usage_error("--graph needs the training ratings as a FILE");
-	if (hp.loss != REC_LOSS_BPR && (rec_trainer_given(&t, "positive") ||
-	                               rec_trainer_given(&t, "negatives")))
-		rec_cli_usage_error("--positive and --negatives go with --loss bpr");
+	rec_trainer_check_bpr(&t, hp.loss == REC_LOSS_BPR);
 	if (hp.head != REC_AGR_MLP && (rec_trainer_given(&t, "mlp") ||
 	                               rec_trainer_given(&t, "dropout")))
 		rec_cli_usage_error("--mlp and --dropout go with --head mlp");
@@ -93,10 +91,6 @@ main(int argc, char *argv[])
 		for (int l = 0; l <= hp.layers; l++)
 			len += (size_t)snprintf(extra + len, sizeof extra - len, "\t%s_attn_%d",
 			                        s ? "item" : "user", l);
-	if (rec_dist_size() > 1) {
-		len += (size_t)snprintf(extra + len, sizeof extra - len, "\tbytes_sent");
-		t.log_counts = 1;
-	}
 	t.log_extra = extra;
 	if (in[0].path)
 		hp.graph = graph = read_graph(in[0].path, t.train_path);

@@ -1,6 +1,5 @@
 /* rec-train-lstm - train the LSTM sequential recommender on a ratings stream */
 #include "cli.h"
-#include "rec/dist.h"
 #include "rec/lstmrec.h"
 #include "trainer.h"
 
@@ -24,13 +23,7 @@ main(int argc, char *argv[])
 
 	rec_trainer_parse(&t, argc, argv, "rec-train-lstm", about, NULL,
 	                  &rec_lstmrec_desc, &hp, NULL, 0, 10);
-	if (hp.loss != REC_LOSS_BPR && (rec_trainer_given(&t, "positive") ||
-	                               rec_trainer_given(&t, "negatives")))
-		rec_cli_usage_error("--positive and --negatives go with --loss bpr");
-	if (rec_dist_size() > 1) {
-		t.log_extra = "\tbytes_sent";
-		t.log_counts = 1;
-	}
+	rec_trainer_check_bpr(&t, hp.loss == REC_LOSS_BPR);
 	rec_trainer_run(&t, rec_lstmrec_make);
 	return rec_cli_exit(0);
 }

@@ -29,18 +29,12 @@ main(int argc, char *argv[])
 	if (rec_mf_per_rating(&hp) && hp.loss == REC_LOSS_BPR)
 		rec_cli_usage_error("per-rating SGD trains on ratings: --loss bpr "
 		                    "needs minibatches (--batch 2 or more)");
-	if (hp.loss != REC_LOSS_BPR && (rec_trainer_given(&t, "positive") ||
-	                               rec_trainer_given(&t, "negatives")))
-		rec_cli_usage_error("--positive and --negatives go with --loss bpr");
+	rec_trainer_check_bpr(&t, hp.loss == REC_LOSS_BPR);
 	if (rec_dist_size() > 1 && t.valid_path && rec_mf_per_rating(&hp))
 		rec_cli_usage_error("--valid does not run as a job of %d processes of "
 		                    "per-rating SGD yet: choose the epochs with one",
 		                    rec_dist_size());
 	t.untimed = 1;   /* MF never looks at when a rating was made */
-	if (rec_dist_size() > 1) {
-		t.log_extra = "\tbytes_sent";
-		t.log_counts = 1;
-	}
 	rec_trainer_run(&t, rec_mf_make);
 	return rec_cli_exit(0);
 }

@@ -1,6 +1,5 @@
 /* rec-train-ncf - train NeuMF, with genre and tag side features, on a ratings stream */
 #include "cli.h"
-#include "rec/dist.h"
 #include "rec/ncf.h"
 #include "trainer.h"
 
@@ -30,13 +29,7 @@ main(int argc, char *argv[])
 
 	rec_trainer_parse(&t, argc, argv, "rec-train-ncf", about, NULL,
 	                  &rec_ncf_desc, &hp, in, 2, 30);
-	if (hp.loss != REC_LOSS_BPR && (rec_trainer_given(&t, "positive") ||
-	                               rec_trainer_given(&t, "negatives")))
-		rec_cli_usage_error("--positive and --negatives go with --loss bpr");
-	if (rec_dist_size() > 1) {
-		t.log_extra = "\tbytes_sent";
-		t.log_counts = 1;
-	}
+	rec_trainer_check_bpr(&t, hp.loss == REC_LOSS_BPR);
 	if (in[0].path) {
 		struct rec_input mi = rec_cli_input(in[0].path);
 		if (!(movies = rec_movies_new()))

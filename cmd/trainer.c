@@ -30,12 +30,13 @@ rec_progress_open(struct rec_progress *p, const struct rec_trainer *t)
 	p->epochs = t->to.epochs;
 	p->tty = isatty(STDERR_FILENO);
 	p->has_log = t->log_path != NULL;
-	p->log_counts = t->log_counts;
+	p->log_counts = rec_dist_size() > 1;   /* bytes_sent */
 	if (p->has_log) {
 		p->log = rec_cli_output_progress(t->log_path);
 		fputs("phase\tepoch\tloss\tvalid_rmse\tvalid_precision@10\t"
 		      "valid_recall@10\tvalid_f1@10\tvalid_ndcg@10\tseconds", p->log.fp);
-		fprintf(p->log.fp, "%s\n", t->log_extra ? t->log_extra : "");
+		fprintf(p->log.fp, "%s%s\n", t->log_extra ? t->log_extra : "",
+		        p->log_counts ? "\tbytes_sent" : "");
 		rec_cli_flush(&p->log);
 	}
 }
@@ -399,6 +400,14 @@ rec_trainer_given(const struct rec_trainer *t, const char *name)
 		if (strcmp(t->desc->p[j].name, name) == 0)
 			return t->given[j];
 	return 0;
+}
+
+void
+rec_trainer_check_bpr(const struct rec_trainer *t, int bpr)
+{
+	if (!bpr && (rec_trainer_given(t, "positive") ||
+	             rec_trainer_given(t, "negatives")))
+		rec_cli_usage_error("--positive and --negatives go with --loss bpr");
 }
 
 struct rec_ratings *

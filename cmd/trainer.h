@@ -34,11 +34,10 @@ struct rec_trainer {
 	int quiet;
 	struct rec_train_opts to;
 	/* More --log columns after seconds, e.g. "\tattn_0\tattn_1": the
-	 * header of the model's epoch_extra numbers (NULL: none). */
+	 * header of the model's epoch_extra numbers (NULL: none).  In a job
+	 * of many ranks one more follows, bytes_sent: the bytes the ranks
+	 * sent in the epoch, the model's last number, printed whole. */
 	const char *log_extra;
-	/* How many of those numbers, the last ones, are counts (bytes_sent),
-	 * printed whole. */
-	int log_counts;
 	/* 1: the model never looks at the ratings' times, so they are read
 	 * into untimed tables (ratings.h), 8 bytes a rating less. */
 	int untimed;
@@ -67,6 +66,10 @@ struct rec_ratings *rec_trainer_read(const char *path, int untimed);
 /* Whether the hyperparameter called name (the option without "--") was
  * given on the command line. */
 int rec_trainer_given(const struct rec_trainer *t, const char *name);
+
+/* Exits on bad usage if --positive or --negatives was given to a model
+ * that is not ranking (bpr 0). */
+void rec_trainer_check_bpr(const struct rec_trainer *t, int bpr);
 
 /* The whole run: refuse a terminal, read the training ratings and
  * --valid, train the model make(hp) with progress and log, save it with
