@@ -167,12 +167,17 @@ build(struct rec_grid *grid, const struct rec_ratings *r,
 	grid->g = g;
 	grid->parts = parts;
 	grid->n = n;
+	grid->users = nu;
+	grid->items = ni;
 	grid->start = rec_calloc(nb + 1, sizeof *grid->start);
 	grid->cell = rec_malloc_array_scattered(n + 1, sizeof *grid->cell);
 	grid->part_start = rec_calloc((size_t)parts + 1, sizeof *grid->part_start);
 	grid->part_item = rec_malloc_array(ni + 1, sizeof *grid->part_item);
+	grid->user_cells = rec_calloc(nu + 1, sizeof *grid->user_cells);
+	grid->item_cells = rec_calloc(ni + 1, sizeof *grid->item_cells);
 	if (!urow || !icol || !uband || !uplace || !itile || !perm ||
-	    !grid->start || !grid->cell || !grid->part_start || !grid->part_item)
+	    !grid->start || !grid->cell || !grid->part_start || !grid->part_item ||
+	    !grid->user_cells || !grid->item_cells)
 		goto oom;
 	rec_rng_seed(&rng, seed);
 	deal(urow, perm, nu, g, &rng);
@@ -200,8 +205,11 @@ build(struct rec_grid *grid, const struct rec_ratings *r,
 	 * the keys (a counting sort: fill[key] is where key's cells start) ... */
 #define KEY(u, i) ((((size_t)urow[u] * cols + (size_t)icol[i]) * bands + uband[u]) * \
                    tiles + itile[i])
-	for (size_t j = 0; j < n; j++)
+	for (size_t j = 0; j < n; j++) {
 		fill[KEY(r->user[j], r->item[j]) + 1]++;
+		grid->user_cells[r->user[j]]++;
+		grid->item_cells[r->item[j]]++;
+	}
 	for (size_t key = 0; key < nkeys; key++) {
 		if (fill[key + 1] > most)
 			most = fill[key + 1];
@@ -270,6 +278,8 @@ rec_grid_free(struct rec_grid *grid)
 	rec_free(grid->cell);
 	rec_free(grid->part_start);
 	rec_free(grid->part_item);
+	rec_free(grid->user_cells);
+	rec_free(grid->item_cells);
 	memset(grid, 0, sizeof *grid);
 }
 

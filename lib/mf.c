@@ -369,7 +369,7 @@ enum { AHEAD = 8, GROUP = 3 };
 struct sgd_run {
 	struct mf *m;
 	float lr;                   /* this epoch's */
-	struct { double loss; char pad[56]; } sum[64];   /* a cache line each */
+	struct { double sq_err; char pad[56]; } sum[64];   /* a cache line each */
 };
 
 /* 1 / (1 + e^-z): e^-z as 2^n e^r, n = -z log2(e) rounded, |r| <= ln 2 / 2,
@@ -412,29 +412,27 @@ sum8(const v8 *v)
 	return (lo[0] + lo[2]) + (lo[1] + lo[3]);
 }
 
-/* The dot product p . q and the norm |p|^2 + |q|^2 of two rows of k
- * floats: four partial sums of alternate 8-float vectors, added as a
- * tree. */
-INLINE void
+/* The dot product p . q of two rows of k floats: four partial sums of
+ * alternate 8-float vectors, added as a tree. */
+INLINE float
 sgd_dot(const float *restrict p, const float *restrict q, const int k,
-        const int wide, float *dot, float *norm)
+        const int wide)
 {
-	v8 pq[4] = { { 0 } }, nn[4] = { { 0 } };
+	v8 pq[4] = { { 0 } };
 	int d = 0;
+	float dot;
 
 	if (wide) {
 		/* the same sums, two of them to a 16-lane vector */
-		v16 pq2[2] = { { 0 } }, nn2[2] = { { 0 } };
+		v16 pq2[2] = { { 0 } };
 		for (; d + 32 <= k; d += 32)
 			for (int l = 0; l < 2; l++) {
 				v16 a, b;
 				memcpy(&a, p + d + 16 * l, sizeof a);
 				memcpy(&b, q + d + 16 * l, sizeof b);
 				pq2[l] += a * b;
-				nn2[l] += a * a + b * b;
 			}
 		memcpy(pq, pq2, sizeof pq);
-		memcpy(nn, nn2, sizeof nn);
 	}
 	for (; d + 32 <= k; d += 32)
 		for (int l = 0; l < 4; l++) {
@@ -442,33 +440,28 @@ sgd_dot(const float *restrict p, const float *restrict q, const int k,
 			memcpy(&a, p + d + 8 * l, sizeof a);
 			memcpy(&b, q + d + 8 * l, sizeof b);
 			pq[l] += a * b;
-			nn[l] += a * a + b * b;
 		}
 	for (; d + 8 <= k; d += 8) {
 		v8 a, b;
 		memcpy(&a, p + d, sizeof a);
 		memcpy(&b, q + d, sizeof b);
 		pq[0] += a * b;
-		nn[0] += a * a + b * b;
 	}
 	pq[0] = (pq[0] + pq[1]) + (pq[2] + pq[3]);
-	nn[0] = (nn[0] + nn[1]) + (nn[2] + nn[3]);
-	*dot = sum8(&pq[0]);
-	*norm = sum8(&nn[0]);
-	for (; d < k; d++) {
-		*dot += p[d] * q[d];
-		*norm += p[d] * p[d] + q[d] * q[d];
-	}
+	dot = sum8(&pq[0]);
+	for (; d < k; d++)
+		dot += p[d] * q[d];
+	return dot;
 }
 
 /* The rest of a step once its prediction s is known: updates p, q, *bu
  * (was b0) and *bi (was b1) with keep = 1 - 2 lr reg and lr2 = 2 lr;
- * returns the step's objective before it. */
+ * returns the step's squared error before it.  (The regulariser's part
+ * of the objective is summed once an epoch, from the rows: reg_sum.) */
 INLINE double
 sgd_update(float *restrict p, float *restrict q, float *restrict bu,
            float *restrict bi, float b0, float b1, float s, float rating,
-           float norm, const int k, const int wide, float lr2, float keep,
-           float reg)
+           const int k, const int wide, float lr2, float keep)
 {
 	float e = s - rec_to_unit(rating);
 	float g = (lr2 * e) * (s * (1.0f - s));   /* lr times the slope in z */
@@ -497,47 +490,44 @@ sgd_update(float *restrict p, float *restrict q, float *restrict bu,
 	}
 	*bu = keep * b0 - g;
 	*bi = keep * b1 - g;
-	return (double)e * e + (double)reg * (norm + b0 * b0 + b1 * b1);
+	return (double)e * e;
 }
 
 /* One SGD step on the rating (p, q, *bu, *bi, rating); returns its
- * objective before the step.  Always inlined, so that the common k = 64
+ * squared error before the step.  Always inlined, so that the common k = 64
  * compiles to straight-line code.  8-lane vectors, one register with
  * AVX2 (a wider one would be two, and a scalar spread over it goes
  * through memory); where wide (AVX-512), 16-lane ones. */
 INLINE double
 sgd_step(float *restrict p, float *restrict q, float *restrict bu,
          float *restrict bi, float mu, float rating, const int k,
-         const int wide, float lr2, float keep, float reg)
+         const int wide, float lr2, float keep)
 {
-	float dot, norm, b0 = *bu, b1 = *bi;
-
-	sgd_dot(p, q, k, wide, &dot, &norm);
-	float s = sgd_sigmoid(mu + b0 + b1 + dot);
+	float b0 = *bu, b1 = *bi;
+	float s = sgd_sigmoid(mu + b0 + b1 + sgd_dot(p, q, k, wide));
 	/* read the rows again for the updates: held since the dot product,
 	 * they would take every vector register, and the sigmoid's scalars
 	 * would go through memory */
 	__asm__("" ::: "memory");
-	return sgd_update(p, q, bu, bi, b0, b1, s, rating, norm, k, wide, lr2,
-	                  keep, reg);
+	return sgd_update(p, q, bu, bi, b0, b1, s, rating, k, wide, lr2, keep);
 }
 
 /* The steps on the GROUP cells c, which share no user and no item, so
  * that none waits for another: sgd_step's arithmetic on each, the dot
  * products first, then the sigmoids, then the updates.  Adds their
- * objectives to *total in turn. */
+ * squared errors to *total in turn. */
 INLINE void
 sgd_group(float *restrict P, float *restrict Q, float *restrict bu,
           float *restrict bi, const struct rec_cell *c, float mu, const int k,
-          const int wide, float lr2, float keep, float reg, double *total)
+          const int wide, float lr2, float keep, double *total)
 {
-	float dot[GROUP], norm[GROUP], b0[GROUP], b1[GROUP], s[GROUP];
+	float dot[GROUP], b0[GROUP], b1[GROUP], s[GROUP];
 
 	for (int x = 0; x < GROUP; x++) {
 		b0[x] = bu[c[x].user];
 		b1[x] = bi[c[x].item];
-		sgd_dot(P + (size_t)c[x].user * k, Q + (size_t)c[x].item * k, k, wide,
-		        &dot[x], &norm[x]);
+		dot[x] = sgd_dot(P + (size_t)c[x].user * k, Q + (size_t)c[x].item * k,
+		                 k, wide);
 	}
 	for (int x = 0; x < GROUP; x++)
 		s[x] = sgd_sigmoid(mu + b0[x] + b1[x] + dot[x]);
@@ -546,7 +536,7 @@ sgd_group(float *restrict P, float *restrict Q, float *restrict bu,
 		*total += sgd_update(P + (size_t)c[x].user * k,
 		                     Q + (size_t)c[x].item * k, bu + c[x].user,
 		                     bi + c[x].item, b0[x], b1[x], s[x], c[x].rating,
-		                     norm[x], k, wide, lr2, keep, reg);
+		                     k, wide, lr2, keep);
 }
 
 /* Whether the GROUP cells c share no user and no item. */
@@ -569,12 +559,11 @@ fetch_row(const float *row, int k)
 }
 
 /* The steps on the n cells c, in turn or GROUP at once; adds their
- * objectives to *total.  Inlined with k a constant where it is 64. */
+ * squared errors to *total.  Inlined with k a constant where it is 64. */
 INLINE void
 sgd_run(float *restrict P, float *restrict Q, float *restrict bu,
         float *restrict bi, float mu, const struct rec_cell *c, size_t n,
-        const int k, const int wide, float lr2, float keep, float reg,
-        double *total)
+        const int k, const int wide, float lr2, float keep, double *total)
 {
 	for (size_t j = 0; j < n; j += GROUP) {
 		for (size_t a = j + AHEAD; a < j + AHEAD + GROUP && a < n; a++) {
@@ -584,46 +573,46 @@ sgd_run(float *restrict P, float *restrict Q, float *restrict bu,
 			__builtin_prefetch(bi + c[a].item, 1);
 		}
 		if (j + GROUP <= n && apart(c + j))
-			sgd_group(P, Q, bu, bi, c + j, mu, k, wide, lr2, keep, reg, total);
+			sgd_group(P, Q, bu, bi, c + j, mu, k, wide, lr2, keep, total);
 		else
 			for (size_t a = j; a < j + GROUP && a < n; a++)
 				*total += sgd_step(P + (size_t)c[a].user * k,
 				                   Q + (size_t)c[a].item * k, bu + c[a].user,
 				                   bi + c[a].item, mu, c[a].rating, k, wide, lr2,
-				                   keep, reg);
+				                   keep);
 	}
 }
 
 /* One SGD step for each of the n cells in turn, with 16-lane vectors
- * where wide; adds their objective (before the step) to *loss. */
+ * where wide; adds their squared errors (before the step) to *sq_err. */
 INLINE void
 sgd_cells(float *restrict P, float *restrict Q, float *restrict bu,
           float *restrict bi, float mu, const struct rec_cell *c, size_t n,
-          int k, const int wide, float lr, float reg, double *loss)
+          int k, const int wide, float lr, float reg, double *sq_err)
 {
 	const float lr2 = 2.0f * lr, keep = 1.0f - lr2 * reg;
 	double total = 0;
 
 	if (k == 64)
-		sgd_run(P, Q, bu, bi, mu, c, n, 64, wide, lr2, keep, reg, &total);
+		sgd_run(P, Q, bu, bi, mu, c, n, 64, wide, lr2, keep, &total);
 	else
-		sgd_run(P, Q, bu, bi, mu, c, n, k, wide, lr2, keep, reg, &total);
-	*loss += total;
+		sgd_run(P, Q, bu, bi, mu, c, n, k, wide, lr2, keep, &total);
+	*sq_err += total;
 }
 
 /* The steps of n cells, in one instruction set's version. */
 typedef void sgd_fn(float *P, float *Q, float *bu, float *bi, float mu,
                     const struct rec_cell *c, size_t n, int k, float lr,
-                    float reg, double *loss);
+                    float reg, double *sq_err);
 /* The sigmoid of z, in one instruction set's version. */
 typedef float sigmoid_fn(float z);
 
 static void
 sgd_base(float *P, float *Q, float *bu, float *bi, float mu,
          const struct rec_cell *c, size_t n, int k, float lr, float reg,
-         double *loss)
+         double *sq_err)
 {
-	sgd_cells(P, Q, bu, bi, mu, c, n, k, 0, lr, reg, loss);
+	sgd_cells(P, Q, bu, bi, mu, c, n, k, 0, lr, reg, sq_err);
 }
 
 static float
@@ -636,17 +625,17 @@ sigmoid_base(float z)
 __attribute__((target("avx2,fma"))) static void
 sgd_avx2(float *P, float *Q, float *bu, float *bi, float mu,
          const struct rec_cell *c, size_t n, int k, float lr, float reg,
-         double *loss)
+         double *sq_err)
 {
-	sgd_cells(P, Q, bu, bi, mu, c, n, k, 0, lr, reg, loss);
+	sgd_cells(P, Q, bu, bi, mu, c, n, k, 0, lr, reg, sq_err);
 }
 
 __attribute__((target("avx512f,avx512vl,fma"))) static void
 sgd_avx512(float *P, float *Q, float *bu, float *bi, float mu,
            const struct rec_cell *c, size_t n, int k, float lr, float reg,
-           double *loss)
+           double *sq_err)
 {
-	sgd_cells(P, Q, bu, bi, mu, c, n, k, 1, lr, reg, loss);
+	sgd_cells(P, Q, bu, bi, mu, c, n, k, 1, lr, reg, sq_err);
 }
 
 __attribute__((target("avx2,fma"))) static float
@@ -698,13 +687,13 @@ sgd_version(enum rec_gemm_isa isa)
 int
 rec_mf_sgd_isa(enum rec_gemm_isa isa, float *P, float *Q, float *bu,
                float *bi, float mu, const struct rec_cell *c, size_t n,
-               int k, float lr, float reg, double *loss)
+               int k, float lr, float reg, double *sq_err)
 {
 	sgd_fn *fn = sgd_version(isa);
 
 	if (!fn)
 		return -1;
-	fn(P, Q, bu, bi, mu, c, n, k, lr, reg, loss);
+	fn(P, Q, bu, bi, mu, c, n, k, lr, reg, sq_err);
 	return 0;
 }
 
@@ -738,7 +727,7 @@ sgd_block(void *ctx, const struct rec_cell *cell, size_t n, int thread)
 	if (!fn)
 		fn = sgd_base;
 	fn(w + m->oP, w + m->oQ, w + m->obu, w + m->obi, w[m->omu], cell, n,
-	   m->h.k, run->lr, m->h.reg, &run->sum[thread].loss);
+	   m->h.k, run->lr, m->h.reg, &run->sum[thread].sq_err);
 }
 
 /* The grid's bands and tiles (grid.h): a band's P rows take 4 MiB, a
@@ -833,12 +822,37 @@ mf_take(struct rec_model *base, struct rec_ratings *train, struct rec_rng *rng,
 	return rec_mf_per_rating(&m->h) ? build_grid(m, train, train, rng, err) : 0;
 }
 
+/* The sum, over the n rows of which (where NULL: rows 0 .. n - 1), of
+ * the row's cells times |row|^2 + bias^2: the regulariser's part of the
+ * objective over those cells, over reg. */
+static double
+cells_norm(const float *rows, const float *bias, const uint32_t *cells,
+           const int32_t *which, size_t n, int k)
+{
+	double sum = 0;
+
+	for (size_t j = 0; j < n; j++) {
+		const size_t x = which ? (size_t)which[j] : j;
+		const float *row = rows + x * (size_t)k;
+
+		if (cells[x] > 0)
+			sum += (double)cells[x] * (dot3(row, row, NULL, k) + bias[x] * bias[x]);
+	}
+	return sum;
+}
+
+/* An epoch of per-rating SGD; its loss is the mean over the ratings of
+ * the squared error before each step, plus the regulariser of the rows
+ * as the epoch leaves them (a job's item rows: as each rank passes them
+ * on), which the steps need not compute. */
 static int
 mf_epoch_per_rating(struct mf *m, const struct rec_ratings *r,
                     struct rec_rng *rng, double *loss, struct rec_err *err)
 {
+	const struct rec_grid *g = &m->grid;
+	const float *w = m->p.w;
 	struct sgd_run run;
-	double total = 0, sum[2];
+	double total = 0, norm = 0, sum[2];
 	int64_t sent = 0;
 
 	if ((m->grid_of != r || (!m->grid_took && m->grid.n != r->n)) &&
@@ -848,16 +862,22 @@ mf_epoch_per_rating(struct mf *m, const struct rec_ratings *r,
 	run.lr = m->lr_now;
 	m->lr_now *= m->h.lr_decay;
 	for (int t = 0; t < m->h.threads; t++)
-		run.sum[t].loss = 0;
+		run.sum[t].sq_err = 0;
 	for (int s = 0; s < m->grid.parts; s++) {
 		if (s > 0)
 			sent += (int64_t)pass_on(m);
-		rec_grid_run_part(&m->grid, m->held, sgd_block, &run);
+		rec_grid_run_part(g, m->held, sgd_block, &run);
+		norm += cells_norm(w + m->oQ, w + m->obi, g->item_cells,
+		                   g->part_item + g->part_start[m->held],
+		                   g->part_start[m->held + 1] - g->part_start[m->held],
+		                   m->h.k);
 	}
+	norm += cells_norm(w + m->oP, w + m->obu, g->user_cells, NULL, g->users,
+	                   m->h.k);
 	for (int t = 0; t < m->h.threads; t++)
-		total += run.sum[t].loss;
-	sum[0] = total;
-	sum[1] = (double)m->grid.n;
+		total += run.sum[t].sq_err;
+	sum[0] = total + (double)m->h.reg * norm;
+	sum[1] = (double)g->n;
 	rec_dist_sum_f64(sum, 2);   /* a job's, over its ranks */
 	rec_dist_sum_i64(&sent, 1);
 	m->sent = (double)sent;

@@ -56,6 +56,9 @@ struct rec_grid {
 	 * part_start[p + 1]) (part_start: parts + 1) */
 	size_t *part_start;
 	int32_t *part_item;
+	/* the cells of each of the table's users and items */
+	size_t users, items;
+	uint32_t *user_cells, *item_cells;
 };
 
 /* Cut the n rows of r into a g x g parts grid (1 <= g <= 64, parts >=

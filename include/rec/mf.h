@@ -104,12 +104,12 @@ int rec_mf_objective(struct rec_model *m, const struct rec_ratings *r,
  * the last bits.  rec_mf_sgd_isa takes a step on each of the n cells c
  * in turn: P (users, k) and Q (items, k) the embeddings, bu and bi the
  * biases, mu the global bias, lr and reg as in the hparams; it adds each
- * step's objective before the step to *loss.  rec_mf_sgd_sigmoid sets
- * *s to the sigmoid of z as the step computes it.
+ * step's squared error before the step to *sq_err.  rec_mf_sgd_sigmoid
+ * sets *s to the sigmoid of z as the step computes it.
  */
 int rec_mf_sgd_isa(enum rec_gemm_isa isa, float *P, float *Q, float *bu,
                    float *bi, float mu, const struct rec_cell *c, size_t n,
-                   int k, float lr, float reg, double *loss);
+                   int k, float lr, float reg, double *sq_err);
 int rec_mf_sgd_sigmoid(enum rec_gemm_isa isa, float z, float *s);
 
 #endif
