@@ -177,19 +177,19 @@ rec_ratings_push(struct rec_ratings *r, int64_t user, int64_t item,
 /* ---- parsing ---- */
 
 
-int
-rec_ratings_add_fields(struct rec_ratings *r, char *const f[4],
-                       const size_t len[4], const char *const names[2],
-                       const struct rec_read_opts *o, const char *file,
-                       long line, struct rec_err *err)
+/* The values of a row's four text fields into *row; a bad field fails
+ * with file:line and a message. */
+static int
+parse_fields(char *const f[4], const size_t len[4], const char *const names[2],
+             const struct rec_read_opts *o, const char *file, long line,
+             struct rec_row *row, struct rec_err *err)
 {
-	int64_t user = 0, item = 0;
 	uint64_t ts;
 	double v;
 	char q[64];
 
-	if (rec_parse_id(&user, f[0], len[0], names[0], file, line, err) != 0 ||
-	    rec_parse_id(&item, f[1], len[1], names[1], file, line, err) != 0)
+	if (rec_parse_id(&row->user, f[0], len[0], names[0], file, line, err) != 0 ||
+	    rec_parse_id(&row->item, f[1], len[1], names[1], file, line, err) != 0)
 		return -1;
 	if (len[2] == 0)
 		return rec_errf(err, file, line, "empty rating");
@@ -202,7 +202,22 @@ rec_ratings_add_fields(struct rec_ratings *r, char *const f[4],
 	if (rec_parse_u64(f[3], len[3], INT64_MAX, &ts) != 0)
 		return rec_errf(err, file, line, "bad timestamp '%s'",
 		                rec_quote(q, sizeof q, f[3], len[3]));
-	if (rec_ratings_push(r, user, item, (float)v, (int64_t)ts, line, err) != 0) {
+	row->rating = (float)v;
+	row->ts = (int64_t)ts;
+	return 0;
+}
+
+int
+rec_ratings_add_fields(struct rec_ratings *r, char *const f[4],
+                       const size_t len[4], const char *const names[2],
+                       const struct rec_read_opts *o, const char *file,
+                       long line, struct rec_err *err)
+{
+	struct rec_row row;
+
+	if (parse_fields(f, len, names, o, file, line, &row, err) != 0)
+		return -1;
+	if (rec_ratings_push(r, row.user, row.item, row.rating, row.ts, line, err) != 0) {
 		if (err) {
 			snprintf(err->file, sizeof err->file, "%s", file);
 			err->line = 0;
@@ -304,47 +319,56 @@ fast_tsv_row(const char *s, size_t n, uint64_t *user, uint64_t *item,
 	return 0;
 }
 
+int
+rec_ratings_parse_line(char *s, size_t n, int dat, const struct rec_read_opts *o,
+                       const char *file, long line, struct rec_row *row,
+                       struct rec_err *err)
+{
+	static const char *const names[2] = { "user", "item" };
+	const char *form = dat ? "'::'-separated" : "TAB-separated";
+	char *f[4];
+	size_t len[4];
+	uint64_t user, item, ts;
+	double v;
+	int k;
+
+	if (!dat && fast_tsv_row(s, n, &user, &item, &v, &ts) == 0 &&
+	    v >= o->lo && v <= o->hi) {
+		*row = (struct rec_row){ (int64_t)user, (int64_t)item, (float)v,
+		                         (int64_t)ts };
+		return 0;
+	}
+	if (n == 0)
+		return rec_errf(err, file, line, "empty line");
+	if ((k = split_fields(s, n, dat ? "::" : "\t", dat ? 2 : 1, f, len)) > 4)
+		return rec_errf(err, file, line, "expected 4 %s fields, got more", form);
+	if (k < 4)
+		return rec_errf(err, file, line, "expected 4 %s fields, got %d", form, k);
+	if (!dat && (len[0] == 0 || len[1] == 0 || len[2] == 0 || len[3] == 0))
+		return rec_errf(err, file, line, "empty field %d",
+		                len[0] == 0 ? 1 : len[1] == 0 ? 2 : len[2] == 0 ? 3 : 4);
+	return parse_fields(f, len, names, o, file, line, row, err);
+}
+
 static int
 read_delimited(struct rec_ratings *r, struct rec_lines *l, int dat,
                const struct rec_read_opts *o, struct rec_read_stats *st,
                struct rec_err *err)
 {
-	static const char *const names[2] = { "user", "item" };
-	char *s, *f[4];
-	size_t n, len[4];
-	int k, rc;
+	struct rec_row row;
+	char *s;
+	size_t n;
+	int rc;
 
 	while ((rc = rec_lines_next(l, &s, &n, err)) == 1) {
-		uint64_t user, item, ts;
-		double v;
-
-		if (!dat && fast_tsv_row(s, n, &user, &item, &v, &ts) == 0 &&
-		    v >= o->lo && v <= o->hi) {
-			if (rec_ratings_push(r, (int64_t)user, (int64_t)item, (float)v,
-			                     (int64_t)ts, l->lineno, err) != 0)
+		if (rec_ratings_parse_line(s, n, dat, o, l->name, l->lineno, &row,
+		                           err) != 0) {
+			if (rec_ratings_skip_bad(o, st, err) != 0)
 				return -1;
-			continue;
-		}
-		if (n == 0) {
-			rec_errf(err, l->name, l->lineno, "empty line");
-		} else if ((k = split_fields(s, n, dat ? "::" : "\t", dat ? 2 : 1,
-		                              f, len)) != 4) {
-			if (k > 4)
-				rec_errf(err, l->name, l->lineno, "expected 4 %s fields, got more",
-				         dat ? "'::'-separated" : "TAB-separated");
-			else
-				rec_errf(err, l->name, l->lineno, "expected 4 %s fields, got %d",
-				         dat ? "'::'-separated" : "TAB-separated", k);
-		} else if (!dat && (len[0] == 0 || len[1] == 0 || len[2] == 0 ||
-		                    len[3] == 0)) {
-			rec_errf(err, l->name, l->lineno, "empty field %d",
-			         len[0] == 0 ? 1 : len[1] == 0 ? 2 : len[2] == 0 ? 3 : 4);
-		} else if (rec_ratings_add_fields(r, f, len, names, o, l->name,
-		                                  l->lineno, err) == 0) {
-			continue;
-		}
-		if (rec_ratings_skip_bad(o, st, err) != 0)
+		} else if (rec_ratings_push(r, row.user, row.item, row.rating, row.ts,
+		                            l->lineno, err) != 0) {
 			return -1;
+		}
 	}
 	return rc;
 }

@@ -75,15 +75,22 @@ rec_exclusions_build(struct rec_exclusions *ex, const struct rec_ratings *r,
 	return 0;
 }
 
-/* Reading exclusions in parts: part t's rows, its lines, how it ended,
- * and how many items each listed user has in it. */
+/* The rows a part of the exclusions keeps: (listed user, model item). */
+struct kept {
+	int32_t (*row)[2];
+	size_t n, cap;
+};
+
+/* Reading exclusions in parts: part t's rows read and kept, its lines,
+ * how it ended, and how many items each listed user has in it. */
 struct reading {
 	FILE *const *fp;
 	const char *name;
 	const struct rec_idmap *users, *items;
 	off_t bytes;
 	int parts;
-	struct rec_ratings **r;   /* (parts) */
+	struct kept *kept;        /* (parts) */
+	size_t *rows;             /* (parts) */
 	long *lines;              /* (parts) */
 	int *rc;                  /* (parts) */
 	struct rec_err *err;      /* (parts) */
@@ -91,47 +98,72 @@ struct reading {
 	struct rec_exclusions *ex;
 };
 
-/* Read part t of the file (the t-th of parts ranges of its bytes) and
- * count its rows by listed user; its rows' user and item become the
- * listed user and the model item (-1: not kept). */
+/* Keep the row (j, it) in k; -1 when out of memory. */
+static int
+keep_row(struct kept *k, int32_t j, int32_t it)
+{
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap + k->cap / 2 : 4096;
+		void *p = rec_realloc_array(k->row, cap, sizeof *k->row);
+		if (!p)
+			return -1;
+		k->row = p;
+		k->cap = cap;
+	}
+	k->row[k->n][0] = j;
+	k->row[k->n][1] = it;
+	k->n++;
+	return 0;
+}
+
+/* Read part t of the file (the t-th of parts ranges of its bytes), each
+ * row checked as a table's reader checks it, and keep the rows of a
+ * listed user and a model item, counted by listed user: no table of the
+ * file's own ids is built. */
 static void
 read_part(void *arg, size_t beg, size_t end, int t)
 {
 	struct reading *g = arg;
 	struct rec_read_opts o = REC_READ_DEFAULTS;
-	struct rec_ratings *r = g->r[t];
+	struct rec_err *err = &g->err[t];
 	struct rec_lines l;
-	size_t *count = g->count[t];
+	struct rec_row row;
+	size_t *count = g->count[t], n;
 	uint64_t from, to;
-	int32_t j = -1, was = -1;   /* user was's listed user j */
+	int64_t was = -1;   /* the last row's user, whose listed user is j */
+	int32_t j = -1;
+	char *s;
 	int rc;
 
 	(void)beg;
 	(void)end;
-	o.format = REC_FMT_TSV;
 	rec_shard_part((uint64_t)g->bytes, g->parts, t, &from, &to);
-	rc = rec_lines_init_range(&l, g->fp[t], g->name, (off_t)from, (off_t)to,
-	                          &g->err[t]);
-	if (rc == 0)
-		rc = rec_ratings_read_lines(r, &l, &o, NULL, &g->err[t]);
+	rc = rec_lines_init_range(&l, g->fp[t], g->name, (off_t)from, (off_t)to, err);
+	while (rc == 0 && (rc = rec_lines_next(&l, &s, &n, err)) == 1) {
+		int32_t it;
+
+		rc = rec_ratings_parse_line(s, n, 0, &o, l.name, l.lineno, &row, err);
+		if (rc != 0)
+			break;
+		g->rows[t]++;
+		/* a user's rows come together in a ratings file, as a rule: the
+		 * user is looked up once a run of them */
+		if (row.user != was) {
+			was = row.user;
+			j = rec_idmap_find(g->users, row.user);
+		}
+		it = rec_idmap_find(g->items, row.item);
+		if (j >= 0 && it >= 0) {
+			if (keep_row(&g->kept[t], j, it) != 0) {
+				rc = rec_erroom(err, NULL);
+				break;
+			}
+			count[j]++;
+		}
+	}
 	g->lines[t] = l.lineno;
 	g->rc[t] = rc;
 	rec_lines_free(&l);
-	if (rc != 0)
-		return;
-	/* a user's rows come together in a ratings file, as a rule: the
-	 * user is looked up once a run of them */
-	for (size_t i = 0; i < r->n; i++) {
-		int32_t it = rec_idmap_find(g->items, r->items.ids[r->item[i]]);
-		if (r->user[i] != was) {
-			was = r->user[i];
-			j = rec_idmap_find(g->users, r->users.ids[r->user[i]]);
-		}
-		r->user[i] = it < 0 ? -1 : j;
-		r->item[i] = it;
-		if (j >= 0 && it >= 0)
-			count[j]++;
-	}
 }
 
 /* Place part t's kept rows at the places counted for it. */
@@ -139,14 +171,13 @@ static void
 place_part(void *arg, size_t beg, size_t end, int t)
 {
 	struct reading *g = arg;
-	const struct rec_ratings *r = g->r[t];
+	const struct kept *k = &g->kept[t];
 	size_t *at = g->count[t];
 
 	(void)beg;
 	(void)end;
-	for (size_t i = 0; i < r->n; i++)
-		if (r->user[i] >= 0)
-			g->ex->item[at[r->user[i]]++] = r->item[i];
+	for (size_t x = 0; x < k->n; x++)
+		g->ex->item[at[k->row[x][0]]++] = k->row[x][1];
 }
 
 int
@@ -177,16 +208,16 @@ rec_exclusions_read(struct rec_exclusions *ex, FILE *const *fp, int parts,
 	}
 	g.bytes = st.st_size;
 	g.parts = parts;
-	g.r = rec_calloc((size_t)parts, sizeof *g.r);
+	g.kept = rec_calloc((size_t)parts, sizeof *g.kept);
+	g.rows = rec_calloc((size_t)parts, sizeof *g.rows);
 	g.lines = rec_calloc((size_t)parts, sizeof *g.lines);
 	g.rc = rec_calloc((size_t)parts, sizeof *g.rc);
 	g.err = rec_calloc((size_t)parts, sizeof *g.err);
 	g.count = rec_calloc((size_t)parts, sizeof *g.count);
-	if (!g.r || !g.lines || !g.rc || !g.err || !g.count)
+	if (!g.kept || !g.rows || !g.lines || !g.rc || !g.err || !g.count)
 		goto oom;
 	for (t = 0; t < parts; t++)
-		if (!(g.r[t] = rec_ratings_new_untimed()) ||
-		    !(g.count[t] = rec_calloc(n ? n : 1, sizeof *g.count[t])))
+		if (!(g.count[t] = rec_calloc(n ? n : 1, sizeof *g.count[t])))
 			goto oom;
 	rec_parallel_for((size_t)parts, parts, read_part, &g);
 	/* the first part that failed, at its line in the file */
@@ -199,7 +230,7 @@ rec_exclusions_read(struct rec_exclusions *ex, FILE *const *fp, int parts,
 			goto out;
 		}
 		lines += g.lines[t];
-		rows += g.r[t]->n;
+		rows += g.rows[t];
 	}
 	if (rows == 0) {
 		rc = rec_errf(err, name, 0, lines ? "no ratings" : "empty input");
@@ -229,12 +260,13 @@ out:
 	if (rc != 0)
 		rec_exclusions_free(ex);
 	for (t = 0; t < parts; t++) {
-		if (g.r)
-			rec_ratings_free(g.r[t]);
+		if (g.kept)
+			rec_free(g.kept[t].row);
 		if (g.count)
 			rec_free(g.count[t]);
 	}
-	rec_free(g.r);
+	rec_free(g.kept);
+	rec_free(g.rows);
 	rec_free(g.lines);
 	rec_free(g.rc);
 	rec_free(g.err);

@@ -65,6 +65,21 @@ void rec_ratings_free(struct rec_ratings *r);
 int rec_ratings_push(struct rec_ratings *r, int64_t user, int64_t item,
                      float rating, int64_t ts, long line, struct rec_err *err);
 
+/* A row's values as read. */
+struct rec_row {
+	int64_t user, item;
+	float rating;
+	int64_t ts;
+};
+
+/* Parse one line of a TSV stream, or with dat of ml-1m's '::' form,
+ * into *row, checked as every reader below checks a row (user TAB item
+ * TAB rating TAB timestamp, the rating in o's range); a bad line fails
+ * with file:line and a message. */
+int rec_ratings_parse_line(char *s, size_t n, int dat,
+                           const struct rec_read_opts *o, const char *file,
+                           long line, struct rec_row *row, struct rec_err *err);
+
 /* Parse and append one row given as four text fields.  names gives the
  * field names for messages ("userId", "movieId" or "user", "item").
  * A bad field fails with file:line and a message. */
