@@ -116,10 +116,10 @@ keep_row(struct kept *k, int32_t j, int32_t it)
 	return 0;
 }
 
-/* Read part t of the file (the t-th of parts ranges of its bytes), each
- * row checked as a table's reader checks it, and keep the rows of a
- * listed user and a model item, counted by listed user: no table of the
- * file's own ids is built. */
+/* Read part t of the file (the t-th of parts ranges of its bytes; one
+ * part: the whole stream), each row checked as a table's reader checks
+ * it, and keep the rows of a listed user and a model item, counted by
+ * listed user: no table of the file's own ids is built. */
 static void
 read_part(void *arg, size_t beg, size_t end, int t)
 {
@@ -137,8 +137,14 @@ read_part(void *arg, size_t beg, size_t end, int t)
 
 	(void)beg;
 	(void)end;
-	rec_shard_part((uint64_t)g->bytes, g->parts, t, &from, &to);
-	rc = rec_lines_init_range(&l, g->fp[t], g->name, (off_t)from, (off_t)to, err);
+	if (g->parts == 1) {
+		rec_lines_init(&l, g->fp[t], g->name);
+		rc = 0;
+	} else {
+		rec_shard_part((uint64_t)g->bytes, g->parts, t, &from, &to);
+		rc = rec_lines_init_range(&l, g->fp[t], g->name, (off_t)from,
+		                          (off_t)to, err);
+	}
 	while (rc == 0 && (rc = rec_lines_next(&l, &s, &n, err)) == 1) {
 		int32_t it;
 
@@ -194,19 +200,11 @@ rec_exclusions_read(struct rec_exclusions *ex, FILE *const *fp, int parts,
 	int rc = 0, t;
 
 	*ex = (struct rec_exclusions){ 0 };
-	if (parts > 1 && (fstat(fileno(fp[0]), &st) != 0 ||
-	                  !S_ISREG(st.st_mode) || st.st_size < (1 << 20)))
+	if (parts > 1 && fstat(fileno(fp[0]), &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size >= (1 << 20))
+		g.bytes = st.st_size;
+	else
 		parts = 1;
-	if (parts <= 1) {
-		struct rec_ratings *r = rec_ratings_new_untimed();
-		if (!r)
-			return rec_erroom(err, name);
-		if ((rc = rec_ratings_read_tsv(r, fp[0], name, err)) == 0)
-			rc = rec_exclusions_build(ex, r, users, items, err);
-		rec_ratings_free(r);
-		return rc;
-	}
-	g.bytes = st.st_size;
 	g.parts = parts;
 	g.kept = rec_calloc((size_t)parts, sizeof *g.kept);
 	g.rows = rec_calloc((size_t)parts, sizeof *g.rows);
