@@ -457,7 +457,7 @@ sgd_dot(const float *restrict p, const float *restrict q, const int k,
 /* The rest of a step once its prediction s is known: updates p, q, *bu
  * (was b0) and *bi (was b1) with keep = 1 - 2 lr reg and lr2 = 2 lr;
  * returns the step's squared error before it.  (The regulariser's part
- * of the objective is summed once an epoch, from the rows: reg_sum.) */
+ * of the objective is summed once an epoch, from the rows: cells_norm.) */
 INLINE double
 sgd_update(float *restrict p, float *restrict q, float *restrict bu,
            float *restrict bi, float b0, float b1, float s, float rating,

@@ -276,7 +276,8 @@ binary() {
 			# it keeps only the exclusions of its users and items (8
 			# bytes each): two million of the training set's rows
 			awk -F'\t' '{ u[NR] = $1; i[NR] = $2 } END {
-				for (j = 0; j < 2000000; j++) print u[j % NR + 1] "\t" i[j % NR + 1] "\t3\t" j }' \
+				for (j = 0; j < 2000000; j++)
+					print u[j % NR + 1] "\t" i[j % NR + 1] "\t3\t" j }' \
 				"$mf/train.tsv" > ex.tsv
 			cmd="rec-score -m m.st --top 3 --exclude ex.tsv"
 		fi
